@@ -1,0 +1,188 @@
+"""The agents: organisations (cartels, gangs, militias), facilitators, politicians, police, communities.
+
+Organisations are agents and their members are counts (DESIGN.md "Agents"). An organisation's
+armed presence is an array over territories, so the phases can be vectorised. Police units and
+communities are one per territory (``FixedAgent`` on the territory's cell); their state lives in
+the model's territory arrays (``model.terr``) and the agent attributes below read and write it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Agent
+from mesa.discrete_space import FixedAgent
+
+LEADER_FREE, LEADER_PRISON, LEADER_EXTRADITED = "free", "prison", "extradited"
+
+
+class Organisation(Agent):
+    """A criminal organisation. Members are counts spread over territories (``presence``)."""
+
+    kind = "organisation"
+
+    def __init__(self, model, name: str, presence: np.ndarray, home: int, *, cash: float = 0.0,
+                 lieutenants: int = 3, cohesion: float = 0.7, founded_by: int | None = None) -> None:
+        super().__init__(model)
+        self.name = name
+        self.presence = presence.astype(float)  # members per territory
+        self.home = int(home)
+        self.cash = float(cash)  # USD
+        self.lieutenants = int(lieutenants)  # succession depth
+        self.cohesion = float(cohesion)  # 0..1
+        self.leader = LEADER_FREE
+        self.leader_commands = True  # False while a successor has not taken over
+        self.disrupted_until = -1  # step until which a succession crisis disrupts operations
+        self.pretrial = 0.0  # members held without conviction
+        self.sentenced = 0.0  # members serving sentences
+        self.diversification = 0.0  # 0..1 share of effort in extortion, mining, smuggling (M17)
+        self.income = 0.0  # USD income so far this week
+        self.drug_income = 0.0
+        self.service_coverage = 1.0  # share of needed facilitator services (M10)
+        self.revenue = 0.0  # USD income in the last week
+        self.drug_revenue = 0.0  # USD from drugs (taxes, deliveries, subcontracts) in the last week
+        self.founded_by = founded_by
+
+    @property
+    def members(self) -> float:
+        """Free members (not in prison)."""
+        return float(self.presence.sum())
+
+    @property
+    def country(self) -> int:
+        return int(self.model.world.country[self.home])
+
+    @property
+    def plazas(self) -> np.ndarray:
+        """Indices of the territories this organisation controls."""
+        return np.flatnonzero(self.model.terr.controller == self.unique_id)
+
+    @property
+    def disrupted(self) -> bool:
+        return self.model.steps < self.disrupted_until
+
+    def remove(self) -> None:
+        self.model.ties.drop_agent(self.unique_id)
+        super().remove()
+
+
+class Cartel(Organisation):
+    """Trafficking organisation: moves product, taxes plazas, bribes, hires gangs (004 l.308)."""
+
+    kind = "cartel"
+
+
+class Gang(Organisation):
+    """Mara or clique: extortion, retail, contract violence for cartels (004 l.2630-2634, l.308)."""
+
+    kind = "gang"
+
+
+class Militia(Organisation):
+    """Autodefensa spawned by a community when extortion passes its tolerance (004 l.2974-3118).
+
+    ``phase`` is ``protective`` at first, then ``predatory`` (extorts itself) or ``captured`` (an
+    ally of the cartel that captured it) (004 l.3328-3330).
+    """
+
+    kind = "militia"
+
+    def __init__(self, model, name: str, presence: np.ndarray, home: int) -> None:
+        super().__init__(model, name, presence, home, lieutenants=0, cohesion=0.8)
+        self.phase = "protective"
+        self.formed = model.steps
+
+
+class Facilitator(Agent):
+    """Launderer, transporter, forger, lawyer/accountant or broker serving several organisations
+    at once with short-lived ties; capacity is heavy-tailed (a few super-fixers) (004 l.2404-2454).
+    """
+
+    KINDS = ("launderer", "transporter", "forger", "lawyer", "broker")
+
+    def __init__(self, model, kind: str, capacity: float, fee: float) -> None:
+        super().__init__(model)
+        self.kind = kind
+        self.capacity = float(capacity)
+        self.fee = float(fee)
+
+    @property
+    def clients(self) -> list[int]:
+        return self.model.ties.neighbours("service", self.unique_id)
+
+    @property
+    def slots(self) -> int:
+        """Number of clients this facilitator can serve at once."""
+        return max(1, int(round(self.capacity * self.model.p.facilitators.clients_per_capacity)))
+
+
+class Politician(Agent):
+    """Mayor, legislator or executive; captured by illicit campaign money (004 l.2668-2700)."""
+
+    def __init__(self, model, level: str, country: int, territory: int, integrity: float) -> None:
+        super().__init__(model)
+        self.level = level  # mayor | legislator | executive
+        self.country = int(country)
+        self.territory = int(territory)
+        self.integrity = float(integrity)
+        self.illicit_money = 0.0  # M USD received this term
+        self.captured = False
+        self.broker = False
+
+
+class _TerritoryColumn:
+    """Attribute that reads and writes entry ``agent.idx`` of ``model.terr.<name>``."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        return getattr(agent.model.terr, self.name)[agent.idx].item()
+
+    def __set__(self, agent, value):
+        getattr(agent.model.terr, self.name)[agent.idx] = value
+
+
+class Police(FixedAgent):
+    """One police unit per territory (militarised when troops are deployed there).
+
+    Patrols, arrests, interdicts, investigates; can be bribed or coerced (004 l.518-532, l.3338).
+    """
+
+    officers = _TerritoryColumn()
+    integrity = _TerritoryColumn()
+    pay = _TerritoryColumn()  # relative to the median wage
+    tenure = _TerritoryColumn()  # years in post
+    local = _TerritoryColumn()  # share locally recruited
+    investigative = _TerritoryColumn()
+    corrupt = _TerritoryColumn()  # share of officers on a criminal payroll
+    militarised = _TerritoryColumn()  # share of the unit that is military
+    capacity = _TerritoryColumn()  # effective enforcement capacity this week
+
+    def __init__(self, model, idx: int, cell) -> None:
+        super().__init__(model)
+        self.idx = idx
+        self.cell = cell
+
+
+class Community(FixedAgent):
+    """The residents of one territory: recruits, tips, trust, fear, emigration (004 l.542-554)."""
+
+    population = _TerritoryColumn()
+    trust = _TerritoryColumn()
+    fear = _TerritoryColumn()
+    tips = _TerritoryColumn()
+    extortion = _TerritoryColumn()  # share of residents paying extortion
+    emigration = _TerritoryColumn()  # emigrants in the last week
+    homicides = _TerritoryColumn()  # in the last week
+
+    def __init__(self, model, idx: int, cell) -> None:
+        super().__init__(model)
+        self.idx = idx
+        self.cell = cell
+
+    @property
+    def youth_pool(self) -> float:
+        w = self.model.world
+        return float(w.population[self.idx] * w.youth_share[self.idx])

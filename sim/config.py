@@ -1,0 +1,533 @@
+"""Structured configuration: the one schema shared by the CLI, sweeps, the UI and the tests.
+
+Every free parameter of the model is a dataclass field here, with its units, plausible range
+and source in ``metadata`` (``units``, ``range``, ``source``). The ranges are enforced by
+:func:`validate` and are the declared ranges used by sensitivity analysis. The values live in
+the YAML files under ``configs/``; the defaults below are the documented baseline.
+
+The dataclasses are registered in Hydra's ConfigStore, so a typo in a key or a wrong type is an
+error when a config is composed (``version_base="1.3"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+def p(default: float, lo: float, hi: float, units: str, source: str = "free parameter") -> Any:
+    """A documented model parameter: default value, plausible range [lo, hi], units, source."""
+    return field(default=default, metadata={"range": (lo, hi), "units": units, "source": source})
+
+
+# --------------------------------------------------------------------------------------------
+# World: territories, corridors, countries, initial organisations
+# --------------------------------------------------------------------------------------------
+
+ROLES = ("production", "processing", "transit", "port", "border", "market", "mining", "capital")
+MODES = ("land", "river", "sea", "air")
+ORG_KINDS = ("cartel", "gang")
+
+
+@dataclass
+class TerritorySpec:
+    """One territory of a world preset (a node of the geography graph)."""
+
+    id: str = MISSING
+    name: str = MISSING
+    country: str = MISSING  # ISO 3166 alpha-3 code; must appear in the world's countries
+    region: str = MISSING  # label used for regional reporting (e.g. northern_triangle)
+    population: int = MISSING  # persons
+    youth_share: float = 0.25  # share of population aged 15-29
+    neet_share: float = 0.2  # share of youth neither in education, employment nor training
+    poverty: float = 0.3  # share of population below the national poverty line
+    state_presence: float = 0.5  # 0..1, reach of state institutions
+    homicide_rate: float = 10.0  # homicides per 100,000 per year, observed baseline
+    roles: list[str] = field(default_factory=list)  # subset of ROLES
+    lon: float = 0.0
+    lat: float = 0.0
+    production_t: float = 0.0  # cocaine produced, tonnes per year (production territories)
+    consumption_t: float = 0.0  # cocaine consumed, tonnes per year (market territories)
+
+
+@dataclass
+class CorridorSpec:
+    """An undirected corridor (edge of the geography graph)."""
+
+    a: str = MISSING
+    b: str = MISSING
+    mode: str = "land"  # one of MODES
+
+
+@dataclass
+class CountrySpec:
+    """National institutions that shape every territory of a country."""
+
+    iso: str = MISSING
+    name: str = MISSING
+    police_per_100k: float = 250.0  # police officers per 100,000 population
+    police_pay: float = 1.0  # police wage relative to the local median wage
+    police_integrity: float = 0.6  # 0..1 mean integrity of officers
+    investigative_capacity: float = 0.3  # 0..1 share of arrests that can be investigated
+    prison_capacity_per_100k: float = 200.0  # prison places per 100,000 population
+    extradites: bool = False  # whether the country extradites nationals to the US
+    election_every_years: int = 4
+
+
+@dataclass
+class OrgSpec:
+    """An organisation present at the start of the run."""
+
+    name: str = MISSING
+    kind: str = "cartel"  # one of ORG_KINDS
+    members: int = MISSING
+    territories: list[str] = field(default_factory=list)  # first one is the home territory
+    allies: list[str] = field(default_factory=list)
+    rivals: list[str] = field(default_factory=list)
+    lieutenants: int = 3  # succession depth
+    cohesion: float = 0.7  # 0..1
+
+
+@dataclass
+class WorldConfig:
+    """A world preset. ``synthetic`` worlds are generated from ``n_territories``."""
+
+    name: str = "synthetic"
+    description: str = ""
+    n_territories: int = 40  # synthetic worlds only
+    n_facilitators: int = 30
+    facilitator_pareto_alpha: float = p(1.5, 1.1, 3.0, "Pareto shape of facilitator capacity",
+                                        "004 l.2404-2454 (a few super-fixers)")
+    countries: list[CountrySpec] = field(default_factory=list)
+    territories: list[TerritorySpec] = field(default_factory=list)
+    corridors: list[CorridorSpec] = field(default_factory=list)
+    organisations: list[OrgSpec] = field(default_factory=list)
+    report_regions: list[str] = field(default_factory=list)  # regions in headline rates; empty = all
+
+
+# --------------------------------------------------------------------------------------------
+# Policy levers (the scenario group); each lever is off in the baseline
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lever:
+    """Common timing of a policy lever, in weeks after the burn-in."""
+
+    enabled: bool = False
+    start: int = 0  # weeks after burn-in
+    duration: int = -1  # weeks; -1 = until the end of the run
+
+
+@dataclass
+class ManoDura(Lever):
+    """Mass arrests, military deployment, long pre-trial detention (003 l.241-252; 004 l.691-693)."""
+
+    arrest_multiplier: float = p(3.0, 1.0, 20.0, "x baseline arrest rate of gang members", "003 l.241")
+    military_deployment: float = p(0.5, 0.0, 1.0, "share of territories with troops", "004 l.522")
+    pretrial_weeks: float = p(52.0, 4.0, 260.0, "weeks held without trial", "003 l.241-252")
+    evidentiary_bar: float = p(0.3, 0.0, 1.0, "share of arrests needing investigation to convict",
+                               "004 l.691-693")
+    prison_capacity_multiplier: float = p(1.0, 1.0, 10.0, "x prison places", "003 l.241 (2022 mega-prison)")
+    release_share: float = p(0.8, 0.0, 1.0, "share of arrestees released without charge", "004 l.1083")
+    abuse_multiplier: float = p(2.0, 1.0, 5.0, "x baseline abuse risk", "004 l.711-713")
+    innocent_share: float = p(0.2, 0.0, 0.9, "share of mass arrestees who are not members",
+                              "003 l.241 ('thousands could be innocent')")
+    target_gangs: bool = True
+
+
+@dataclass
+class PoliceReform(Lever):
+    """Vetting, pay, oversight, investigation, community policing (004 l.522-554)."""
+
+    vetting: float = p(0.3, 0.0, 1.0, "share of corrupt officers removed per year", "004 l.542-554")
+    pay_increase: float = p(0.5, 0.0, 2.0, "relative pay increase", "004 l.524")
+    oversight: float = p(0.5, 0.0, 1.0, "0..1 internal-affairs strength", "004 l.542")
+    investigative_boost: float = p(0.3, 0.0, 1.0, "absolute rise in investigative capacity", "004 l.532")
+    rotation: float = p(0.0, 0.0, 1.0, "share of officers rotated per year", "004 l.524")
+    transition_dip: float = p(0.3, 0.0, 1.0, "capacity lost in the first year", "DESIGN.md")
+
+
+@dataclass
+class Extradition(Lever):
+    """Captured leaders are extradited unless blocked (000 l.214, l.267; 004 l.212)."""
+
+    targeting_multiplier: float = p(2.0, 1.0, 10.0, "x high-value targeting rate", "004 l.236-238")
+    return_years: float = p(8.0, 1.0, 30.0, "mean years before an extradited leader returns", "000 l.212")
+
+
+@dataclass
+class BorderHardening(Lever):
+    """Interdiction capacity at border crossings and ports (004 l.388-390, l.2766)."""
+
+    interdiction_multiplier: float = p(3.0, 1.0, 10.0, "x seizure rate at border/port territories", "004 l.388")
+    migrant_control: float = p(0.5, 0.0, 1.0, "0..1 control of irregular crossings", "004 l.388-390")
+    include_ports: bool = True
+
+
+@dataclass
+class Prevention(Lever):
+    """Youth programmes and jobs that cut recruitment (004 l.360, l.374-376)."""
+
+    coverage: float = p(0.3, 0.0, 1.0, "share of NEET youth reached", "004 l.360 (>25,000 youth)")
+    effect: float = p(0.5, 0.0, 1.0, "relative cut in recruitment of reached youth", "free parameter")
+
+
+@dataclass
+class Truce(Lever):
+    """A negotiated gang truce: fast drop, fragile (003 l.245; 004 l.560)."""
+
+    violence_cut: float = p(0.5, 0.0, 1.0, "share of gang violence suspended", "003 l.245")
+    weekly_break_prob: float = p(0.01, 0.0, 0.2, "probability per week that the truce collapses",
+                                 "003 l.245, l.250 (pact ended March 2022)")
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = "baseline"
+    description: str = "status quo"
+    mano_dura: ManoDura = field(default_factory=ManoDura)
+    police_reform: PoliceReform = field(default_factory=PoliceReform)
+    extradition: Extradition = field(default_factory=Extradition)
+    border_hardening: BorderHardening = field(default_factory=BorderHardening)
+    prevention: Prevention = field(default_factory=Prevention)
+    truce: Truce = field(default_factory=Truce)
+
+
+# --------------------------------------------------------------------------------------------
+# Mechanism parameters, one group per phase of the weekly step
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoutingParams:
+    """Phase 2, routing and interdiction (M1, M16, M19)."""
+
+    k_paths: int = 6  # candidate routes per production-market pair
+    mode_cost_land: float = p(1.0, 0.1, 5.0, "cost multiplier of land corridors per km")
+    mode_cost_river: float = p(0.8, 0.1, 5.0, "cost multiplier of river corridors per km")
+    mode_cost_sea: float = p(0.4, 0.1, 5.0, "cost multiplier of sea corridors per km")
+    mode_cost_air: float = p(0.6, 0.1, 5.0, "cost multiplier of air corridors per km")
+    km_cost: float = p(1.0, 0.1, 5.0, "cost units per 1,000 km")
+    risk_cost: float = p(8.0, 0.0, 50.0, "cost units per unit of perceived seizure risk", "004 l.304-308")
+    rival_cost: float = p(0.5, 0.0, 5.0, "cost units per unit of rival armed presence")
+    route_temperature: float = p(0.6, 0.05, 5.0, "logit temperature of route choice (cost units)")
+    base_seizure: float = p(0.02, 0.0, 0.2, "weekly seizure probability per territory at full honest capacity",
+                            "003 l.5 (small seizure share)")
+    risk_memory: float = p(0.1, 0.01, 1.0, "weekly update weight of perceived risk")
+    ship_share: float = p(0.5, 0.05, 1.0, "share of producer stock shipped per week")
+    transit_weeks_per_1000km: float = p(0.5, 0.1, 4.0, "weeks in transit per 1,000 km")
+
+
+@dataclass
+class MarketParams:
+    """Phase 3 and production (M11)."""
+
+    price_market: float = p(25000.0, 5000.0, 120000.0, "USD per kg wholesale at markets", "003 l.5 ($6-8B / 250-350 t)")
+    price_source: float = p(2000.0, 500.0, 5000.0, "USD per kg at production", "free parameter")
+    price_elasticity: float = p(0.5, 0.1, 2.0, "inverse demand elasticity")
+    transit_tax: float = p(0.05, 0.0, 0.3, "share of local shipment value taxed by a territory's controller",
+                           "004 l.2422, l.3222, l.3328 (M11)")
+    production_tax: float = p(0.1, 0.0, 0.5, "share of production value taxed by its controller", "004 l.3328")
+    last_mile_share: float = p(0.5, 0.05, 1.0, "share of wholesale value kept by whoever holds the last plaza before a market",
+                               "004 l.560 (Juarez: plazas at the border are fought over)")
+    production_growth: float = p(0.0, -0.2, 0.2, "yearly growth of production")
+
+
+@dataclass
+class CorruptionParams:
+    """Phase 4, plata o plomo (M3, M12, M16)."""
+
+    wage_usd_week: float = p(120.0, 20.0, 2000.0, "median weekly wage (USD) that police pay is relative to")
+    offer_rate: float = p(0.05, 0.0, 0.5, "weekly offer intensity per unit of org presence")
+    bribe_weight: float = p(2.0, 0.0, 10.0, "logit weight of bribe relative to pay", "004 l.518")
+    integrity_weight: float = p(4.0, 0.0, 10.0, "logit weight of integrity")
+    tenure_weight: float = p(0.15, 0.0, 1.0, "logit weight per year of local tenure", "004 l.3338, l.522-524")
+    threat_weight: float = p(1.0, 0.0, 5.0, "logit weight of armed threat (plomo)")
+    oversight_weight: float = p(3.0, 0.0, 10.0, "logit weight of oversight")
+    base_logit: float = p(-2.0, -6.0, 2.0, "logit intercept of accepting an offer")
+    turnover: float = p(0.002, 0.0, 0.05, "weekly share of corrupt officers leaving by turnover")
+    court_capture_rate: float = p(0.01, 0.0, 0.1, "weekly rate courts follow corrupt police", "004 l.518")
+    court_threshold: float = p(0.3, 0.0, 1.0, "corrupt-police share above which courts get captured", "004 l.518")
+    operate_threshold: float = p(0.6, 0.0, 1.0, "corrupt share above which a unit operates the trade", "003 l.7, l.14")
+    military_corruptibility_weeks: float = p(104.0, 10.0, 520.0, "weeks of embedding until troops are as corruptible as police", "004 l.524")
+    bribe_share: float = p(0.2, 0.0, 1.0, "share of local criminal value offered as bribes")
+    bribe_per_member: float = p(50.0, 0.0, 500.0, "USD offered per armed member present per week")
+    presence_scale: float = p(0.1, 0.01, 2.0, "armed members per officer at which offers reach 63% of a unit")
+    patron_change_loss: float = p(0.5, 0.0, 1.0, "share of a payroll lost when the dominant group changes")
+    bribe_cost_weeks: float = p(0.5, 0.0, 52.0, "weeks of pay paid per newly corrupted officer")
+    court_recovery: float = p(0.1, 0.0, 1.0, "court recovery rate relative to capture rate when police are clean")
+
+
+@dataclass
+class ViolenceParams:
+    """Phase 5, territorial competition and violence (M7, M8)."""
+
+    background_share: float = p(0.3, 0.0, 1.0, "share of the baseline homicide rate not tied to organised crime")
+    conflict_kill_rate: float = p(0.004, 0.0, 0.05, "killings per engaged armed member per week in a contested plaza",
+                                  "004 l.2622-2628")
+    civilian_ratio: float = p(1.0, 0.0, 5.0, "bystander deaths per combatant death")
+    gang_kill_rate: float = p(0.0006, 0.0, 0.01, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634")
+    pax_factor: float = p(0.3, 0.0, 1.0, "violence multiplier in a monopolised plaza with a pact", "004 l.2622-2628")
+    dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
+    expansion_rate: float = p(0.02, 0.0, 0.2, "weekly share of members redeployed toward valuable plazas")
+    abuse_kill_rate: float = p(0.02, 0.0, 0.2, "abuse killings per 1,000 militarised officers per week", "004 l.711-713")
+    neutral_hostility: float = p(0.3, 0.0, 1.0, "hostility between co-present groups neither allied nor rival")
+    contest_threshold: float = p(0.05, 0.0, 0.5, "engaged members / armed presence above which a plaza is contested")
+    pact_corruption: float = p(0.2, 0.0, 1.0, "corrupt police share with the controller that makes a pact", "004 l.2622-2628")
+    extortion_value: float = p(20.0, 0.0, 1000.0, "USD per week 1,000 residents are worth to a group")
+
+
+@dataclass
+class GangParams:
+    """Phase 6, gangs and communities (M2, M9, M17)."""
+
+    extortion_per_member: float = p(30.0, 0.0, 500.0, "USD extorted per gang member per week", "004 l.2630")
+    subcontract_share: float = p(0.02, 0.0, 0.2, "share of transit value paid to local gangs", "004 l.308")
+    retail_share: float = p(0.01, 0.0, 0.2, "share of transit drugs left for local retail", "004 l.308")
+    militia_tolerance: float = p(0.15, 0.0, 1.0, "extortion victimisation share that triggers a militia", "004 l.2974-3118")
+    militia_predation_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia turns predatory", "004 l.3328-3330")
+    militia_capture_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia is captured by a cartel", "004 l.3328-3330")
+    militia_size: float = p(0.002, 0.0, 0.02, "militia members per resident")
+    diversify_rate: float = p(0.05, 0.0, 0.5, "weekly rise of diversification when squeezed", "004 l.202, l.3024-3026, l.3366")
+    squeeze_threshold: float = p(100.0, 0.0, 2000.0, "USD drug revenue per member per week below which a group is squeezed")
+    diversify_decay: float = p(0.0125, 0.0, 0.5, "weekly fall of diversification when not squeezed")
+    extortion_reach: float = p(20.0, 1.0, 200.0, "residents reached per extorting member")
+    mining_per_member: float = p(100.0, 0.0, 1000.0, "USD per week per diversified member in mining territories",
+                                 "000 l.232, l.263-267 (ELN, dissidents: illegal gold)")
+    smuggling_base_share: float = p(0.3, 0.0, 1.0, "share of migrants paying smugglers at an open border", "004 l.300")
+    smuggling_fee: float = p(3000.0, 100.0, 20000.0, "USD per smuggled migrant", "004 l.300 ('thousands of dollars')")
+    smuggling_fee_control: float = p(2.0, 0.0, 10.0, "fee rise per unit of migrant control", "004 l.388-390, l.2766")
+    militia_max_state: float = p(0.6, 0.0, 1.0, "state presence above which communities do not arm", "004 l.2974-3118")
+
+
+@dataclass
+class RecruitmentParams:
+    """Phase 7, recruitment (M6, M14)."""
+
+    base_rate: float = p(0.0004, 0.0, 0.005, "weekly recruits per NEET youth at full pull", "004 l.326")
+    revenue_pull: float = p(500.0, 10.0, 10000.0, "USD per member per week at which pull is half")
+    abuse_grievance: float = p(2.0, 0.0, 10.0, "extra pull per unit of abuse", "004 l.747-751")
+    prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")
+    attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
+
+
+@dataclass
+class EnforcementParams:
+    """Phase 8, enforcement (M4, M5, M15, M18)."""
+
+    arrest_rate: float = p(0.002, 0.0, 0.05, "weekly arrests per member at full honest capacity")
+    leader_target_rate: float = p(0.004, 0.0, 0.05, "weekly probability a leader is removed at full capacity", "004 l.236-238")
+    military_boost: float = p(1.5, 0.0, 5.0, "extra capacity from troops, decaying", "004 l.522")
+    military_decay_weeks: float = p(52.0, 4.0, 520.0, "e-folding time of the military effect", "004 l.522-524")
+    tips_weight: float = p(0.6, 0.0, 1.0, "share of investigations needing tips", "004 l.542-554")
+    abuse_rate: float = p(0.01, 0.0, 0.1, "abuses per arrest by militarised units", "004 l.711-713")
+    reference_police_per_100k: float = p(300.0, 50.0, 1000.0, "officers per 100k giving capacity 1")
+    deploy_rate: float = p(0.25, 0.01, 1.0, "weekly approach of troop levels to their target when deploying")
+    withdraw_rate: float = p(0.05, 0.01, 1.0, "weekly approach of troop levels to their target when withdrawing")
+    military_investigation_penalty: float = p(0.8, 0.0, 1.0, "share of investigative capacity troops lack", "004 l.532")
+    abuse_memory: float = p(0.05, 0.0, 1.0, "weekly update weight of the abuse index")
+
+
+@dataclass
+class PrisonParams:
+    """Phase 9, prisons (M15, M18)."""
+
+    sentence_years: float = p(6.0, 0.5, 30.0, "mean sentence of convicted members")
+    pretrial_weeks: float = p(12.0, 1.0, 104.0, "mean pre-trial detention of the unconvicted")
+    prison_command: float = p(0.7, 0.0, 1.0, "probability a leader in a domestic prison still commands", "000 l.214; 004 l.212")
+    crowding_recruitment: float = p(1.0, 0.0, 5.0, "extra recruitment per unit of overcrowding", "003 l.241-252")
+    initial_other_occupancy: float = p(0.4, 0.0, 2.0, "non-member inmates at the start, as a share of capacity")
+
+
+@dataclass
+class LeadershipParams:
+    """Phase 10, leadership and fragmentation (M7)."""
+
+    split_base: float = p(0.5, 0.0, 1.0, "probability of a split when succession fails", "004 l.236-238")
+    cohesion_loss: float = p(0.15, 0.0, 1.0, "cohesion lost at each leader removal", "004 l.3022-3036")
+    cohesion_recovery: float = p(0.005, 0.0, 0.05, "weekly cohesion recovery")
+    splinter_share: float = p(0.45, 0.1, 0.9, "share of members leaving with a splinter group")
+    min_members: float = p(30.0, 1.0, 500.0, "members below which a group dissolves")
+    succession_weeks: float = p(6.0, 1.0, 52.0, "weeks until a successor retakes markets", "004 l.3022-3036")
+    disruption: float = p(0.7, 0.0, 1.0, "share of expansion lost during a succession crisis", "004 l.3022-3036")
+
+
+@dataclass
+class PoliticsParams:
+    """Phase 11, politics (M13, M18)."""
+
+    finance_rate: float = p(0.01, 0.0, 0.2, "share of org cash offered as campaign money per election", "004 l.2668-2700")
+    capture_threshold: float = p(0.5, 0.0, 5.0, "illicit money (M USD) capturing a politician of integrity 0")
+    money_vote_weight: float = p(1.0, 0.0, 5.0, "logit weight of illicit money on winning", "004 l.3334")
+    block_extradition: float = p(0.8, 0.0, 1.0, "probability a captured executive blocks an extradition", "000 l.214")
+    crackdown_demand: float = p(0.5, 0.0, 2.0, "enforcement pressure per doubling of homicides", "004 l.384")
+    brokers_per_country: int = 2
+    broker_passthrough: float = p(0.1, 0.0, 1.0, "yearly share of a captured broker's money passed to the executive", "004 l.3334")
+
+
+@dataclass
+class CommunityParams:
+    """Phase 12, community update (M5, M14)."""
+
+    trust_rate: float = p(0.02, 0.0, 0.2, "weekly adjustment rate of trust", "004 l.542-554")
+    impunity_weight: float = p(3.0, 0.0, 10.0, "steepness of trust's response to impunity", "004 l.542-554")
+    impunity_pivot: float = p(0.75, 0.0, 1.0, "impunity at which trust is halfway", "004 l.542-554")
+    violence_weight: float = p(0.3, 0.0, 2.0, "trust lost per doubling of homicides")
+    abuse_weight: float = p(0.5, 0.0, 5.0, "trust lost per unit of abuse", "004 l.747-751")
+    tips_exponent: float = p(2.0, 0.5, 5.0, "tips = trust^k", "004 l.542")
+    emigration_base: float = p(0.0001, 0.0, 0.002, "weekly emigration share at zero violence", "004 l.326")
+    emigration_violence: float = p(1.0, 0.0, 5.0, "emigration elasticity to homicide rate / 10", "004 l.326-328")
+    emigration_neet: float = p(2.0, 0.0, 10.0, "emigration rise per unit NEET share", "004 l.302, l.326")
+    fear_memory: float = p(0.05, 0.0, 1.0, "weekly update weight of fear")
+    rotation_trust_cost: float = p(1.0, 0.0, 5.0, "trust lost per unit of officers rotated", "004 l.524")
+
+
+@dataclass
+class FacilitatorParams:
+    """Facilitators (M10)."""
+
+    tie_weeks: float = p(26.0, 1.0, 260.0, "mean duration of a service tie", "004 l.2404-2454")
+    clients_per_capacity: float = p(3.0, 0.5, 20.0, "clients served per unit capacity")
+    unserved_cost: float = p(0.2, 0.0, 1.0, "share of revenue lost without a launderer", "004 l.2422")
+    fee: float = p(0.05, 0.0, 0.3, "share of revenue paid as fee")
+
+
+@dataclass
+class ParamsConfig:
+    routing: RoutingParams = field(default_factory=RoutingParams)
+    market: MarketParams = field(default_factory=MarketParams)
+    corruption: CorruptionParams = field(default_factory=CorruptionParams)
+    violence: ViolenceParams = field(default_factory=ViolenceParams)
+    gangs: GangParams = field(default_factory=GangParams)
+    recruitment: RecruitmentParams = field(default_factory=RecruitmentParams)
+    enforcement: EnforcementParams = field(default_factory=EnforcementParams)
+    prisons: PrisonParams = field(default_factory=PrisonParams)
+    leadership: LeadershipParams = field(default_factory=LeadershipParams)
+    politics: PoliticsParams = field(default_factory=PoliticsParams)
+    community: CommunityParams = field(default_factory=CommunityParams)
+    facilitators: FacilitatorParams = field(default_factory=FacilitatorParams)
+
+
+@dataclass
+class OutputConfig:
+    write: bool = True  # write the Parquet/JSON outputs into the run directory
+    territory_every: int = 1  # sample territories.parquet every N weeks
+
+
+@dataclass
+class Config:
+    """Root config. One step is one week; ``steps`` weeks are simulated after ``burn_in``."""
+
+    seed: int = 0
+    steps: int = 520  # weeks after the burn-in (10 years)
+    burn_in: int = 104  # weeks before policies may start (2 years)
+    progress: bool = True
+    world: WorldConfig = field(default_factory=WorldConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    params: ParamsConfig = field(default_factory=ParamsConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+def register() -> None:
+    """Register the schema in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="schema", node=Config)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation of values (types are checked by OmegaConf; ranges and cross-references here)
+# --------------------------------------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """A config value is out of range or inconsistent. ``str(err)`` is one line for users."""
+
+
+def _check_params(node: Any, path: str, schema: type) -> None:
+    for f in fields(schema):
+        val = getattr(node, f.name)
+        key = f"{path}.{f.name}"
+        if is_dataclass(f.type) or (isinstance(f.type, str) and is_dataclass(globals().get(f.type))):
+            _check_params(val, key, globals()[f.type] if isinstance(f.type, str) else f.type)
+            continue
+        rng = f.metadata.get("range")
+        if rng is not None and isinstance(val, (int, float)) and not isinstance(val, bool):
+            lo, hi = rng
+            if not (math.isfinite(val) and lo <= val <= hi):
+                raise ConfigError(f"{key}={val}: allowed range is [{lo}, {hi}] ({f.metadata['units']})")
+
+
+def validate(cfg: Any) -> None:
+    """Check ranges and cross-references of a composed config; raise ConfigError naming the key."""
+    if cfg.steps < 1:
+        raise ConfigError(f"steps={cfg.steps}: must be an integer >= 1 (weeks after burn-in)")
+    if cfg.burn_in < 0:
+        raise ConfigError(f"burn_in={cfg.burn_in}: must be an integer >= 0 (weeks)")
+    if cfg.output.territory_every < 1:
+        raise ConfigError(f"output.territory_every={cfg.output.territory_every}: must be >= 1")
+    w = cfg.world
+    if not w.territories:
+        if w.n_territories < 4:
+            raise ConfigError(f"world.n_territories={w.n_territories}: must be an integer >= 4")
+    if w.n_facilitators < 0:
+        raise ConfigError(f"world.n_facilitators={w.n_facilitators}: must be >= 0")
+    _check_params(cfg.params, "params", ParamsConfig)
+    _check_params(cfg.scenario, "scenario", ScenarioConfig)
+    _check_params(w, "world", WorldConfig)
+    for lever in ("mano_dura", "police_reform", "extradition", "border_hardening", "prevention", "truce"):
+        lv = getattr(cfg.scenario, lever)
+        if lv.start < 0:
+            raise ConfigError(f"scenario.{lever}.start={lv.start}: must be >= 0 (weeks after burn-in)")
+        if lv.duration < -1 or lv.duration == 0:
+            raise ConfigError(f"scenario.{lever}.duration={lv.duration}: must be -1 (open-ended) or >= 1")
+    if w.territories:
+        _validate_world_tables(w)
+
+
+def _validate_world_tables(w: Any) -> None:
+    isos = {c.iso for c in w.countries}
+    ids: set[str] = set()
+    for i, t in enumerate(w.territories):
+        key = f"world.territories[{i}]"
+        if t.id in ids:
+            raise ConfigError(f"{key}.id={t.id}: duplicate territory id")
+        ids.add(t.id)
+        if t.country not in isos:
+            raise ConfigError(f"{key}.country={t.country}: not among world.countries ({sorted(isos)})")
+        if t.population <= 0:
+            raise ConfigError(f"{key}.population={t.population}: must be > 0")
+        for name in ("youth_share", "neet_share", "poverty", "state_presence"):
+            v = getattr(t, name)
+            if not 0.0 <= v <= 1.0:
+                raise ConfigError(f"{key}.{name}={v}: allowed range is [0, 1]")
+        if t.homicide_rate < 0 or t.production_t < 0 or t.consumption_t < 0:
+            raise ConfigError(f"{key}: homicide_rate, production_t and consumption_t must be >= 0")
+        for r in t.roles:
+            if r not in ROLES:
+                raise ConfigError(f"{key}.roles: '{r}' is not one of {list(ROLES)}")
+    for i, c in enumerate(w.corridors):
+        for end in (c.a, c.b):
+            if end not in ids:
+                raise ConfigError(f"world.corridors[{i}]: unknown territory '{end}'")
+        if c.mode not in MODES:
+            raise ConfigError(f"world.corridors[{i}].mode={c.mode}: allowed values are {list(MODES)}")
+    names = {o.name for o in w.organisations}
+    for i, o in enumerate(w.organisations):
+        key = f"world.organisations[{i}]"
+        if o.kind not in ORG_KINDS:
+            raise ConfigError(f"{key}.kind={o.kind}: allowed values are {list(ORG_KINDS)}")
+        if o.members <= 0 or not o.territories:
+            raise ConfigError(f"{key} ({o.name}): needs members > 0 and at least one territory")
+        for t in o.territories:
+            if t not in ids:
+                raise ConfigError(f"{key}.territories: unknown territory '{t}'")
+        for other in list(o.allies) + list(o.rivals):
+            if other not in names:
+                raise ConfigError(f"{key} ({o.name}): unknown ally or rival '{other}'")
+    if not any(t.production_t > 0 for t in w.territories) or not any(t.consumption_t > 0 for t in w.territories):
+        raise ConfigError("world: needs at least one territory with production_t > 0 and one with consumption_t > 0")

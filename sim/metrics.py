@@ -1,0 +1,178 @@
+"""Phase 13: the metrics of the output contract (DESIGN.md "Outputs").
+
+``model_reporters`` feeds Mesa's DataCollector (one row per week: ``timeseries.parquet``);
+``record_territories`` samples the per-territory table; ``summary`` computes the headline
+aggregates of ``summary.json``. Rates are annualised (per 100,000 per year) over the territories
+of the world's ``report_regions`` (all territories when it is empty).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .agents import Cartel, Gang, Militia
+from .phases import trade
+
+
+def _mask(m) -> np.ndarray:
+    w = m.world
+    return w.report_mask if w.report_mask is not None else np.ones(w.n, dtype=bool)
+
+
+def _weighted(m, values: np.ndarray, weights: np.ndarray) -> float:
+    mask = _mask(m)
+    wsum = float(weights[mask].sum())
+    return float((values[mask] * weights[mask]).sum() / wsum) if wsum > 0 else 0.0
+
+
+def homicide_rate(m) -> float:
+    mask = _mask(m)
+    return float(m.terr.homicides[mask].sum() * 52.0 / max(m.terr.population[mask].sum() / 1e5, 1e-9))
+
+
+def prison_population(m) -> float:
+    return float(m.prisons.population(m).sum())
+
+
+def hhi(m) -> float:
+    """Herfindahl index of drug income across organisations (0..1; 1 = one group takes all)."""
+    inc = np.array([o.drug_income for o in m.organisations])
+    tot = inc.sum()
+    return float(((inc / tot) ** 2).sum()) if tot > 0 else 0.0
+
+
+def seizure_share(m) -> float:
+    tot = m.week_seized + m.week_delivered
+    return m.week_seized / tot if tot > 0 else 0.0
+
+
+def _count(cls):
+    return lambda m: len(m.agents_by_type.get(cls, []))
+
+
+def model_reporters() -> dict:
+    t = lambda m: m.terr  # noqa: E731
+    return {
+        "step": lambda m: m.steps,
+        "year": lambda m: m.week / 52.0,
+        "homicides": lambda m: float(m.terr.homicides[_mask(m)].sum()),
+        "homicide_rate": homicide_rate,
+        "criminal_members": lambda m: float(sum(o.members + o.pretrial + o.sentenced for o in m.organisations)),
+        "recruits": lambda m: m.week_recruits,
+        "arrests": lambda m: m.week_arrests,
+        "prison_population": prison_population,
+        "incarceration_rate": lambda m: prison_population(m) / max(m.terr.population.sum() / 1e5, 1e-9),
+        "active_groups": lambda m: len(m.organisations),
+        "cartels": _count(Cartel),
+        "gangs": _count(Gang),
+        "militias": _count(Militia),
+        "hhi": hhi,
+        "splits": lambda m: m.week_splits,
+        "leader_removals": lambda m: m.week_removals,
+        "extraditions": lambda m: m.week_extraditions,
+        "drug_produced_kg": lambda m: m.produced,
+        "drug_shipped_kg": lambda m: m.week_shipped,
+        "drug_delivered_kg": lambda m: m.week_delivered,
+        "drug_seized_kg": lambda m: m.week_seized,
+        "drug_in_transit_kg": trade.in_transit,
+        "drug_stock_kg": lambda m: float(m.stock.sum()),
+        "seizure_share": seizure_share,
+        "wholesale_price": lambda m: float(np.average(m.price[m.world.consumption_kg > 0],
+                                                       weights=m.world.consumption_kg[m.world.consumption_kg > 0])),
+        "route_territories": trade.footprint,
+        "corrupt_police_share": lambda m: _weighted(m, t(m).corrupt, t(m).officers),
+        "court_capture": lambda m: float(np.mean(m.court_capture)),
+        "captured_politicians_share": lambda m: m.captured_politician_share,
+        "community_trust": lambda m: _weighted(m, t(m).trust, t(m).population),
+        "extortion_rate": lambda m: _weighted(m, t(m).extortion, t(m).population),
+        "emigration": lambda m: float(t(m).emigration[_mask(m)].sum()),
+        "criminal_revenue": lambda m: float(sum(o.income for o in m.organisations)),
+        "contested_territories": lambda m: int(t(m).contested.sum()),
+        "military_share": lambda m: _weighted(m, t(m).militarised, t(m).officers),
+        "abuse": lambda m: _weighted(m, t(m).abuse, t(m).population),
+    }
+
+
+TERRITORY_COLUMNS = ("homicides", "flow", "seized", "trust", "corrupt", "extortion", "militarised",
+                     "population")
+
+
+def record_territories(m) -> None:
+    if m.steps % int(m.cfg.output.territory_every):
+        return
+    t = m.terr
+    frame = {k: getattr(t, k).copy() for k in TERRITORY_COLUMNS}
+    frame["controller"] = t.controller.copy()
+    frame["contested"] = t.contested.copy()
+    frame["step"] = m.steps
+    m.territory_frames.append(frame)
+
+
+def territories_frame(m) -> pd.DataFrame:
+    w = m.world
+    if not m.territory_frames:
+        return pd.DataFrame()
+    n, k = w.n, len(m.territory_frames)
+    cols = {"step": np.repeat([f["step"] for f in m.territory_frames], n),
+            "territory": np.tile(np.array(w.ids, dtype=object), k),
+            "country": np.tile(np.array([w.countries[c].iso for c in w.country], dtype=object), k),
+            "region": np.tile(np.array(w.regions, dtype=object), k)}
+    for c in TERRITORY_COLUMNS + ("contested",):
+        cols[c] = np.concatenate([f[c] for f in m.territory_frames])
+    uid = np.concatenate([f["controller"] for f in m.territory_frames])
+    names = {**m.org_names, -1: ""}
+    cols["controller"] = np.array([names.get(int(u), str(u)) for u in uid], dtype=object)
+    df = pd.DataFrame(cols)
+    df["year"] = (df["step"] - m.burn_in) / 52.0
+    df["homicide_rate"] = df["homicides"] * 52.0 / np.maximum(df["population"] / 1e5, 1e-9)
+    return df
+
+
+def events_frame(m) -> pd.DataFrame:
+    cols = ["step", "year", "kind", "actors", "territory"]
+    df = pd.DataFrame(m.events)
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("step", "year") else "object") for c in cols})
+    return df
+
+
+HEADLINES = ("homicide_rate", "criminal_members", "prison_population", "incarceration_rate",
+             "drug_delivered_kg", "seizure_share", "active_groups", "corrupt_police_share",
+             "community_trust", "emigration", "criminal_revenue", "extortion_rate",
+             "captured_politicians_share", "route_territories", "wholesale_price")
+
+
+def summary_aggregates(ts: pd.DataFrame, burn_in: int) -> dict:
+    """Mean over each reported year (post burn-in) of the headline series, plus totals."""
+    post = ts[ts["year"] >= 0]
+    out: dict = {}
+    if post.empty:
+        return out
+    last = post[post["year"] >= post["year"].max() - 1.0]
+    out["final_year"] = {k: float(last[k].mean()) for k in HEADLINES}
+    out["mean"] = {k: float(post[k].mean()) for k in HEADLINES}
+    for yr in (1, 5, 10):
+        win = post[(post["year"] >= yr - 1) & (post["year"] < yr)]
+        if len(win):
+            out[f"year_{yr}"] = {k: float(win[k].mean()) for k in HEADLINES}
+    out["totals"] = {
+        "homicides": float(post["homicides"].sum()),
+        "splits": int(post["splits"].sum()),
+        "leader_removals": int(post["leader_removals"].sum()),
+        "extraditions": int(post["extraditions"].sum()),
+        "drug_delivered_kg": float(post["drug_delivered_kg"].sum()),
+        "drug_seized_kg": float(post["drug_seized_kg"].sum()),
+        "emigration": float(post["emigration"].sum()),
+    }
+    return out
+
+
+def regional_homicide_rates(terr: pd.DataFrame) -> dict:
+    """Annual homicide rate per region over the post-burn-in period."""
+    if terr.empty:
+        return {}
+    post = terr[terr["year"] >= 0]
+    g = post.groupby(["region", "step"])[["homicides", "population"]].sum().groupby("region").mean()
+    rate = g["homicides"] * 52.0 / (g["population"] / 1e5)
+    return {k: float(v) for k, v in rate.items()}

@@ -1,0 +1,311 @@
+"""The criminal-state network model: one step is one week, run as a list of phases.
+
+The phases follow DESIGN.md "One week, in phases"; each lives in its own module under
+``sim/phases`` and cites its sources. Policies reach the phases only through ``model.fx``, the
+effects of the levers active this week (``sim/policies.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import DataCollector, Model
+from mesa.discrete_space import Network
+from omegaconf import OmegaConf
+
+from . import metrics, policies
+from .agents import Cartel, Community, Facilitator, Gang, Militia, Organisation, Police, Politician
+from .config import ParamsConfig
+from .phases import (community, corruption, enforcement, gangs, leadership, politics, prisons,
+                     recruitment, services, trade, violence)
+from .phases.prisons import Prisons
+from .state import TerritoryState
+from .ties import TieGraph
+from .world import build_world
+
+#: The weekly step, in order (DESIGN.md "One week, in phases").
+PHASES = (
+    ("production", trade.production),  # 1
+    ("routing", trade.routing),  # 2
+    ("market", trade.market),  # 3
+    ("services", services.step),  # facilitators (M10)
+    ("corruption", corruption.step),  # 4
+    ("violence", violence.step),  # 5
+    ("gangs", gangs.step),  # 6
+    ("recruitment", recruitment.step),  # 7
+    ("enforcement", enforcement.step),  # 8
+    ("prisons", prisons.step),  # 9
+    ("leadership", leadership.step),  # 10
+    ("politics", politics.step),  # 11
+    ("community", community.step),  # 12
+)
+
+
+class CrimeModel(Model):
+    """Cartels, gangs, facilitators, politicians, police and communities on a world of territories."""
+
+    def __init__(self, cfg) -> None:
+        self.by_uid: dict[int, object] = {}
+        super().__init__(rng=int(cfg.seed))
+        self.cfg = cfg
+        params = cfg.params
+        self.p: ParamsConfig = OmegaConf.to_object(params) if OmegaConf.is_config(params) else params
+        self.burn_in = int(cfg.burn_in)
+        self.world = w = build_world(cfg.world, self.rng)
+        n = w.n
+        self.adjacency = w.adjacency
+        self.space = Network(w.graph, random=self.random,
+                             layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)})
+        self.ties = TieGraph()
+        self.org_names: dict[int, str] = {}
+        self.terr = TerritoryState.zeros(n)
+        self._init_territories()
+        self.police = [Police(self, i, self.space._cells[i]) for i in range(n)]
+        self.communities = [Community(self, i, self.space._cells[i]) for i in range(n)]
+        self.police_uid_set = {p.unique_id for p in self.police}
+        self._init_organisations()
+        self._init_facilitators()
+        self._init_politicians()
+        # trade
+        self.routes = trade.Routes(w, self.p.routing)
+        self.stock = np.zeros(n)
+        self.price = np.where(w.consumption_kg > 0, self.p.market.price_market, 0.0)
+        self.supply_ema = w.consumption_kg.copy()
+        self.produced = self.delivered_total = self.seized_total = 0.0
+        # institutions
+        self.prisons = Prisons(w, self.p.prisons)
+        self.court_capture = np.zeros(len(w.countries))
+        self.pressure = np.ones(len(w.countries))
+        self.fear0 = np.maximum(np.bincount(w.country, weights=w.base_homicide_rate * w.population,
+                                            minlength=len(w.countries))
+                                / np.bincount(w.country, weights=w.population, minlength=len(w.countries)), 1.0)
+        self.crowding = np.zeros(len(w.countries))
+        self.conviction_p = np.zeros(n)
+        self.engaged = np.zeros(n)
+        self.pact = np.zeros(n, dtype=bool)
+        self.extradited: list[tuple[str, int, int]] = []
+        self.truce_broken = False
+        self.n_splinters = 0
+        self.emigrants_total = 0.0
+        self.smuggling_rent = 0.0
+        self.fx = policies.effects(self)
+        self._reset_week()
+        self.events: list[dict] = []
+        self.datacollector = DataCollector(model_reporters=metrics.model_reporters())
+        self.territory_frames: list[dict] = []
+        self.running = True
+
+    # ------------------------------------------------------------------ setup
+    def _init_territories(self) -> None:
+        w, t = self.world, self.terr
+        t.population[:] = w.population
+        cn = w.countries
+        t.officers[:] = np.array([cn[c].police_per_100k for c in w.country]) * w.population / 1e5
+        t.integrity[:] = np.clip(np.array([cn[c].police_integrity for c in w.country])
+                                 + self.rng.normal(0, 0.05, w.n), 0.0, 1.0)
+        t.pay[:] = np.array([cn[c].police_pay for c in w.country])
+        t.tenure[:] = self.rng.uniform(1.0, 10.0, w.n)
+        t.local[:] = 0.7
+        t.investigative[:] = np.array([cn[c].investigative_capacity for c in w.country])
+        t.fear[:] = w.base_homicide_rate
+        t.trust[:] = np.clip(0.7 - 0.15 * np.log2(1.0 + w.base_homicide_rate / 10.0), 0.05, 0.95)
+        t.tips[:] = t.trust ** self.p.community.tips_exponent
+        t.capacity[:] = 1.0
+        t.risk[:] = self.p.routing.base_seizure
+
+    def _init_organisations(self) -> None:
+        w = self.world
+        by_name: dict[str, Organisation] = {}
+        for spec in w.organisations:
+            presence = np.zeros(w.n)
+            terr = spec["territories"]
+            weights = np.array([2.0] + [1.0] * (len(terr) - 1))
+            np.add.at(presence, terr, spec["members"] * weights / weights.sum())
+            cls = Cartel if spec["kind"] == "cartel" else Gang
+            org = cls(self, spec["name"], presence, terr[0], cash=spec["members"] * 1000.0,
+                      lieutenants=spec["lieutenants"], cohesion=spec["cohesion"])
+            by_name[spec["name"]] = org
+        for spec in w.organisations:
+            a = by_name[spec["name"]].unique_id
+            for other in spec["allies"]:
+                self.ties.set("alliance", a, by_name[other].unique_id)
+            for other in spec["rivals"]:
+                self.ties.set("rivalry", a, by_name[other].unique_id)
+        self.organisations_changed()
+
+    def _init_facilitators(self) -> None:
+        w = self.world
+        alpha = float(self.cfg.world.facilitator_pareto_alpha)
+        for i in range(int(self.cfg.world.n_facilitators)):
+            kind = Facilitator.KINDS[i % len(Facilitator.KINDS)]
+            cap = 1.0 + self.rng.pareto(alpha)
+            Facilitator(self, kind, cap, self.p.facilitators.fee)
+        del w
+
+    def _init_politicians(self) -> None:
+        w, pp = self.world, self.p.politics
+        rng = self.rng
+        self.mayors = [Politician(self, "mayor", w.country[i], i, rng.beta(4, 2)) for i in range(w.n)]
+        self.executives = {}
+        self.brokers_by_country: dict[int, list[Politician]] = {}
+        for ci in range(len(w.countries)):
+            terr = np.flatnonzero(w.country == ci)
+            seat = int(terr[np.argmax(w.population[terr])])
+            self.executives[ci] = Politician(self, "executive", ci, seat, rng.beta(4, 2))
+            brokers = []
+            for _ in range(pp.brokers_per_country):
+                leg = Politician(self, "legislator", ci, int(rng.choice(terr)), rng.beta(4, 2))
+                leg.broker = True
+                brokers.append(leg)
+                for m in terr:
+                    self.ties.set("brokerage", leg.unique_id, self.mayors[m].unique_id)
+                self.ties.set("brokerage", leg.unique_id, self.executives[ci].unique_id)
+            self.brokers_by_country[ci] = brokers
+        self.politicians = sorted(self.agents_by_type[Politician], key=lambda a: a.unique_id)
+
+    # ------------------------------------------------------------------ organisation registry
+    def organisations_changed(self) -> None:
+        """Refresh the ordered organisation list after one joins or leaves."""
+        orgs = []
+        for cls in (Cartel, Gang, Militia):
+            orgs.extend(self.agents_by_type.get(cls, []))
+        self.organisations: list[Organisation] = sorted(orgs, key=lambda o: o.unique_id)
+        self.org_index = {o.unique_id: k for k, o in enumerate(self.organisations)}
+        self.org_by_uid = {o.unique_id: o for o in self.organisations}
+        self.org_names.update({o.unique_id: o.name for o in self.organisations})
+
+    def register_agent(self, agent) -> None:
+        super().register_agent(agent)
+        self.by_uid[agent.unique_id] = agent
+
+    def deregister_agent(self, agent) -> None:
+        super().deregister_agent(agent)
+        self.by_uid.pop(agent.unique_id, None)
+
+    def agent_by_uid(self, uid: int):
+        return self.by_uid.get(uid)
+
+    def strength_matrix(self) -> np.ndarray:
+        """(organisations, territories) armed members."""
+        if not self.organisations:
+            return np.zeros((0, self.world.n))
+        return np.array([o.presence for o in self.organisations])
+
+    def hostility_matrix(self) -> np.ndarray:
+        """(organisations, organisations) hostility: 1 rivals, 0 allies/self, ``neutral`` otherwise.
+
+        Militias that are not captured are hostile to every criminal group (004 l.2974-3118).
+        """
+        k = len(self.organisations)
+        h = np.full((k, k), self.p.violence.neutral_hostility)
+        idx = self.org_index
+        for (a, b) in self.ties.edges("rivalry"):
+            if a in idx and b in idx:
+                h[idx[a], idx[b]] = h[idx[b], idx[a]] = 1.0
+        for (a, b) in self.ties.edges("alliance"):
+            if a in idx and b in idx:
+                h[idx[a], idx[b]] = h[idx[b], idx[a]] = 0.0
+        for o in self.organisations:
+            if isinstance(o, Militia) and o.phase != "captured":
+                h[idx[o.unique_id], :] = h[:, idx[o.unique_id]] = 1.0
+        np.fill_diagonal(h, 0.0)
+        return h
+
+    def dissolve(self, org: Organisation) -> None:
+        self.prisons.others[org.country] += org.pretrial + org.sentenced
+        self.event("dissolved", actors=[org.name], territory=org.home)
+        org.remove()
+        self.organisations_changed()
+
+    # ------------------------------------------------------------------ money
+    def credit(self, owners: np.ndarray, amounts: np.ndarray, drug: bool = False) -> None:
+        """Credit per-territory amounts (USD) to each territory's owner organisation (uid or -1)."""
+        sel = (owners >= 0) & (amounts > 0)
+        if not sel.any():
+            return
+        for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
+            org = self.org_by_uid.get(uid)
+            if org is not None:
+                self.credit_org(org, amt, drug)
+
+    def debit(self, owners: np.ndarray, amounts: np.ndarray) -> None:
+        sel = (owners >= 0) & (amounts > 0)
+        for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
+            org = self.org_by_uid.get(uid)
+            if org is not None:
+                self.debit_org(org, amt)
+
+    def credit_org(self, org: Organisation, amount: float, drug: bool = False) -> None:
+        org.cash += amount
+        org.income += amount
+        if drug:
+            org.drug_income += amount
+
+    @staticmethod
+    def debit_org(org: Organisation, amount: float) -> None:
+        org.cash = max(0.0, org.cash - amount)
+
+    # ------------------------------------------------------------------ policy hooks
+    @property
+    def week(self) -> int:
+        """Weeks since the end of the burn-in (negative during the burn-in)."""
+        return self.steps - self.burn_in
+
+    @property
+    def captured_politician_share(self) -> float:
+        return float(np.mean([p.captured for p in self.politicians])) if self.politicians else 0.0
+
+    def executive_captured(self, country: int) -> bool:
+        return bool(self.executives[country].captured)
+
+    def mano_dura_targets(self, share: float) -> np.ndarray:
+        """Troops go to the most violent ``share`` of territories (excluding markets abroad)."""
+        w = self.world
+        eligible = ~w.role("market")
+        rate = np.where(eligible, self.terr.fear, -1.0)
+        k = int(round(share * eligible.sum()))
+        out = np.zeros(w.n)
+        if k > 0:
+            out[np.argsort(-rate)[:k]] = 1.0
+        return out
+
+    def return_delay(self, fx) -> int:
+        mean = fx.extradition_return_weeks or 52.0 * self.cfg.scenario.extradition.return_years
+        return int(self.rng.exponential(mean))
+
+    def leader_removed(self, org: Organisation, how: str, commands: bool = False) -> None:
+        leadership.remove_leader(self, org, how, commands)
+
+    def event(self, kind: str, actors: list[str], territory: int, **extra) -> None:
+        self.events.append(dict(step=self.steps, year=self.week / 52.0, kind=kind,
+                                actors="; ".join(actors),
+                                territory=self.world.ids[territory] if territory >= 0 else "", **{
+                                    k: (float(v) if isinstance(v, (int, float, np.number)) else str(v))
+                                    for k, v in extra.items()}))
+
+    # ------------------------------------------------------------------ the week
+    def _reset_week(self) -> None:
+        self.week_removals = self.week_extraditions = self.week_splits = 0
+        self.week_arrests = self.week_recruits = self.week_seized = 0.0
+        self.week_delivered = self.week_shipped = 0.0
+        self.week_arrests_by_country = np.zeros(len(self.world.countries))
+        for org in self.organisations:
+            org.revenue, org.drug_revenue = org.income, org.drug_income
+            org.income = org.drug_income = 0.0
+
+    def step(self) -> None:
+        self._reset_week()
+        self.fx = policies.effects(self)
+        self._truce_check()
+        for _name, phase in PHASES:
+            phase(self)
+        self.datacollector.collect(self)
+        metrics.record_territories(self)
+
+    def _truce_check(self) -> None:
+        lv = self.cfg.scenario.truce
+        if policies.active(lv, self.week) and not self.truce_broken:
+            if self.week == lv.start:
+                self.event("truce", actors=["gangs"], territory=-1)
+            if self.rng.random() < lv.weekly_break_prob:
+                self.truce_broken = True
+                self.event("truce_broken", actors=["gangs"], territory=-1)

@@ -1,0 +1,77 @@
+"""Phase 4: *plata o plomo* offers to police units, and the capture cascade (M3, M12, M16).
+
+Where organisations operate they offer bribes to the local police unit. An officer accepts with
+a logistic probability that rises with the bribe relative to pay, with local tenure (locally
+recruited, long-serving officers are more corruptible: 004 l.3338, l.522-524) and with the armed
+threat (*plomo*), and falls with integrity and oversight. Troops arrive incorruptible but
+become as corruptible as police the longer they are embedded (004 l.524). The corrupt share of
+a unit drifts toward acceptance and decays by turnover, vetting and rotation.
+
+Capture cascade (M3, 004 l.518): once a country's police are largely corrupt, its courts follow
+(``court_capture``), which cuts convictions; public faith follows through impunity (phase 12).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def acceptance(model, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray:
+    """Probability an officer accepts an offer, per territory."""
+    t, cp, fx = model.terr, model.p.corruption, model.fx
+    mil_embed = np.minimum(1.0, t.embed_weeks / cp.military_corruptibility_weeks)
+    # troops: high integrity that erodes toward the local police's with embedding (004 l.524)
+    integ = (1.0 - t.militarised) * t.integrity + t.militarised * (1.0 - mil_embed * (1.0 - t.integrity))
+    x = (cp.base_logit + cp.bribe_weight * np.log1p(bribe_ratio) - cp.integrity_weight * integ
+         + cp.tenure_weight * t.tenure * t.local + cp.threat_weight * threat
+         - cp.oversight_weight * fx.oversight)
+    return logistic(x)
+
+
+def step(model) -> None:
+    t, cp, fx = model.terr, model.p.corruption, model.fx
+    strength = model.strength_matrix()
+    orgs = model.organisations
+    armed = strength.sum(0)
+    officers = np.maximum(t.officers, 1.0)
+    # the strongest organisation present is the one making offers (and the patron)
+    top = strength.argmax(0) if len(orgs) else np.zeros(model.world.n, dtype=int)
+    top_uid = np.array([o.unique_id for o in orgs])[top] if len(orgs) else np.full(model.world.n, -1)
+    top_uid = np.where(armed > 0, top_uid, -1)
+    # bribe budget: a share of the criminal value generated in the territory (taxes, smuggling)
+    weekly_wage = cp.wage_usd_week * t.pay * fx.pay_mult
+    bribe_ratio = (t.value * cp.bribe_share + cp.bribe_per_member * armed) / (officers * weekly_wage)
+    threat = armed / (armed + officers)
+    presence = 1.0 - np.exp(-armed / (cp.presence_scale * officers))
+    accept = acceptance(model, bribe_ratio, threat)
+    gain = cp.offer_rate * presence * accept * (1.0 - t.corrupt)
+    loss = (cp.turnover + fx.vetting + fx.rotation) * t.corrupt
+    t.corrupt += gain - loss
+    np.clip(t.corrupt, 0.0, 1.0, out=t.corrupt)
+    # a change of patron (new dominant group) resets part of the payroll
+    changed = (top_uid != t.patron) & (t.patron >= 0) & (top_uid >= 0)
+    t.corrupt[changed] *= 1.0 - cp.patron_change_loss
+    t.patron[:] = np.where(t.corrupt > 0.01, np.where(top_uid >= 0, top_uid, t.patron), -1)
+    # bribes paid come out of the patron's cash
+    paid = gain * officers * weekly_wage * cp.bribe_cost_weeks
+    model.debit(t.patron, paid)
+    # courts follow corrupt police, country by country (M3, 004 l.518)
+    c = model.world.country
+    n_c = len(model.world.countries)
+    mean_corrupt = np.bincount(c, weights=t.corrupt * t.officers, minlength=n_c) / np.maximum(
+        np.bincount(c, weights=t.officers, minlength=n_c), 1.0)
+    push = np.maximum(0.0, mean_corrupt - cp.court_threshold)
+    model.court_capture += cp.court_capture_rate * push * (1.0 - model.court_capture)
+    model.court_capture -= cp.court_capture_rate * cp.court_recovery * (mean_corrupt < cp.court_threshold) * model.court_capture
+    np.clip(model.court_capture, 0.0, 1.0, out=model.court_capture)
+    # corruption ties in the tie graph: organisation -> police unit, weight = corrupt share
+    ties = model.ties
+    for (a, b) in list(ties.edges("corruption")):
+        if b in model.police_uid_set:
+            ties.remove("corruption", a, b)
+    for i in np.flatnonzero(t.patron >= 0):
+        ties.set("corruption", int(t.patron[i]), model.police[i].unique_id, float(t.corrupt[i]))

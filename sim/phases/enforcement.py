@@ -1,0 +1,108 @@
+"""Phase 8: enforcement: capacity, military deployment, arrests, leader targeting, convictions.
+
+* Capacity of a unit = officers per 100k residents (relative to 300) x state presence x honesty
+  x (1 + a military boost that decays with time since deployment: 004 l.522) x public pressure
+  (phase 11) x policy. Military policing cuts crime fast, its effect decays, troops embedded long
+  become corruptible (phase 4), abuses rise, and without investigations few convictions follow
+  (M4, 004 l.522-532).
+* Arrests of members go to pre-trial detention (phase 9). Corrupt officers do not arrest their
+  patron's members.
+* Leader targeting (M7, M18, 004 l.236-238): a leader is removed with weekly probability
+  ``leader_target_rate`` x capacity at home. Under an extradition policy, captured leaders are
+  extradited unless a captured executive blocks it (000 l.214); in a domestic prison a leader may
+  go on commanding (``prison_command``).
+* Convictions need investigation: probability = investigative capacity x (tips share)
+  x (1 - court capture) (M5, 004 l.542-554). Impunity = 1 - that probability.
+* Abuses (M6, 004 l.711-713, l.747-751) rise with arrests by militarised units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON, Gang, Militia
+
+
+def deploy(model) -> None:
+    """Move the military share of each unit toward the policy's target; track embedding."""
+    t, fx = model.terr, model.fx
+    target = fx.military_target
+    rising = target > t.militarised
+    ep = model.p.enforcement
+    t.militarised += np.where(rising, ep.deploy_rate, ep.withdraw_rate) * (target - t.militarised)
+    t.embed_weeks = np.where(t.militarised > 0.01, t.embed_weeks + 1.0, 0.0)
+
+
+def capacity(model) -> np.ndarray:
+    w, t, ep, fx = model.world, model.terr, model.p.enforcement, model.fx
+    per_100k = t.officers / np.maximum(t.population / 1e5, 1e-9)
+    boost = ep.military_boost * t.militarised * np.exp(-t.embed_weeks / ep.military_decay_weeks)
+    pressure = model.pressure[w.country]
+    cap = (per_100k / ep.reference_police_per_100k) * w.state_presence * (1.0 + boost) * pressure * fx.capacity_mult * fx.arrest_mult
+    return np.clip(cap, 0.0, 5.0)
+
+
+def conviction_probability(model) -> np.ndarray:
+    t, ep, fx = model.terr, model.p.enforcement, model.fx
+    c = model.world.country
+    invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (1.0 - ep.military_investigation_penalty * t.militarised)
+    tips_factor = (1.0 - ep.tips_weight) + ep.tips_weight * t.tips
+    p = invest * tips_factor * (1.0 - model.court_capture[c]) * (1.0 - t.corrupt)
+    if fx.evidentiary_bar is not None:  # a low bar convicts without investigation (003 l.241-252)
+        p = fx.evidentiary_bar * p + (1.0 - fx.evidentiary_bar)
+    return np.clip(p, 0.0, 1.0)
+
+
+def step(model) -> None:
+    w, t, ep, fx = model.world, model.terr, model.p.enforcement, model.fx
+    deploy(model)
+    t.capacity[:] = capacity(model)
+    conv = conviction_probability(model)
+    t.impunity[:] = 1.0 - conv
+    model.conviction_p = conv
+    arrests_total = 0.0
+    for org in model.organisations:
+        if isinstance(org, Militia):
+            continue
+        shielded = np.where(t.patron == org.unique_id, t.corrupt, 0.0)
+        rate = ep.arrest_rate * t.capacity * (1.0 - t.corrupt) * (1.0 - shielded)
+        if isinstance(org, Gang):
+            rate = rate * fx.gang_arrest_mult
+        arrested = org.presence * np.clip(rate, 0.0, 0.5)
+        org.presence -= arrested
+        org.pretrial += float(arrested.sum())
+        a = float(arrested.sum())
+        arrests_total += a
+        model.week_arrests_by_country[org.country] += a
+        _target_leader(model, org)
+    # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent")
+    if fx.innocent_share > 0:
+        innocents = arrests_total * fx.innocent_share / (1.0 - fx.innocent_share)
+        model.prisons.admit_innocents(model, innocents)
+        arrests_total += innocents
+    abuse_new = ep.abuse_rate * fx.abuse_mult * t.militarised * arrests_total * (
+        t.population / max(t.population.sum(), 1.0))
+    t.abuse += ep.abuse_memory * (abuse_new / np.maximum(t.population / 1e5, 1e-9) - t.abuse)
+    model.week_arrests = arrests_total
+
+
+def _target_leader(model, org) -> None:
+    t, ep, fx = model.terr, model.p.enforcement, model.fx
+    if org.leader != LEADER_FREE or org.disrupted:
+        return
+    h = org.home
+    p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult
+    if model.rng.random() >= min(p, 1.0):
+        return
+    country = org.country
+    if fx.extradite or model.world.countries[country].extradites:
+        blocked = model.executive_captured(country) and model.rng.random() < model.p.politics.block_extradition
+        if not blocked:
+            org.leader = LEADER_EXTRADITED
+            model.extradited.append((org.name, h, model.steps + model.return_delay(fx)))
+            model.leader_removed(org, how="extradited")
+            return
+        model.event("extradition_blocked", actors=[org.name], territory=h)
+    org.leader = LEADER_PRISON
+    commands = model.rng.random() < model.p.prisons.prison_command
+    model.leader_removed(org, how="imprisoned", commands=commands)

@@ -1,0 +1,125 @@
+"""Phase 6: gangs and communities: extortion, subcontracting, diversification, smuggling, militias.
+
+* Extortion (004 l.2630-2634): gang members (and cartel members to the extent the cartel has
+  diversified, and predatory militias) extort residents; the share of residents paying is
+  ``1 - exp(-reach * extorters / population)``.
+* Subcontracting (M2, 004 l.308): the cartel controlling a plaza pays the gangs present there a
+  share of the drug value passing through (retail, contract killing, shipment protection), so
+  gang income, and through recruitment gang size, rise where transit rises.
+* Diversification (M17, 004 l.202, l.3024-3026, l.3366): an organisation whose drug income per
+  member falls below ``squeeze_threshold`` shifts effort into extortion, illegal mining and
+  migrant smuggling.
+* Migrant smuggling (M19, 004 l.2766, l.388-390): emigrants cross at border territories; the
+  harder the border, the larger the share that must pay smugglers and the higher the fee,
+  which raises the rents (and the bribes, phase 4) where criminals control the crossings.
+* Militias (M9, 004 l.2974-3118, l.3328-3330): where extortion passes the community's tolerance
+  and the state is weak, residents form an autodefensa. It first suppresses extortion and fights
+  the groups present, then may turn predatory or be captured by a cartel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents import Cartel, Gang, Militia
+
+
+def extorting_members(org) -> np.ndarray:
+    if isinstance(org, Gang):
+        return org.presence
+    if isinstance(org, Militia):
+        return org.presence if org.phase != "protective" else 0.0 * org.presence
+    return org.presence * org.diversification
+
+
+def step(model) -> None:
+    w, t, gp = model.world, model.terr, model.p.gangs
+    orgs = model.organisations
+    n = w.n
+    # --- protective militias suppress extortion where they stand
+    guard = np.zeros(n)
+    for org in orgs:
+        if isinstance(org, Militia) and org.phase == "protective":
+            guard += org.presence
+    ext = np.array([extorting_members(o) for o in orgs]) if orgs else np.zeros((0, n))
+    extorters = ext.sum(0)
+    suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
+    t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
+    for row, org in enumerate(orgs):
+        model.credit_org(org, float((ext[row] * suppress).sum()) * gp.extortion_per_member)
+
+    # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
+    gangs = [o for o in orgs if isinstance(o, Gang)]
+    if gangs:
+        g_pres = np.array([g.presence for g in gangs])
+        g_tot = g_pres.sum(0)
+        pay = gp.subcontract_share * t.value * (g_tot > 0)
+        ties = model.ties
+        for (a, b) in list(ties.edges("subcontract")):
+            ties.remove("subcontract", a, b)
+        for i in np.flatnonzero(pay > 0):
+            boss = model.org_by_uid.get(int(t.controller[i]))
+            if not isinstance(boss, Cartel):
+                continue
+            model.debit_org(boss, pay[i])
+            for k, g in enumerate(gangs):
+                if g_pres[k, i] > 0:
+                    amount = pay[i] * g_pres[k, i] / g_tot[i]
+                    model.credit_org(g, amount, drug=True)
+                    ties.add("subcontract", boss.unique_id, g.unique_id, amount)
+
+    # --- diversification under squeeze (M17), mining income
+    mining = w.role("mining")
+    for org in orgs:
+        if isinstance(org, Militia):
+            continue
+        per_member = org.drug_revenue / max(org.members, 1.0)
+        if per_member < gp.squeeze_threshold:
+            org.diversification += gp.diversify_rate * (1.0 - org.diversification)
+        else:
+            org.diversification -= gp.diversify_decay * org.diversification
+        model.credit_org(org, float((org.presence * mining).sum()) * org.diversification * gp.mining_per_member)
+
+    # --- migrant smuggling at border crossings (M19)
+    border = w.role("border")
+    t.migrants[:] = 0.0
+    if border.any():
+        control = model.fx.migrant_control
+        total_migrants = float(t.emigration.sum())
+        t.migrants[border] = total_migrants / border.sum()
+        smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control
+        fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
+        rent = t.migrants * smuggled * fee
+        t.value += rent  # smuggling rents are local criminal value: they draw groups and bribes
+        model.credit(t.controller, rent)
+        model.smuggling_rent = float(rent.sum())
+
+    _militias(model)
+
+
+def _militias(model) -> None:
+    w, t, gp = model.world, model.terr, model.p.gangs
+    has = np.zeros(w.n, dtype=bool)
+    for org in model.organisations:
+        if isinstance(org, Militia):
+            has[org.home] = True
+    forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has
+    for i in np.flatnonzero(forming):
+        presence = np.zeros(w.n)
+        presence[i] = gp.militia_size * t.population[i]
+        m = Militia(model, f"Autodefensa {w.names[i]}", presence, int(i))
+        model.organisations_changed()
+        model.event("militia_formed", actors=[m.name], territory=int(i))
+    for m in [o for o in model.organisations if isinstance(o, Militia)]:
+        if m.phase != "protective":
+            continue
+        u = model.rng.random()
+        if u < gp.militia_predation_prob:
+            m.phase = "predatory"
+            model.event("militia_predatory", actors=[m.name], territory=m.home)
+        elif u < gp.militia_predation_prob + gp.militia_capture_prob:
+            captor = model.org_by_uid.get(int(t.controller[m.home]))
+            if isinstance(captor, Cartel):
+                m.phase = "captured"
+                model.ties.set("alliance", m.unique_id, captor.unique_id)
+                model.event("militia_captured", actors=[m.name, captor.name], territory=m.home)

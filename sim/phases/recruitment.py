@@ -1,0 +1,43 @@
+"""Phase 7: recruitment from the community youth pool, and attrition (M6, M14, M15).
+
+Recruits per week in a territory = ``base_rate`` x youth neither studying nor working (NEET)
+x the organisation's pull (income per member, saturating at ``revenue_pull``) x grievance from
+state abuse (``1 + abuse_grievance * abuse``, 004 l.747-751) x (1 - prevention). Organisations
+present in a territory share its recruits by their strength there. Youth without school or work
+feed recruitment (M14, 004 l.326, l.1028-1045). In prison, crowding turns non-member inmates into
+gang members (M15, 003 l.241-252): see :func:`sim.phases.prisons.step`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents import Militia
+
+
+def neet_youth(model) -> np.ndarray:
+    w, t = model.world, model.terr
+    return t.population * w.youth_share * w.neet_share
+
+
+def step(model) -> None:
+    t, rp, fx = model.terr, model.p.recruitment, model.fx
+    orgs = model.organisations
+    if not orgs:
+        model.week_recruits = 0.0
+        return
+    s = model.strength_matrix()
+    total = np.maximum(s.sum(0), 1e-9)
+    grievance = 1.0 + rp.abuse_grievance * t.abuse
+    pool = rp.base_rate * neet_youth(model) * grievance * (1.0 - fx.prevention)
+    recruits_total = 0.0
+    for row, org in enumerate(orgs):
+        if isinstance(org, Militia):
+            org.presence *= 1.0 - rp.attrition
+            continue
+        per_member = org.revenue / max(org.members, 1.0)
+        pull = per_member / (per_member + rp.revenue_pull)
+        new = pool * pull * s[row] / total
+        org.presence += new - rp.attrition * org.presence
+        recruits_total += float(new.sum())
+    model.week_recruits = recruits_total

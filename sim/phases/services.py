@@ -1,0 +1,60 @@
+"""Facilitators' services: short-lived ties with many clients; heavy-tailed capacity (M10).
+
+Each facilitator serves up to ``capacity * clients_per_capacity`` organisations at once; ties end
+at rate ``1/tie_weeks``; an organisation that lacks a launderer or a transporter looks for one,
+choosing among facilitators with spare slots in proportion to their capacity (so the few
+super-fixers gather many clients and bridge otherwise separate groups). Without a launderer an
+organisation loses ``unserved_cost`` of its revenue (004 l.2404-2454, l.2422). Removing a
+super-fixer therefore raises costs for many groups at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents import Facilitator, Militia
+
+NEEDED = Facilitator.KINDS
+
+
+def coverage(model, org) -> float:
+    """Share of the needed service kinds an organisation has this week."""
+    kinds = {model.agent_by_uid(f).kind for f in model.ties.neighbours("service", org.unique_id)
+             if isinstance(model.agent_by_uid(f), Facilitator)}
+    return sum(k in kinds for k in NEEDED) / len(NEEDED)
+
+
+def step(model) -> None:
+    fp = model.p.facilitators
+    ties = model.ties
+    rng = model.rng
+    facs = sorted(model.agents_by_type.get(Facilitator, []), key=lambda f: f.unique_id)
+    if not facs:
+        return
+    # ties expire
+    for (a, b) in list(ties.edges("service")):
+        if rng.random() < 1.0 / fp.tie_weeks:
+            ties.remove("service", a, b)
+    load = {f.unique_id: len(f.clients) for f in facs}
+    for org in model.organisations:
+        if isinstance(org, Militia):
+            continue
+        have = {model.agent_by_uid(f).kind for f in ties.neighbours("service", org.unique_id)}
+        for kind in NEEDED:
+            if kind in have:
+                continue
+            cands = [f for f in facs if f.kind == kind and load[f.unique_id] < f.slots]
+            if not cands:
+                continue
+            w = np.array([f.capacity for f in cands])
+            f = cands[int(rng.choice(len(cands), p=w / w.sum()))]
+            ties.set("service", f.unique_id, org.unique_id, f.capacity)
+            load[f.unique_id] += 1
+            have.add(kind)
+    # fees and the cost of going unserved are settled on last week's revenue
+    for org in model.organisations:
+        if isinstance(org, Militia):
+            continue
+        cov = coverage(model, org)
+        model.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)))
+        org.service_coverage = cov

@@ -1,0 +1,147 @@
+"""Compose a config and run the model: the Python API behind the CLI, sweeps, the UI and tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+
+from . import metrics
+from .config import register, validate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "configs"
+OUTPUT_FILES = ("timeseries.parquet", "territories.parquet", "events.parquet", "summary.json")
+
+
+def quiet_mesa() -> None:
+    """Mesa logs one INFO line per step; keep it to warnings."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
+    """Compose ``configs/config.yaml`` with Hydra overrides, validate it, return it.
+
+    Raises ``hydra.errors`` / ``omegaconf`` errors for unknown keys, groups or wrong types and
+    :class:`sim.config.ConfigError` for values out of range.
+    """
+    register()
+    gh = GlobalHydra.instance()
+    if gh.is_initialized():
+        cfg = hydra_compose("config", overrides=list(overrides))
+    else:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = hydra_compose("config", overrides=list(overrides))
+    validate(cfg)
+    return cfg
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """Stable hash of the resolved config (including the seed)."""
+    text = json.dumps(OmegaConf.to_container(cfg, resolve=True), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    """The tables of one run (the output contract) and, if written, where they went."""
+
+    timeseries: pd.DataFrame
+    territories: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict
+    output_dir: Path | None = None
+    model: object | None = field(default=None, repr=False)
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _versions() -> dict:
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("mesa", "numpy", "pandas", "networkx", "hydra-core", "pyarrow"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
+
+
+def make_model(cfg: DictConfig):
+    from .model import CrimeModel
+
+    quiet_mesa()
+    return CrimeModel(cfg)
+
+
+def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool = False) -> RunResult:
+    """Run one configured simulation (burn-in + ``steps`` weeks); write outputs if ``output_dir``."""
+    model = make_model(cfg)
+    total = int(cfg.burn_in) + int(cfg.steps)
+    desc = f"{cfg.scenario.name} seed={cfg.seed}"
+    for _ in tqdm(range(total), desc=desc, unit="wk", disable=not cfg.progress, leave=False):
+        model.step()
+    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    terr = metrics.territories_frame(model)
+    events = metrics.events_frame(model)
+    summary = {
+        "scenario": str(cfg.scenario.name),
+        "world": str(cfg.world.name),
+        "seed": int(cfg.seed),
+        "steps": int(cfg.steps),
+        "burn_in": int(cfg.burn_in),
+        "config_hash": config_hash(cfg),
+        "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
+        "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
+        "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
+        "mass_balance_kg": float(model.produced - (model.delivered_total + model.seized_total
+                                                   + float(model.routes.buffer.sum()) + float(model.stock.sum()))),
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+    }
+    result = RunResult(ts, terr, events, summary, model=model if keep_model else None)
+    if output_dir is not None and cfg.output.write:
+        write_outputs(result, Path(output_dir))
+    return result
+
+
+def write_outputs(result: RunResult, out: Path) -> None:
+    """Write the four contract files atomically (temporary file, then rename)."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"timeseries.parquet": result.timeseries, "territories.parquet": result.territories,
+              "events.parquet": result.events}
+    for name, df in tables.items():
+        _atomic(out / name, lambda p, df=df: df.to_parquet(p, index=False))
+    _atomic(out / "summary.json", lambda p: Path(p).write_text(json.dumps(result.summary, indent=2)))
+    result.output_dir = out
+
+
+def _atomic(path: Path, writer) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,101 @@
+"""The typed, signed multiplex tie graph among agents, separate from the geography.
+
+Tie kinds (DESIGN.md "Ties"):
+
+=============  =====================================  =============================================
+kind           direction                              weight
+=============  =====================================  =============================================
+alliance       organisation <-> organisation          +1 (signed: alliances positive)
+rivalry        organisation <-> organisation          -1 (rivalries negative)
+corruption     organisation -> police unit/politician  share of the unit corrupted / bribe in M USD
+service        facilitator <-> organisation            facilitator capacity share
+subcontract    cartel -> gang                          USD paid in the last week
+finance        organisation -> politician              illicit campaign money, M USD
+brokerage      politician <-> politician               1
+=============  =====================================  =============================================
+
+Presence (agent <-> territory) is not stored here: it is each organisation's ``presence`` array.
+:meth:`TieGraph.to_networkx` adds it when a full snapshot is wanted (UI, analysis).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+KINDS = ("alliance", "rivalry", "corruption", "service", "subcontract", "finance", "brokerage")
+SYMMETRIC = {"alliance", "rivalry", "service", "brokerage"}
+SIGN = {"alliance": 1.0, "rivalry": -1.0}
+
+
+class TieGraph:
+    """Edges keyed by agent ``unique_id``; one dict per tie kind. Deterministic iteration order."""
+
+    def __init__(self) -> None:
+        self._e: dict[str, dict[tuple[int, int], float]] = {k: {} for k in KINDS}
+
+    @staticmethod
+    def _key(kind: str, a: int, b: int) -> tuple[int, int]:
+        return (min(a, b), max(a, b)) if kind in SYMMETRIC else (a, b)
+
+    def set(self, kind: str, a: int, b: int, weight: float | None = None) -> None:
+        if kind not in self._e:
+            raise KeyError(f"unknown tie kind {kind!r}; allowed: {KINDS}")
+        self._e[kind][self._key(kind, a, b)] = SIGN.get(kind, 1.0) if weight is None else float(weight)
+        if kind == "alliance":
+            self._e["rivalry"].pop(self._key("rivalry", a, b), None)
+        elif kind == "rivalry":
+            self._e["alliance"].pop(self._key("alliance", a, b), None)
+
+    def add(self, kind: str, a: int, b: int, weight: float) -> None:
+        key = self._key(kind, a, b)
+        self._e[kind][key] = self._e[kind].get(key, 0.0) + float(weight)
+
+    def remove(self, kind: str, a: int, b: int) -> None:
+        self._e[kind].pop(self._key(kind, a, b), None)
+
+    def has(self, kind: str, a: int, b: int) -> bool:
+        return self._key(kind, a, b) in self._e[kind]
+
+    def weight(self, kind: str, a: int, b: int) -> float:
+        return self._e[kind].get(self._key(kind, a, b), 0.0)
+
+    def edges(self, kind: str) -> dict[tuple[int, int], float]:
+        return self._e[kind]
+
+    def neighbours(self, kind: str, a: int) -> list[int]:
+        out = []
+        for (u, v) in self._e[kind]:
+            if u == a:
+                out.append(v)
+            elif v == a and kind in SYMMETRIC:
+                out.append(u)
+        return sorted(out)
+
+    def drop_agent(self, a: int) -> None:
+        """Remove every tie of an agent (when it leaves the model)."""
+        for kind, edges in self._e.items():
+            for key in [k for k in edges if a in k]:
+                del edges[key]
+
+    def count(self, kind: str) -> int:
+        return len(self._e[kind])
+
+    def to_networkx(self, model=None) -> nx.MultiDiGraph:
+        """A snapshot as a MultiDiGraph (edge key = tie kind, attribute ``weight``).
+
+        With ``model`` given, agent nodes carry their type and organisations get presence edges to
+        territory nodes ``("territory", i)``.
+        """
+        g = nx.MultiDiGraph()
+        for kind, edges in self._e.items():
+            for (a, b), w in edges.items():
+                g.add_edge(a, b, key=kind, weight=w)
+                if kind in SYMMETRIC:
+                    g.add_edge(b, a, key=kind, weight=w)
+        if model is not None:
+            for agent in model.agents:
+                g.add_node(agent.unique_id, type=type(agent).__name__, label=getattr(agent, "name", ""))
+            for org in model.organisations:
+                for i in org.presence.nonzero()[0]:
+                    g.add_edge(org.unique_id, ("territory", int(i)), key="presence", weight=float(org.presence[i]))
+        return g

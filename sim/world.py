@@ -1,0 +1,225 @@
+"""The geography: territories (as arrays, one entry per territory) and the corridors between them.
+
+A world comes from a preset (``configs/world/*.yaml``: the default ``hemisphere``, built from the
+seeds' figures) or is generated (``synthetic``, any size). Territory state that every phase
+reads or writes is kept here as numpy arrays, so that the weekly phases are vectorised; the
+Community and Police agents of a territory are views onto their entry (see ``agents.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from .config import ROLES
+
+EARTH_KM = 6371.0
+
+
+def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass
+class Country:
+    iso: str
+    name: str
+    police_per_100k: float
+    police_pay: float
+    police_integrity: float
+    investigative_capacity: float
+    prison_capacity_per_100k: float
+    extradites: bool
+    election_every_years: int
+
+
+@dataclass
+class World:
+    """Static description of a world plus the per-territory arrays the phases update."""
+
+    ids: list[str]
+    names: list[str]
+    regions: list[str]
+    countries: list[Country]
+    country: np.ndarray  # (n,) int index into countries
+    population: np.ndarray  # (n,) persons (changes with emigration)
+    youth_share: np.ndarray
+    neet_share: np.ndarray
+    poverty: np.ndarray
+    state_presence: np.ndarray
+    base_homicide_rate: np.ndarray  # per 100k per year
+    roles: np.ndarray  # (n, len(ROLES)) bool
+    lon: np.ndarray
+    lat: np.ndarray
+    production_kg: np.ndarray  # kg per week
+    consumption_kg: np.ndarray  # kg per week
+    graph: nx.Graph  # nodes 0..n-1; edge attrs: mode, km
+    organisations: list = field(default_factory=list)  # OrgSpec-like dicts
+    report_mask: np.ndarray | None = None  # territories counted in headline rates
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def role(self, name: str) -> np.ndarray:
+        return self.roles[:, ROLES.index(name)]
+
+    @property
+    def adjacency(self) -> np.ndarray:
+        """Dense 0/1 adjacency (with self-loops) used to limit expansion to neighbours."""
+        a = nx.to_numpy_array(self.graph, nodelist=range(self.n), weight=None)
+        np.fill_diagonal(a, 1.0)
+        return a
+
+
+def from_preset(wcfg, rng: np.random.Generator) -> World:
+    """Build a world from a preset's tables (``world.territories`` etc.)."""
+    del rng  # presets are deterministic; signature shared with ``synthetic``
+    countries = [Country(**{k: c[k] for k in Country.__dataclass_fields__}) for c in wcfg.countries]
+    iso = {c.iso: i for i, c in enumerate(countries)}
+    ts = list(wcfg.territories)
+    idx = {t.id: i for i, t in enumerate(ts)}
+    roles = np.array([[r in t.roles for r in ROLES] for t in ts], dtype=bool)
+    g = nx.Graph()
+    g.add_nodes_from(range(len(ts)))
+    for c in wcfg.corridors:
+        a, b = idx[c.a], idx[c.b]
+        km = haversine_km(ts[a].lon, ts[a].lat, ts[b].lon, ts[b].lat)
+        g.add_edge(a, b, mode=c.mode, km=max(km, 10.0))
+    if not nx.is_connected(g):
+        parts = [sorted(ts[i].id for i in comp)[:3] for comp in nx.connected_components(g)]
+        raise ValueError(f"world.corridors: the corridor graph is not connected; components start {parts}")
+    orgs = [
+        dict(name=o.name, kind=o.kind, members=float(o.members),
+             territories=[idx[t] for t in o.territories], allies=list(o.allies), rivals=list(o.rivals),
+             lieutenants=int(o.lieutenants), cohesion=float(o.cohesion))
+        for o in wcfg.organisations
+    ]
+    report = set(wcfg.report_regions) if wcfg.report_regions else None
+    return World(
+        ids=[t.id for t in ts], names=[t.name for t in ts], regions=[t.region for t in ts],
+        countries=countries, country=np.array([iso[t.country] for t in ts]),
+        population=np.array([t.population for t in ts], dtype=float),
+        youth_share=np.array([t.youth_share for t in ts]), neet_share=np.array([t.neet_share for t in ts]),
+        poverty=np.array([t.poverty for t in ts]), state_presence=np.array([t.state_presence for t in ts]),
+        base_homicide_rate=np.array([t.homicide_rate for t in ts]), roles=roles,
+        lon=np.array([t.lon for t in ts]), lat=np.array([t.lat for t in ts]),
+        production_kg=np.array([t.production_t for t in ts]) * 1000.0 / 52.0,
+        consumption_kg=np.array([t.consumption_t for t in ts]) * 1000.0 / 52.0,
+        graph=g, organisations=orgs,
+        report_mask=None if report is None else np.array([t.region in report for t in ts]),
+    )
+
+
+def synthetic(wcfg, rng: np.random.Generator) -> World:
+    """Generate a world of ``wcfg.n_territories`` territories for tests and scaling.
+
+    Territories are scattered over a Latin-America-sized box; corridors join each territory to
+    its three nearest neighbours (plus a spanning tree, so the graph is connected). About 4% of
+    territories produce, 4% are consumer markets (placed at the northern edge, as the US market
+    is), the rest are transit, ports and border crossings. Countries are longitude bands of about
+    ten territories. Populations are log-normal around 1 million; figures are illustrative.
+    """
+    n = int(wcfg.n_territories)
+    lon = rng.uniform(-110.0, -60.0, n)
+    lat = rng.uniform(-15.0, 32.0, n)
+    n_prod = max(1, n // 25)
+    n_mkt = max(1, n // 25)
+    order = np.argsort(lat)
+    prod = order[:n_prod]  # southernmost territories produce
+    mkt = order[-n_mkt:]  # northernmost are markets
+    roles = np.zeros((n, len(ROLES)), dtype=bool)
+    roles[prod, ROLES.index("production")] = True
+    roles[mkt, ROLES.index("market")] = True
+    rest = order[n_prod:-n_mkt] if n > n_prod + n_mkt else np.array([], dtype=int)
+    roles[rest, ROLES.index("transit")] = True
+    roles[rest[rng.random(rest.size) < 0.15], ROLES.index("port")] = True
+    border_band = rest[lat[rest] > np.quantile(lat, 0.85)] if rest.size else rest
+    roles[border_band, ROLES.index("border")] = True
+    roles[rest[rng.random(rest.size) < 0.08], ROLES.index("mining")] = True
+
+    n_countries = max(1, n // 10)
+    band = np.argsort(np.argsort(lon)) * n_countries // n
+    countries = [
+        Country(iso=f"C{i:03d}", name=f"Country {i}", police_per_100k=float(rng.uniform(150, 400)),
+                police_pay=float(rng.uniform(0.6, 1.5)), police_integrity=float(rng.uniform(0.4, 0.8)),
+                investigative_capacity=float(rng.uniform(0.1, 0.5)),
+                prison_capacity_per_100k=float(rng.uniform(100, 400)), extradites=bool(rng.random() < 0.5),
+                election_every_years=4)
+        for i in range(n_countries)
+    ]
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    xy = np.column_stack([lon, lat])
+    d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
+    k = min(3, n - 1)
+    nearest = np.argsort(d2, axis=1)[:, 1 : k + 1]
+    full = nx.Graph()
+    for i in range(n):
+        for j in nearest[i]:
+            g.add_edge(i, int(j))
+    if not nx.is_connected(g):
+        comps = [sorted(c) for c in nx.connected_components(g)]
+        for a, b in zip(comps[:-1], comps[1:]):
+            full.add_edge(a[0], b[0])
+        g.add_edges_from(full.edges)
+    for a, b in g.edges:
+        km = haversine_km(lon[a], lat[a], lon[b], lat[b])
+        sea = roles[a, ROLES.index("port")] and roles[b, ROLES.index("port")]
+        g.edges[a, b].update(mode="sea" if sea else "land", km=max(km, 10.0))
+
+    population = np.exp(rng.normal(np.log(1.0e6), 0.8, n))
+    population[mkt] *= 20
+    base_hr = np.exp(rng.normal(np.log(20.0), 0.8, n))
+    base_hr[mkt] = 5.0
+    production_kg = np.zeros(n)
+    production_kg[prod] = 1000.0 * 1000.0 / 52.0 / n_prod  # 1,000 t/yr in all
+    consumption_kg = np.zeros(n)
+    consumption_kg[mkt] = 600.0 * 1000.0 / 52.0 / n_mkt
+
+    orgs = []
+    n_cartels = max(2, n // 8)
+    n_gangs = max(1, n // 6)
+    transit_nodes = rest if rest.size else np.arange(n)
+    for c in range(n_cartels):
+        home = int(rng.choice(transit_nodes))
+        near = [int(j) for j in np.argsort(d2[home])[: max(2, min(6, n // 5))]]
+        orgs.append(dict(name=f"Cartel {c}", kind="cartel", members=float(rng.integers(500, 5000)),
+                         territories=near, allies=[], rivals=[], lieutenants=3, cohesion=0.7))
+    for i in range(n_gangs):
+        home = int(rng.choice(transit_nodes))
+        orgs.append(dict(name=f"Gang {i}", kind="gang", members=float(rng.integers(200, 3000)),
+                         territories=[home], allies=[], rivals=[], lieutenants=2, cohesion=0.6))
+    # production zones are held by the first cartels
+    for j, t in enumerate(prod):
+        orgs[j % n_cartels]["territories"].append(int(t))
+    names = [o["name"] for o in orgs]
+    for i, o in enumerate(orgs):
+        for j in range(i + 1, len(orgs)):
+            u = rng.random()
+            if u < 0.15:
+                o["rivals"].append(names[j])
+            elif u < 0.25:
+                o["allies"].append(names[j])
+
+    return World(
+        ids=[f"t{i:04d}" for i in range(n)], names=[f"Territory {i}" for i in range(n)],
+        regions=[f"band{int(b)}" for b in band], countries=countries, country=band.astype(int),
+        population=population, youth_share=rng.uniform(0.2, 0.3, n), neet_share=rng.uniform(0.1, 0.35, n),
+        poverty=rng.uniform(0.1, 0.6, n), state_presence=rng.uniform(0.3, 0.9, n),
+        base_homicide_rate=base_hr, roles=roles, lon=lon, lat=lat,
+        production_kg=production_kg, consumption_kg=consumption_kg, graph=g, organisations=orgs,
+        report_mask=None,
+    )
+
+
+def build_world(wcfg, rng: np.random.Generator) -> World:
+    """A preset with territory tables, or a synthetic world."""
+    return from_preset(wcfg, rng) if len(wcfg.territories) else synthetic(wcfg, rng)
