@@ -156,6 +156,12 @@ def wait_for_server(url: str, proc: subprocess.Popen, log_path: Path, timeout: f
     raise Fail(f"solara server not answering on {url} after {timeout:.0f}s")
 
 
+def cache_misses(log_path: Path) -> list[str]:
+    """URLs the server failed to fetch because they were not in the asset cache."""
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    return sorted(set(re.findall(r"Could not load URL: '?([^'\s]+)", log)))
+
+
 def run(args) -> str:
     try:
         from playwright.sync_api import Error as PWError
@@ -241,7 +247,7 @@ def run(args) -> str:
                     page.screenshot(path=args.screenshot, full_page=True)
                     raise Fail("Altair/vega plot not drawn")
                 try:
-                    page.locator("img[src^='data:image'], .jupyter-widgets img").first.wait_for(timeout=ms)
+                    page.locator("img.widget-image[src^='blob:'], img[src^='data:image']").first.wait_for(timeout=ms)
                 except PWTimeout:
                     page.screenshot(path=args.screenshot, full_page=True)
                     raise Fail("matplotlib space image not drawn")
@@ -251,6 +257,14 @@ def run(args) -> str:
                 raise Fail(f"playwright: {str(e).splitlines()[0]}")
             finally:
                 browser.close()
+    except Fail as e:
+        # a missing asset is the usual root cause of a page that never finishes: say so
+        misses = cache_misses(log_path)
+        if misses:
+            raise Fail(f"asset cache miss(es) (add to scripts/ui_setup.sh): {', '.join(misses)}; then: {e}")
+        if external:
+            raise Fail(f"{e}; {len(external)} request(s) left localhost, first: {external[0]}")
+        raise
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -264,10 +278,9 @@ def run(args) -> str:
         log_file.close()
 
     log = log_path.read_text(errors="replace")
-    misses = sorted(set(re.findall(r"Could not load URL: '?([^'\s]+)", log)))
-    for label, items in (("console errors", console_errors),):
-        for item in items[:10]:
-            print(f"  {label}: {item}", file=sys.stderr)
+    misses = cache_misses(log_path)
+    for item in console_errors[:10]:
+        print(f"  console error: {item}", file=sys.stderr)
     if page_errors:
         raise Fail(f"{len(page_errors)} page error(s), first: {page_errors[0]}")
     if external:

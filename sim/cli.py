@@ -56,7 +56,8 @@ def describe_error(err: BaseException, overrides: list[str]) -> str:
     missing = getattr(err, "missing_cfg_file", None)
     if options is not None and missing:
         group = str(missing).split("/")[0]
-        given = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == group), missing)
+        given = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == group),
+                     str(missing).split("/", 1)[-1])
         return f"{group}={given}: unknown option; allowed: {', '.join(options)}"
     lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
     return " ".join(lines)

@@ -167,6 +167,7 @@ class BorderHardening(Lever):
     interdiction_multiplier: float = p(3.0, 1.0, 10.0, "x seizure rate at border/port territories", "004 l.388")
     migrant_control: float = p(0.5, 0.0, 1.0, "0..1 control of irregular crossings", "004 l.388-390")
     include_ports: bool = True
+    targets: list[str] = field(default_factory=list)  # territory ids to harden; empty = all crossings
 
 
 @dataclass
@@ -314,6 +315,8 @@ class RecruitmentParams:
     abuse_grievance: float = p(2.0, 0.0, 10.0, "extra pull per unit of abuse", "004 l.747-751")
     prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")
     attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
+    upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free member per week")
+    unpaid_exit: float = p(0.05, 0.0, 1.0, "weekly share of unpaid members who leave")
 
 
 @dataclass

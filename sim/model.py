@@ -87,6 +87,7 @@ class CrimeModel(Model):
         self.n_splinters = 0
         self.emigrants_total = 0.0
         self.smuggling_rent = 0.0
+        self.income_by_source: dict[str, float] = {}  # cumulative USD by source
         self.fx = policies.effects(self)
         self._reset_week()
         self.events: list[dict] = []
@@ -217,7 +218,7 @@ class CrimeModel(Model):
         self.organisations_changed()
 
     # ------------------------------------------------------------------ money
-    def credit(self, owners: np.ndarray, amounts: np.ndarray, drug: bool = False) -> None:
+    def credit(self, owners: np.ndarray, amounts: np.ndarray, source: str, drug: bool = False) -> None:
         """Credit per-territory amounts (USD) to each territory's owner organisation (uid or -1)."""
         sel = (owners >= 0) & (amounts > 0)
         if not sel.any():
@@ -225,7 +226,7 @@ class CrimeModel(Model):
         for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
             org = self.org_by_uid.get(uid)
             if org is not None:
-                self.credit_org(org, amt, drug)
+                self.credit_org(org, amt, source, drug)
 
     def debit(self, owners: np.ndarray, amounts: np.ndarray) -> None:
         sel = (owners >= 0) & (amounts > 0)
@@ -234,9 +235,11 @@ class CrimeModel(Model):
             if org is not None:
                 self.debit_org(org, amt)
 
-    def credit_org(self, org: Organisation, amount: float, drug: bool = False) -> None:
+    def credit_org(self, org: Organisation, amount: float, source: str, drug: bool = False) -> None:
+        """Add income to an organisation; ``source`` feeds ``income_by_source`` (M11, M17)."""
         org.cash += amount
         org.income += amount
+        self.income_by_source[source] = self.income_by_source.get(source, 0.0) + amount
         if drug:
             org.drug_income += amount
 

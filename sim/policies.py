@@ -95,7 +95,13 @@ def _extradition(lv, model, fx: Effects, since: int) -> None:
 def _border_hardening(lv, model, fx: Effects, since: int) -> None:
     """004 l.388-390, l.2766: more interdiction at crossings (and ports), migrant control."""
     w = model.world
-    mask = w.role("border") | (w.role("port") if lv.include_ports else False)
+    if lv.targets:
+        unknown = sorted(set(lv.targets) - set(w.ids))
+        if unknown:
+            raise ValueError(f"scenario.border_hardening.targets: unknown territories {unknown}")
+        mask = np.isin(np.array(w.ids), list(lv.targets))
+    else:
+        mask = w.role("border") | (w.role("port") if lv.include_ports else False)
     fx.seizure_mult = np.where(mask, fx.seizure_mult * lv.interdiction_multiplier, fx.seizure_mult)
     fx.migrant_control = max(fx.migrant_control, lv.migrant_control)
 

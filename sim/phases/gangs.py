@@ -46,7 +46,7 @@ def step(model) -> None:
     suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
     for row, org in enumerate(orgs):
-        model.credit_org(org, float((ext[row] * suppress).sum()) * gp.extortion_per_member)
+        model.credit_org(org, float((ext[row] * suppress).sum()) * gp.extortion_per_member, "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
     gangs = [o for o in orgs if isinstance(o, Gang)]
@@ -65,7 +65,7 @@ def step(model) -> None:
             for k, g in enumerate(gangs):
                 if g_pres[k, i] > 0:
                     amount = pay[i] * g_pres[k, i] / g_tot[i]
-                    model.credit_org(g, amount, drug=True)
+                    model.credit_org(g, amount, "subcontract", drug=True)
                     ties.add("subcontract", boss.unique_id, g.unique_id, amount)
 
     # --- diversification under squeeze (M17), mining income
@@ -78,7 +78,8 @@ def step(model) -> None:
             org.diversification += gp.diversify_rate * (1.0 - org.diversification)
         else:
             org.diversification -= gp.diversify_decay * org.diversification
-        model.credit_org(org, float((org.presence * mining).sum()) * org.diversification * gp.mining_per_member)
+        model.credit_org(org, float((org.presence * mining).sum()) * org.diversification * gp.mining_per_member,
+                         "mining")
 
     # --- migrant smuggling at border crossings (M19)
     border = w.role("border")
@@ -91,7 +92,7 @@ def step(model) -> None:
         fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
         rent = t.migrants * smuggled * fee
         t.value += rent  # smuggling rents are local criminal value: they draw groups and bribes
-        model.credit(t.controller, rent)
+        model.credit(t.controller, rent, "smuggling")
         model.smuggling_rent = float(rent.sum())
 
     _militias(model)

@@ -1,4 +1,4 @@
-"""Phase 7: recruitment from the community youth pool, and attrition (M6, M14, M15).
+"""Phase 7: recruitment from the community youth pool, wages and attrition (M6, M14, M15).
 
 Recruits per week in a territory = ``base_rate`` x youth neither studying nor working (NEET)
 x the organisation's pull (income per member, saturating at ``revenue_pull``) x grievance from
@@ -6,6 +6,9 @@ state abuse (``1 + abuse_grievance * abuse``, 004 l.747-751) x (1 - prevention).
 present in a territory share its recruits by their strength there. Youth without school or work
 feed recruitment (M14, 004 l.326, l.1028-1045). In prison, crowding turns non-member inmates into
 gang members (M15, 003 l.241-252): see :func:`sim.phases.prisons.step`.
+
+Members are paid ``upkeep`` a week; a group that cannot pay loses ``unpaid_exit`` of the unpaid
+share each week, so a group's size is bounded by its income.
 """
 
 from __future__ import annotations
@@ -35,9 +38,13 @@ def step(model) -> None:
         if isinstance(org, Militia):
             org.presence *= 1.0 - rp.attrition
             continue
-        per_member = org.revenue / max(org.members, 1.0)
+        members = org.members
+        per_member = org.revenue / max(members, 1.0)
         pull = per_member / (per_member + rp.revenue_pull)
         new = pool * pull * s[row] / total
-        org.presence += new - rp.attrition * org.presence
+        wages = rp.upkeep * members
+        unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
+        model.debit_org(org, wages)
+        org.presence += new - (rp.attrition + rp.unpaid_exit * unpaid) * org.presence
         recruits_total += float(new.sum())
     model.week_recruits = recruits_total

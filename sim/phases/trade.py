@@ -83,7 +83,7 @@ def production(model) -> None:
     model.stock += made
     model.produced += float(made.sum())
     tax = made * mp.price_source * mp.production_tax
-    model.credit(t.controller, tax, drug=True)
+    model.credit(t.controller, tax, "production_tax", drug=True)
 
 
 def seizure_probability(model) -> np.ndarray:
@@ -160,7 +160,7 @@ def routing(model) -> None:
     tax = np.zeros(n + 1)
     np.add.at(tax, R.nodes[R.valid], (arriving * value * mp.transit_tax)[R.valid])
     t.value[:] = tax[:n]
-    model.credit(t.controller, tax[:n], drug=True)
+    model.credit(t.controller, tax[:n], "transit_tax", drug=True)
 
     slot = (model.steps + R.delay) % R.buffer.shape[0]
     np.add.at(R.buffer, (slot, np.arange(R.n_paths)), delivered)
@@ -187,7 +187,7 @@ def market(model) -> None:
     # wholesale sale by whoever holds the last plaza before the market
     sale = np.zeros(w.n)
     np.add.at(sale, R.last_mile, arriving * model.price[R.mkt] * mp.last_mile_share)
-    model.credit(t.controller, sale, drug=True)
+    model.credit(t.controller, sale, "wholesale", drug=True)
 
 
 def in_transit(model) -> float:

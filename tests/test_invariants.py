@@ -1,0 +1,54 @@
+"""Conservation and sanity over random valid configs and long horizons (property-based)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from conftest import FAST
+
+LEVERS = ["mano_dura", "police_reform", "extradition", "border_hardening", "prevention", "truce"]
+
+
+@st.composite
+def configs(draw):
+    n = draw(st.integers(6, 45))
+    steps = draw(st.sampled_from([60, 200, 520]))
+    over = [*FAST, "world=synthetic", f"world.n_territories={n}", f"steps={steps}",
+            f"burn_in={draw(st.integers(0, 104))}", f"seed={draw(st.integers(0, 10_000))}"]
+    for lever in draw(st.lists(st.sampled_from(LEVERS), unique=True, max_size=3)):
+        over += [f"scenario.{lever}.enabled=true", f"scenario.{lever}.start={draw(st.integers(0, 50))}"]
+    if draw(st.booleans()):
+        over.append(f"params.violence.conflict_kill_rate={draw(st.floats(0.0, 0.05))}")
+    if draw(st.booleans()):
+        over.append(f"params.recruitment.base_rate={draw(st.floats(0.0, 0.005))}")
+    if draw(st.booleans()):
+        over.append(f"params.routing.base_seizure={draw(st.floats(0.0, 0.2))}")
+    return over
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs())
+def test_conservation_and_no_negative_or_nan(overrides):
+    res = sim.run(sim.compose(overrides), keep_model=True)
+    ts, terr, m = res.timeseries, res.territories, res.model
+    # drug mass: produced = delivered + seized + in transit + stock, every week
+    produced = ts["drug_produced_kg"].to_numpy()
+    accounted = (ts["drug_delivered_kg"].cumsum() + ts["drug_seized_kg"].cumsum()
+                 + ts["drug_in_transit_kg"] + ts["drug_stock_kg"]).to_numpy()
+    assert np.allclose(produced, accounted, rtol=1e-9, atol=1e-6)
+    assert abs(res.summary["mass_balance_kg"]) <= 1e-9 * max(1.0, produced[-1])
+    num = ts.select_dtypes("number").drop(columns=["year"])  # year < 0 during the burn-in
+    assert not num.isna().any().any()
+    assert (num >= 0).all().all(), num.columns[(num < 0).any()].tolist()
+    tn = terr.select_dtypes("number").drop(columns=["year"])
+    assert not tn.isna().any().any() and (tn >= 0).all().all()
+    for org in m.organisations:
+        assert (org.presence >= 0).all() and org.cash >= 0 and org.pretrial >= 0 and org.sentenced >= 0
+    assert (m.prisons.others >= 0).all()
+    assert (m.terr.population > 0).all()
+    for arr in ("trust", "corrupt", "extortion", "militarised", "tips"):
+        a = getattr(m.terr, arr)
+        assert ((a >= 0) & (a <= 1)).all(), arr
