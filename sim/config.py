@@ -209,13 +209,14 @@ class RoutingParams:
     """Phase 2, routing and interdiction (M1, M16, M19)."""
 
     k_paths: int = 6  # candidate routes per production-market pair
+    path_penalty: float = p(2.0, 1.05, 10.0, "corridor cost multiplier between searches for alternative routes")
     mode_cost_land: float = p(1.0, 0.1, 5.0, "cost multiplier of land corridors per km")
     mode_cost_river: float = p(0.8, 0.1, 5.0, "cost multiplier of river corridors per km")
     mode_cost_sea: float = p(0.4, 0.1, 5.0, "cost multiplier of sea corridors per km")
     mode_cost_air: float = p(0.6, 0.1, 5.0, "cost multiplier of air corridors per km")
     km_cost: float = p(1.0, 0.1, 5.0, "cost units per 1,000 km")
     risk_cost: float = p(8.0, 0.0, 50.0, "cost units per unit of perceived seizure risk", "004 l.304-308")
-    rival_cost: float = p(0.5, 0.0, 5.0, "cost units per unit of rival armed presence")
+    rival_cost: float = p(1.0, 0.0, 5.0, "cost units per territory wholly held by hostile groups", "004 l.560")
     route_temperature: float = p(0.6, 0.05, 5.0, "logit temperature of route choice (cost units)")
     base_seizure: float = p(0.02, 0.0, 0.2, "weekly seizure probability per territory at full honest capacity",
                             "003 l.5 (small seizure share)")

@@ -307,6 +307,11 @@ NodeName=$NODE NodeAddr=$ADDR CPUs=$cpus $topo RealMemory=$mem State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
 
+# Fail before starting anything if another program holds one of our ports.
+for pair in "mariadbd:$DB_PORT" "slurmdbd:$DBD_PORT" "slurmctld:$CTLD_PORT" "slurmd:$SLURMD_PORT"; do
+    pid_of "${pair%%:*}" >/dev/null || check_port_free "${pair%%:*}" "${pair#*:}"
+done
+
 # ---------------------------------------------------------------- munged
 munge_ok() { munge -S "$MUNGE_SOCKET" -n | unmunge -S "$MUNGE_SOCKET"; }
 if ! pid_of munged >/dev/null; then
@@ -328,7 +333,6 @@ if ! pid_of mariadbd >/dev/null; then
             --skip-test-db >"$LOGS/mariadb-install-db.log" 2>&1 \
             || die "mariadb-install-db failed; see $LOGS/mariadb-install-db.log"
     fi
-    check_port_free mariadbd "$DB_PORT"
     start mariadbd "$LOGS/mariadbd.out" mariadbd --defaults-file="$MY_CNF"
 fi
 wait_for mariadbd db_ok
@@ -342,7 +346,6 @@ EOF
 
 # ---------------------------------------------------------------- slurmdbd
 if ! pid_of slurmdbd >/dev/null; then
-    check_port_free slurmdbd "$DBD_PORT"
     start slurmdbd "$LOGS/slurmdbd.out" slurmdbd -D
 fi
 dbd_ok() { port_open_at "$ADDR" "$DBD_PORT" && timeout 10 sacctmgr -n -P list cluster; }
@@ -367,14 +370,12 @@ done
 
 # ---------------------------------------------------------------- slurmctld
 if ! pid_of slurmctld >/dev/null; then
-    check_port_free slurmctld "$CTLD_PORT"
     start slurmctld "$LOGS/slurmctld.out" slurmctld -D
 fi
 wait_for slurmctld timeout 5 scontrol ping
 
 # ---------------------------------------------------------------- slurmd
 if ! pid_of slurmd >/dev/null; then
-    check_port_free slurmd "$SLURMD_PORT"
     start slurmd "$LOGS/slurmd.out" slurmd -D -N "$NODE"
 fi
 node_state() { timeout 5 sinfo -h -N -n "$NODE" -o %T 2>/dev/null; }

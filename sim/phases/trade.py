@@ -16,10 +16,29 @@ Mass is conserved exactly: produced = delivered + seized + in transit + stock.
 
 from __future__ import annotations
 
-import itertools
-
 import networkx as nx
 import numpy as np
+
+
+def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float) -> list[list[int]]:
+    """Up to ``k`` distinct, dissimilar routes from ``s`` to ``t`` (penalty method).
+
+    After each least-cost path is found the cost of its corridors is multiplied by ``penalty``,
+    so the next search prefers other corridors. This yields real alternatives (a Caribbean and a
+    Pacific route) rather than the near-copies that k-shortest-simple-paths returns.
+    """
+    cost = {tuple(sorted(e)): d["cost"] for *e, d in g.edges(data=True)}
+    found: list[list[int]] = []
+    for _ in range(3 * k):
+        w = lambda a, b, _d: cost[(a, b) if a < b else (b, a)]  # noqa: E731
+        path = nx.dijkstra_path(g, s, t, weight=w)
+        if path not in found:
+            found.append(path)
+            if len(found) == k:
+                break
+        for a, b in zip(path[:-1], path[1:]):
+            cost[(a, b) if a < b else (b, a)] *= penalty
+    return found
 
 
 class Routes:
@@ -39,7 +58,7 @@ class Routes:
             for t in mkts:
                 if s == t:
                     continue
-                for path in itertools.islice(nx.shortest_simple_paths(g, int(s), int(t), weight="cost"), rp.k_paths):
+                for path in candidate_paths(g, int(s), int(t), rp.k_paths, rp.path_penalty):
                     paths.append(path)
                     pair_prod.append(s)
                     pair_mkt.append(t)
@@ -117,7 +136,7 @@ def routing(model) -> None:
             if owner < 0:
                 continue
             k = org_index[owner]
-            rival = _pad(hostile[k] @ strength / np.maximum(w.population / 1e5, 1.0))
+            rival = _pad(hostile[k] @ strength / (strength.sum(0) + 1.0))  # hostile share of armed presence
             rival_cost[sel] = rival[R.nodes[sel]].sum(1)
             operates = _pad((t.patron == owner) & (t.corrupt >= model.p.corruption.operate_threshold))
             protect[sel] = operates[R.nodes[sel]]
