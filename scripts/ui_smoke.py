@@ -9,7 +9,7 @@ tiny Boltzmann-wealth-on-a-Network SolaraViz app to /tmp and tests that.
 It starts ``solara run APP --production`` on 127.0.0.1 (free port) with the offline asset
 environment, opens the page in headless chromium, records page errors, every request to a host
 other than localhost, failed local requests and the server's asset-cache misses, waits for
-"Time: 0", clicks Step, waits for "Time: 1", waits for the plots to be drawn, saves a
+"Time: 0", clicks Step, waits for "Time: 1", waits for the plots to be drawn (--expect), saves a
 screenshot, and exits 0 with "OK: ..." or 1 with a one-line "FAIL: ..." reason.
 """
 
@@ -40,6 +40,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+PLOT_SELECTORS = {
+    "vega": ".vega-embed canvas, .vega-embed svg",  # Altair charts (needs the vega* assets)
+    "image": "img.widget-image[src^='blob:'], img[src^='data:image']",  # matplotlib figures
+}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 DEMO_APP = '''\
@@ -240,17 +244,15 @@ def run(args) -> str:
                 except PWTimeout:
                     page.screenshot(path=args.screenshot, full_page=True)
                     raise Fail("'Time: 1' not shown after clicking Step")
-                # the plots: vega (Altair line plot) and the matplotlib space image
-                try:
-                    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=ms)
-                except PWTimeout:
-                    page.screenshot(path=args.screenshot, full_page=True)
-                    raise Fail("Altair/vega plot not drawn")
-                try:
-                    page.locator("img.widget-image[src^='blob:'], img[src^='data:image']").first.wait_for(timeout=ms)
-                except PWTimeout:
-                    page.screenshot(path=args.screenshot, full_page=True)
-                    raise Fail("matplotlib space image not drawn")
+                # the plots: vega (an Altair chart) and/or a matplotlib figure (an image widget)
+                expect = args.expect if args.expect is not None else (
+                    [] if args.app else ["vega", "image"])
+                for what in expect:
+                    try:
+                        page.locator(PLOT_SELECTORS[what]).first.wait_for(timeout=ms)
+                    except PWTimeout:
+                        page.screenshot(path=args.screenshot, full_page=True)
+                        raise Fail(f"no {what} plot drawn ({PLOT_SELECTORS[what]})")
                 page.wait_for_timeout(1500)  # let the last redraw settle before the picture
                 page.screenshot(path=args.screenshot, full_page=True)
             except PWError as e:
@@ -304,6 +306,9 @@ def main() -> int:
         "SOLARA_ASSETS_PROXY_CACHE_DIR", str(REPO / ".cache" / "solara-assets")),
         help="asset cache dir (default $SOLARA_ASSETS_PROXY_CACHE_DIR or <repo>/.cache/solara-assets)")
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds for each wait")
+    ap.add_argument("--expect", action="append", choices=sorted(PLOT_SELECTORS),
+                    help="plot kind that must be drawn (repeatable); default: vega and image "
+                         "for the demo app, none for --app")
     ap.add_argument("--keep-log", help="write the solara server log here")
     args = ap.parse_args()
     Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)

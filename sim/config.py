@@ -278,6 +278,7 @@ class ViolenceParams:
     dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
     expansion_rate: float = p(0.02, 0.0, 0.2, "weekly share of members redeployed toward valuable plazas")
     abuse_kill_rate: float = p(0.02, 0.0, 0.2, "abuse killings per 1,000 militarised officers per week", "004 l.711-713")
+    deterrence: float = p(0.5, 0.0, 5.0, "violence reduction per unit of current military boost", "004 l.522")
     neutral_hostility: float = p(0.3, 0.0, 1.0, "hostility between co-present groups neither allied nor rival")
     contest_threshold: float = p(0.05, 0.0, 0.5, "engaged members / armed presence above which a plaza is contested")
     pact_corruption: float = p(0.2, 0.0, 1.0, "corrupt police share with the controller that makes a pact", "004 l.2622-2628")
@@ -313,7 +314,7 @@ class RecruitmentParams:
 
     base_rate: float = p(0.0004, 0.0, 0.005, "weekly recruits per NEET youth at full pull", "004 l.326")
     revenue_pull: float = p(500.0, 10.0, 10000.0, "USD per member per week at which pull is half")
-    abuse_grievance: float = p(2.0, 0.0, 10.0, "extra pull per unit of abuse", "004 l.747-751")
+    abuse_grievance: float = p(0.5, 0.0, 5.0, "extra recruitment per 10 abuses per 100k per year", "004 l.747-751")
     prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")
     attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
     upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free member per week")
@@ -324,12 +325,13 @@ class RecruitmentParams:
 class EnforcementParams:
     """Phase 8, enforcement (M4, M5, M15, M18)."""
 
-    arrest_rate: float = p(0.002, 0.0, 0.05, "weekly arrests per member at full honest capacity")
+    arrest_rate: float = p(0.004, 0.0, 0.05, "weekly arrests per member at full honest capacity")
     leader_target_rate: float = p(0.004, 0.0, 0.05, "weekly probability a leader is removed at full capacity", "004 l.236-238")
     military_boost: float = p(1.5, 0.0, 5.0, "extra capacity from troops, decaying", "004 l.522")
     military_decay_weeks: float = p(52.0, 4.0, 520.0, "e-folding time of the military effect", "004 l.522-524")
-    tips_weight: float = p(0.6, 0.0, 1.0, "share of investigations needing tips", "004 l.542-554")
-    abuse_rate: float = p(0.01, 0.0, 0.1, "abuses per arrest by militarised units", "004 l.711-713")
+    tips_weight: float = p(0.8, 0.0, 1.0, "share of investigations needing tips", "004 l.542-554")
+    abuse_rate: float = p(0.05, 0.0, 0.5, "abuses per arrest without investigation", "004 l.536-538, l.586")
+    military_abuse: float = p(3.0, 0.0, 10.0, "extra abuses per arrest by troops, relative", "004 l.524, l.711-713")
     reference_police_per_100k: float = p(300.0, 50.0, 1000.0, "officers per 100k giving capacity 1")
     deploy_rate: float = p(0.25, 0.01, 1.0, "weekly approach of troop levels to their target when deploying")
     withdraw_rate: float = p(0.05, 0.01, 1.0, "weekly approach of troop levels to their target when withdrawing")
@@ -379,11 +381,11 @@ class CommunityParams:
     """Phase 12, community update (M5, M14)."""
 
     trust_rate: float = p(0.02, 0.0, 0.2, "weekly adjustment rate of trust", "004 l.542-554")
-    impunity_weight: float = p(3.0, 0.0, 10.0, "steepness of trust's response to impunity", "004 l.542-554")
-    impunity_pivot: float = p(0.75, 0.0, 1.0, "impunity at which trust is halfway", "004 l.542-554")
+    effectiveness_weight: float = p(10.0, 0.0, 30.0, "steepness of trust's response to state effectiveness", "004 l.542-554")
+    effectiveness_pivot: float = p(0.5, 0.0, 1.0, "effectiveness at which trust is halfway", "004 l.542-554")
     violence_weight: float = p(0.3, 0.0, 2.0, "trust lost per doubling of homicides")
-    abuse_weight: float = p(0.5, 0.0, 5.0, "trust lost per unit of abuse", "004 l.747-751")
-    tips_exponent: float = p(2.0, 0.5, 5.0, "tips = trust^k", "004 l.542")
+    abuse_weight: float = p(0.1, 0.0, 1.0, "trust lost per 10 abuses per 100k per year", "004 l.747-751")
+    tips_exponent: float = p(1.5, 0.5, 5.0, "tips = trust^k", "004 l.542")
     emigration_base: float = p(0.0001, 0.0, 0.002, "weekly emigration share at zero violence", "004 l.326")
     emigration_violence: float = p(1.0, 0.0, 5.0, "emigration elasticity to homicide rate / 10", "004 l.326-328")
     emigration_neet: float = p(2.0, 0.0, 10.0, "emigration rise per unit NEET share", "004 l.302, l.326")

@@ -21,6 +21,8 @@ class TerritoryState:
     emigration: np.ndarray  # emigrants in the last week
     homicides: np.ndarray  # homicides in the last week
     impunity: np.ndarray  # 0..1 share of arrests not ending in conviction
+    effectiveness: np.ndarray  # 0..1 share of the state's capacity residents see working (M5)
+    arrests: np.ndarray  # arrests in the last week
     # police (M3, M4, M12, M16)
     officers: np.ndarray
     integrity: np.ndarray
@@ -33,6 +35,7 @@ class TerritoryState:
     militarised: np.ndarray  # share of the unit that is military
     embed_weeks: np.ndarray  # weeks troops have been embedded
     capacity: np.ndarray  # effective enforcement capacity this week, 0..~3
+    boost: np.ndarray  # current military boost (decays with embedding), 0..military_boost
     # control and flows (M1, M8, M11)
     controller: np.ndarray  # unique_id of the controlling organisation, -1 none
     contested: np.ndarray  # bool

@@ -19,6 +19,9 @@ if [ ! -d "$PIDS" ]; then
     exit 0
 fi
 
+exec 9>"$SLURM_DIR/.lock"
+flock -w $((TIMEOUT * 5)) 9 || { log "ERROR: another up.sh/down.sh holds $SLURM_DIR/.lock"; exit 1; }
+
 pid_of() {  # the recorded PID, only if that process is still the named daemon
     local name=$1 f=$PIDS/$1.pid pid comm
     [ -s "$f" ] || return 1
@@ -36,7 +39,7 @@ if pid_of slurmctld >/dev/null && [ -f "$SLURM_DIR/etc/slurm.conf" ]; then
     export SLURM_CONF=$SLURM_DIR/etc/slurm.conf
     jobs=$(timeout 10 squeue -h -o %A 2>/dev/null || true)
     if [ -n "$jobs" ]; then
-        log "cancelling jobs: $(echo $jobs)"
+        log "cancelling jobs: ${jobs//$'\n'/ }"
         # shellcheck disable=SC2086
         timeout 10 scancel $jobs 2>/dev/null || true
         deadline=$((SECONDS + 30))

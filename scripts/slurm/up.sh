@@ -89,7 +89,7 @@ start() {
     local name=$1 out=$2; shift 2
     local pid
     (
-        for fd in /proc/$BASHPID/fd/*; do
+        for fd in /proc/"$BASHPID"/fd/*; do
             fd=${fd##*/}
             if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
         done
@@ -134,6 +134,11 @@ write_if_changed() {  # write_if_changed FILE MODE  (content on stdin)
     if [ -f "$f" ] && cmp -s "$tmp" "$f"; then rm -f "$tmp"; else mv -f "$tmp" "$f"; fi
 }
 
+# One up.sh/down.sh at a time per state directory (e.g. parallel test workers).
+# The lock descriptor is not inherited by the daemons (start() closes it).
+exec 9>"$SLURM_DIR/.lock"
+flock -w $((TIMEOUT * 5)) 9 || die "another up.sh/down.sh holds $SLURM_DIR/.lock"
+
 # ---------------------------------------------------------------- fast path
 all_up=1
 for d in "${DAEMONS[@]}"; do pid_of "$d" >/dev/null || { all_up=0; break; }; done
@@ -146,7 +151,8 @@ fi
 # ---------------------------------------------------------------- packages
 missing=()
 for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} (apt-get)"
@@ -177,8 +183,7 @@ t_start=$SECONDS
 mkdir -p "$ETC" "$LOGS" "$PIDS" "$RUN" "$MUNGE_DIR" "$DB_DIR" \
          "$SLURM_DIR/state/slurmctld" "$SLURM_DIR/state/slurmd"
 # munged refuses a socket directory that other users cannot traverse (0700 fails)
-chmod 0755 "$SLURM_DIR" "$MUNGE_DIR"
-chmod 0700 "$ETC"
+chmod 0755 "$SLURM_DIR" "$MUNGE_DIR" "$ETC"   # slurmdbd.conf and db.pass stay 0600
 
 if [ ! -s "$MUNGE_DIR/munge.key" ]; then
     (umask 077; head -c 1024 /dev/urandom >"$MUNGE_DIR/munge.key")
@@ -316,6 +321,8 @@ done
 munge_ok() { munge -S "$MUNGE_SOCKET" -n | unmunge -S "$MUNGE_SOCKET"; }
 if ! pid_of munged >/dev/null; then
     rm -f "$MUNGE_SOCKET" "$MUNGE_SOCKET.lock"   # stale after an unclean stop
+    # --force: do not refuse to start over permission warnings about parent
+    # directories of $CRIMENET_SLURM_DIR (this is a private test instance)
     start munged "$LOGS/munged.log" munged --foreground --force --socket="$MUNGE_SOCKET" \
         --key-file="$MUNGE_DIR/munge.key" --seed-file="$MUNGE_DIR/munged.seed" \
         --pid-file="$RUN/munged.pid"
@@ -323,7 +330,7 @@ fi
 wait_for munged munge_ok
 
 # ---------------------------------------------------------------- mariadb
-db() { mariadb --defaults-file="$MY_CNF" --protocol=socket -uroot "$@"; }
+db() { mariadb --defaults-file="$MY_CNF" --protocol=socket -uroot; }
 db_ok() { mariadb-admin --defaults-file="$MY_CNF" --protocol=socket -uroot --connect-timeout=2 ping; }
 if ! pid_of mariadbd >/dev/null; then
     if [ ! -d "$DB_DIR/data/mysql" ]; then
@@ -361,7 +368,7 @@ if [ -z "$(sacctmgr -n -P list account "$ACCOUNT" format=account)" ]; then
         >>"$LOGS/sacctmgr.log"
     log "registered account $ACCOUNT"
 fi
-for u in $(printf '%s\n' root "$RUN_USER" ${SUDO_USER:-} | sort -u); do
+for u in $(printf '%s\n' root "$RUN_USER" "${SUDO_USER:-}" | sort -u); do
     if [ -z "$(sacctmgr -n -P list assoc cluster="$CLUSTER" account="$ACCOUNT" user="$u" format=user)" ]; then
         sacctmgr -i add user "$u" Account="$ACCOUNT" Cluster="$CLUSTER" >>"$LOGS/sacctmgr.log"
         log "registered user $u in account $ACCOUNT"
@@ -395,12 +402,15 @@ wait_for slurmd node_ready
 # ---------------------------------------------------------------- verify
 log "verifying: srun -N1 hostname, then sacct"
 workdir=$(mktemp -d "$SLURM_DIR/verify.XXXXXX")
-out=$(cd "$workdir" && timeout 60 srun -N1 -p "$PARTITION" -J crimenet-verify -t 1 \
-      bash -c 'echo "$SLURM_JOB_ID $(hostname -s)"' 2>&1) \
-    || die "test job (srun) failed: $out; see $LOGS/slurmctld.log and $LOGS/slurmd.log"
+# shellcheck disable=SC2016  # $SLURM_JOB_ID is expanded inside the job
+if ! out=$(cd "$workdir" && timeout 60 srun -N1 -p "$PARTITION" -J crimenet-verify -t 1 \
+           bash -c 'echo "$SLURM_JOB_ID $(hostname -s)"' 2>"$workdir/stderr"); then
+    die "test job (srun) failed: $(tr '\n' ' ' <"$workdir/stderr"); see $LOGS/slurmctld.log and $LOGS/slurmd.log"
+fi
 rm -rf "$workdir"
+out=$(tail -1 <<<"$out")
 jobid=${out%% *}
-[[ $jobid =~ ^[0-9]+$ ]] || die "unexpected srun output: $out"
+[[ $jobid =~ ^[0-9]+$ ]] || die "unexpected srun output: '$out'"
 deadline=$((SECONDS + 30))
 until [ "$(sacct -n -P -X -j "$jobid" -o State 2>/dev/null)" = COMPLETED ]; do
     [ "$SECONDS" -lt "$deadline" ] \

@@ -1,9 +1,10 @@
 """Phase 12: community update: fear, trust, tips, emigration (M5, M6, M12, M14).
 
 Trust, reporting and impunity form a loop with two stable states (M5, 004 l.542-554): trust moves
-toward a logistic function of impunity, tips are ``trust ** tips_exponent``, and tips feed
-convictions (phase 8), so low trust -> few tips -> few convictions -> high impunity -> lower
-trust, and high trust sustains itself. Homicides (fear) and state abuses (004 l.747-751) lower
+toward a steep logistic function of the state's visible effectiveness (tips x clean courts x
+clean police, the factor by which convictions fall short of investigative capacity), tips are
+``trust ** tips_exponent``, and tips feed convictions (phase 8), so low trust -> few tips -> few
+convictions -> high impunity -> lower trust, and high trust sustains itself. Homicides (fear) and state abuses (004 l.747-751) lower
 the trust a community can reach; rotating officers breaks local ties and costs trust
 (004 l.524, M12). Emigration rises with the homicide rate and with the NEET share
 (M14, 004 l.302, l.326-328).
@@ -14,18 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 
-def trust_target(model, impunity: np.ndarray, fear: np.ndarray, abuse: np.ndarray) -> np.ndarray:
+def trust_target(model, effectiveness: np.ndarray, fear: np.ndarray, abuse: np.ndarray) -> np.ndarray:
+    """Trust a community moves toward: logistic in the state's visible effectiveness (tips x clean
+    courts x clean police, see ``enforcement.effectiveness``), lowered by fear and abuses."""
     cp = model.p.community
-    base = 1.0 / (1.0 + np.exp(cp.impunity_weight * (impunity - cp.impunity_pivot)))
+    base = 1.0 / (1.0 + np.exp(-cp.effectiveness_weight * (effectiveness - cp.effectiveness_pivot)))
     violence = cp.violence_weight * np.log2(1.0 + fear / 10.0) / 4.0
-    return np.clip(base - violence - cp.abuse_weight * abuse / 100.0, 0.0, 1.0)
+    return np.clip(base - violence - cp.abuse_weight * abuse / 10.0, 0.0, 1.0)
 
 
 def step(model) -> None:
     w, t, cp, fx = model.world, model.terr, model.p.community, model.fx
     rate = t.homicides * 52.0 / np.maximum(t.population / 1e5, 1e-9)
     t.fear += cp.fear_memory * (rate - t.fear)
-    target = trust_target(model, t.impunity, t.fear, t.abuse)
+    target = trust_target(model, t.effectiveness, t.fear, t.abuse)
     t.trust += cp.trust_rate * (target - t.trust) - fx.rotation * cp.rotation_trust_cost * t.trust
     np.clip(t.trust, 0.0, 1.0, out=t.trust)
     t.tips[:] = t.trust ** cp.tips_exponent

@@ -13,7 +13,8 @@
   go on commanding (``prison_command``).
 * Convictions need investigation: probability = investigative capacity x (tips share)
   x (1 - court capture) (M5, 004 l.542-554). Impunity = 1 - that probability.
-* Abuses (M6, 004 l.711-713, l.747-751) rise with arrests by militarised units.
+* Abuses (M6, 004 l.711-713, l.747-751) rise with arrests, more so by militarised units and where
+  cases rest on confessions rather than investigation (004 l.536-538, l.586).
 """
 
 from __future__ import annotations
@@ -37,17 +38,24 @@ def capacity(model) -> np.ndarray:
     w, t, ep, fx = model.world, model.terr, model.p.enforcement, model.fx
     per_100k = t.officers / np.maximum(t.population / 1e5, 1e-9)
     boost = ep.military_boost * t.militarised * np.exp(-t.embed_weeks / ep.military_decay_weeks)
+    t.boost[:] = boost
     pressure = model.pressure[w.country]
     cap = (per_100k / ep.reference_police_per_100k) * w.state_presence * (1.0 + boost) * pressure * fx.capacity_mult * fx.arrest_mult
     return np.clip(cap, 0.0, 5.0)
 
 
+def effectiveness(model) -> np.ndarray:
+    """Share of the state's investigative capacity that works: tips x clean courts x clean police."""
+    t, ep = model.terr, model.p.enforcement
+    tips_factor = (1.0 - ep.tips_weight) + ep.tips_weight * t.tips
+    return tips_factor * (1.0 - model.court_capture[model.world.country]) * (1.0 - t.corrupt)
+
+
 def conviction_probability(model) -> np.ndarray:
     t, ep, fx = model.terr, model.p.enforcement, model.fx
-    c = model.world.country
-    invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (1.0 - ep.military_investigation_penalty * t.militarised)
-    tips_factor = (1.0 - ep.tips_weight) + ep.tips_weight * t.tips
-    p = invest * tips_factor * (1.0 - model.court_capture[c]) * (1.0 - t.corrupt)
+    invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (
+        1.0 - ep.military_investigation_penalty * t.militarised)
+    p = invest * effectiveness(model)
     if fx.evidentiary_bar is not None:  # a low bar convicts without investigation (003 l.241-252)
         p = fx.evidentiary_bar * p + (1.0 - fx.evidentiary_bar)
     return np.clip(p, 0.0, 1.0)
@@ -59,8 +67,10 @@ def step(model) -> None:
     t.capacity[:] = capacity(model)
     conv = conviction_probability(model)
     t.impunity[:] = 1.0 - conv
+    t.effectiveness[:] = effectiveness(model)
     model.conviction_p = conv
     arrests_total = 0.0
+    t.arrests[:] = 0.0
     for org in model.organisations:
         if isinstance(org, Militia):
             continue
@@ -71,6 +81,7 @@ def step(model) -> None:
         arrested = org.presence * np.clip(rate, 0.0, 0.5)
         org.presence -= arrested
         org.pretrial += float(arrested.sum())
+        t.arrests += arrested
         a = float(arrested.sum())
         arrests_total += a
         model.week_arrests_by_country[org.country] += a
@@ -80,9 +91,13 @@ def step(model) -> None:
         innocents = arrests_total * fx.innocent_share / (1.0 - fx.innocent_share)
         model.prisons.admit_innocents(model, innocents)
         arrests_total += innocents
-    abuse_new = ep.abuse_rate * fx.abuse_mult * t.militarised * arrests_total * (
-        t.population / max(t.population.sum(), 1.0))
-    t.abuse += ep.abuse_memory * (abuse_new / np.maximum(t.population / 1e5, 1e-9) - t.abuse)
+        t.arrests += innocents * t.arrests / max(t.arrests.sum(), 1e-9)
+    # abuses per 100k residents per year, smoothed. Arrests made on confessions rather than evidence
+    # breed abuse (004 l.536-538, l.586); troops without community ties abuse more (004 l.524, l.711-713)
+    invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0)
+    abuses = (ep.abuse_rate * fx.abuse_mult * t.arrests * (1.0 - invest)
+              * (1.0 + ep.military_abuse * t.militarised) * 52.0)
+    t.abuse += ep.abuse_memory * (abuses / np.maximum(t.population / 1e5, 1e-9) - t.abuse)
     model.week_arrests = arrests_total
 
 

@@ -2,7 +2,7 @@
 
 Recruits per week in a territory = ``base_rate`` x youth neither studying nor working (NEET)
 x the organisation's pull (income per member, saturating at ``revenue_pull``) x grievance from
-state abuse (``1 + abuse_grievance * abuse``, 004 l.747-751) x (1 - prevention). Organisations
+state abuse (``1 + abuse_grievance * abuses per 100k per year / 10``, 004 l.747-751) x (1 - prevention). Organisations
 present in a territory share its recruits by their strength there. Youth without school or work
 feed recruitment (M14, 004 l.326, l.1028-1045). In prison, crowding turns non-member inmates into
 gang members (M15, 003 l.241-252): see :func:`sim.phases.prisons.step`.
@@ -31,7 +31,7 @@ def step(model) -> None:
         return
     s = model.strength_matrix()
     total = np.maximum(s.sum(0), 1e-9)
-    grievance = 1.0 + rp.abuse_grievance * t.abuse
+    grievance = 1.0 + rp.abuse_grievance * t.abuse / 10.0
     pool = rp.base_rate * neet_youth(model) * grievance * (1.0 - fx.prevention)
     recruits_total = 0.0
     for row, org in enumerate(orgs):

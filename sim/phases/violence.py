@@ -10,6 +10,8 @@ it. Killings come from four sources, each a rate times the people engaged:
 * gang violence (extortion enforcement, retail, contract killings): ``gang_kill_rate`` per gang
   member (004 l.2630-2634, l.308), cut by a truce (003 l.245);
 * abuses by militarised units (004 l.711-713);
+* fresh troops deter: combat and gang violence are divided by ``1 + deterrence * boost``, where
+  the boost decays as troops stay (004 l.522: a short-term fall in crime);
 * background violence not tied to organised crime: ``background_share`` of the baseline rate.
 
 *Pax mafiosa* (M8, 004 l.2622-2628, l.2662): in a monopolised plaza whose police take the
@@ -89,8 +91,9 @@ def step(model) -> None:
     share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0) if len(orgs) else np.zeros(w.n)
     pact = (share >= vp.dominance) & (t.patron == t.controller) & (t.corrupt > vp.pact_corruption)
     pax = np.where(pact, vp.pax_factor, 1.0)
-    combat = vp.conflict_kill_rate * model.engaged * pax
-    gang = vp.gang_kill_rate * gang_members * pax * (1.0 - fx.truce_cut)
+    deter = 1.0 / (1.0 + vp.deterrence * t.boost)  # visible troops cut violence fast (004 l.522)
+    combat = vp.conflict_kill_rate * model.engaged * pax * deter
+    gang = vp.gang_kill_rate * gang_members * pax * deter * (1.0 - fx.truce_cut)
     abuse = vp.abuse_kill_rate * t.officers * t.militarised / 1000.0 * fx.abuse_mult
     background = vp.background_share * w.base_homicide_rate * t.population / 1e5 / 52.0
     expected = combat * (1.0 + vp.civilian_ratio) + gang + abuse + background

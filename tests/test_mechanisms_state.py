@@ -1,0 +1,143 @@
+"""Signatures of the state side: M3 capture cascade, M4 military policing, M5 trust loop,
+M6 abuses, M12 tenure and rotation, M14 idle youth."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import compose, run
+from sim.model import CrimeModel
+from sim.phases import community, corruption, enforcement
+
+WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
+
+
+def _post(res, col, start=0.0, end=99.0):
+    ts = res.timeseries
+    return ts[(ts["year"] >= start) & (ts["year"] < end)][col].mean()
+
+
+def test_m3_cash_corrupts_police_first_then_courts_then_trust():
+    """004 l.518: drug cash corrupts police, then courts, then public faith; impunity follows."""
+    rich = run(*WORLD, "steps=520", "params.market.price_market=100000", keep_model=True)
+    poor = run(*WORLD, "steps=520", "params.market.price_market=6000", keep_model=True)
+    ts = rich.timeseries
+    police_year = ts.loc[ts["corrupt_police_share"] > 0.3, "year"].min()
+    court_year = ts.loc[ts["court_capture"] > 0.05, "year"].min()
+    assert police_year < court_year  # police go first, courts follow
+    for col in ("corrupt_police_share", "court_capture"):
+        assert _post(rich, col, 5) > _post(poor, col, 5)
+    assert rich.model.terr.impunity.mean() > poor.model.terr.impunity.mean()
+    assert _post(rich, "community_trust", 5) < _post(poor, "community_trust", 5)
+
+
+def test_m4_military_effect_decays_troops_corrupt_abuses_rise_few_convictions():
+    """004 l.522-532."""
+    cfg = compose(*WORLD, "steps=400")
+    m = CrimeModel(cfg)
+    m.step()
+    t = m.terr
+    i = 0
+    t.militarised[:] = 0.0
+    cap0 = enforcement.capacity(m)[i]
+    conv0 = enforcement.conviction_probability(m)[i]
+    t.militarised[i], t.embed_weeks[i] = 1.0, 1.0
+    cap_fresh = enforcement.capacity(m)[i]
+    acc_fresh = corruption.acceptance(m, np.full(m.world.n, 5.0), np.full(m.world.n, 0.5))[i]
+    conv_mil = enforcement.conviction_probability(m)[i]
+    t.embed_weeks[i] = 300.0
+    cap_late = enforcement.capacity(m)[i]
+    acc_late = corruption.acceptance(m, np.full(m.world.n, 5.0), np.full(m.world.n, 0.5))[i]
+    assert cap_fresh > 1.5 * cap0  # a fast boost ...
+    assert cap_late < cap0 + 0.2 * (cap_fresh - cap0)  # ... that decays
+    assert acc_late > 2 * acc_fresh  # embedded troops become corruptible
+    assert conv_mil < 0.5 * conv0  # without investigations few convictions follow
+    # model level: deploying troops everywhere cuts homicides in year 1 and raises abuses
+    troops = ["scenario.mano_dura.enabled=true", "scenario.mano_dura.arrest_multiplier=1",
+              "scenario.mano_dura.military_deployment=1.0", "scenario.mano_dura.pretrial_weeks=12",
+              "scenario.mano_dura.release_share=0", "scenario.mano_dura.innocent_share=0"]
+    base = [run(*WORLD, "steps=260", f"seed={s}") for s in range(3)]
+    mil = [run(*WORLD, "steps=260", f"seed={s}", *troops) for s in range(3)]
+    h = lambda rs, a, b: np.mean([_post(r, "homicide_rate", a, b) for r in rs])  # noqa: E731
+    assert h(mil, 0, 1) < h(base, 0, 1)
+    assert np.mean([_post(r, "abuse", 0, 5) for r in mil]) > np.mean([_post(r, "abuse", 0, 5) for r in base])
+
+
+def test_m5_trust_reporting_impunity_has_two_stable_states():
+    """004 l.542-554: low trust -> few tips -> few convictions -> lower trust, and vice versa."""
+    finals = {}
+    for start in (0.1, 0.9):
+        m = CrimeModel(compose(*WORLD, "steps=600", "params.violence.background_share=0.0"))
+        m.terr.trust[:] = start
+        m.terr.tips[:] = start ** m.p.community.tips_exponent
+        for _ in range(600):
+            m.step()
+        finals[start] = m.terr.trust.copy()
+    low, high = finals[0.1], finals[0.9]
+    assert high.mean() - low.mean() > 0.3
+    assert (high > low).mean() > 0.9
+
+
+def test_m5_trust_target_is_s_shaped_in_impunity():
+    m = CrimeModel(compose(*WORLD, "steps=10"))
+    eff = np.linspace(0, 1, 11)
+    zero = np.zeros_like(eff)
+    tgt = community.trust_target(m, eff, zero, zero)
+    assert np.all(np.diff(tgt) > 0) and tgt[0] < 0.05 and tgt[-1] > 0.95
+    assert np.diff(tgt).max() > 3 * np.diff(tgt).min()  # steep in the middle: S-shaped
+
+
+def test_m6_abuses_feed_recruitment_and_cut_trust():
+    """004 l.747-751."""
+    runs = {}
+    for mult in (1, 5):
+        runs[mult] = [run(*WORLD, "steps=260", f"seed={s}", "scenario.mano_dura.enabled=true",
+                          "scenario.mano_dura.arrest_multiplier=3", "scenario.mano_dura.military_deployment=1.0",
+                          "scenario.mano_dura.innocent_share=0", f"scenario.mano_dura.abuse_multiplier={mult}")
+                      for s in range(3)]
+    abuse = {k: np.mean([_post(r, "abuse", 1) for r in v]) for k, v in runs.items()}
+    assert abuse[5] > 3 * abuse[1]
+    rec = {k: np.mean([_post(r, "recruits", 1) for r in v]) for k, v in runs.items()}
+    trust = {k: np.mean([_post(r, "community_trust", 1) for r in v]) for k, v in runs.items()}
+    assert rec[5] > rec[1]
+    assert trust[5] < trust[1]
+
+
+def test_m12_local_long_tenure_police_are_more_corruptible_and_rotation_costs_trust():
+    """004 l.3338, l.522-524."""
+    m = CrimeModel(compose(*WORLD, "steps=10"))
+    n = m.world.n
+    m.terr.militarised[:] = 0.0
+    m.terr.local[:], m.terr.tenure[:] = 1.0, 15.0
+    long_local = corruption.acceptance(m, np.full(n, 2.0), np.full(n, 0.3))
+    m.terr.local[:], m.terr.tenure[:] = 0.1, 1.0
+    rotated = corruption.acceptance(m, np.full(n, 2.0), np.full(n, 0.3))
+    assert (long_local > rotated).all()
+    rot = ["scenario.police_reform.enabled=true", "scenario.police_reform.vetting=0",
+           "scenario.police_reform.pay_increase=0", "scenario.police_reform.oversight=0",
+           "scenario.police_reform.investigative_boost=0", "scenario.police_reform.transition_dip=0",
+           "scenario.police_reform.rotation=1.0"]
+    base = run(*WORLD, "steps=260")
+    rotation = run(*WORLD, "steps=260", *rot)
+    assert _post(rotation, "corrupt_police_share", 2) < _post(base, "corrupt_police_share", 2)
+    assert _post(rotation, "community_trust", 2) < _post(base, "community_trust", 2)
+
+
+def test_m14_idle_youth_feed_recruitment_and_emigration():
+    """004 l.326, l.1028-1045: NEET youth feed recruitment and emigration."""
+    from omegaconf import OmegaConf
+
+    import sim
+
+    results = {}
+    for neet in (0.1, 0.4):
+        cfg = compose(*WORLD, "steps=104")
+        m = CrimeModel(cfg)
+        m.world.neet_share[:] = neet
+        for _ in range(156):
+            m.step()
+        ts = m.datacollector.get_model_vars_dataframe()
+        results[neet] = (ts["recruits"].iloc[52:].mean(), ts["emigration"].iloc[52:].mean())
+    assert results[0.4][0] > 1.5 * results[0.1][0]
+    assert results[0.4][1] > 1.2 * results[0.1][1]
+    del OmegaConf, sim

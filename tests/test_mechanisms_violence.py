@@ -1,0 +1,97 @@
+"""Signatures of violence and leadership: M7 decapitation and splits, M8 pax mafiosa."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import compose
+from sim.agents import Cartel
+from sim.model import CrimeModel
+from sim.phases import leadership
+
+WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=0", "steps=200",
+         "params.enforcement.leader_target_rate=0"]  # removals only where the test makes them
+
+
+def _model(*extra, seed=5):
+    return CrimeModel(compose(*WORLD, f"seed={seed}", *extra))
+
+
+def _biggest_cartel(m):
+    return max(m.agents_by_type[Cartel], key=lambda o: o.members)
+
+
+def test_m7_removing_a_leader_can_split_the_cartel_and_violence_rises_in_its_plazas():
+    """004 l.236-238, l.3022-3036; 000 l.263-267: decapitation -> split, rivals, a violence spike."""
+    spikes = []
+    for seed in (1, 2, 3):
+        runs = {}
+        for remove in (False, True):
+            m = _model("params.leadership.split_base=1.0", seed=seed)
+            for _ in range(60):
+                m.step()
+            org = _biggest_cartel(m)
+            plazas = org.presence > 0
+            org.cohesion = 0.0  # no successor: the split branch
+            if remove:
+                n_orgs = len(m.organisations)
+                leadership.remove_leader(m, org, how="killed")
+                assert len(m.organisations) == n_orgs + 1
+                child = m.organisations[-1]
+                assert child.founded_by == org.unique_id
+                assert m.ties.has("rivalry", org.unique_id, child.unique_id)
+            hom = []
+            for _ in range(26):
+                m.step()
+                hom.append(m.terr.homicides[plazas].sum())
+            runs[remove] = np.array(hom)
+        spikes.append(runs[True][:13].sum() / max(runs[False][:13].sum(), 1.0))
+    assert np.mean(spikes) > 1.1, spikes
+
+
+def test_m7_a_successor_retakes_the_market_within_weeks():
+    m = _model("params.leadership.succession_weeks=6")
+    for _ in range(60):
+        m.step()
+    org = _biggest_cartel(m)
+    org.cohesion, org.lieutenants = 1.0, 3
+    plazas_before = set(org.plazas.tolist())
+    leadership.remove_leader(m, org, how="killed")
+    assert org.lieutenants == 2 and org.disrupted
+    for _ in range(10):
+        m.step()
+    assert not org.disrupted
+    assert len(set(org.plazas.tolist()) & plazas_before) >= 0.7 * len(plazas_before)
+
+
+def test_m8_contested_plazas_are_more_violent_than_pacted_monopolies():
+    """004 l.2622-2628, l.2662: one dominant group with a pact -> low violence."""
+    m = _model("steps=300")
+    contested, pacted = [], []
+    for _ in range(300):
+        m.step()
+        rate = m.terr.homicides / (m.terr.population / 1e5)
+        contested.extend(rate[m.terr.contested])
+        pacted.extend(rate[m.pact])
+    assert len(contested) > 50 and len(pacted) > 50
+    assert np.mean(contested) > 1.5 * np.mean(pacted)
+
+
+def test_m8_the_calm_breaks_abruptly_when_a_rival_enters():
+    m = _model("steps=300")
+    for _ in range(150):
+        m.step()
+    pacts = np.flatnonzero(m.pact)
+    assert pacts.size
+    i = int(pacts[np.argmax(m.terr.population[pacts])])
+    before = m.terr.homicides[i]
+    ctrl = m.org_by_uid[int(m.terr.controller[i])]
+    rival = next(o for o in m.organisations if o is not ctrl and not isinstance(o, type(None)))
+    m.ties.set("rivalry", ctrl.unique_id, rival.unique_id)
+    rival.presence[i] += ctrl.presence[i]  # a rival moves in with equal strength
+    after = []
+    for _ in range(4):
+        m.step()
+        after.append(m.terr.homicides[i])
+    assert not m.pact[i]
+    assert np.mean(after) > 2 * max(before, 1.0)
