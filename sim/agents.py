@@ -35,6 +35,7 @@ class Organisation(Agent):
         self.pretrial = 0.0  # members held without conviction
         self.sentenced = 0.0  # members serving sentences
         self.diversification = 0.0  # 0..1 share of effort in extortion, mining, smuggling (M17)
+        self.drug_norm = 0.0  # yearly moving average of drug income (USD/week)
         self.income = 0.0  # USD income so far this week
         self.drug_income = 0.0
         self.service_coverage = 1.0  # share of needed facilitator services (M10)

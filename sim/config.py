@@ -290,14 +290,14 @@ class GangParams:
     """Phase 6, gangs and communities (M2, M9, M17)."""
 
     extortion_per_member: float = p(30.0, 0.0, 500.0, "USD extorted per gang member per week", "004 l.2630")
-    subcontract_share: float = p(0.02, 0.0, 0.2, "share of transit value paid to local gangs", "004 l.308")
+    subcontract_share: float = p(0.005, 0.0, 0.1, "share of the value of drugs passing paid to local gangs", "004 l.308")
     retail_share: float = p(0.01, 0.0, 0.2, "share of transit drugs left for local retail", "004 l.308")
     militia_tolerance: float = p(0.15, 0.0, 1.0, "extortion victimisation share that triggers a militia", "004 l.2974-3118")
     militia_predation_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia turns predatory", "004 l.3328-3330")
     militia_capture_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia is captured by a cartel", "004 l.3328-3330")
     militia_size: float = p(0.002, 0.0, 0.02, "militia members per resident")
     diversify_rate: float = p(0.05, 0.0, 0.5, "weekly rise of diversification when squeezed", "004 l.202, l.3024-3026, l.3366")
-    squeeze_threshold: float = p(100.0, 0.0, 2000.0, "USD drug revenue per member per week below which a group is squeezed")
+    squeeze_ratio: float = p(0.8, 0.0, 1.0, "drug income relative to its yearly norm below which a group is squeezed")
     diversify_decay: float = p(0.0125, 0.0, 0.5, "weekly fall of diversification when not squeezed")
     extortion_reach: float = p(20.0, 1.0, 200.0, "residents reached per extorting member")
     mining_per_member: float = p(100.0, 0.0, 1000.0, "USD per week per diversified member in mining territories",

@@ -43,6 +43,7 @@ class TerritoryState:
     seized: np.ndarray  # kg seized in the last week
     risk: np.ndarray  # perceived seizure probability per shipment passing
     value: np.ndarray  # USD of criminal income generated in the territory last week
+    drug_value: np.ndarray  # USD value of the drugs passing through in the last week
     migrants: np.ndarray  # migrants crossing in the last week (border territories)
 
     @classmethod

@@ -7,8 +7,8 @@
   share of the drug value passing through (retail, contract killing, shipment protection), so
   gang income, and through recruitment gang size, rise where transit rises.
 * Diversification (M17, 004 l.202, l.3024-3026, l.3366): an organisation whose drug income per
-  member falls below ``squeeze_threshold`` shifts effort into extortion, illegal mining and
-  migrant smuggling.
+  falls below ``squeeze_ratio`` of its own yearly norm, or cannot pay its members' upkeep,
+  shifts effort into extortion, illegal mining and migrant smuggling.
 * Migrant smuggling (M19, 004 l.2766, l.388-390): emigrants cross at border territories; the
   harder the border, the larger the share that must pay smugglers and the higher the fee,
   which raises the rents (and the bribes, phase 4) where criminals control the crossings.
@@ -53,7 +53,7 @@ def step(model) -> None:
     if gangs:
         g_pres = np.array([g.presence for g in gangs])
         g_tot = g_pres.sum(0)
-        pay = gp.subcontract_share * t.value * (g_tot > 0)
+        pay = gp.subcontract_share * t.drug_value * (g_tot > 0)
         ties = model.ties
         for (a, b) in list(ties.edges("subcontract")):
             ties.remove("subcontract", a, b)
@@ -73,8 +73,10 @@ def step(model) -> None:
     for org in orgs:
         if isinstance(org, Militia):
             continue
-        per_member = org.drug_revenue / max(org.members, 1.0)
-        if per_member < gp.squeeze_threshold:
+        org.drug_norm += (org.drug_revenue - org.drug_norm) / 52.0
+        below_norm = org.drug_revenue < gp.squeeze_ratio * org.drug_norm
+        cannot_pay = org.drug_revenue < model.p.recruitment.upkeep * org.members
+        if below_norm or cannot_pay:
             org.diversification += gp.diversify_rate * (1.0 - org.diversification)
         else:
             org.diversification -= gp.diversify_decay * org.diversification

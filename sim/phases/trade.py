@@ -176,8 +176,10 @@ def routing(model) -> None:
 
     # transit taxes to each territory's controller (M11), valued along the chain
     value = mp.price_source + (model.price[R.mkt][:, None] - mp.price_source) * R.position
-    tax = np.zeros(n + 1)
-    np.add.at(tax, R.nodes[R.valid], (arriving * value * mp.transit_tax)[R.valid])
+    passing = np.zeros(n + 1)
+    np.add.at(passing, R.nodes[R.valid], (arriving * value)[R.valid])
+    t.drug_value[:] = passing[:n]
+    tax = passing * mp.transit_tax
     t.value[:] = tax[:n]
     model.credit(t.controller, tax[:n], "transit_tax", drug=True)
 
