@@ -99,7 +99,7 @@ TERRITORY_COLUMNS = ("homicides", "flow", "seized", "trust", "corrupt", "extorti
 
 
 def record_territories(m) -> None:
-    if m.steps % int(m.cfg.output.territory_every):
+    if m.steps % m.territory_every:
         return
     t = m.terr
     frame = {k: getattr(t, k).copy() for k in TERRITORY_COLUMNS}

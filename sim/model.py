@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 
 from . import metrics, policies
 from .agents import Cartel, Community, Facilitator, Gang, Militia, Organisation, Police, Politician
-from .config import ParamsConfig
+from .config import ParamsConfig, ScenarioConfig
 from .phases import (community, corruption, enforcement, gangs, leadership, politics, prisons,
                      recruitment, services, trade, violence)
 from .phases.prisons import Prisons
@@ -49,6 +49,9 @@ class CrimeModel(Model):
         self.cfg = cfg
         params = cfg.params
         self.p: ParamsConfig = OmegaConf.to_object(params) if OmegaConf.is_config(params) else params
+        scn = cfg.scenario
+        self.scenario_cfg: ScenarioConfig = OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn
+        self.territory_every = int(cfg.output.territory_every)
         self.burn_in = int(cfg.burn_in)
         self.world = w = build_world(cfg.world, self.rng)
         n = w.n
@@ -272,7 +275,7 @@ class CrimeModel(Model):
         return out
 
     def return_delay(self, fx) -> int:
-        mean = fx.extradition_return_weeks or 52.0 * self.cfg.scenario.extradition.return_years
+        mean = fx.extradition_return_weeks or 52.0 * self.scenario_cfg.extradition.return_years
         return int(self.rng.exponential(mean))
 
     def leader_removed(self, org: Organisation, how: str, commands: bool = False) -> None:
@@ -305,7 +308,7 @@ class CrimeModel(Model):
         metrics.record_territories(self)
 
     def _truce_check(self) -> None:
-        lv = self.cfg.scenario.truce
+        lv = self.scenario_cfg.truce
         if policies.active(lv, self.week) and not self.truce_broken:
             if self.week == lv.start:
                 self.event("truce", actors=["gangs"], territory=-1)

@@ -126,7 +126,7 @@ def effects(model) -> Effects:
     fx = Effects.neutral(model.world.n)
     week = model.week
     for name in LEVERS:
-        lv = getattr(model.cfg.scenario, name)
+        lv = getattr(model.scenario_cfg, name)
         if active(lv, week):
             APPLY[name](lv, model, fx, week - lv.start)
     return fx
