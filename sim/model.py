@@ -84,6 +84,7 @@ class CrimeModel(Model):
         self.crowding = np.zeros(len(w.countries))
         self.conviction_p = np.zeros(n)
         self.engaged = np.zeros(n)
+        self.organised_violence = np.zeros(n)
         self.pact = np.zeros(n, dtype=bool)
         self.extradited: list[tuple[str, int, int]] = []
         self.truce_broken = False
@@ -137,13 +138,11 @@ class CrimeModel(Model):
         self.organisations_changed()
 
     def _init_facilitators(self) -> None:
-        w = self.world
         alpha = float(self.cfg.world.facilitator_pareto_alpha)
         for i in range(int(self.cfg.world.n_facilitators)):
             kind = Facilitator.KINDS[i % len(Facilitator.KINDS)]
             cap = 1.0 + self.rng.pareto(alpha)
             Facilitator(self, kind, cap, self.p.facilitators.fee)
-        del w
 
     def _init_politicians(self) -> None:
         w, pp = self.world, self.p.politics

@@ -73,7 +73,7 @@ class TieGraph:
 
     def drop_agent(self, a: int) -> None:
         """Remove every tie of an agent (when it leaves the model)."""
-        for kind, edges in self._e.items():
+        for edges in self._e.values():
             for key in [k for k in edges if a in k]:
                 del edges[key]
 

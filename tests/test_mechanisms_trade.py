@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import sim
 from conftest import compose, run
 from sim.model import CrimeModel
 from sim.phases import trade

@@ -62,7 +62,7 @@ def conviction_probability(model) -> np.ndarray:
 
 
 def step(model) -> None:
-    w, t, ep, fx = model.world, model.terr, model.p.enforcement, model.fx
+    t, ep, fx = model.terr, model.p.enforcement, model.fx
     deploy(model)
     t.capacity[:] = capacity(model)
     conv = conviction_probability(model)

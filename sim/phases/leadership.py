@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import LEADER_FREE, Cartel, Gang, Militia
+from ..agents import LEADER_FREE, Cartel, Gang
 
 
 def remove_leader(model, org, how: str, commands: bool = False) -> None:
@@ -88,7 +88,3 @@ def step(model) -> None:
         model.organisations_changed()
         model.event("leader_returned", actors=[name, back.name], territory=home)
     model.extradited = keep
-
-
-def is_militia(org) -> bool:
-    return isinstance(org, Militia)

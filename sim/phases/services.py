@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Facilitator, Militia
+from ..agents import Cartel, Facilitator, Gang, Militia
 
 NEEDED = ("launderer", "transporter")  # without these, costs rise (004 l.2422)
 
@@ -22,6 +22,23 @@ def coverage(model, org) -> float:
     kinds = {model.agent_by_uid(f).kind for f in model.ties.neighbours("service", org.unique_id)
              if isinstance(model.agent_by_uid(f), Facilitator)}
     return sum(k in kinds for k in NEEDED) / len(NEEDED)
+
+
+def seek_services(org, facs: list[Facilitator], load: dict[int, int]) -> None:
+    """An organisation lacking a needed service picks a facilitator with a free slot, with
+    probability proportional to capacity (preferential attachment to super-fixers)."""
+    model, ties = org.model, org.model.ties
+    have = {model.agent_by_uid(f).kind for f in ties.neighbours("service", org.unique_id)}
+    for kind in NEEDED:
+        if kind in have:
+            continue
+        cands = [f for f in facs if f.kind == kind and load[f.unique_id] < f.slots]
+        if not cands:
+            continue
+        w = np.array([f.capacity for f in cands])
+        f = cands[int(model.rng.choice(len(cands), p=w / w.sum()))]
+        ties.set("service", f.unique_id, org.unique_id, f.capacity)
+        load[f.unique_id] += 1
 
 
 def step(model) -> None:
@@ -36,21 +53,9 @@ def step(model) -> None:
         if rng.random() < 1.0 / fp.tie_weeks:
             ties.remove("service", a, b)
     load = {f.unique_id: len(f.clients) for f in facs}
-    for org in model.organisations:
-        if isinstance(org, Militia):
-            continue
-        have = {model.agent_by_uid(f).kind for f in ties.neighbours("service", org.unique_id)}
-        for kind in NEEDED:
-            if kind in have:
-                continue
-            cands = [f for f in facs if f.kind == kind and load[f.unique_id] < f.slots]
-            if not cands:
-                continue
-            w = np.array([f.capacity for f in cands])
-            f = cands[int(rng.choice(len(cands), p=w / w.sum()))]
-            ties.set("service", f.unique_id, org.unique_id, f.capacity)
-            load[f.unique_id] += 1
-            have.add(kind)
+    # first come, first served at the super-fixers: clients look for services in random order
+    clients = model.agents.select(lambda a: isinstance(a, (Cartel, Gang)))
+    clients.shuffle_do(seek_services, facs, load)
     # fees and the cost of going unserved are settled on last week's revenue
     for org in model.organisations:
         if isinstance(org, Militia):

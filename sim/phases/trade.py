@@ -49,7 +49,7 @@ class Routes:
         mode_cost = {"land": rp.mode_cost_land, "river": rp.mode_cost_river, "sea": rp.mode_cost_sea,
                      "air": rp.mode_cost_air}
         g = world.graph
-        for a, b, d in g.edges(data=True):
+        for _a, _b, d in g.edges(data=True):
             d["cost"] = d["km"] * mode_cost[d["mode"]]
         prod = np.flatnonzero(world.production_kg > 0)
         mkts = np.flatnonzero(world.consumption_kg > 0)

@@ -97,6 +97,7 @@ def step(model) -> None:
     abuse = vp.abuse_kill_rate * t.officers * t.militarised / 1000.0 * fx.abuse_mult
     background = vp.background_share * w.base_homicide_rate * t.population / 1e5 / 52.0
     expected = combat * (1.0 + vp.civilian_ratio) + gang + abuse + background
+    model.organised_violence = combat * (1.0 + vp.civilian_ratio) + gang  # expected, per territory
     homicides = model.rng.poisson(expected).astype(float)
     t.homicides[:] = homicides
     model.pact = pact
@@ -104,7 +105,7 @@ def step(model) -> None:
     if len(orgs) and combat.any():
         dead = np.minimum(combat, total)
         frac = np.where(total > 0, dead / np.maximum(total, 1e-9), 0.0)
-        for row, org in enumerate(orgs):
+        for org in orgs:
             org.presence -= org.presence * frac
             org.presence[org.presence < 0] = 0.0
     model.combat_deaths = float(combat.sum())
