@@ -244,6 +244,9 @@ class MarketParams:
 class CorruptionParams:
     """Phase 4, plata o plomo (M3, M12, M16)."""
 
+    integrity_sd: float = p(0.05, 0.0, 0.3, "spread of unit integrity around the national mean")
+    mean_tenure_years: float = p(5.5, 1.0, 20.0, "mean years in post of officers at the start")
+    local_recruitment: float = p(0.7, 0.0, 1.0, "share of officers recruited locally", "004 l.3338")
     wage_usd_week: float = p(120.0, 20.0, 2000.0, "median weekly wage (USD) that police pay is relative to")
     offer_rate: float = p(0.05, 0.0, 0.5, "weekly offer intensity per unit of org presence")
     bribe_weight: float = p(2.0, 0.0, 10.0, "logit weight of bribe relative to pay", "004 l.518")
@@ -317,6 +320,7 @@ class RecruitmentParams:
     abuse_grievance: float = p(0.5, 0.0, 5.0, "extra recruitment per 10 abuses per 100k per year", "004 l.747-751")
     prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")
     attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
+    initial_cash_weeks: float = p(10.0, 0.0, 104.0, "weeks of upkeep an organisation holds at the start")
     upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free member per week")
     unpaid_exit: float = p(0.05, 0.0, 1.0, "weekly share of unpaid members who leave")
 
@@ -372,6 +376,7 @@ class PoliticsParams:
     money_vote_weight: float = p(1.0, 0.0, 5.0, "logit weight of illicit money on winning", "004 l.3334")
     block_extradition: float = p(0.8, 0.0, 1.0, "probability a captured executive blocks an extradition", "000 l.214")
     crackdown_demand: float = p(0.5, 0.0, 2.0, "enforcement pressure per doubling of homicides", "004 l.384")
+    integrity_mean: float = p(0.67, 0.05, 0.95, "mean integrity of politicians (Beta, concentration 6)")
     brokers_per_country: int = 2
     broker_passthrough: float = p(0.1, 0.0, 1.0, "yearly share of a captured broker's money passed to the executive", "004 l.3334")
 
@@ -382,13 +387,15 @@ class CommunityParams:
 
     trust_rate: float = p(0.02, 0.0, 0.2, "weekly adjustment rate of trust", "004 l.542-554")
     effectiveness_weight: float = p(10.0, 0.0, 30.0, "steepness of trust's response to state effectiveness", "004 l.542-554")
-    effectiveness_pivot: float = p(0.5, 0.0, 1.0, "effectiveness at which trust is halfway", "004 l.542-554")
+    trust_floor: float = p(0.2, 0.0, 0.9, "trust that does not depend on the state's effectiveness")
+    effectiveness_pivot: float = p(0.45, 0.0, 1.0, "effectiveness at which trust is halfway", "004 l.542-554")
     violence_weight: float = p(0.3, 0.0, 2.0, "trust lost per doubling of homicides")
     abuse_weight: float = p(0.1, 0.0, 1.0, "trust lost per 10 abuses per 100k per year", "004 l.747-751")
-    tips_exponent: float = p(1.5, 0.5, 5.0, "tips = trust^k", "004 l.542")
+    tips_exponent: float = p(2.5, 0.5, 5.0, "tips = trust^k (convex: the few who trust report little)", "004 l.542")
     emigration_base: float = p(0.0001, 0.0, 0.002, "weekly emigration share at zero violence", "004 l.326")
     emigration_violence: float = p(1.0, 0.0, 5.0, "emigration elasticity to homicide rate / 10", "004 l.326-328")
     emigration_neet: float = p(2.0, 0.0, 10.0, "emigration rise per unit NEET share", "004 l.302, l.326")
+    initial_trust: float = p(0.6, 0.0, 1.0, "trust in the state before violence is subtracted")
     fear_memory: float = p(0.05, 0.0, 1.0, "weekly update weight of fear")
     rotation_trust_cost: float = p(1.0, 0.0, 5.0, "trust lost per unit of officers rotated", "004 l.524")
 

@@ -105,14 +105,15 @@ class CrimeModel(Model):
         t.population[:] = w.population
         cn = w.countries
         t.officers[:] = np.array([cn[c].police_per_100k for c in w.country]) * w.population / 1e5
+        cp = self.p.corruption
         t.integrity[:] = np.clip(np.array([cn[c].police_integrity for c in w.country])
-                                 + self.rng.normal(0, 0.05, w.n), 0.0, 1.0)
+                                 + self.rng.normal(0, cp.integrity_sd, w.n), 0.0, 1.0)
         t.pay[:] = np.array([cn[c].police_pay for c in w.country])
-        t.tenure[:] = self.rng.uniform(1.0, 10.0, w.n)
-        t.local[:] = 0.7
+        t.tenure[:] = self.rng.uniform(1.0, 2.0 * cp.mean_tenure_years - 1.0, w.n)
+        t.local[:] = cp.local_recruitment
         t.investigative[:] = np.array([cn[c].investigative_capacity for c in w.country])
         t.fear[:] = w.base_homicide_rate
-        t.trust[:] = np.clip(0.7 - 0.15 * np.log2(1.0 + w.base_homicide_rate / 10.0), 0.05, 0.95)
+        t.trust[:] = np.clip(self.p.community.initial_trust - community.violence_penalty(self, t.fear), 0.0, 1.0)
         t.tips[:] = t.trust ** self.p.community.tips_exponent
         t.capacity[:] = 1.0
         t.risk[:] = self.p.routing.base_seizure
@@ -126,7 +127,8 @@ class CrimeModel(Model):
             weights = np.array([2.0] + [1.0] * (len(terr) - 1))
             np.add.at(presence, terr, spec["members"] * weights / weights.sum())
             cls = Cartel if spec["kind"] == "cartel" else Gang
-            org = cls(self, spec["name"], presence, terr[0], cash=spec["members"] * 1000.0,
+            cash = spec["members"] * self.p.recruitment.upkeep * self.p.recruitment.initial_cash_weeks
+            org = cls(self, spec["name"], presence, terr[0], cash=cash,
                       lieutenants=spec["lieutenants"], cohesion=spec["cohesion"])
             by_name[spec["name"]] = org
         for spec in w.organisations:
@@ -147,16 +149,16 @@ class CrimeModel(Model):
     def _init_politicians(self) -> None:
         w, pp = self.world, self.p.politics
         rng = self.rng
-        self.mayors = [Politician(self, "mayor", w.country[i], i, rng.beta(4, 2)) for i in range(w.n)]
+        self.mayors = [Politician(self, "mayor", w.country[i], i, politics.draw_integrity(self)) for i in range(w.n)]
         self.executives = {}
         self.brokers_by_country: dict[int, list[Politician]] = {}
         for ci in range(len(w.countries)):
             terr = np.flatnonzero(w.country == ci)
             seat = int(terr[np.argmax(w.population[terr])])
-            self.executives[ci] = Politician(self, "executive", ci, seat, rng.beta(4, 2))
+            self.executives[ci] = Politician(self, "executive", ci, seat, politics.draw_integrity(self))
             brokers = []
             for _ in range(pp.brokers_per_country):
-                leg = Politician(self, "legislator", ci, int(rng.choice(terr)), rng.beta(4, 2))
+                leg = Politician(self, "legislator", ci, int(rng.choice(terr)), politics.draw_integrity(self))
                 leg.broker = True
                 brokers.append(leg)
                 for m in terr:

@@ -15,13 +15,18 @@ from __future__ import annotations
 import numpy as np
 
 
+def violence_penalty(model, fear: np.ndarray) -> np.ndarray:
+    """Trust lost to violence: ``violence_weight`` per doubling of (1 + homicide rate / 10), over 4."""
+    return model.p.community.violence_weight * np.log2(1.0 + fear / 10.0) / 4.0
+
+
 def trust_target(model, effectiveness: np.ndarray, fear: np.ndarray, abuse: np.ndarray) -> np.ndarray:
     """Trust a community moves toward: logistic in the state's visible effectiveness (tips x clean
     courts x clean police, see ``enforcement.effectiveness``), lowered by fear and abuses."""
     cp = model.p.community
-    base = 1.0 / (1.0 + np.exp(-cp.effectiveness_weight * (effectiveness - cp.effectiveness_pivot)))
-    violence = cp.violence_weight * np.log2(1.0 + fear / 10.0) / 4.0
-    return np.clip(base - violence - cp.abuse_weight * abuse / 10.0, 0.0, 1.0)
+    s = 1.0 / (1.0 + np.exp(-cp.effectiveness_weight * (effectiveness - cp.effectiveness_pivot)))
+    base = cp.trust_floor + (1.0 - cp.trust_floor) * s
+    return np.clip(base - violence_penalty(model, fear) - cp.abuse_weight * abuse / 10.0, 0.0, 1.0)
 
 
 def step(model) -> None:

@@ -21,6 +21,12 @@ import numpy as np
 from ..agents import Militia, Politician
 
 
+def draw_integrity(model) -> float:
+    """Integrity of a new politician: Beta with mean ``integrity_mean`` (concentration 6)."""
+    m = model.p.politics.integrity_mean
+    return float(model.rng.beta(6.0 * m, 6.0 * (1.0 - m)))
+
+
 def step(model) -> None:
     pp, t, w = model.p.politics, model.terr, model.world
     pols = model.politicians
@@ -59,14 +65,14 @@ def _elections(model) -> None:
     week = model.steps
     for ci, country in enumerate(w.countries):
         period = 52 * country.election_every_years
-        if (week + 13 * ci) % period != 0 or week == 0:
+        if (week + 13 * ci) % period != 0 or week == 0:  # countries' election weeks staggered by a quarter
             continue
         pols = [p for p in model.politicians if p.country == ci]
         for pol in pols:
             money = pol.illicit_money
             p_funded = 1.0 / (1.0 + np.exp(-pp.money_vote_weight * np.log1p(money)))
             funded_wins = model.rng.random() < p_funded and money > 0
-            pol.integrity = float(model.rng.beta(4, 2))
+            pol.integrity = draw_integrity(model)
             pol.captured = funded_wins and money * (1.0 - pol.integrity) > 0.5 * pp.capture_threshold
             pol.illicit_money = money if funded_wins else 0.0
         model.event("election", actors=[country.iso], territory=-1,
