@@ -52,6 +52,7 @@ class TerritorySpec:
     lat: float = 0.0
     production_t: float = 0.0  # cocaine produced, tonnes per year (production territories)
     consumption_t: float = 0.0  # cocaine consumed, tonnes per year (market territories)
+    interdiction: float = 1.0  # multiplier of the local seizure rate (e.g. patrolled sea approaches)
 
 
 @dataclass
@@ -215,7 +216,7 @@ class RoutingParams:
     mode_cost_sea: float = p(0.4, 0.1, 5.0, "cost multiplier of sea corridors per km")
     mode_cost_air: float = p(0.6, 0.1, 5.0, "cost multiplier of air corridors per km")
     km_cost: float = p(1.0, 0.1, 5.0, "cost units per 1,000 km")
-    risk_cost: float = p(8.0, 0.0, 50.0, "cost units per unit of perceived seizure risk", "004 l.304-308")
+    risk_cost: float = p(25.0, 0.0, 100.0, "cost units per unit of perceived seizure probability (~ wholesale value / transport cost per 1,000 km)", "004 l.304-308")
     rival_cost: float = p(1.0, 0.0, 5.0, "cost units per territory wholly held by hostile groups", "004 l.560")
     route_temperature: float = p(0.6, 0.05, 5.0, "logit temperature of route choice (cost units)")
     base_seizure: float = p(0.02, 0.0, 0.2, "weekly seizure probability per territory at full honest capacity",
@@ -248,14 +249,14 @@ class CorruptionParams:
     mean_tenure_years: float = p(5.5, 1.0, 20.0, "mean years in post of officers at the start")
     local_recruitment: float = p(0.7, 0.0, 1.0, "share of officers recruited locally", "004 l.3338")
     wage_usd_week: float = p(120.0, 20.0, 2000.0, "median weekly wage (USD) that police pay is relative to")
-    offer_rate: float = p(0.05, 0.0, 0.5, "weekly offer intensity per unit of org presence")
+    offer_rate: float = p(0.005, 0.0, 0.1, "weekly share of honest officers receiving an offer where groups are present")
     bribe_weight: float = p(2.0, 0.0, 10.0, "logit weight of bribe relative to pay", "004 l.518")
     integrity_weight: float = p(4.0, 0.0, 10.0, "logit weight of integrity")
     tenure_weight: float = p(0.15, 0.0, 1.0, "logit weight per year of local tenure", "004 l.3338, l.522-524")
     threat_weight: float = p(1.0, 0.0, 5.0, "logit weight of armed threat (plomo)")
     oversight_weight: float = p(3.0, 0.0, 10.0, "logit weight of oversight")
     base_logit: float = p(-2.0, -6.0, 2.0, "logit intercept of accepting an offer")
-    turnover: float = p(0.002, 0.0, 0.05, "weekly share of corrupt officers leaving by turnover")
+    turnover: float = p(0.01, 0.0, 0.05, "weekly share of corrupt officers leaving, caught or dropped")
     court_capture_rate: float = p(0.01, 0.0, 0.1, "weekly rate courts follow corrupt police", "004 l.518")
     court_threshold: float = p(0.3, 0.0, 1.0, "corrupt-police share above which courts get captured", "004 l.518")
     operate_threshold: float = p(0.6, 0.0, 1.0, "corrupt share above which a unit operates the trade", "003 l.7, l.14")
@@ -280,6 +281,8 @@ class ViolenceParams:
     pax_factor: float = p(0.3, 0.0, 1.0, "violence multiplier in a monopolised plaza with a pact", "004 l.2622-2628")
     dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
     expansion_rate: float = p(0.02, 0.0, 0.2, "weekly share of members redeployed toward valuable plazas")
+    foothold: float = p(100.0, 1.0, 5000.0, "members in a territory from which a group can move into its neighbours")
+    expansion_range_km: float = p(1000.0, 100.0, 20000.0, "distance from home (km along corridors) over which a plaza's value falls by 1/e")
     abuse_kill_rate: float = p(0.02, 0.0, 0.2, "abuse killings per 1,000 militarised officers per week", "004 l.711-713")
     deterrence: float = p(0.5, 0.0, 5.0, "violence reduction per unit of current military boost", "004 l.522")
     neutral_hostility: float = p(0.3, 0.0, 1.0, "hostility between co-present groups neither allied nor rival")
@@ -315,7 +318,8 @@ class GangParams:
 class RecruitmentParams:
     """Phase 7, recruitment (M6, M14)."""
 
-    base_rate: float = p(0.0004, 0.0, 0.005, "weekly recruits per NEET youth at full pull", "004 l.326")
+    base_rate: float = p(0.00004, 0.0, 0.001, "weekly recruits per NEET youth at full pull",
+                         "004 l.326; scale: Mexican cartels recruit ~350 a week (Prieto-Curiel et al. 2023)")
     revenue_pull: float = p(500.0, 10.0, 10000.0, "USD per member per week at which pull is half")
     abuse_grievance: float = p(0.5, 0.0, 5.0, "extra recruitment per 10 abuses per 100k per year", "004 l.747-751")
     prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")

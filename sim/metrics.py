@@ -31,8 +31,20 @@ def homicide_rate(m) -> float:
     return float(m.terr.homicides[mask].sum() * 52.0 / max(m.terr.population[mask].sum() / 1e5, 1e-9))
 
 
+def _report_countries(m) -> np.ndarray:
+    """Countries with at least one reported territory."""
+    return np.bincount(m.world.country, weights=_mask(m), minlength=len(m.world.countries)) > 0
+
+
 def prison_population(m) -> float:
-    return float(m.prisons.population(m).sum())
+    """Inmates in the reported countries."""
+    return float(m.prisons.population(m)[_report_countries(m)].sum())
+
+
+def incarceration_rate(m) -> float:
+    """Inmates per 100,000 residents of the reported countries."""
+    in_report = _report_countries(m)[m.world.country]
+    return prison_population(m) / max(m.terr.population[in_report].sum() / 1e5, 1e-9)
 
 
 def hhi(m) -> float:
@@ -62,7 +74,7 @@ def model_reporters() -> dict:
         "recruits": lambda m: m.week_recruits,
         "arrests": lambda m: m.week_arrests,
         "prison_population": prison_population,
-        "incarceration_rate": lambda m: prison_population(m) / max(m.terr.population.sum() / 1e5, 1e-9),
+        "incarceration_rate": incarceration_rate,
         "active_groups": lambda m: len(m.organisations),
         "cartels": _count(Cartel),
         "gangs": _count(Gang),

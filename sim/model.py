@@ -56,6 +56,7 @@ class CrimeModel(Model):
         self.world = w = build_world(cfg.world, self.rng)
         n = w.n
         self.adjacency = w.adjacency
+        self.distance_km = w.distance_km
         self.space = Network(w.graph, random=self.random,
                              layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)})
         self.ties = TieGraph()

@@ -60,6 +60,7 @@ class World:
     lat: np.ndarray
     production_kg: np.ndarray  # kg per week
     consumption_kg: np.ndarray  # kg per week
+    interdiction: np.ndarray  # multiplier of the local seizure rate
     graph: nx.Graph  # nodes 0..n-1; edge attrs: mode, km
     organisations: list = field(default_factory=list)  # OrgSpec-like dicts
     report_mask: np.ndarray | None = None  # territories counted in headline rates
@@ -70,6 +71,14 @@ class World:
 
     def role(self, name: str) -> np.ndarray:
         return self.roles[:, ROLES.index(name)]
+
+    @property
+    def distance_km(self) -> np.ndarray:
+        """(n, n) length in km of the shortest corridor path between two territories."""
+        from scipy.sparse.csgraph import shortest_path
+
+        a = nx.to_scipy_sparse_array(self.graph, nodelist=range(self.n), weight="km")
+        return shortest_path(a, directed=False)
 
     @property
     def adjacency(self) -> np.ndarray:
@@ -113,7 +122,7 @@ def from_preset(wcfg, rng: np.random.Generator) -> World:
         lon=np.array([t.lon for t in ts]), lat=np.array([t.lat for t in ts]),
         production_kg=np.array([t.production_t for t in ts]) * 1000.0 / 52.0,
         consumption_kg=np.array([t.consumption_t for t in ts]) * 1000.0 / 52.0,
-        graph=g, organisations=orgs,
+        interdiction=np.array([t.interdiction for t in ts], dtype=float), graph=g, organisations=orgs,
         report_mask=None if report is None else np.array([t.region in report for t in ts]),
     )
 
@@ -215,7 +224,8 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
         population=population, youth_share=rng.uniform(0.2, 0.3, n), neet_share=rng.uniform(0.1, 0.35, n),
         poverty=rng.uniform(0.1, 0.6, n), state_presence=rng.uniform(0.3, 0.9, n),
         base_homicide_rate=base_hr, roles=roles, lon=lon, lat=lat,
-        production_kg=production_kg, consumption_kg=consumption_kg, graph=g, organisations=orgs,
+        production_kg=production_kg, consumption_kg=consumption_kg, interdiction=np.ones(n), graph=g,
+        organisations=orgs,
         report_mask=None,
     )
 

@@ -23,7 +23,8 @@ class Prisons:
         n_c = len(world.countries)
         pop = np.bincount(world.country, weights=world.population, minlength=n_c)
         self.capacity = np.array([c.prison_capacity_per_100k for c in world.countries]) * pop / 1e5
-        self.others = params.initial_other_occupancy * self.capacity  # non-member inmates at the start (ordinary crime)
+        self.others = params.initial_other_occupancy * self.capacity  # non-member inmates (ordinary crime)
+        self.others_baseline = self.others.copy()  # ordinary admissions keep this level absent shocks
 
     def admit_innocents(self, model, number: float) -> None:
         c = model.world.country
@@ -56,7 +57,7 @@ def step(model) -> None:
     recruited = np.minimum(pr.others, model.p.recruitment.prison_recruit_rate * pp.crowding_recruitment
                            * crowding * pr.others * (gang_jailed > 0))
     pr.others -= recruited
-    pr.others -= pr.others * release_rate
+    pr.others += (pr.others_baseline - pr.others) * release_rate  # ordinary admissions and releases
     for org in model.organisations:
         if isinstance(org, Militia):
             continue

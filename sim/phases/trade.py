@@ -20,17 +20,22 @@ import networkx as nx
 import numpy as np
 
 
-def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float) -> list[list[int]]:
+def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float,
+                    avoid: frozenset[int] = frozenset()) -> list[list[int]]:
     """Up to ``k`` distinct, dissimilar routes from ``s`` to ``t`` (penalty method).
 
     After each least-cost path is found the cost of its corridors is multiplied by ``penalty``,
     so the next search prefers other corridors. This yields real alternatives (a Caribbean and a
-    Pacific route) rather than the near-copies that k-shortest-simple-paths returns.
+    Pacific route) rather than the near-copies that k-shortest-simple-paths returns. Nodes in
+    ``avoid`` (other markets: drugs sold there are not carried on) are never passed through.
     """
     cost = {tuple(sorted(e)): d["cost"] for *e, d in g.edges(data=True)}
     found: list[list[int]] = []
+
+    def w(a, b, _d):
+        return None if (b in avoid and b != t) or (a in avoid and a != s) else cost[(a, b) if a < b else (b, a)]
+
     for _ in range(3 * k):
-        w = lambda a, b, _d: cost[(a, b) if a < b else (b, a)]  # noqa: E731
         path = nx.dijkstra_path(g, s, t, weight=w)
         if path not in found:
             found.append(path)
@@ -58,7 +63,7 @@ class Routes:
             for t in mkts:
                 if s == t:
                     continue
-                for path in candidate_paths(g, int(s), int(t), rp.k_paths, rp.path_penalty):
+                for path in candidate_paths(g, int(s), int(t), rp.k_paths, rp.path_penalty, frozenset(mkts.tolist())):
                     paths.append(path)
                     pair_prod.append(s)
                     pair_mkt.append(t)
@@ -109,7 +114,8 @@ def seizure_probability(model) -> np.ndarray:
     """Weekly probability that a shipment passing a territory is seized (before protection)."""
     t, rp = model.terr, model.p.routing
     honest = 1.0 - t.corrupt
-    return np.clip(rp.base_seizure * t.capacity * honest * model.fx.seizure_mult, 0.0, 0.95)
+    w = model.world
+    return np.clip(rp.base_seizure * t.capacity * honest * w.interdiction * model.fx.seizure_mult, 0.0, 0.95)
 
 
 def routing(model) -> None:

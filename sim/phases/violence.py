@@ -1,7 +1,8 @@
 """Phase 5: territorial competition and violence over plazas (M7, M8, M2, M4).
 
 Organisations redeploy a share of their members each week toward valuable neighbouring plazas
-(drug value passing through, people to extort). A plaza is *monopolised* when one organisation
+(drug value passing through, people to extort), discounted by distance (corridors) from their
+home base. A plaza is *monopolised* when one organisation
 holds at least ``dominance`` of the armed presence, *contested* when hostile organisations share
 it. Killings come from four sources, each a rate times the people engaged:
 
@@ -32,19 +33,25 @@ def expansion(model) -> None:
     w, t, vp = model.world, model.terr, model.p.violence
     adj = model.adjacency
     value = t.value + vp.extortion_value * t.population / 1000.0
+    value[w.role("market")] = 0.0  # consumer markets abroad are not fought over (retail there is not modelled)
     for org in model.organisations:
         if isinstance(org, Militia) or org.members <= 0:
             continue
-        reach = (adj @ (org.presence > 0)) > 0
+        reach = (adj @ (org.presence >= vp.foothold)) > 0  # next to a foothold, or where it already is
+        reach |= org.presence > 0
         if isinstance(org, Gang):  # gangs are local: stay within their country (004 l.2630-2632)
             reach &= w.country == org.country
-        v = np.where(reach, value, 0.0)
+        # groups are territorial: a plaza is worth less the farther it lies from the home base
+        v = np.where(reach, value * np.exp(-model.distance_km[org.home] / vp.expansion_range_km), 0.0)
         if v.sum() <= 0:
             continue
-        target = org.members * v / v.sum()
+        members = org.members
+        target = members * v / v.sum()
         rate = vp.expansion_rate * (1.0 - model.p.leadership.disruption if org.disrupted else 1.0)
         org.presence += rate * (target - org.presence)
-        org.presence[org.presence < 1.0] = 0.0
+        org.presence[org.presence < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
+        if org.presence.sum() > 0:
+            org.presence *= members / org.presence.sum()
 
 
 def control(model) -> None:
