@@ -7,6 +7,7 @@ key and what is allowed, with a non-zero exit and nothing written.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import fields, is_dataclass
 
@@ -47,7 +48,7 @@ def describe_error(err: BaseException, overrides: list[str]) -> str:
         if full_key:
             given = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").split("=", 1)[0] == full_key), None)
             name = type(e).__name__
-            if "KeyError" in name or "not in struct" in str(e):
+            if "KeyError" in name or "not in struct" in str(e) or re.search(r"Key '.+' not in '", str(e)):
                 allowed = _allowed_keys(full_key)
                 return f"{full_key}: unknown key" + (f"; allowed keys here: {allowed}" if allowed else "")
             msg = str(e).splitlines()[0]

@@ -249,13 +249,13 @@ class CorruptionParams:
     mean_tenure_years: float = p(5.5, 1.0, 20.0, "mean years in post of officers at the start")
     local_recruitment: float = p(0.7, 0.0, 1.0, "share of officers recruited locally", "004 l.3338")
     wage_usd_week: float = p(120.0, 20.0, 2000.0, "median weekly wage (USD) that police pay is relative to")
-    offer_rate: float = p(0.005, 0.0, 0.1, "weekly share of honest officers receiving an offer where groups are present")
+    offer_rate: float = p(0.02, 0.0, 0.1, "weekly share of honest officers receiving an offer where groups are present")
     bribe_weight: float = p(2.0, 0.0, 10.0, "logit weight of bribe relative to pay", "004 l.518")
     integrity_weight: float = p(4.0, 0.0, 10.0, "logit weight of integrity")
     tenure_weight: float = p(0.15, 0.0, 1.0, "logit weight per year of local tenure", "004 l.3338, l.522-524")
     threat_weight: float = p(1.0, 0.0, 5.0, "logit weight of armed threat (plomo)")
     oversight_weight: float = p(3.0, 0.0, 10.0, "logit weight of oversight")
-    base_logit: float = p(-2.0, -6.0, 2.0, "logit intercept of accepting an offer")
+    base_logit: float = p(-1.0, -6.0, 2.0, "logit intercept of accepting an offer")
     turnover: float = p(0.01, 0.0, 0.05, "weekly share of corrupt officers leaving, caught or dropped")
     court_capture_rate: float = p(0.01, 0.0, 0.1, "weekly rate courts follow corrupt police", "004 l.518")
     court_threshold: float = p(0.3, 0.0, 1.0, "corrupt-police share above which courts get captured", "004 l.518")
@@ -273,11 +273,11 @@ class CorruptionParams:
 class ViolenceParams:
     """Phase 5, territorial competition and violence (M7, M8)."""
 
-    background_share: float = p(0.3, 0.0, 1.0, "share of the baseline homicide rate not tied to organised crime")
-    conflict_kill_rate: float = p(0.004, 0.0, 0.05, "killings per engaged armed member per week in a contested plaza",
+    background_share: float = p(0.5, 0.0, 1.0, "share of the baseline homicide rate not tied to organised crime")
+    conflict_kill_rate: float = p(0.003, 0.0, 0.05, "killings per engaged armed member per week in a contested plaza",
                                   "004 l.2622-2628")
     civilian_ratio: float = p(1.0, 0.0, 5.0, "bystander deaths per combatant death")
-    gang_kill_rate: float = p(0.0006, 0.0, 0.01, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634")
+    gang_kill_rate: float = p(0.004, 0.0, 0.01, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634")
     pax_factor: float = p(0.3, 0.0, 1.0, "violence multiplier in a monopolised plaza with a pact", "004 l.2622-2628")
     dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
     expansion_rate: float = p(0.02, 0.0, 0.2, "weekly share of members redeployed toward valuable plazas")
@@ -325,7 +325,9 @@ class RecruitmentParams:
     prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")
     attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
     initial_cash_weeks: float = p(10.0, 0.0, 104.0, "weeks of upkeep an organisation holds at the start")
-    upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free member per week")
+    upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free cartel member per week")
+    gang_upkeep: float = p(20.0, 0.0, 500.0, "USD a gang spends per free member per week (members live off extortion)",
+                           "004 l.2630-2632")
     unpaid_exit: float = p(0.05, 0.0, 1.0, "weekly share of unpaid members who leave")
 
 
@@ -375,8 +377,8 @@ class LeadershipParams:
 class PoliticsParams:
     """Phase 11, politics (M13, M18)."""
 
-    finance_rate: float = p(0.01, 0.0, 0.2, "share of org cash offered as campaign money per election", "004 l.2668-2700")
-    capture_threshold: float = p(0.5, 0.0, 5.0, "illicit money (M USD) capturing a politician of integrity 0")
+    finance_rate: float = p(0.005, 0.0, 0.1, "share of weekly income given as illicit campaign money", "004 l.2668-2700")
+    capture_threshold: float = p(0.5, 0.0, 20.0, "illicit money (M USD) capturing a politician of integrity 0")
     money_vote_weight: float = p(1.0, 0.0, 5.0, "logit weight of illicit money on winning", "004 l.3334")
     block_extradition: float = p(0.8, 0.0, 1.0, "probability a captured executive blocks an extradition", "000 l.214")
     crackdown_demand: float = p(0.5, 0.0, 2.0, "enforcement pressure per doubling of homicides", "004 l.384")
@@ -396,7 +398,8 @@ class CommunityParams:
     violence_weight: float = p(0.3, 0.0, 2.0, "trust lost per doubling of homicides")
     abuse_weight: float = p(0.1, 0.0, 1.0, "trust lost per 10 abuses per 100k per year", "004 l.747-751")
     tips_exponent: float = p(2.5, 0.5, 5.0, "tips = trust^k (convex: the few who trust report little)", "004 l.542")
-    emigration_base: float = p(0.0001, 0.0, 0.002, "weekly emigration share at zero violence", "004 l.326")
+    emigration_base: float = p(0.000025, 0.0, 0.001, "weekly emigration share at zero violence and no idle youth",
+                               "scaled so the Northern Triangle loses ~1.3%/yr: 9% in recent years, 004 l.326")
     emigration_violence: float = p(1.0, 0.0, 5.0, "emigration elasticity to homicide rate / 10", "004 l.326-328")
     emigration_neet: float = p(2.0, 0.0, 10.0, "emigration rise per unit NEET share", "004 l.302, l.326")
     initial_trust: float = p(0.6, 0.0, 1.0, "trust in the state before violence is subtracted")

@@ -69,6 +69,7 @@ def model_reporters() -> dict:
         "step": lambda m: m.steps,
         "year": lambda m: m.week / 52.0,
         "homicides": lambda m: float(m.terr.homicides[_mask(m)].sum()),
+        "organised_homicides": lambda m: float(m.organised_violence[_mask(m)].sum()),  # expected, from groups
         "homicide_rate": homicide_rate,
         "criminal_members": lambda m: float(sum(o.members + o.pretrial + o.sentenced for o in m.organisations)),
         "recruits": lambda m: m.week_recruits,

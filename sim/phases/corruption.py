@@ -27,7 +27,7 @@ def acceptance(model, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray
     # troops: high integrity that erodes toward the local police's with embedding (004 l.524)
     integ = (1.0 - t.militarised) * t.integrity + t.militarised * (1.0 - mil_embed * (1.0 - t.integrity))
     x = (cp.base_logit + cp.bribe_weight * np.log1p(bribe_ratio) - cp.integrity_weight * integ
-         + cp.tenure_weight * t.tenure * t.local + cp.threat_weight * threat
+         + cp.tenure_weight * t.tenure * t.local * (1.0 - t.militarised) + cp.threat_weight * threat
          - cp.oversight_weight * fx.oversight)
     return logistic(x)
 

@@ -75,7 +75,8 @@ def step(model) -> None:
             continue
         org.drug_norm += (org.drug_revenue - org.drug_norm) / 52.0
         below_norm = org.drug_revenue < gp.squeeze_ratio * org.drug_norm
-        cannot_pay = org.drug_revenue < model.p.recruitment.upkeep * org.members
+        upkeep = model.p.recruitment.gang_upkeep if isinstance(org, Gang) else model.p.recruitment.upkeep
+        cannot_pay = org.drug_revenue < upkeep * org.members
         if below_norm or cannot_pay:
             org.diversification += gp.diversify_rate * (1.0 - org.diversification)
         else:

@@ -1,6 +1,6 @@
 """Phase 11: politics: illicit campaign finance, capture, elections, brokers, crackdown demand.
 
-* Organisations give ``finance_rate`` of their cash, spread over the year, to politicians where
+* Organisations give ``finance_rate`` of their weekly income to politicians where
   they operate (mayors of their plazas; legislators and the executive of their home country
   through brokers). A politician is captured when illicit money x (1 - integrity) passes
   ``capture_threshold`` (M13, 004 l.2668-2700, l.3334).
@@ -32,9 +32,9 @@ def step(model) -> None:
     pols = model.politicians
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
     for org in model.organisations:
-        if isinstance(org, Militia) or org.cash <= 0:
+        if isinstance(org, Militia) or org.revenue <= 0:
             continue
-        budget = org.cash * pp.finance_rate / 52.0
+        budget = min(org.cash, org.revenue * pp.finance_rate)
         targets = [model.mayors[i] for i in org.plazas]
         targets += model.brokers_by_country.get(org.country, [])
         if not targets:

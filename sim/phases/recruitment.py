@@ -7,7 +7,7 @@ present in a territory share its recruits by their strength there. Youth without
 feed recruitment (M14, 004 l.326, l.1028-1045). In prison, crowding turns non-member inmates into
 gang members (M15, 003 l.241-252): see :func:`sim.phases.prisons.step`.
 
-Members are paid ``upkeep`` a week; a group that cannot pay loses ``unpaid_exit`` of the unpaid
+Members are paid ``upkeep`` a week (``gang_upkeep`` in gangs); a group that cannot pay loses ``unpaid_exit`` of the unpaid
 share each week, so a group's size is bounded by its income.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Militia
+from ..agents import Gang, Militia
 
 
 def neet_youth(model) -> np.ndarray:
@@ -42,7 +42,7 @@ def step(model) -> None:
         per_member = org.revenue / max(members, 1.0)
         pull = per_member / (per_member + rp.revenue_pull)
         new = pool * pull * s[row] / total
-        wages = rp.upkeep * members
+        wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * members
         unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
         model.debit_org(org, wages)
         org.presence += new - (rp.attrition + rp.unpaid_exit * unpaid) * org.presence

@@ -1,0 +1,20 @@
+"""The Mesa browser UI (SolaraViz): watch a run on a map and a network, change a policy, step.
+
+Start it with ``python -m sim.viz`` (or ``make ui``); ``sim/viz/app.py`` is the Solara app.
+
+Modules:
+
+``factory``   the per-session model (:class:`UIModel`), built through :func:`sim.compose` from the
+              same Hydra configs as the CLI; the scenario list and policy knobs shown in the sidebar.
+``map``       territories at their coordinates, coloured by controlling group, shaded by homicide
+              rate, corridors drawn by drug flow (inline SVG, fixed projection).
+``network``   organisations, facilitators and corrupt officials with their ties (inline SVG, fixed
+              radial layout: angle = geography, ring = kind of actor).
+``plots``     the headline outcomes over time (one Vega-Lite chart of small multiples).
+``panels``    the run's status and the recent events.
+``style``     the colours (CSS names) shared by all views.
+``app``       the Solara page (``Page``) putting it together with Mesa's ``SolaraViz``.
+
+The view builders are plain functions of a model that return HTML/SVG strings or a Vega-Lite
+spec, so they can be tested and timed without a browser.
+"""

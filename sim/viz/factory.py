@@ -1,0 +1,215 @@
+"""The UI's model: a :class:`~sim.model.CrimeModel` built through :func:`sim.compose`.
+
+SolaraViz creates the model class again with the sidebar's values on every Reset
+(``type(model)(**params)``), so :class:`UIModel` takes the sidebar's values as keyword arguments
+and turns them into the same Hydra overrides the CLI takes (shown in the status panel, so a run
+seen in the browser can be repeated from the command line).
+
+The sidebar lists what is on disk: every ``configs/scenario/*.yaml`` and ``configs/world/*.yaml``,
+the default world being the one ``configs/config.yaml`` composes. Each policy lever gets a
+checkbox and one or two intensity sliders, their ranges read from the schema (``sim/config.py``).
+A ticked lever is switched on *on top of* the selected scenario with the slider values; an
+unticked lever leaves the scenario file's settings alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .. import config as schema
+from ..model import CrimeModel
+from ..run import CONFIG_DIR, compose, quiet_mesa
+
+log = logging.getLogger(__name__)
+
+#: Lever (a field of ``ScenarioConfig``) -> its knobs offered as sliders, in order. Knobs the
+#: schema does not (or no longer) declare are skipped.
+LEVER_KNOBS: dict[str, tuple[str, ...]] = {
+    "mano_dura": ("arrest_multiplier", "military_deployment"),
+    "police_reform": ("vetting", "investigative_boost"),
+    "extradition": ("targeting_multiplier",),
+    "border_hardening": ("interdiction_multiplier",),
+    "prevention": ("coverage",),
+    "truce": ("violence_cut",),
+}
+LEVER_LABELS = {
+    "mano_dura": "Mano dura",
+    "police_reform": "Police reform",
+    "extradition": "Extradition",
+    "border_hardening": "Border hardening",
+    "prevention": "Prevention",
+    "truce": "Gang truce",
+}
+SEP = "__"  # keyword argument "<lever>__<knob>" -> override "scenario.<lever>.<knob>=..."
+FIXED = ("progress=false", "output.write=false")
+MAX_SEED = 99
+MAX_BURN_IN = 208
+
+
+def _stems(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def scenarios() -> list[str]:
+    """Scenario presets on disk (``configs/scenario/*.yaml``), ``baseline`` first."""
+    names = _stems(CONFIG_DIR / "scenario")
+    return sorted(names, key=lambda s: (s != "baseline", s))
+
+
+def worlds() -> list[str]:
+    """World presets on disk (``configs/world/*.yaml``), the default world first."""
+    default = default_world()
+    return sorted(_stems(CONFIG_DIR / "world"), key=lambda s: (s != default, s))
+
+
+def _defaults_entry(group: str, fallback: str) -> str:
+    """The option of ``group`` that ``configs/config.yaml`` composes by default."""
+    try:
+        root = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())
+        for item in root.get("defaults", []):
+            if isinstance(item, dict) and group in item:
+                return str(item[group])
+    except (OSError, yaml.YAMLError):
+        pass
+    return fallback
+
+
+def default_world() -> str:
+    return _defaults_entry("world", "hemisphere")
+
+
+def default_scenario() -> str:
+    return _defaults_entry("scenario", "baseline")
+
+
+def _schema_defaults() -> schema.Config:
+    return schema.Config()
+
+
+def levers() -> dict[str, dict[str, dataclasses.Field]]:
+    """Levers of the scenario schema and the knobs (dataclass fields) offered for each."""
+    out = {}
+    scn = {f.name: f for f in dataclasses.fields(schema.ScenarioConfig)}
+    for lever, knobs in LEVER_KNOBS.items():
+        if lever not in scn:
+            continue
+        lever_cls = type(getattr(schema.ScenarioConfig(), lever))
+        fields = {f.name: f for f in dataclasses.fields(lever_cls)}
+        out[lever] = {k: fields[k] for k in knobs if k in fields and "range" in fields[k].metadata}
+    return out
+
+
+def _knob_label(knob: str, f: dataclasses.Field) -> str:
+    units = f.metadata.get("units", "")
+    short = units.split(",")[0].split("(")[0].strip()
+    return f"  {knob.replace('_', ' ')}" + (f" ({short})" if short and len(short) < 40 else "")
+
+
+def _step(lo: float, hi: float) -> float:
+    span = hi - lo
+    for s in (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 10.0):
+        if span / s <= 40:
+            return s
+    return span / 40
+
+
+def model_params() -> dict:
+    """SolaraViz ``model_params``: the sidebar's inputs, all of them keyword arguments of UIModel."""
+    cfg = _schema_defaults()
+    params: dict = {
+        "scenario_name": {"type": "Select", "label": "Scenario (configs/scenario)",
+                          "value": default_scenario(), "values": scenarios()},
+        "world": {"type": "Select", "label": "World (configs/world)", "value": default_world(),
+                  "values": worlds()},
+        "seed": {"type": "SliderInt", "label": "Seed", "value": int(cfg.seed), "min": 0, "max": MAX_SEED,
+                 "step": 1},
+        "burn_in": {"type": "SliderInt", "label": "Burn-in weeks (policies start after)",
+                    "value": int(cfg.burn_in), "min": 0, "max": MAX_BURN_IN, "step": 4},
+    }
+    for lever, knobs in levers().items():
+        params[lever] = {"type": "Checkbox", "label": f"{LEVER_LABELS.get(lever, lever)} (add lever)",
+                         "value": False}
+        lever_obj = getattr(cfg.scenario, lever)
+        for knob, f in knobs.items():
+            lo, hi = f.metadata["range"]
+            default = getattr(lever_obj, knob)
+            params[f"{lever}{SEP}{knob}"] = {
+                "type": "SliderFloat", "label": _knob_label(knob, f), "value": float(default),
+                "min": float(lo), "max": float(hi), "step": _step(lo, hi)}
+    return params
+
+
+def default_kwargs() -> dict:
+    """The sidebar's initial values (so the first model equals the one a Reset would build)."""
+    return {k: v["value"] for k, v in model_params().items()}
+
+
+def overrides(settings: dict) -> list[str]:
+    """Hydra overrides for the sidebar's values (the same strings the CLI takes)."""
+    out = [f"scenario={settings['scenario_name']}", f"world={settings['world']}",
+           f"seed={int(settings['seed'])}", f"burn_in={int(settings['burn_in'])}"]
+    for lever, knobs in levers().items():
+        if not settings.get(lever):
+            continue
+        out.append(f"scenario.{lever}.enabled=true")
+        for knob in knobs:
+            key = f"{lever}{SEP}{knob}"
+            if key in settings:
+                out.append(f"scenario.{lever}.{knob}={float(settings[key]):.6g}")
+    return out
+
+
+_compose_lock = threading.Lock()  # Hydra's global state is not thread-safe; sessions run in threads
+
+
+@lru_cache(maxsize=32)
+def _composed(ovr: tuple[str, ...]):
+    with _compose_lock:
+        return compose([*FIXED, *ovr])
+
+
+def composed(ovr: list[str]):
+    """A fresh copy of the validated config for these overrides (composition is cached)."""
+    return copy.deepcopy(_composed(tuple(ovr)))
+
+
+class UIModel(CrimeModel):
+    """A CrimeModel configured from the sidebar. One instance per browser session (and Reset).
+
+    Keyword arguments are the keys of :func:`model_params`; anything else is an error, except
+    ``scenario``, which Mesa's Reset passes (a ``mesa`` Scenario object, unused here: the policy
+    scenario is ``scenario_name``). If the configuration cannot be composed (a broken scenario
+    file, say), the model falls back to the defaults and keeps the reason in ``ui_error``, which
+    the status panel shows.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.pop("scenario", None)
+        known = default_kwargs()
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise TypeError(f"UIModel: unknown parameter(s) {unknown}; allowed: {sorted(known)}")
+        settings = {**known, **kwargs}
+        self.ui_error: str | None = None
+        ovr = overrides(settings)
+        try:
+            cfg = composed(ovr)
+        except Exception as err:  # noqa: BLE001 - shown to the user, then fall back
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            self.ui_error = f"could not build {' '.join(ovr)}: {first}; showing the defaults instead"
+            log.warning(self.ui_error)
+            settings = default_kwargs()
+            ovr = overrides(settings)
+            cfg = composed(ovr)
+        self.ui_settings = settings
+        self.ui_overrides = ovr
+        quiet_mesa()
+        super().__init__(cfg)
+        self.view_cache: dict = {}  # per-model caches of the views (layouts, colours, geometry)
