@@ -89,6 +89,7 @@ class Routes:
         self.pairs = sorted(set(zip(self.prod.tolist(), self.mkt.tolist())))
         self.pair_index = np.array([self.pairs.index((a, b)) for a, b in zip(self.prod, self.mkt)])
         self.buffer = np.zeros((int(self.delay.max()) + 1, len(paths)))  # kg arriving by week slot
+        self.arriving: np.ndarray | None = None  # (paths, positions) kg of the last week
 
     @property
     def n_paths(self) -> int:
@@ -169,6 +170,7 @@ def routing(model) -> None:
     survive = np.cumprod(1.0 - s_nodes, axis=1)
     before = np.concatenate([np.ones((R.n_paths, 1)), survive[:, :-1]], axis=1)
     arriving = kg[:, None] * before * R.valid
+    R.arriving = arriving  # kg reaching each position of each path this week (for corridor flows)
     seized = arriving * s_nodes
     delivered = kg * survive[:, -1]
 
@@ -215,6 +217,21 @@ def market(model) -> None:
     sale = np.zeros(w.n)
     np.add.at(sale, R.last_mile, arriving * model.price[R.mkt] * mp.last_mile_share)
     model.credit(t.controller, sale, "wholesale", drug=True)
+
+
+def corridor_flows(model) -> dict[tuple[int, int], float]:
+    """kg carried last week along each corridor (a, b), a < b: what leaves a toward b on every path."""
+    R = model.routes
+    out: dict[tuple[int, int], float] = {}
+    if R.arriving is None:
+        return out
+    upstream, downstream = R.nodes[:, :-1], R.nodes[:, 1:]
+    reached = R.arriving[:, 1:]  # kg that reached the downstream end of each hop
+    mask = R.valid[:, 1:]
+    for u, v, kg in zip(upstream[mask].tolist(), downstream[mask].tolist(), reached[mask].tolist()):
+        key = (u, v) if u < v else (v, u)
+        out[key] = out.get(key, 0.0) + kg
+    return out
 
 
 def in_transit(model) -> float:
