@@ -1,11 +1,17 @@
 # Quick start:  make run   (set up, then run the main job)   |   make test   (set up, then run the tests)
-.PHONY: setup run test clean
+.PHONY: setup run single compare30 test clean
 PY := .venv/bin/python
 
 setup:
 	@bash scripts/setup.sh
 
-run: setup
+run: setup  ## the main job: every scenario x 10 seeds on the default world (~2 min on 2 cores)
+	$(PY) experiments/compare.py --seeds 10
+
+compare30: setup  ## the same with 30 seeds
+	$(PY) experiments/compare.py --seeds 30
+
+single: setup  ## one baseline run with its headline table
 	$(PY) -m sim
 
 test: setup

@@ -16,7 +16,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from .config import Config, ConfigError, register, validate
-from .run import CONFIG_DIR, compose, quiet_mesa, run
+from .run import CONFIG_DIR, combined_name, compose, quiet_mesa, run
 
 
 def _allowed_keys(full_key: str) -> str:
@@ -116,5 +116,9 @@ def main(argv: list[str] | None = None) -> None:
         except Exception as err:  # noqa: BLE001 - every config error becomes one line
             print(f"error: {describe_error(err, argv)}", file=sys.stderr)
             raise SystemExit(2) from None
+    # a combination scenario=[a,b] is named a+b (each file sets its own name; the last would win)
+    if not any(a.startswith("scenario.name=") for a in argv):
+        labels = [combined_name(a.split("=", 1)[1]) for a in argv if a.startswith("scenario=")]
+        argv += [f"scenario.name={label}" for label in labels if label]
     sys.argv = [sys.argv[0], *argv]
     _task()

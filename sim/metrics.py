@@ -137,7 +137,7 @@ def territories_frame(m) -> pd.DataFrame:
     names = {**m.org_names, -1: ""}
     cols["controller"] = np.array([names.get(int(u), str(u)) for u in uid], dtype=object)
     df = pd.DataFrame(cols)
-    df["year"] = (df["step"] - m.burn_in) / 52.0
+    df["year"] = (df["step"] - m.burn_in - 1) / 52.0
     df["homicide_rate"] = df["homicides"] * 52.0 / np.maximum(df["population"] / 1e5, 1e-9)
     return df
 

@@ -255,8 +255,8 @@ class CrimeModel(Model):
     # ------------------------------------------------------------------ policy hooks
     @property
     def week(self) -> int:
-        """Weeks since the end of the burn-in (negative during the burn-in)."""
-        return self.steps - self.burn_in
+        """Weeks since the end of the burn-in: 0 in the first policy week, negative during the burn-in."""
+        return self.steps - self.burn_in - 1
 
     @property
     def captured_politician_share(self) -> float:

@@ -61,7 +61,10 @@ def active(lever, week: int) -> bool:
 def _mano_dura(lv, model, fx: Effects, since: int) -> None:
     """003 l.241-252 (2022: >65,000 arrested, detention without charge); 004 l.691-693, l.1083 (2003:
     mass arrests, most released, prisons as recruitment hubs); 004 l.522-524 (troops)."""
-    fx.gang_arrest_mult *= lv.arrest_multiplier
+    if lv.target_gangs:  # the 2003 and 2022 campaigns targeted gang members (003 l.241)
+        fx.gang_arrest_mult *= lv.arrest_multiplier
+    else:
+        fx.arrest_mult = fx.arrest_mult * lv.arrest_multiplier
     fx.innocent_share = lv.innocent_share
     deploy = model.mano_dura_targets(lv.military_deployment)
     fx.military_target = np.maximum(fx.military_target, deploy)

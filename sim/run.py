@@ -33,6 +33,25 @@ def quiet_mesa() -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
+def combined_name(choice) -> str | None:
+    """Label of a scenario composed from several files (``scenario=[a,b]`` -> ``a+b``), else None."""
+    if isinstance(choice, (list, tuple)) or hasattr(choice, "__iter__") and not isinstance(choice, str):
+        parts = [str(c) for c in choice]
+    else:
+        text = str(choice).strip()
+        if not (text.startswith("[") and text.endswith("]")):
+            return None
+        parts = [c.strip() for c in text[1:-1].split(",") if c.strip()]
+    return "+".join(parts) if len(parts) > 1 else None
+
+
+def name_combined_scenario(cfg: DictConfig, choice, overrides=()) -> None:
+    """Name a combination after all its parts (each file sets ``name``; the last would win)."""
+    label = combined_name(choice)
+    if label and not any(o.split("=", 1)[0] == "scenario.name" for o in overrides):
+        cfg.scenario.name = label
+
+
 def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     """Compose ``configs/config.yaml`` with Hydra overrides, validate it, return it.
 
@@ -46,6 +65,9 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     else:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = hydra_compose("config", overrides=list(overrides))
+    for o in overrides:
+        if o.split("=", 1)[0] == "scenario":
+            name_combined_scenario(cfg, o.split("=", 1)[1], overrides)
     validate(cfg)
     return cfg
 

@@ -39,8 +39,9 @@ def remove_leader(model, org, how: str, commands: bool = False) -> None:
         model.event("succession", actors=[org.name], territory=org.home)
     elif rng.random() < lp.split_base and org.members > 2 * lp.min_members:
         split(model, org)
-    else:
+    else:  # nobody ready: a weak successor takes over and the group loses depth
         org.lieutenants = max(org.lieutenants - 1, 0)
+        model.event("succession_crisis", actors=[org.name], territory=org.home)
     org.leader = LEADER_FREE  # a new (or the same, commanding) leader is in place
     org.leader_commands = True
 
