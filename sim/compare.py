@@ -18,7 +18,7 @@ from .run import PROJECT_ROOT, compose, run
 
 SCENARIOS = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition",
              "border_hardening", "prevention", "truce")
-COLORS = ("black", "firebrick", "darkred", "royalblue", "darkorange", "seagreen", "mediumpurple", "goldenrod",
+COLORS = ("black", "firebrick", "darkred", "royalblue", "darkorange", "seagreen", "mediumpurple", "saddlebrown",
           "teal", "gray")
 
 
