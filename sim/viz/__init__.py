@@ -10,11 +10,11 @@ Modules:
               rate, corridors drawn by drug flow (inline SVG, fixed projection).
 ``network``   organisations, facilitators and corrupt officials with their ties (inline SVG, fixed
               radial layout: angle = geography, ring = kind of actor).
-``plots``     the headline outcomes over time (one Vega-Lite chart of small multiples).
+``plots``     the headline outcomes over time (small multiples, inline SVG).
 ``panels``    the run's status and the recent events.
 ``style``     the colours (CSS names) shared by all views.
 ``app``       the Solara page (``Page``) putting it together with Mesa's ``SolaraViz``.
 
-The view builders are plain functions of a model that return HTML/SVG strings or a Vega-Lite
-spec, so they can be tested and timed without a browser.
+The view builders are plain functions of a model that return HTML/SVG strings, so they can be
+tested and timed without a browser (``tests/test_ui.py``, ``scripts/ui_frametime.py``).
 """

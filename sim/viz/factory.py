@@ -7,9 +7,9 @@ seen in the browser can be repeated from the command line).
 
 The sidebar lists what is on disk: every ``configs/scenario/*.yaml`` and ``configs/world/*.yaml``,
 the default world being the one ``configs/config.yaml`` composes. Each policy lever gets a
-checkbox and one or two intensity sliders, their ranges read from the schema (``sim/config.py``).
-A ticked lever is switched on *on top of* the selected scenario with the slider values; an
-unticked lever leaves the scenario file's settings alone.
+checkbox and one or two intensity knobs (drop-down lists of levels within the schema's declared
+range, ``sim/config.py``). A ticked lever is switched on *on top of* the selected scenario with
+the knobs' values; an unticked lever leaves the scenario file's settings alone.
 """
 
 from __future__ import annotations
@@ -29,15 +29,18 @@ from ..run import CONFIG_DIR, compose, quiet_mesa
 
 log = logging.getLogger(__name__)
 
-#: Lever (a field of ``ScenarioConfig``) -> its knobs offered as sliders, in order. Knobs the
-#: schema does not (or no longer) declare are skipped.
-LEVER_KNOBS: dict[str, tuple[str, ...]] = {
-    "mano_dura": ("arrest_multiplier", "military_deployment"),
-    "police_reform": ("vetting", "investigative_boost"),
-    "extradition": ("targeting_multiplier",),
-    "border_hardening": ("interdiction_multiplier",),
-    "prevention": ("coverage",),
-    "truce": ("violence_cut",),
+#: Lever (a field of ``ScenarioConfig``) -> its knobs offered in the sidebar: short label and the
+#: levels offered (those outside the schema's range are dropped, the schema default is added).
+#: Knobs the schema does not (or no longer) declare are skipped.
+LEVER_KNOBS: dict[str, dict[str, tuple[str, tuple[float, ...]]]] = {
+    "mano_dura": {"arrest_multiplier": ("arrests of gang members ×", (1, 2, 3, 5, 10, 20)),
+                  "military_deployment": ("share of territories with troops", (0, 0.25, 0.5, 0.75, 1))},
+    "police_reform": {"vetting": ("corrupt officers removed per year", (0.1, 0.3, 0.5, 1)),
+                      "investigative_boost": ("investigative capacity +", (0.1, 0.3, 0.5, 1))},
+    "extradition": {"targeting_multiplier": ("leader targeting ×", (1, 2, 5, 10))},
+    "border_hardening": {"interdiction_multiplier": ("seizures at crossings ×", (1.5, 3, 5, 10))},
+    "prevention": {"coverage": ("share of idle youth reached", (0.1, 0.3, 0.5, 0.8, 1))},
+    "truce": {"violence_cut": ("gang violence suspended", (0.25, 0.5, 0.75, 0.9))},
 }
 LEVER_LABELS = {
     "mano_dura": "Mano dura",
@@ -49,8 +52,7 @@ LEVER_LABELS = {
 }
 SEP = "__"  # keyword argument "<lever>__<knob>" -> override "scenario.<lever>.<knob>=..."
 FIXED = ("progress=false", "output.write=false")
-MAX_SEED = 99
-MAX_BURN_IN = 208
+SEEDS = 20  # seeds offered in the sidebar
 
 
 def _stems(folder: Path) -> list[str]:
@@ -96,7 +98,7 @@ def _schema_defaults() -> schema.Config:
 def levers() -> dict[str, dict[str, dataclasses.Field]]:
     """Levers of the scenario schema and the knobs (dataclass fields) offered for each."""
     out = {}
-    scn = {f.name: f for f in dataclasses.fields(schema.ScenarioConfig)}
+    scn = {f.name for f in dataclasses.fields(schema.ScenarioConfig)}
     for lever, knobs in LEVER_KNOBS.items():
         if lever not in scn:
             continue
@@ -106,32 +108,27 @@ def levers() -> dict[str, dict[str, dataclasses.Field]]:
     return out
 
 
-def _knob_label(knob: str, f: dataclasses.Field) -> str:
-    units = f.metadata.get("units", "")
-    short = units.split(",")[0].split("(")[0].strip()
-    return f"  {knob.replace('_', ' ')}" + (f" ({short})" if short and len(short) < 40 else "")
-
-
-def _step(lo: float, hi: float) -> float:
-    span = hi - lo
-    for s in (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 10.0):
-        if span / s <= 40:
-            return s
-    return span / 40
+def _levels(values, lo: float, hi: float, default: float) -> list[float]:
+    keep = {float(v) for v in values if lo <= v <= hi} | {float(default)}
+    return sorted(keep)
 
 
 def model_params() -> dict:
-    """SolaraViz ``model_params``: the sidebar's inputs, all of them keyword arguments of UIModel."""
+    """SolaraViz ``model_params``: the sidebar's inputs, all of them keyword arguments of UIModel.
+
+    Choices are drop-down lists (a Mesa 3.5 slider does not show its value).
+    """
     cfg = _schema_defaults()
+    burn_in = int(cfg.burn_in)
     params: dict = {
         "scenario_name": {"type": "Select", "label": "Scenario (configs/scenario)",
                           "value": default_scenario(), "values": scenarios()},
         "world": {"type": "Select", "label": "World (configs/world)", "value": default_world(),
                   "values": worlds()},
-        "seed": {"type": "SliderInt", "label": "Seed", "value": int(cfg.seed), "min": 0, "max": MAX_SEED,
-                 "step": 1},
-        "burn_in": {"type": "SliderInt", "label": "Burn-in weeks (policies start after)",
-                    "value": int(cfg.burn_in), "min": 0, "max": MAX_BURN_IN, "step": 4},
+        "seed": {"type": "Select", "label": "Seed", "value": int(cfg.seed),
+                 "values": sorted({int(cfg.seed), *range(SEEDS)})},
+        "burn_in": {"type": "Select", "label": "Burn-in weeks (policies start after them)", "value": burn_in,
+                    "values": sorted({burn_in, 0, 13, 26, 52, 104, 156, 208})},
     }
     for lever, knobs in levers().items():
         params[lever] = {"type": "Checkbox", "label": f"{LEVER_LABELS.get(lever, lever)} (add lever)",
@@ -139,10 +136,11 @@ def model_params() -> dict:
         lever_obj = getattr(cfg.scenario, lever)
         for knob, f in knobs.items():
             lo, hi = f.metadata["range"]
-            default = getattr(lever_obj, knob)
+            default = float(getattr(lever_obj, knob))
+            label, values = LEVER_KNOBS[lever][knob]
             params[f"{lever}{SEP}{knob}"] = {
-                "type": "SliderFloat", "label": _knob_label(knob, f), "value": float(default),
-                "min": float(lo), "max": float(hi), "step": _step(lo, hi)}
+                "type": "Select", "label": f"{LEVER_LABELS.get(lever, lever)}: {label}", "value": default,
+                "values": _levels(values, lo, hi, default)}
     return params
 
 
@@ -169,15 +167,21 @@ def overrides(settings: dict) -> list[str]:
 _compose_lock = threading.Lock()  # Hydra's global state is not thread-safe; sessions run in threads
 
 
+def _configs_stamp() -> tuple:
+    """Modification times of the config files: a cached composition is reused only while they hold."""
+    return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in CONFIG_DIR.rglob("*.yaml")))
+
+
 @lru_cache(maxsize=32)
-def _composed(ovr: tuple[str, ...]):
+def _composed(ovr: tuple[str, ...], stamp: tuple):
+    del stamp  # part of the cache key only
     with _compose_lock:
         return compose([*FIXED, *ovr])
 
 
 def composed(ovr: list[str]):
     """A fresh copy of the validated config for these overrides (composition is cached)."""
-    return copy.deepcopy(_composed(tuple(ovr)))
+    return copy.deepcopy(_composed(tuple(ovr), _configs_stamp()))
 
 
 class UIModel(CrimeModel):

@@ -19,7 +19,7 @@ TIE_STYLE = {
     "alliance": ("seagreen", "", "alliance"),
     "rivalry": ("crimson", "5 3", "rivalry"),
     "subcontract": ("sienna", "", "subcontract (cartel → gang)"),
-    "service": ("lightsteelblue", "", "service (facilitator)"),
+    "service": ("steelblue", "", "service (facilitator)"),
     "corruption": ("darkorange", "", "corruption (police payroll)"),
     "finance": ("orchid", "", "campaign finance"),
     "brokerage": ("thistle", "2 2", "brokerage"),

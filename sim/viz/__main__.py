@@ -1,0 +1,71 @@
+"""Start the browser UI offline: ``python -m sim.viz [--port 8765] [--host 127.0.0.1] [--no-open]``.
+
+Runs ``solara run sim.viz.app --production`` with the environment that keeps the page off the
+internet: Solara's asset proxy serves the JavaScript/CSS the page needs from the project's cache
+(``.cache/solara-assets``, filled by ``scripts/ui_setup.sh``), a cache miss goes to a dead local
+port instead of a CDN, and telemetry is off. Without the cache it stops and says how to fill it
+(``--allow-cdn`` lets Solara fetch the assets from its CDN instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..run import PROJECT_ROOT
+
+APP = "sim.viz.app"  # a module (the app uses relative imports), importable from the project root
+DEFAULT_ASSETS = PROJECT_ROOT / ".cache" / "solara-assets"
+CHECK_FILE = Path("requirejs@2.3.6") / "require.js"
+
+
+def offline_env(assets: Path | None, base: dict | None = None) -> dict[str, str]:
+    """The environment for ``solara run``: assets from ``assets`` (None: Solara's CDN), no telemetry."""
+    env = dict(os.environ if base is None else base)
+    if assets is not None:
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets)
+        env["SOLARA_ASSETS_PROXY"] = "true"
+        env.setdefault("SOLARA_ASSETS_CDN", "http://127.0.0.1:9/npm/")  # a miss fails fast, locally
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    env.setdefault("SOLARA_MODE", "production")
+    env.setdefault("MPLBACKEND", "Agg")
+    path = env.get("PYTHONPATH", "")
+    if str(PROJECT_ROOT) not in path.split(os.pathsep):
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), path) if p)
+    return env
+
+
+def command(host: str, port: int, open_browser: bool) -> list[str]:
+    cmd = [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port), "--production"]
+    if not open_browser:
+        cmd.append("--no-open")
+    return cmd
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sim.viz", description="Start the crimenet browser UI (offline).")
+    ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    ap.add_argument("--no-open", action="store_true", help="do not open a browser window")
+    ap.add_argument("--assets", default=os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR", str(DEFAULT_ASSETS)),
+                    help="offline asset cache (default .cache/solara-assets, filled by scripts/ui_setup.sh)")
+    ap.add_argument("--allow-cdn", action="store_true",
+                    help="without the cache, let Solara fetch the page's assets from its CDN (needs internet)")
+    args = ap.parse_args(argv)
+    assets: Path | None = Path(args.assets).resolve()
+    if not (assets / CHECK_FILE).is_file():
+        if not args.allow_cdn:
+            print(f"error: the offline asset cache {assets} is empty: run scripts/ui_setup.sh "
+                  "(or make ui), or pass --allow-cdn", file=sys.stderr)
+            return 2
+        assets = None
+    print(f"crimenet UI: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    cmd = command(args.host, args.port, not args.no_open)
+    os.execve(sys.executable, cmd, offline_env(assets))
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Time series of the headline outcomes: small multiples drawn as one inline SVG.
+
+Why not Vega-Lite (Altair)? The page would re-compile and re-render the whole chart spec on every
+step: about 40 ms of browser time per week for eight panels, more than everything else on the
+page together (``scripts/ui_frametime.py``). The SVG here costs a few milliseconds on the server
+and a DOM swap in the browser.
+
+The x axis is the year after the burn-in (negative during it, shaded grey; policies start at the
+dashed line). It reaches a year ahead of the run and grows a year at a time up to the configured
+horizon, so the lines grow from left to right and the axis seldom rescales. Each panel shows the
+last value at the end of its line; hovering gives the value at any week.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from .style import FONT, esc, panel_title
+
+#: (DataCollector column, title, CSS colour, scale to the unit in the title, value format)
+SERIES = (
+    ("homicide_rate", "Homicides per 100k per year", "firebrick", 1.0, "{:,.1f}"),
+    ("drug_delivered_kg", "Cocaine delivered to markets, t/yr", "sienna", 52.0 / 1000.0, "{:,.0f}"),
+    ("seizure_share", "Share of shipments seized, %", "steelblue", 100.0, "{:.1f}"),
+    ("corrupt_police_share", "Police on a criminal payroll, %", "darkorange", 100.0, "{:.1f}"),
+    ("community_trust", "Community trust in the state (0-1)", "seagreen", 1.0, "{:.3f}"),
+    ("criminal_members", "Criminal members, thousands", "slateblue", 1.0 / 1000.0, "{:,.1f}"),
+    ("incarceration_rate", "Prisoners per 100k", "dimgray", 1.0, "{:,.0f}"),
+    ("active_groups", "Active criminal groups", "purple", 1.0, "{:.0f}"),
+)
+MAX_POINTS = 400  # points per line (longer runs are thinned evenly, the last week always kept)
+HOVER_STRIPS = 40  # hover targets per panel
+COLS = 2
+PANEL_W, PANEL_H = 310.0, 98.0  # SVG units per panel, margins included
+LEFT, RIGHT, TOP, BOTTOM = 40.0, 44.0, 17.0, 17.0
+
+
+def x_range(model) -> tuple[float, float]:
+    burn_in = int(getattr(model, "burn_in", 0))
+    horizon = int(model.cfg.steps) if hasattr(model, "cfg") else 520
+    x0 = -burn_in / 52.0
+    now = (model.steps - burn_in) / 52.0
+    x1 = max(min(math.ceil(now + 0.5), horizon / 52.0), x0 + 3.0, math.ceil(now))
+    return x0, float(x1)
+
+
+def series(model, max_points: int = MAX_POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Years and the plotted series (in the units of their titles), thinned to ``max_points``."""
+    mv = model.datacollector.model_vars
+    fields = [f for f, *_ in SERIES if f in mv]
+    n = min([len(mv.get("year", []))] + [len(mv[f]) for f in fields])
+    if n == 0:
+        return np.zeros(0), {}
+    idx = np.arange(n)
+    if n > max_points:
+        idx = np.unique(np.append(np.linspace(0, n - 1, max_points).astype(int), n - 1))
+    year = np.asarray(mv["year"][:n], float)[idx]
+    scale = {f: k for f, _t, _c, k, _fmt in SERIES}
+    out = {f: np.asarray(mv[f][:n], float)[idx] * scale[f] for f in fields}
+    if "seizure_share" in out and "drug_delivered_kg" in out:  # undefined until deliveries arrive
+        out["seizure_share"] = np.where(out["drug_delivered_kg"] > 0, out["seizure_share"], np.nan)
+    return year, out
+
+
+def nice_ticks(lo: float, hi: float, n: int = 3, integer: bool = False) -> tuple[list[float], float]:
+    """About ``n`` round tick values covering [lo, hi], and their step (at least 1 if ``integer``)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], 1.0
+    if hi - lo < 1e-12:
+        pad = max(abs(hi) * 0.05, 1.0 if integer else 0.0) or 1.0
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=raw)
+    if integer:
+        step = max(1.0, round(step))
+    t = math.floor(lo / step) * step
+    ticks = []
+    while t <= hi + step * 0.5 and len(ticks) < 12:
+        ticks.append(round(t, 10))
+        t += step
+    return ticks, step
+
+
+def _fmt_tick(v: float, step: float) -> str:
+    if abs(v) >= 10000 and step >= 1000:
+        return f"{v / 1000:,.0f}k"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
+    if step < 1 and round(step * 10 ** decimals) % 1:  # e.g. 0.25
+        decimals += 1
+    return f"{v:,.{decimals}f}"
+
+
+def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.ndarray,
+           x0: float, x1: float) -> str:
+    ox = (k % COLS) * PANEL_W
+    oy = (k // COLS) * PANEL_H
+    pw, ph = PANEL_W - LEFT - RIGHT, PANEL_H - TOP - BOTTOM
+    px0, py0 = ox + LEFT, oy + TOP
+
+    def sx(v):
+        return px0 + (v - x0) / (x1 - x0) * pw
+
+    parts = [f'<text x="{ox + 4:.0f}" y="{oy + 12:.0f}" font-size="12.5" fill="#333">{esc(title)}</text>']
+    if x0 < 0:
+        parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{sx(0) - px0:.1f}" height="{ph:.1f}" '
+                     f'fill="gainsboro" fill-opacity="0.6"/>')
+    # x ticks: whole years
+    step = 1 if x1 - x0 <= 6 else 2
+    for yr in range(math.ceil(x0), math.floor(x1) + 1):
+        if yr % step:
+            continue
+        x = sx(yr)
+        parts.append(f'<line x1="{x:.1f}" y1="{py0:.1f}" x2="{x:.1f}" y2="{py0 + ph:.1f}" stroke="#eee"/>'
+                     f'<text x="{x:.1f}" y="{py0 + ph + 12:.1f}" font-size="10" fill="gray" '
+                     f'text-anchor="middle">{yr}</text>')
+    if x0 < 0 < x1:
+        parts.append(f'<line x1="{sx(0):.1f}" y1="{py0:.1f}" x2="{sx(0):.1f}" y2="{py0 + ph:.1f}" '
+                     f'stroke="gray" stroke-dasharray="3 3"/>')
+    ok = np.isfinite(y)
+    if ok.any():
+        lo, hi = float(np.min(y[ok])), float(np.max(y[ok]))
+        integer = bool(np.all(y[ok] == np.round(y[ok])))
+        ticks, step = nice_ticks(lo, hi, integer=integer)
+        lo, hi = min(ticks[0], lo), max(ticks[-1], hi)
+
+        def sy(v):
+            return py0 + ph - (v - lo) / (hi - lo) * ph if hi > lo else py0 + ph / 2
+
+        for t in ticks:
+            parts.append(f'<line x1="{px0:.1f}" y1="{sy(t):.1f}" x2="{px0 + pw:.1f}" y2="{sy(t):.1f}" '
+                         f'stroke="#eee"/><text x="{px0 - 4:.1f}" y="{sy(t) + 3.5:.1f}" font-size="10" '
+                         f'fill="gray" text-anchor="end">{_fmt_tick(t, step)}</text>')
+        # the line, broken where the value is undefined
+        segs, cur = [], []
+        for xv, yv, good in zip(year, y, ok):
+            if good:
+                cur.append(f"{sx(xv):.1f},{sy(yv):.1f}")
+            elif cur:
+                segs.append(cur)
+                cur = []
+        if cur:
+            segs.append(cur)
+        d = "".join("M" + "L".join(s) for s in segs)
+        parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.6" '
+                     f'stroke-linejoin="round"/>')
+        last = int(np.flatnonzero(ok)[-1])
+        lx, ly = sx(year[last]), sy(y[last])
+        parts.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.6" fill="{colour}"/>'
+                     f'<text x="{min(lx + 4, px0 + pw + 2):.1f}" y="{ly + 4:.1f}" font-size="10.5" '
+                     f'fill="{colour}">{esc(fmt.format(y[last]))}</text>')
+        # hover strips: the value at that week
+        edges = np.linspace(0, len(year), min(HOVER_STRIPS, len(year)) + 1).astype(int)
+        for a, b in itertools.pairwise(edges):
+            if b <= a:
+                continue
+            j = (a + b - 1) // 2
+            xa = sx(year[a]) if a > 0 else px0
+            xb = sx(year[b]) if b < len(year) else sx(year[-1]) + 2
+            val = fmt.format(y[j]) if ok[j] else "n/a"
+            parts.append(f'<rect x="{xa:.1f}" y="{py0:.1f}" width="{max(xb - xa, 1):.1f}" height="{ph:.1f}" '
+                         f'fill="transparent"><title>year {year[j]:.2f}: {esc(val)}</title></rect>')
+    else:
+        parts.append(f'<text x="{px0 + 6:.1f}" y="{py0 + ph / 2:.1f}" font-size="11" fill="gray">'
+                     f'no data yet</text>')
+    parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" '
+                 f'stroke="#ccc"/>')
+    return "".join(parts)
+
+
+def timeseries_svg(model) -> str:
+    year, data = series(model)
+    x0, x1 = x_range(model)
+    panels = [(f, title, colour, fmt) for f, title, colour, _k, fmt in SERIES if f in data or not data]
+    rows = math.ceil(len(panels) / COLS)
+    w, h = COLS * PANEL_W, rows * PANEL_H
+    parts = [(f'<svg viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
+              f'style="width: 100%; height: auto; max-height: 420px; {FONT}">')]
+    for k, (f, title, colour, fmt) in enumerate(panels):
+        y = data.get(f, np.zeros(0))
+        parts.append(_panel(k, title, colour, fmt, year if len(y) else np.zeros(0), y, x0, x1))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def timeseries_html(model) -> str:
+    burn_in = int(getattr(model, "burn_in", 0))
+    sub = (f"x: years after the {burn_in}-week burn-in (grey); policies start at the dashed line"
+           if burn_in else "x: years; policies start at 0")
+    return panel_title("Headline outcomes, week by week", sub) + timeseries_svg(model)
