@@ -102,7 +102,15 @@ def print_summary(result) -> None:
 def _task(cfg: DictConfig) -> None:
     quiet_mesa()
     validate(cfg)
-    result = run(cfg, output_dir=HydraConfig.get().runtime.output_dir)
+    if cfg.store:
+        from .store import run_into_store
+
+        folder, result = run_into_store(cfg, cfg.store)
+        if result is False:
+            print(f"complete already, skipped: {folder}")
+            return
+    else:
+        result = run(cfg, output_dir=HydraConfig.get().runtime.output_dir)
     print_summary(result)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -17,7 +16,7 @@ import pandas as pd
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
 from . import metrics
@@ -73,9 +72,10 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
 
 
 def config_hash(cfg: DictConfig) -> str:
-    """Stable hash of the resolved config (including the seed)."""
-    text = json.dumps(OmegaConf.to_container(cfg, resolve=True), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """Stable hash of what a run computes: seed, horizon, world, scenario, parameters (sim.store)."""
+    from .store import run_key
+
+    return run_key(cfg)
 
 
 @dataclass
