@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+from sim import compose
+from sim.model import CrimeModel
+
 GRID = ["world=synthetic", "world.n_territories=40", "steps=520", "burn_in=52", "progress=false"]
 
 
@@ -33,18 +36,18 @@ def hydra_sweep(seeds: int, launcher: str | None) -> float:
         return time.perf_counter() - t0
 
 
+class BatchModel(CrimeModel):
+    """The model with keyword parameters, as mesa.batch_run wants it."""
+
+    def __init__(self, scenario="baseline", run_seed=0, **_mesa_kwargs):  # batch_run adds seed/rng itself
+        super().__init__(compose([f"scenario={scenario}", f"seed={run_seed}", *GRID, "output.write=false"]))
+
+
 def batch_run(seeds: int, processes: int) -> float:
     import mesa
 
-    from sim import compose
-    from sim.model import CrimeModel
-
-    class BatchModel(CrimeModel):
-        def __init__(self, scenario="baseline", seed=0, rng=None):
-            super().__init__(compose([f"scenario={scenario}", f"seed={seed}", *GRID, "output.write=false"]))
-
     t0 = time.perf_counter()
-    mesa.batch_run(BatchModel, parameters={"scenario": ["baseline", "truce"], "seed": list(range(seeds))},
+    mesa.batch_run(BatchModel, parameters={"scenario": ["baseline", "truce"], "run_seed": list(range(seeds))},
                    iterations=1, max_steps=520 + 52, number_processes=processes, data_collection_period=-1,
                    display_progress=False)
     return time.perf_counter() - t0
