@@ -56,7 +56,8 @@ class CrimeModel(Model):
         self.world = w = build_world(cfg.world, self.rng)
         n = w.n
         self.adjacency = w.adjacency
-        self.distance_km = w.distance_km
+        # a plaza's value to a group decays with distance from the group's home (violence.expansion)
+        self.home_decay = np.exp(-w.distance_km / self.p.violence.expansion_range_km)
         self.space = Network(w.graph, random=self.random,
                              layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)})
         self.ties = TieGraph()

@@ -32,6 +32,20 @@ class TieGraph:
 
     def __init__(self) -> None:
         self._e: dict[str, dict[tuple[int, int], float]] = {k: {} for k in KINDS}
+        # per kind, node -> the nodes it has a tie to (both ends for symmetric kinds), for fast look-up
+        self._adj: dict[str, dict[int, set[int]]] = {k: {} for k in KINDS}
+
+    def _link(self, kind: str, key: tuple[int, int]) -> None:
+        a, b = key
+        self._adj[kind].setdefault(a, set()).add(b)
+        if kind in SYMMETRIC:
+            self._adj[kind].setdefault(b, set()).add(a)
+
+    def _unlink(self, kind: str, key: tuple[int, int]) -> None:
+        a, b = key
+        self._adj[kind].get(a, set()).discard(b)
+        if kind in SYMMETRIC:
+            self._adj[kind].get(b, set()).discard(a)
 
     @staticmethod
     def _key(kind: str, a: int, b: int) -> tuple[int, int]:
@@ -40,18 +54,23 @@ class TieGraph:
     def set(self, kind: str, a: int, b: int, weight: float | None = None) -> None:
         if kind not in self._e:
             raise KeyError(f"unknown tie kind {kind!r}; allowed: {KINDS}")
-        self._e[kind][self._key(kind, a, b)] = SIGN.get(kind, 1.0) if weight is None else float(weight)
+        key = self._key(kind, a, b)
+        self._e[kind][key] = SIGN.get(kind, 1.0) if weight is None else float(weight)
+        self._link(kind, key)
         if kind == "alliance":
-            self._e["rivalry"].pop(self._key("rivalry", a, b), None)
+            self.remove("rivalry", a, b)
         elif kind == "rivalry":
-            self._e["alliance"].pop(self._key("alliance", a, b), None)
+            self.remove("alliance", a, b)
 
     def add(self, kind: str, a: int, b: int, weight: float) -> None:
         key = self._key(kind, a, b)
         self._e[kind][key] = self._e[kind].get(key, 0.0) + float(weight)
+        self._link(kind, key)
 
     def remove(self, kind: str, a: int, b: int) -> None:
-        self._e[kind].pop(self._key(kind, a, b), None)
+        key = self._key(kind, a, b)
+        if self._e[kind].pop(key, None) is not None:
+            self._unlink(kind, key)
 
     def has(self, kind: str, a: int, b: int) -> bool:
         return self._key(kind, a, b) in self._e[kind]
@@ -63,19 +82,15 @@ class TieGraph:
         return self._e[kind]
 
     def neighbours(self, kind: str, a: int) -> list[int]:
-        out = []
-        for (u, v) in self._e[kind]:
-            if u == a:
-                out.append(v)
-            elif v == a and kind in SYMMETRIC:
-                out.append(u)
-        return sorted(out)
+        """Nodes ``a`` has a tie of ``kind`` to (outgoing for directed kinds), sorted."""
+        return sorted(self._adj[kind].get(a, ()))
 
     def drop_agent(self, a: int) -> None:
         """Remove every tie of an agent (when it leaves the model)."""
-        for edges in self._e.values():
+        for kind, edges in self._e.items():
             for key in [k for k in edges if a in k]:
                 del edges[key]
+                self._unlink(kind, key)
 
     def count(self, kind: str) -> int:
         return len(self._e[kind])

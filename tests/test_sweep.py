@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-import pytest
 
 from conftest import compose, require_service
 from sim.collect import collect

@@ -42,7 +42,7 @@ def expansion(model) -> None:
         if isinstance(org, Gang):  # gangs are local: stay within their country (004 l.2630-2632)
             reach &= w.country == org.country
         # groups are territorial: a plaza is worth less the farther it lies from the home base
-        v = np.where(reach, value * np.exp(-model.distance_km[org.home] / vp.expansion_range_km), 0.0)
+        v = np.where(reach, value * model.home_decay[org.home], 0.0)
         if v.sum() <= 0:
             continue
         members = org.members
@@ -76,14 +76,13 @@ def control(model) -> None:
 
 def _engaged(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
     """Members engaged in fighting per territory: sum over hostile pairs of the smaller side."""
-    k = s.shape[0]
-    out = np.zeros(s.shape[1])
-    for a in range(k):
-        for b in range(a + 1, k):
-            h = hostile[a, b]
-            if h > 0:
-                out += h * np.minimum(s[a], s[b])
-    return out
+    present = s > 0
+    a, b = np.nonzero(np.triu(hostile, 1))
+    both = (present[a] & present[b]).any(1)  # only pairs that meet somewhere
+    a, b = a[both], b[both]
+    if a.size == 0:
+        return np.zeros(s.shape[1])
+    return (hostile[a, b][:, None] * np.minimum(s[a], s[b])).sum(0)
 
 
 def step(model) -> None:
