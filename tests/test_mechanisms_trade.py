@@ -85,3 +85,17 @@ def test_mass_is_conserved_at_each_step():
     for _ in range(60):
         m.step()
         assert abs(trade.mass_balance(m)) < 1e-6 * max(m.produced, 1.0)
+
+
+def test_routes_avoid_other_markets_unless_a_market_is_only_reachable_through_one():
+    import networkx as nx
+
+    g = nx.Graph()
+    for a, b in [(0, 1), (1, 2), (2, 3), (1, 4), (4, 2)]:  # 0 producer; 2 and 3 markets; 3 lies behind 2
+        g.add_edge(a, b, cost=1.0)
+    markets = frozenset({2, 3})
+    assert all(2 not in p[1:-1] for p in trade.candidate_paths(g, 0, 2, 3, 2.0, markets))
+    to_3 = trade.candidate_paths(g, 0, 3, 3, 2.0, markets)
+    assert to_3 and all(p[-2] == 2 for p in to_3)  # the only way in is through market 2
+    g.add_edge(4, 3, cost=5.0)  # now a detour avoids market 2
+    assert all(2 not in p[1:-1] for p in trade.candidate_paths(g, 0, 3, 3, 2.0, markets))

@@ -27,8 +27,23 @@ def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float,
     After each least-cost path is found the cost of its corridors is multiplied by ``penalty``,
     so the next search prefers other corridors. This yields real alternatives (a Caribbean and a
     Pacific route) rather than the near-copies that k-shortest-simple-paths returns. Nodes in
-    ``avoid`` (other markets: drugs sold there are not carried on) are never passed through.
+    ``avoid`` (other markets: drugs sold there are not carried on) are not passed through unless
+    the market can be reached no other way.
     """
+    if avoid and not _reachable(g, s, t, avoid):
+        avoid = frozenset()  # this market can only be reached through another one
+    try:
+        return _penalty_paths(g, s, t, k, penalty, avoid)
+    except nx.NetworkXNoPath:
+        return []
+
+
+def _reachable(g: nx.Graph, s: int, t: int, avoid: frozenset[int]) -> bool:
+    keep = [v for v in g.nodes if v not in avoid or v in (s, t)]
+    return nx.has_path(g.subgraph(keep), s, t)
+
+
+def _penalty_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float, avoid: frozenset[int]) -> list[list[int]]:
     cost = {tuple(sorted(e)): d["cost"] for *e, d in g.edges(data=True)}
     found: list[list[int]] = []
 
@@ -69,6 +84,8 @@ class Routes:
                     pair_mkt.append(t)
                     km.append(sum(g.edges[a, b]["km"] for a, b in zip(path[:-1], path[1:])))
                     cost.append(sum(g.edges[a, b]["cost"] for a, b in zip(path[:-1], path[1:])))
+        if not paths:
+            raise ValueError("world: no corridor path connects any production territory to a market")
         L = max(len(p) for p in paths)
         self.n = n
         self.nodes = np.full((len(paths), L), n, dtype=np.int64)
