@@ -74,8 +74,11 @@ def test_sweep_on_a_real_slurm_cluster(tmp_path):
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         require_service("the one-node SLURM cluster needs root and apt-get (scripts/slurm/up.sh)")
     up = subprocess.run(["bash", str(ROOT / "scripts/slurm/up.sh")], capture_output=True, text=True, timeout=900)
+    if up.returncode != 0:  # a daemon of an earlier cluster may still be going down: stop all, start once more
+        subprocess.run(["bash", str(ROOT / "scripts/slurm/down.sh")], capture_output=True, timeout=120)
+        up = subprocess.run(["bash", str(ROOT / "scripts/slurm/up.sh")], capture_output=True, text=True, timeout=900)
     if up.returncode != 0:
-        require_service(f"scripts/slurm/up.sh failed: {up.stderr.strip().splitlines()[-1:]}")
+        require_service(f"scripts/slurm/up.sh failed: {' | '.join(up.stderr.strip().splitlines()[-4:])}")
     conf = up.stdout.strip().splitlines()[-1].split("=", 1)[1]
     env = {**os.environ, "SLURM_CONF": conf}
     store = tmp_path / "store"
