@@ -59,6 +59,12 @@ def seizure_share(m) -> float:
     return m.week_seized / tot if tot > 0 else 0.0
 
 
+def criminal_members(m) -> float:
+    """Members free, held pre-trial and sentenced, over all organisations."""
+    free = m.presence.sum(1).tolist()  # = [o.members for o in m.organisations]
+    return float(sum(f + o.pretrial + o.sentenced for f, o in zip(free, m.organisations)))
+
+
 def _count(cls):
     return lambda m: len(m.agents_by_type.get(cls, []))
 
@@ -71,7 +77,7 @@ def model_reporters() -> dict:
         "homicides": lambda m: float(m.terr.homicides[_mask(m)].sum()),
         "organised_homicides": lambda m: float(m.organised_violence[_mask(m)].sum()),  # expected, from groups
         "homicide_rate": homicide_rate,
-        "criminal_members": lambda m: float(sum(o.members + o.pretrial + o.sentenced for o in m.organisations)),
+        "criminal_members": criminal_members,
         "recruits": lambda m: m.week_recruits,
         "arrests": lambda m: m.week_arrests,
         "prison_population": prison_population,

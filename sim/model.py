@@ -7,10 +7,12 @@ effects of the levers active this week (``sim/policies.py``).
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 from mesa import DataCollector, Model
 from mesa.discrete_space import Network
 from omegaconf import OmegaConf
+from scipy.sparse import csr_array, identity
 
 from . import metrics, policies
 from .agents import Cartel, Community, Facilitator, Gang, Militia, Organisation, Police, Politician
@@ -55,7 +57,9 @@ class CrimeModel(Model):
         self.burn_in = int(cfg.burn_in)
         self.world = w = build_world(cfg.world, self.rng)
         n = w.n
-        self.adjacency = w.adjacency
+        # corridors as a sparse 0/1 matrix with self-loops (violence.expansion: next to a foothold)
+        self.adjacency = csr_array(nx.to_scipy_sparse_array(w.graph, nodelist=range(n), weight=None)
+                                   + identity(n, format="csr"))
         # a plaza's value to a group decays with distance from the group's home (violence.expansion)
         self.home_decay = np.exp(-w.distance_km / self.p.violence.expansion_range_km)
         self.space = Network(w.graph, random=self.random,
@@ -66,7 +70,8 @@ class CrimeModel(Model):
         self._init_territories()
         self.police = [Police(self, i, self.space._cells[i]) for i in range(n)]
         self.communities = [Community(self, i, self.space._cells[i]) for i in range(n)]
-        self.police_uid_set = {p.unique_id for p in self.police}
+        self.police_uid = np.array([p.unique_id for p in self.police], dtype=np.int64)
+        self.police_uid_set = set(self.police_uid.tolist())
         self._init_organisations()
         self._init_facilitators()
         self._init_politicians()
@@ -171,7 +176,12 @@ class CrimeModel(Model):
 
     # ------------------------------------------------------------------ organisation registry
     def organisations_changed(self) -> None:
-        """Refresh the ordered organisation list after one joins or leaves."""
+        """Refresh the ordered organisation list after one joins or leaves.
+
+        The organisations' ``presence`` arrays become the rows of one matrix, ``self.presence``
+        (organisations x territories), so that phases can act on all groups at once: each
+        ``org.presence`` is a view of its row, and writing to either writes to both.
+        """
         orgs = []
         for cls in (Cartel, Gang, Militia):
             orgs.extend(self.agents_by_type.get(cls, []))
@@ -179,6 +189,19 @@ class CrimeModel(Model):
         self.org_index = {o.unique_id: k for k, o in enumerate(self.organisations)}
         self.org_by_uid = {o.unique_id: o for o in self.organisations}
         self.org_names.update({o.unique_id: o.name for o in self.organisations})
+        k, n = len(self.organisations), self.world.n
+        self.presence = np.array([o.presence for o in self.organisations], dtype=float).reshape(k, n)
+        for row, org in enumerate(self.organisations):
+            org.presence = self.presence[row]
+        # fixed attributes of the organisations, by row
+        self.org_uid = np.array([o.unique_id for o in self.organisations], dtype=np.int64)
+        self.org_home = np.array([o.home for o in self.organisations], dtype=np.int64)
+        self.org_country = self.world.country[self.org_home]
+        self.is_gang = np.array([isinstance(o, Gang) for o in self.organisations], dtype=bool)
+        self.is_militia = np.array([isinstance(o, Militia) for o in self.organisations], dtype=bool)
+        self._uid_row = np.full(int(self.org_uid.max(initial=-1)) + 1, -1, dtype=np.int64)
+        self._uid_row[self.org_uid] = np.arange(k)
+        self._hostility_key = None
 
     def register_agent(self, agent) -> None:
         super().register_agent(agent)
@@ -192,30 +215,45 @@ class CrimeModel(Model):
         return self.by_uid.get(uid)
 
     def strength_matrix(self) -> np.ndarray:
-        """(organisations, territories) armed members."""
-        if not self.organisations:
-            return np.zeros((0, self.world.n))
-        return np.array([o.presence for o in self.organisations])
+        """(organisations, territories) armed members: a read-only view of ``self.presence``.
+
+        It follows the organisations as they act (copy it to keep a snapshot) and is replaced
+        when one joins or leaves (``organisations_changed``).
+        """
+        view = self.presence.view()
+        view.flags.writeable = False
+        return view
+
+    def rows_of(self, uids: np.ndarray) -> np.ndarray:
+        """Row in ``self.presence`` of each organisation uid (-1: not an organisation)."""
+        uids = np.asarray(uids, dtype=np.int64)
+        ok = (uids >= 0) & (uids < self._uid_row.size)
+        return np.where(ok, self._uid_row[np.where(ok, uids, 0)], -1)
 
     def hostility_matrix(self) -> np.ndarray:
         """(organisations, organisations) hostility: 1 rivals, 0 allies/self, ``neutral`` otherwise.
 
         Militias that are not captured are hostile to every criminal group (004 l.2974-3118).
+        Read-only; rebuilt only when alliances, rivalries, militias or the organisations change.
         """
-        k = len(self.organisations)
-        h = np.full((k, k), self.p.violence.neutral_hostility)
-        idx = self.org_index
-        for (a, b) in self.ties.edges("rivalry"):
-            if a in idx and b in idx:
-                h[idx[a], idx[b]] = h[idx[b], idx[a]] = 1.0
-        for (a, b) in self.ties.edges("alliance"):
-            if a in idx and b in idx:
-                h[idx[a], idx[b]] = h[idx[b], idx[a]] = 0.0
-        for o in self.organisations:
-            if isinstance(o, Militia) and o.phase != "captured":
-                h[idx[o.unique_id], :] = h[:, idx[o.unique_id]] = 1.0
-        np.fill_diagonal(h, 0.0)
-        return h
+        hostile_militias = tuple(int(o.unique_id) for o in self.organisations
+                                 if isinstance(o, Militia) and o.phase != "captured")
+        key = (self.ties.version("rivalry"), self.ties.version("alliance"), hostile_militias)
+        if key != self._hostility_key:
+            k = len(self.organisations)
+            h = np.full((k, k), self.p.violence.neutral_hostility)
+            for kind, value in (("rivalry", 1.0), ("alliance", 0.0)):
+                pairs = self.ties.edge_array(kind)
+                a, b = self.rows_of(pairs[:, 0]), self.rows_of(pairs[:, 1])
+                keep = (a >= 0) & (b >= 0)
+                h[a[keep], b[keep]] = h[b[keep], a[keep]] = value
+            rows = self.rows_of(np.array(hostile_militias, dtype=np.int64))
+            h[rows, :] = 1.0
+            h[:, rows] = 1.0
+            np.fill_diagonal(h, 0.0)
+            h.flags.writeable = False
+            self._hostility, self._hostility_key = h, key
+        return self._hostility
 
     def dissolve(self, org: Organisation) -> None:
         self.prisons.others[org.country] += org.pretrial + org.sentenced
@@ -225,14 +263,27 @@ class CrimeModel(Model):
 
     # ------------------------------------------------------------------ money
     def credit(self, owners: np.ndarray, amounts: np.ndarray, source: str, drug: bool = False) -> None:
-        """Credit per-territory amounts (USD) to each territory's owner organisation (uid or -1)."""
+        """Credit per-territory amounts (USD) to each territory's owner organisation (uid or -1).
+
+        Territory by territory, as ``credit_org`` would (the same sums in the same order).
+        """
         sel = (owners >= 0) & (amounts > 0)
         if not sel.any():
             return
+        by_uid = self.org_by_uid
+        total = self.income_by_source.get(source, 0.0)
+        credited = False
         for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
-            org = self.org_by_uid.get(uid)
+            org = by_uid.get(uid)
             if org is not None:
-                self.credit_org(org, amt, source, drug)
+                org.cash += amt
+                org.income += amt
+                total += amt
+                if drug:
+                    org.drug_income += amt
+                credited = True
+        if credited:
+            self.income_by_source[source] = total
 
     def debit(self, owners: np.ndarray, amounts: np.ndarray) -> None:
         sel = (owners >= 0) & (amounts > 0)
@@ -261,7 +312,8 @@ class CrimeModel(Model):
 
     @property
     def captured_politician_share(self) -> float:
-        return float(np.mean([p.captured for p in self.politicians])) if self.politicians else 0.0
+        pols = self.politicians  # the share of an integer count: = np.mean of the flags
+        return float(sum(bool(p.captured) for p in pols) / len(pols)) if pols else 0.0
 
     def executive_captured(self, country: int) -> bool:
         return bool(self.executives[country].captured)

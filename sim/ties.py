@@ -21,6 +21,7 @@ Presence (agent <-> territory) is not stored here: it is each organisation's ``p
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 
 KINDS = ("alliance", "rivalry", "corruption", "service", "subcontract", "finance", "brokerage")
 SYMMETRIC = {"alliance", "rivalry", "service", "brokerage"}
@@ -34,14 +35,18 @@ class TieGraph:
         self._e: dict[str, dict[tuple[int, int], float]] = {k: {} for k in KINDS}
         # per kind, node -> the nodes it has a tie to (both ends for symmetric kinds), for fast look-up
         self._adj: dict[str, dict[int, set[int]]] = {k: {} for k in KINDS}
+        self._version = dict.fromkeys(KINDS, 0)  # bumped on every change of a kind (for caches)
+        self._arrays: dict[str, tuple[int, np.ndarray]] = {}
 
     def _link(self, kind: str, key: tuple[int, int]) -> None:
+        self._version[kind] += 1
         a, b = key
         self._adj[kind].setdefault(a, set()).add(b)
         if kind in SYMMETRIC:
             self._adj[kind].setdefault(b, set()).add(a)
 
     def _unlink(self, kind: str, key: tuple[int, int]) -> None:
+        self._version[kind] += 1
         a, b = key
         self._adj[kind].get(a, set()).discard(b)
         if kind in SYMMETRIC:
@@ -63,9 +68,66 @@ class TieGraph:
             self.remove("alliance", a, b)
 
     def add(self, kind: str, a: int, b: int, weight: float) -> None:
-        key = self._key(kind, a, b)
-        self._e[kind][key] = self._e[kind].get(key, 0.0) + float(weight)
-        self._link(kind, key)
+        key = (a, b) if kind not in SYMMETRIC or a <= b else (b, a)
+        edges = self._e[kind]
+        old = edges.get(key)
+        if old is None:
+            edges[key] = 0.0 + float(weight)
+            self._link(kind, key)
+        else:
+            edges[key] = old + float(weight)
+            self._version[kind] += 1
+
+    def add_many(self, kind: str, a: int, targets: list[int], weight: float) -> None:
+        """``add(kind, a, b, weight)`` for each ``b`` in ``targets``, in order."""
+        if kind in SYMMETRIC:
+            for b in targets:
+                self.add(kind, a, b, weight)
+            return
+        edges, w = self._e[kind], float(weight)
+        for b in targets:
+            key = (a, b)
+            old = edges.get(key)
+            if old is None:
+                edges[key] = 0.0 + w
+                self._adj[kind].setdefault(a, set()).add(b)
+            else:
+                edges[key] = old + w
+        self._version[kind] += 1
+
+    def clear(self, kind: str) -> None:
+        """Remove every tie of ``kind``."""
+        if self._e[kind]:
+            self._e[kind] = {}
+            self._adj[kind] = {}
+            self._version[kind] += 1
+
+    def remove_many(self, kind: str, keys) -> None:
+        """Remove the ``kind`` ties with these keys (as in ``edges``)."""
+        edges, keys = self._e[kind], set(keys) if not isinstance(keys, set) else keys
+        if 2 * len(keys) < len(edges):
+            for key in keys:
+                if edges.pop(key, None) is not None:
+                    self._unlink(kind, key)
+            return
+        # most ties go: rebuild the kind from the ones that stay (same order)
+        self._e[kind] = {k: w for k, w in edges.items() if k not in keys}
+        self._adj[kind] = {}
+        self._version[kind] += 1
+        for key in self._e[kind]:
+            self._link(kind, key)
+
+    def set_many(self, kind: str, sources, targets, weights) -> None:
+        """``set(kind, a, b, w)`` for each ``a, b, w`` (kinds without a sign)."""
+        if kind in SIGN or kind in SYMMETRIC:
+            for a, b, w in zip(sources, targets, weights):
+                self.set(kind, a, b, w)
+            return
+        edges, adj = self._e[kind], self._adj[kind]
+        for a, b, w in zip(sources, targets, weights):
+            edges[(a, b)] = float(w)
+            adj.setdefault(a, set()).add(b)
+        self._version[kind] += 1
 
     def remove(self, kind: str, a: int, b: int) -> None:
         key = self._key(kind, a, b)
@@ -80,6 +142,23 @@ class TieGraph:
 
     def edges(self, kind: str) -> dict[tuple[int, int], float]:
         return self._e[kind]
+
+    def version(self, kind: str) -> int:
+        """A number that changes whenever a tie of ``kind`` is set, added or removed."""
+        return self._version[kind]
+
+    def edge_array(self, kind: str) -> np.ndarray:
+        """(ties, 2) int array of the ``kind`` ties' ends, in ``edges`` order (read-only)."""
+        cached = self._arrays.get(kind)
+        if cached is None or cached[0] != self._version[kind]:
+            arr = np.array(list(self._e[kind]), dtype=np.int64).reshape(-1, 2)
+            arr.flags.writeable = False
+            cached = self._arrays[kind] = (self._version[kind], arr)
+        return cached[1]
+
+    def neighbour_set(self, kind: str, a: int) -> set[int] | tuple:
+        """The nodes ``a`` has a tie of ``kind`` to, unordered (do not modify)."""
+        return self._adj[kind].get(a, ())
 
     def neighbours(self, kind: str, a: int) -> list[int]:
         """Nodes ``a`` has a tie of ``kind`` to (outgoing for directed kinds), sorted."""

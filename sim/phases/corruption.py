@@ -40,7 +40,7 @@ def step(model) -> None:
     officers = np.maximum(t.officers, 1.0)
     # the strongest organisation present is the one making offers (and the patron)
     top = strength.argmax(0) if len(orgs) else np.zeros(model.world.n, dtype=int)
-    top_uid = np.array([o.unique_id for o in orgs])[top] if len(orgs) else np.full(model.world.n, -1)
+    top_uid = model.org_uid[top] if len(orgs) else np.full(model.world.n, -1)
     top_uid = np.where(armed > 0, top_uid, -1)
     # bribe budget: a share of the criminal value generated in the territory (taxes, smuggling)
     weekly_wage = cp.wage_usd_week * t.pay * fx.pay_mult
@@ -70,8 +70,8 @@ def step(model) -> None:
     np.clip(model.court_capture, 0.0, 1.0, out=model.court_capture)
     # corruption ties in the tie graph: organisation -> police unit, weight = corrupt share
     ties = model.ties
-    for (a, b) in list(ties.edges("corruption")):
-        if b in model.police_uid_set:
-            ties.remove("corruption", a, b)
-    for i in np.flatnonzero(t.patron >= 0):
-        ties.set("corruption", int(t.patron[i]), model.police[i].unique_id, float(t.corrupt[i]))
+    police = model.police_uid_set
+    ties.remove_many("corruption", [k for k in ties.edges("corruption") if k[1] in police])
+    paid_by = np.flatnonzero(t.patron >= 0)
+    ties.set_many("corruption", t.patron[paid_by].tolist(), model.police_uid[paid_by].tolist(),
+                  t.corrupt[paid_by].tolist())

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON, Gang, Militia
+from ..agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON
 
 
 def deploy(model) -> None:
@@ -71,21 +71,26 @@ def step(model) -> None:
     model.conviction_p = conv
     arrests_total = 0.0
     t.arrests[:] = 0.0
-    for org in model.organisations:
-        if isinstance(org, Militia):
-            continue
-        shielded = np.where(t.patron == org.unique_id, t.corrupt, 0.0)
+    # arrests of every group at once (one row each); corrupt officers shield their patron's members
+    orgs = model.organisations
+    rows = np.flatnonzero(~model.is_militia)
+    if rows.size:
+        shielded = np.where(t.patron[None, :] == model.org_uid[rows, None], t.corrupt[None, :], 0.0)
         rate = ep.arrest_rate * t.capacity * (1.0 - t.corrupt) * (1.0 - shielded)
-        if isinstance(org, Gang):
-            rate = rate * fx.gang_arrest_mult
-        arrested = org.presence * np.clip(rate, 0.0, 0.5)
-        org.presence -= arrested
-        org.pretrial += float(arrested.sum())
-        t.arrests += arrested
-        a = float(arrested.sum())
+        gang = model.is_gang[rows]
+        rate[gang] = rate[gang] * fx.gang_arrest_mult
+        arrested = model.presence[rows] * np.clip(rate, 0.0, 0.5)
+        model.presence[rows] -= arrested
+        t.arrests += arrested.sum(0)  # group by group, in row order
+        by_group = arrested.sum(1).tolist()
+    for row, a in zip(rows.tolist(), by_group if rows.size else []):
+        org = orgs[row]
+        org.pretrial += a
         arrests_total += a
-        model.week_arrests_by_country[org.country] += a
-        _target_leader(model, org)
+        model.week_arrests_by_country[model.org_country[row]] += a
+    # leaders are targeted group by group (random draws in group order)
+    for row in rows.tolist():
+        _target_leader(model, orgs[row])
     # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent")
     if fx.innocent_share > 0:
         innocents = arrests_total * fx.innocent_share / (1.0 - fx.innocent_share)

@@ -32,57 +32,69 @@ def extorting_members(org) -> np.ndarray:
     return org.presence * org.diversification
 
 
+def _extorting_share(model) -> np.ndarray:
+    """Per organisation row, the factor that turns ``presence`` into ``extorting_members``."""
+    share = np.ones(len(model.organisations))
+    for row, org in enumerate(model.organisations):
+        if isinstance(org, Militia):
+            share[row] = 0.0 if org.phase == "protective" else 1.0
+        elif not isinstance(org, Gang):
+            share[row] = org.diversification
+    return share
+
+
 def step(model) -> None:
     w, t, gp = model.world, model.terr, model.p.gangs
     orgs = model.organisations
     n = w.n
     # --- protective militias suppress extortion where they stand
+    P = model.presence
+    protective = np.array([isinstance(o, Militia) and o.phase == "protective" for o in orgs], dtype=bool)
     guard = np.zeros(n)
-    for org in orgs:
-        if isinstance(org, Militia) and org.phase == "protective":
-            guard += org.presence
-    ext = np.array([extorting_members(o) for o in orgs]) if orgs else np.zeros((0, n))
+    if protective.any():
+        guard += P[protective].sum(0)  # militia by militia, in row order
+    ext = P * _extorting_share(model)[:, None]  # rows of extorting_members
     extorters = ext.sum(0)
     suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
-    for row, org in enumerate(orgs):
-        model.credit_org(org, float((ext[row] * suppress).sum()) * gp.extortion_per_member, "extortion")
+    for org, take in zip(orgs, (ext * suppress).sum(1).tolist()):
+        model.credit_org(org, take * gp.extortion_per_member, "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
     gangs = [o for o in orgs if isinstance(o, Gang)]
     if gangs:
-        g_pres = np.array([g.presence for g in gangs])
+        g_pres = P[model.is_gang]
         g_tot = g_pres.sum(0)
         pay = gp.subcontract_share * t.drug_value * (g_tot > 0)
         ties = model.ties
-        for (a, b) in list(ties.edges("subcontract")):
-            ties.remove("subcontract", a, b)
-        for i in np.flatnonzero(pay > 0):
+        ties.clear("subcontract")
+        for i in np.flatnonzero(pay > 0).tolist():
             boss = model.org_by_uid.get(int(t.controller[i]))
             if not isinstance(boss, Cartel):
                 continue
             model.debit_org(boss, pay[i])
-            for k, g in enumerate(gangs):
-                if g_pres[k, i] > 0:
-                    amount = pay[i] * g_pres[k, i] / g_tot[i]
-                    model.credit_org(g, amount, "subcontract", drug=True)
-                    ties.add("subcontract", boss.unique_id, g.unique_id, amount)
+            for k in np.flatnonzero(g_pres[:, i] > 0).tolist():
+                g = gangs[k]
+                amount = pay[i] * g_pres[k, i] / g_tot[i]
+                model.credit_org(g, amount, "subcontract", drug=True)
+                ties.add("subcontract", boss.unique_id, g.unique_id, amount)
 
     # --- diversification under squeeze (M17), mining income
     mining = w.role("mining")
-    for org in orgs:
+    members = P.sum(1).tolist()
+    in_mines = (P * mining).sum(1).tolist()
+    for row, org in enumerate(orgs):
         if isinstance(org, Militia):
             continue
         org.drug_norm += (org.drug_revenue - org.drug_norm) / 52.0
         below_norm = org.drug_revenue < gp.squeeze_ratio * org.drug_norm
         upkeep = model.p.recruitment.gang_upkeep if isinstance(org, Gang) else model.p.recruitment.upkeep
-        cannot_pay = org.drug_revenue < upkeep * org.members
+        cannot_pay = org.drug_revenue < upkeep * members[row]
         if below_norm or cannot_pay:
             org.diversification += gp.diversify_rate * (1.0 - org.diversification)
         else:
             org.diversification -= gp.diversify_decay * org.diversification
-        model.credit_org(org, float((org.presence * mining).sum()) * org.diversification * gp.mining_per_member,
-                         "mining")
+        model.credit_org(org, in_mines[row] * org.diversification * gp.mining_per_member, "mining")
 
     # --- migrant smuggling at border crossings (M19)
     border = w.role("border")
@@ -104,9 +116,7 @@ def step(model) -> None:
 def _militias(model) -> None:
     w, t, gp = model.world, model.terr, model.p.gangs
     has = np.zeros(w.n, dtype=bool)
-    for org in model.organisations:
-        if isinstance(org, Militia):
-            has[org.home] = True
+    has[model.org_home[model.is_militia]] = True
     forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has
     for i in np.flatnonzero(forming):
         presence = np.zeros(w.n)

@@ -73,9 +73,10 @@ def split(model, org) -> Cartel | Gang:
 
 def step(model) -> None:
     lp = model.p.leadership
-    for org in list(model.organisations):
+    members = model.presence.sum(1).tolist()
+    for org, m in zip(list(model.organisations), members):
         org.cohesion = min(1.0, org.cohesion + lp.cohesion_recovery * (1.0 - org.cohesion))
-        if org.members < lp.min_members and org.pretrial + org.sentenced < lp.min_members:
+        if m < lp.min_members and org.pretrial + org.sentenced < lp.min_members:
             model.dissolve(org)
     # extradited leaders coming back (000 l.212)
     keep = []

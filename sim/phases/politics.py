@@ -31,19 +31,21 @@ def step(model) -> None:
     pp, t, w = model.p.politics, model.terr, model.world
     pols = model.politicians
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
-    for org in model.organisations:
+    plazas = _plazas(model)
+    add_many = model.ties.add_many
+    for org, held, country in zip(model.organisations, plazas, model.org_country.tolist()):
         if isinstance(org, Militia) or org.revenue <= 0:
             continue
         budget = min(org.cash, org.revenue * pp.finance_rate)
-        targets = [model.mayors[i] for i in org.plazas]
-        targets += model.brokers_by_country.get(org.country, [])
+        targets = [model.mayors[i] for i in held]
+        targets += model.brokers_by_country.get(country, [])
         if not targets:
             continue
         each = budget / len(targets) / 1e6
         model.debit_org(org, budget)
         for pol in targets:
             pol.illicit_money += each
-            model.ties.add("finance", org.unique_id, pol.unique_id, each)
+        add_many("finance", org.unique_id, [pol.unique_id for pol in targets], each)
     # captured brokers pass money up to the executive (local crime -> national power)
     for country, brokers in model.brokers_by_country.items():
         up = sum(pp.broker_passthrough * b.illicit_money for b in brokers if b.captured) / 52.0
@@ -58,6 +60,16 @@ def step(model) -> None:
         np.bincount(c, weights=t.population, minlength=n_c), 1.0)
     ratio = np.maximum(hom, 1e-6) / np.maximum(model.fear0, 1e-6)
     model.pressure = 1.0 + pp.crackdown_demand * np.maximum(0.0, np.log2(ratio))
+
+
+def _plazas(model) -> list[list[int]]:
+    """Per organisation row, the territories it controls (``Organisation.plazas``), ascending."""
+    held: list[list[int]] = [[] for _ in model.organisations]
+    rows = model.rows_of(model.terr.controller).tolist()
+    for i, row in enumerate(rows):
+        if row >= 0:
+            held[row].append(i)
+    return held
 
 
 def _elections(model) -> None:

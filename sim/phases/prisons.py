@@ -35,8 +35,8 @@ class Prisons:
     def population(self, model) -> np.ndarray:
         """Inmates per country (members and non-members)."""
         pop = self.others.copy()
-        for org in model.organisations:
-            pop[org.country] += org.pretrial + org.sentenced
+        for org, country in zip(model.organisations, model.org_country.tolist()):
+            pop[country] += org.pretrial + org.sentenced
         return pop
 
 
@@ -51,17 +51,17 @@ def step(model) -> None:
         np.bincount(model.world.country, minlength=len(capacity)), 1)
     release_rate = 1.0 / (52.0 * pp.sentence_years)
     gang_jailed = np.zeros(len(capacity))
-    for org in model.organisations:
+    orgs, countries = model.organisations, model.org_country.tolist()
+    for org, country in zip(orgs, countries):
         if isinstance(org, Gang):
-            gang_jailed[org.country] += org.pretrial + org.sentenced
+            gang_jailed[country] += org.pretrial + org.sentenced
     recruited = np.minimum(pr.others, model.p.recruitment.prison_recruit_rate * pp.crowding_recruitment
                            * crowding * pr.others * (gang_jailed > 0))
     pr.others -= recruited
     pr.others += (pr.others_baseline - pr.others) * release_rate  # ordinary admissions and releases
-    for org in model.organisations:
+    for org, c in zip(orgs, countries):
         if isinstance(org, Militia):
             continue
-        c = org.country
         decided = org.pretrial / pretrial_weeks
         p_conv = conv_by_country[c]
         if fx.release_share is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Gang, Militia
+from ..agents import Gang
 
 
 def neet_youth(model) -> np.ndarray:
@@ -29,22 +29,27 @@ def step(model) -> None:
     if not orgs:
         model.week_recruits = 0.0
         return
-    s = model.strength_matrix()
-    total = np.maximum(s.sum(0), 1e-9)
+    P = model.presence
+    total = np.maximum(P.sum(0), 1e-9)
     grievance = 1.0 + rp.abuse_grievance * t.abuse / 10.0
     pool = rp.base_rate * neet_youth(model) * grievance * (1.0 - fx.prevention)
-    recruits_total = 0.0
-    for row, org in enumerate(orgs):
-        if isinstance(org, Militia):
-            org.presence *= 1.0 - rp.attrition
-            continue
-        members = org.members
-        per_member = org.revenue / max(members, 1.0)
-        pull = per_member / (per_member + rp.revenue_pull)
-        new = pool * pull * s[row] / total
-        wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * members
+    militia = model.is_militia
+    rows = np.flatnonzero(~militia)
+    members = P[rows].sum(1).tolist()
+    pull, exits = [], []
+    for row, m in zip(rows.tolist(), members):
+        org = orgs[row]
+        per_member = org.revenue / max(m, 1.0)
+        pull.append(per_member / (per_member + rp.revenue_pull))
+        wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * m
         unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
         model.debit_org(org, wages)
-        org.presence += new - (rp.attrition + rp.unpaid_exit * unpaid) * org.presence
-        recruits_total += float(new.sum())
+        exits.append(rp.attrition + rp.unpaid_exit * unpaid)
+    # each group takes its share of the pool by its strength in the territory
+    new = pool * np.array(pull)[:, None] * P[rows] / total
+    P[rows] += new - np.array(exits)[:, None] * P[rows]
+    P[militia] *= 1.0 - rp.attrition
+    recruits_total = 0.0
+    for recruits in new.sum(1).tolist():
+        recruits_total += recruits
     model.week_recruits = recruits_total

@@ -11,6 +11,7 @@ super-fixer therefore raises costs for many groups at once.
 from __future__ import annotations
 
 import numpy as np
+from mesa.agentset import AgentSet
 
 from ..agents import Cartel, Facilitator, Gang, Militia
 
@@ -19,8 +20,8 @@ NEEDED = ("launderer", "transporter")  # without these, costs rise (004 l.2422)
 
 def coverage(model, org) -> float:
     """Share of the needed service kinds an organisation has this week."""
-    kinds = {model.agent_by_uid(f).kind for f in model.ties.neighbours("service", org.unique_id)
-             if isinstance(model.agent_by_uid(f), Facilitator)}
+    agents = (model.agent_by_uid(f) for f in model.ties.neighbour_set("service", org.unique_id))
+    kinds = {a.kind for a in agents if isinstance(a, Facilitator)}
     return sum(k in kinds for k in NEEDED) / len(NEEDED)
 
 
@@ -28,7 +29,7 @@ def seek_services(org, facs: list[Facilitator], load: dict[int, int]) -> None:
     """An organisation lacking a needed service picks a facilitator with a free slot, with
     probability proportional to capacity (preferential attachment to super-fixers)."""
     model, ties = org.model, org.model.ties
-    have = {model.agent_by_uid(f).kind for f in ties.neighbours("service", org.unique_id)}
+    have = {model.agent_by_uid(f).kind for f in ties.neighbour_set("service", org.unique_id)}
     for kind in NEEDED:
         if kind in have:
             continue
@@ -48,18 +49,22 @@ def step(model) -> None:
     facs = sorted(model.agents_by_type.get(Facilitator, []), key=lambda f: f.unique_id)
     if not facs:
         return
-    # ties expire
-    for (a, b) in list(ties.edges("service")):
-        if rng.random() < 1.0 / fp.tie_weeks:
-            ties.remove("service", a, b)
-    load = {f.unique_id: len(f.clients) for f in facs}
+    # ties expire (one draw per tie, in tie order)
+    edges = list(ties.edges("service"))
+    if edges:
+        ends = rng.random(len(edges)) < 1.0 / fp.tie_weeks
+        ties.remove_many("service", [e for e, end in zip(edges, ends.tolist()) if end])
+    load = {f.unique_id: len(ties.neighbour_set("service", f.unique_id)) for f in facs}
     # first come, first served at the super-fixers: clients look for services in random order
-    clients = model.agents.select(lambda a: isinstance(a, (Cartel, Gang)))
+    # (the cartels and gangs in the order of model.agents, as model.agents.select would give them)
+    clients = AgentSet([o for o in model.organisations if isinstance(o, (Cartel, Gang))], random=model.random)
     clients.shuffle_do(seek_services, facs, load)
     # fees and the cost of going unserved are settled on last week's revenue
+    kind_of = {f.unique_id: f.kind for f in facs}
     for org in model.organisations:
         if isinstance(org, Militia):
             continue
-        cov = coverage(model, org)
+        kinds = {kind_of[f] for f in ties.neighbour_set("service", org.unique_id) if f in kind_of}
+        cov = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
         model.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)))
         org.service_coverage = cov

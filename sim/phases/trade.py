@@ -16,8 +16,12 @@ Mass is conserved exactly: produced = delivered + seized + in transit + stock.
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
+
+from ..paths import PathFinder
 
 
 def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float,
@@ -61,6 +65,40 @@ def _penalty_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float, avoid: f
     return found
 
 
+def _all_candidate_paths(g: nx.Graph, n: int, prod: np.ndarray, mkts: np.ndarray, k: int, penalty: float):
+    """``(s, t, candidate_paths(g, s, t, k, penalty, avoid=mkts))`` for every producer s and market t.
+
+    The searches run in :class:`sim.paths.PathFinder` (compiled Dijkstra, one shared first search
+    per producer); a pair whose routes networkx might break a tie on differently is searched with
+    networkx itself, so the routes are exactly those of :func:`candidate_paths`.
+    """
+    finder = PathFinder(g, n)
+    fast = finder.usable(k, penalty)
+    is_mkt = np.zeros(n, dtype=bool)
+    is_mkt[mkts] = True
+    avoid = frozenset(mkts.tolist())
+    for s in prod.tolist():
+        blocked = is_mkt.copy()
+        blocked[s] = False
+        first = finder.search(s, finder.cost0, blocked) if fast else None
+        for t in mkts.tolist():
+            if s == t:
+                continue
+            found = None
+            if fast:
+                if np.isfinite(first[0][t]):
+                    found = finder.penalty_paths(s, t, k, penalty, blocked, first)
+                else:  # reachable only through another market: no node avoided (see candidate_paths)
+                    none = np.zeros(n, dtype=bool)
+                    if np.isfinite(finder.search(s, finder.cost0, none)[0][t]):
+                        found = finder.penalty_paths(s, t, k, penalty, none)
+                    else:
+                        found = []
+            if found is None:
+                found = candidate_paths(g, s, t, k, penalty, avoid)
+            yield s, t, found
+
+
 class Routes:
     """Candidate paths as padded index arrays (dummy territory index ``n`` pads short paths)."""
 
@@ -73,17 +111,17 @@ class Routes:
             d["cost"] = d["km"] * mode_cost[d["mode"]]
         prod = np.flatnonzero(world.production_kg > 0)
         mkts = np.flatnonzero(world.consumption_kg > 0)
+        edge_km = {(a, b) if a < b else (b, a): d["km"] for a, b, d in g.edges(data=True)}
+        edge_cost = {(a, b) if a < b else (b, a): d["cost"] for a, b, d in g.edges(data=True)}
         paths, pair_prod, pair_mkt, km, cost = [], [], [], [], []
-        for s in prod:
-            for t in mkts:
-                if s == t:
-                    continue
-                for path in candidate_paths(g, int(s), int(t), rp.k_paths, rp.path_penalty, frozenset(mkts.tolist())):
-                    paths.append(path)
-                    pair_prod.append(s)
-                    pair_mkt.append(t)
-                    km.append(sum(g.edges[a, b]["km"] for a, b in zip(path[:-1], path[1:])))
-                    cost.append(sum(g.edges[a, b]["cost"] for a, b in zip(path[:-1], path[1:])))
+        for s, t, found in _all_candidate_paths(g, n, prod, mkts, rp.k_paths, rp.path_penalty):
+            for path in found:
+                hops = [(a, b) if a < b else (b, a) for a, b in itertools.pairwise(path)]
+                paths.append(path)
+                pair_prod.append(s)
+                pair_mkt.append(t)
+                km.append(sum([edge_km[h] for h in hops]))
+                cost.append(sum([edge_cost[h] for h in hops]))
         if not paths:
             raise ValueError("world: no corridor path connects any production territory to a market")
         L = max(len(p) for p in paths)
@@ -104,7 +142,21 @@ class Routes:
         pos = np.arange(L)[None, :] / np.maximum(self.length - 1, 1)[:, None]
         self.position = np.where(self.valid, pos, 0.0)
         self.pairs = sorted(set(zip(self.prod.tolist(), self.mkt.tolist())))
-        self.pair_index = np.array([self.pairs.index((a, b)) for a, b in zip(self.prod, self.mkt)])
+        pair_of = {pair: i for i, pair in enumerate(self.pairs)}
+        self.pair_index = np.array([pair_of[pair] for pair in zip(self.prod.tolist(), self.mkt.tolist())])
+        self.pair_prod = np.array([a for a, _ in self.pairs], dtype=np.int64)
+        self.pair_mkt = np.array([b for _, b in self.pairs], dtype=np.int64)
+        # the paths of each pair as rows of a (pairs, k) index array, one array per number k of
+        # paths: routing's route choice is then a row-wise logit (same floats as pair by pair)
+        by_pair = np.argsort(self.pair_index, kind="stable")
+        count = np.bincount(self.pair_index, minlength=len(self.pairs))
+        first = np.cumsum(count) - count
+        self.pair_groups = [by_pair[first[count == k][:, None] + np.arange(k)] for k in np.unique(count)]
+        # the valid (path, position) entries in row-major order, for per-territory sums
+        self.flat = np.flatnonzero(self.valid)
+        self.flat_nodes = self.nodes.ravel()[self.flat]
+        self.flat_mkt = np.repeat(self.mkt, self.length)
+        self.flat_position = self.position.ravel()[self.flat]
         self.buffer = np.zeros((int(self.delay.max()) + 1, len(paths)))  # kg arriving by week slot
         self.arriving: np.ndarray | None = None  # (paths, positions) kg of the last week
 
@@ -147,69 +199,70 @@ def routing(model) -> None:
     shipped = model.stock * rp.ship_share
     model.stock -= shipped
     owners = t.controller[R.prod]  # who ships (controller of the production territory)
-    strength = model.strength_matrix()  # (orgs, n)
-    hostile = model.hostility_matrix()  # (orgs, orgs)
-    org_index = model.org_index
 
     # route cost per path: distance + perceived risk + rival presence - protection (M16)
-    protect = np.zeros((R.n_paths, R.nodes.shape[1]))
-    rival_cost = np.zeros(R.n_paths)
-    if len(org_index):
-        for owner in np.unique(owners):
-            sel = owners == owner
-            if owner < 0:
-                continue
-            k = org_index[owner]
-            rival = _pad(hostile[k] @ strength / (strength.sum(0) + 1.0))  # hostile share of armed presence
-            rival_cost[sel] = rival[R.nodes[sel]].sum(1)
-            operates = _pad((t.patron == owner) & (t.corrupt >= model.p.corruption.operate_threshold))
-            protect[sel] = operates[R.nodes[sel]]
-    risk = _pad(t.risk)[R.nodes]
-    risk_eff = risk * (1.0 - protect)
+    # one row per shipping organisation (last row: no owner) of its view of every territory
+    shippers = np.unique(owners[owners >= 0]) if len(model.org_index) else np.zeros(0, dtype=np.int64)
+    rival = np.zeros((shippers.size + 1, n + 1))  # hostile share of armed presence
+    operates = np.zeros((shippers.size + 1, n + 1))  # police units that protect its shipments
+    if shippers.size:
+        strength = model.strength_matrix()  # (orgs, n)
+        hostile = model.hostility_matrix()  # (orgs, orgs)
+        armed = strength.sum(0) + 1.0
+        for row, k in enumerate(model.org_index[uid] for uid in shippers.tolist()):
+            rival[row, :n] = hostile[k] @ strength / armed
+        corrupt_enough = t.corrupt >= model.p.corruption.operate_threshold
+        operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & corrupt_enough
+    shipper_row = np.searchsorted(shippers, owners)
+    shipper_row[owners < 0] = shippers.size
+    at = R.nodes + (shipper_row * (n + 1))[:, None]  # (path, position) -> entry of its shipper's row
+    rival_cost = rival.ravel().take(at).sum(1)
+    exposed = 1.0 - operates.ravel().take(at)  # 0 where a protecting unit waves the shipment through
+    risk = _pad(t.risk).take(R.nodes)
+    risk_eff = risk * exposed
     cost = R.base_cost + rp.risk_cost * risk_eff.sum(1) + rp.rival_cost * rival_cost
+    # route choice: logit of cost among the paths of each production-market pair
+    path_share = np.empty(R.n_paths)
+    for paths in R.pair_groups:
+        c = cost[paths]
+        e = np.exp(-(c - c.min(1, keepdims=True)) / rp.route_temperature)
+        path_share[paths] = e / e.sum(1, keepdims=True)
     # demand split across markets (scarcity raises price and attracts shipments)
     pull = w.consumption_kg * model.price / mp.price_market
-    pair_pull = np.array([pull[m] for _, m in R.pairs])
-    path_share = np.zeros(R.n_paths)
-    for p_idx in range(len(R.pairs)):
-        sel = R.pair_index == p_idx
-        c = cost[sel]
-        e = np.exp(-(c - c.min()) / rp.route_temperature)
-        path_share[sel] = e / e.sum()
-    pair_prod = np.array([a for a, _ in R.pairs])
-    pull_sum = np.zeros(n)
-    np.add.at(pull_sum, pair_prod, pair_pull)
-    pair_share = pair_pull / np.maximum(pull_sum[pair_prod], 1e-12)
+    pair_pull = pull[R.pair_mkt]
+    pull_sum = np.bincount(R.pair_prod, weights=pair_pull, minlength=n)
+    pair_share = pair_pull / np.maximum(pull_sum[R.pair_prod], 1e-12)
     kg = shipped[R.prod] * pair_share[R.pair_index] * path_share
 
     # interdiction along each path, in order
-    s_nodes = _pad(s)[R.nodes] * (1.0 - protect)
+    s_nodes = _pad(s).take(R.nodes) * exposed
     survive = np.cumprod(1.0 - s_nodes, axis=1)
-    before = np.concatenate([np.ones((R.n_paths, 1)), survive[:, :-1]], axis=1)
+    before = np.empty_like(survive)
+    before[:, 0] = 1.0
+    before[:, 1:] = survive[:, :-1]
     arriving = kg[:, None] * before * R.valid
     R.arriving = arriving  # kg reaching each position of each path this week (for corridor flows)
     seized = arriving * s_nodes
     delivered = kg * survive[:, -1]
 
-    t.flow[:] = 0.0
-    t.seized[:] = 0.0
-    np.add.at(t.flow, R.nodes[R.valid], arriving[R.valid])
-    np.add.at(t.seized, R.nodes[R.valid], seized[R.valid])
-    model.seized_total += float(seized.sum())
-    model.week_seized = float(seized.sum())
+    arriving_flat = arriving.ravel().take(R.flat)
+    t.flow[:] = np.bincount(R.flat_nodes, weights=arriving_flat, minlength=n)
+    t.seized[:] = np.bincount(R.flat_nodes, weights=seized.ravel().take(R.flat), minlength=n)
+    seized_kg = float(seized.sum())
+    model.seized_total += seized_kg
+    model.week_seized = seized_kg
     model.week_shipped = float(kg.sum())
 
     # transit taxes to each territory's controller (M11), valued along the chain
-    value = mp.price_source + (model.price[R.mkt][:, None] - mp.price_source) * R.position
-    passing = np.zeros(n + 1)
-    np.add.at(passing, R.nodes[R.valid], (arriving * value)[R.valid])
-    t.drug_value[:] = passing[:n]
+    value = mp.price_source + (model.price[R.flat_mkt] - mp.price_source) * R.flat_position
+    passing = np.bincount(R.flat_nodes, weights=arriving_flat * value, minlength=n)
+    t.drug_value[:] = passing
     tax = passing * mp.transit_tax
-    t.value[:] = tax[:n]
-    model.credit(t.controller, tax[:n], "transit_tax", drug=True)
+    t.value[:] = tax
+    model.credit(t.controller, tax, "transit_tax", drug=True)
 
     slot = (model.steps + R.delay) % R.buffer.shape[0]
-    np.add.at(R.buffer, (slot, np.arange(R.n_paths)), delivered)
+    R.buffer[slot, np.arange(R.n_paths)] += delivered
 
 
 def market(model) -> None:
@@ -222,8 +275,7 @@ def market(model) -> None:
     slot = model.steps % R.buffer.shape[0]
     arriving = R.buffer[slot].copy()
     R.buffer[slot] = 0.0
-    delivered = np.zeros(w.n)
-    np.add.at(delivered, R.mkt, arriving)
+    delivered = np.bincount(R.mkt, weights=arriving, minlength=w.n)
     model.delivered_total += float(arriving.sum())
     model.week_delivered = float(arriving.sum())
     mk = w.consumption_kg > 0
@@ -231,8 +283,7 @@ def market(model) -> None:
     ratio = w.consumption_kg[mk] / np.maximum(model.supply_ema[mk], 1e-6 * w.consumption_kg[mk])
     model.price[mk] = mp.price_market * np.clip(ratio, 0.05, 20.0) ** mp.price_elasticity
     # wholesale sale by whoever holds the last plaza before the market
-    sale = np.zeros(w.n)
-    np.add.at(sale, R.last_mile, arriving * model.price[R.mkt] * mp.last_mile_share)
+    sale = np.bincount(R.last_mile, weights=arriving * model.price[R.mkt] * mp.last_mile_share, minlength=w.n)
     model.credit(t.controller, sale, "wholesale", drug=True)
 
 

@@ -25,33 +25,55 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Gang, Militia
-
 
 def expansion(model) -> None:
-    """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows)."""
+    """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows).
+
+    Each group moves independently of the others, so all groups move at once, one row each of
+    ``model.presence``.
+    """
     w, t, vp = model.world, model.terr, model.p.violence
-    adj = model.adjacency
     value = t.value + vp.extortion_value * t.population / 1000.0
     value[w.role("market")] = 0.0  # consumer markets abroad are not fought over (retail there is not modelled)
-    for org in model.organisations:
-        if isinstance(org, Militia) or org.members <= 0:
-            continue
-        reach = (adj @ (org.presence >= vp.foothold)) > 0  # next to a foothold, or where it already is
-        reach |= org.presence > 0
-        if isinstance(org, Gang):  # gangs are local: stay within their country (004 l.2630-2632)
-            reach &= w.country == org.country
-        # groups are territorial: a plaza is worth less the farther it lies from the home base
-        v = np.where(reach, value * model.home_decay[org.home], 0.0)
-        if v.sum() <= 0:
-            continue
-        members = org.members
-        target = members * v / v.sum()
-        rate = vp.expansion_rate * (1.0 - model.p.leadership.disruption if org.disrupted else 1.0)
-        org.presence += rate * (target - org.presence)
-        org.presence[org.presence < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
-        if org.presence.sum() > 0:
-            org.presence *= members / org.presence.sum()
+    P = model.presence
+    members = P.sum(1)
+    rows = np.flatnonzero(~model.is_militia & (members > 0))
+    if rows.size == 0:
+        return
+    p = P[rows]
+    # reachable: next to a foothold (corridors, model.adjacency), or where the group already is
+    group, at = np.nonzero(p >= vp.foothold)
+    adj = model.adjacency  # CSR with self-loops: row i lists i and its neighbours
+    start, count = adj.indptr[at], np.diff(adj.indptr)[at]
+    reach = p > 0
+    reach[np.repeat(group, count), adj.indices[_ranges(start, count)]] = True
+    gang = model.is_gang[rows]  # gangs are local: stay within their country (004 l.2630-2632)
+    reach[gang] &= w.country[None, :] == model.org_country[rows][gang][:, None]
+    # groups are territorial: a plaza is worth less the farther it lies from the home base
+    v = np.where(reach, value[None, :] * model.home_decay[model.org_home[rows]], 0.0)
+    v_sum = v.sum(1)
+    m = members[rows]
+    moving = v_sum > 0
+    if not moving.all():
+        rows, p, v, v_sum, m = rows[moving], p[moving], v[moving], v_sum[moving], m[moving]
+    target = m[:, None] * v / v_sum[:, None]
+    disruption = model.p.leadership.disruption
+    rate = np.array([vp.expansion_rate * (1.0 - disruption if model.organisations[r].disrupted else 1.0)
+                     for r in rows.tolist()])
+    p += rate[:, None] * (target - p)
+    p[p < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
+    p_sum = p.sum(1)
+    keep = p_sum > 0
+    if keep.all():
+        p *= (m / p_sum)[:, None]
+    else:
+        p[keep] *= (m[keep] / p_sum[keep])[:, None]
+    P[rows] = p
+
+
+def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + c)`` for each ``s, c``."""
+    return np.arange(count.sum()) - np.repeat(np.cumsum(count) - count - start, count)
 
 
 def control(model) -> None:
@@ -65,7 +87,7 @@ def control(model) -> None:
     s = model.strength_matrix()
     total = s.sum(0)
     top = s.argmax(0)
-    uid = np.array([o.unique_id for o in orgs])
+    uid = model.org_uid
     share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0)
     t.controller[:] = np.where(total > 0, uid[top], -1)
     hostile = model.hostility_matrix()
@@ -75,7 +97,31 @@ def control(model) -> None:
 
 
 def _engaged(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
-    """Members engaged in fighting per territory: sum over hostile pairs of the smaller side."""
+    """Members engaged in fighting per territory: sum over hostile pairs of the smaller side.
+
+    Only the pairs of groups present in the same territory are visited; each territory's sum
+    runs over its pairs in the order of ``_engaged_dense`` (pair by pair, a < b), so the floats
+    are the same.
+    """
+    if (s < 0).any():
+        return _engaged_dense(s, hostile)
+    terr, org = np.nonzero((s > 0).T)  # by territory, then organisation
+    n_here = np.bincount(terr, minlength=s.shape[1])
+    first = np.cumsum(n_here) - n_here
+    after = first[terr] + n_here[terr] - np.arange(terr.size) - 1  # later groups in the same territory
+    i = np.repeat(np.arange(terr.size), after)
+    j = i + 1 + np.arange(i.size) - np.repeat(np.cumsum(after) - after, after)
+    a, b, where = org[i], org[j], terr[i]
+    h = hostile[a, b]
+    hit = h != 0
+    a, b, where, h = a[hit], b[hit], where[hit], h[hit]
+    order = np.lexsort((b, a))  # pair order of the dense sum
+    a, b, where, h = a[order], b[order], where[order], h[order]
+    fight = h * np.minimum(s[a, where], s[b, where])
+    return np.bincount(where, weights=fight, minlength=s.shape[1])
+
+
+def _engaged_dense(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
     present = s > 0
     a, b = np.nonzero(np.triu(hostile, 1))
     both = (present[a] & present[b]).any(1)  # only pairs that meet somewhere
@@ -91,7 +137,7 @@ def step(model) -> None:
     control(model)
     s = model.strength_matrix()
     orgs = model.organisations
-    gang_rows = np.array([isinstance(o, Gang) for o in orgs], dtype=bool)
+    gang_rows = model.is_gang
     gang_members = s[gang_rows].sum(0) if gang_rows.any() else np.zeros(w.n)
     total = s.sum(0)
     share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0) if len(orgs) else np.zeros(w.n)
@@ -111,7 +157,7 @@ def step(model) -> None:
     if len(orgs) and combat.any():
         dead = np.minimum(combat, total)
         frac = np.where(total > 0, dead / np.maximum(total, 1e-9), 0.0)
-        for org in orgs:
-            org.presence -= org.presence * frac
-            org.presence[org.presence < 0] = 0.0
+        P = model.presence
+        P -= P * frac
+        P[P < 0] = 0.0
     model.combat_deaths = float(combat.sum())
