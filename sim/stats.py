@@ -1,6 +1,18 @@
 """Statistics for scenario comparisons: means with intervals across seeds, paired by seed.
 
 Every number a comparison reports comes from here, so it can be tested on known inputs.
+
+Two kinds of interval, both at the same ``level`` (90% by default):
+
+* the **spread** across seeds, :func:`interval`: the 5th and 95th percentiles of the per-seed
+  values. It says where one run (one possible history) falls; it does not shrink with more seeds.
+* the **confidence interval of the mean**, :func:`mean_ci`: Student's t over the seeds. It says
+  how well the seeds pin down the mean; it shrinks like 1/sqrt(seeds). A paired change whose
+  mean CI excludes zero is shown in bold in the markdown table.
+
+Changes against the baseline are taken seed by seed: with the same seed, a scenario and the
+baseline share the world and every random draw until the policies start (tested in
+``tests/test_compare.py``), so the paired change removes the seed-to-seed variation they share.
 """
 
 from __future__ import annotations
@@ -23,6 +35,10 @@ OUTCOMES = {
     "criminal_revenue": ("criminal revenue (USD/wk)", "{:,.0f}"),
 }
 
+KEYS = ("scenario", "seed", "year_index")
+COLUMNS = ["scenario", "year", "outcome", "n", "mean", "lo", "hi", "diff_mean", "diff_lo", "diff_hi",
+           "diff_ci_lo", "diff_ci_hi", "n_pairs"]
+
 
 def interval(values, level: float = 0.9) -> tuple[float, float, float]:
     """Mean and central ``level`` interval (percentiles across seeds) of a sample."""
@@ -31,10 +47,26 @@ def interval(values, level: float = 0.9) -> tuple[float, float, float]:
     return float(v.mean()), float(lo), float(hi)
 
 
-def yearly(ts: pd.DataFrame, outcomes=tuple(OUTCOMES)) -> pd.DataFrame:
-    """Mean of each outcome over each simulated year (year 1 = weeks 0-51 after the burn-in)."""
-    post = ts[ts["year"] >= 0].copy()
-    post["year_index"] = (post["year"] // 1).astype(int) + 1
+def mean_ci(values, level: float = 0.9) -> tuple[float, float]:
+    """Two-sided ``level`` confidence interval of the mean (Student's t); NaN for fewer than 2 values."""
+    from scipy.stats import t  # scipy comes with mesa
+
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        return float("nan"), float("nan")
+    half = t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return float(v.mean() - half), float(v.mean() + half)
+
+
+def yearly(ts: pd.DataFrame, outcomes=tuple(OUTCOMES), pre_years: int = 0) -> pd.DataFrame:
+    """Mean of each outcome over each simulated year.
+
+    Year ``N`` (``year_index``) is the N-th year after the policies start: year 1 = weeks 0-51
+    after the burn-in. ``pre_years`` adds that many burn-in years before it (year 0 = the last
+    burn-in year, the pre-policy level).
+    """
+    post = ts[ts["year"] >= -pre_years].copy()
+    post["year_index"] = np.floor(post["year"]).astype(int) + 1
     return post.groupby("year_index")[list(outcomes)].mean()
 
 
@@ -43,29 +75,55 @@ def summarise(per_run: pd.DataFrame, years=(5, 10), baseline: str = "baseline", 
 
     ``per_run`` has one row per (scenario, seed, year_index) with one column per outcome. The
     change against baseline is computed seed by seed (same seed, same world and shocks until the
-    policy starts) and then summarised across seeds.
+    policy starts) on the seeds both have, and then summarised across seeds: mean, ``level``
+    spread (``diff_lo``, ``diff_hi``) and ``level`` confidence interval of the mean
+    (``diff_ci_lo``, ``diff_ci_hi``).
     """
     rows = []
-    outcomes = [c for c in per_run.columns if c not in ("scenario", "seed", "year_index")]
+    outcomes = [c for c in per_run.columns if c not in KEYS]
+    dup = per_run.duplicated(list(KEYS))
+    if dup.any():
+        raise ValueError(f"per_run has {int(dup.sum())} duplicate (scenario, seed, year_index) rows")
     base = per_run[per_run["scenario"] == baseline].set_index(["seed", "year_index"])
     for (scenario, year), grp in per_run[per_run["year_index"].isin(years)].groupby(["scenario", "year_index"]):
         g = grp.set_index("seed")
         for outcome in outcomes:
             mean, lo, hi = interval(g[outcome], level)
-            row = dict(scenario=scenario, year=int(year), outcome=outcome, mean=mean, lo=lo, hi=hi)
-            if scenario != baseline and not base.empty:
+            row = {"scenario": scenario, "year": int(year), "outcome": outcome, "n": len(g), "mean": mean, "lo": lo,
+                   "hi": hi}
+            if scenario != baseline and year in base.index.get_level_values("year_index"):
                 b = base.xs(year, level="year_index")[outcome]
                 seeds = g.index.intersection(b.index)
-                d = g.loc[seeds, outcome] - b.loc[seeds]
-                row["diff_mean"], row["diff_lo"], row["diff_hi"] = interval(d, level)
-                row["n_pairs"] = len(seeds)
+                if len(seeds):
+                    d = g.loc[seeds, outcome] - b.loc[seeds]
+                    row["diff_mean"], row["diff_lo"], row["diff_hi"] = interval(d, level)
+                    row["diff_ci_lo"], row["diff_ci_hi"] = mean_ci(d, level)
+                    row["n_pairs"] = len(seeds)
             rows.append(row)
-    return pd.DataFrame(rows, columns=["scenario", "year", "outcome", "mean", "lo", "hi", "diff_mean", "diff_lo",
-                                       "diff_hi", "n_pairs"])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def fmt_value(fmt: str, value: float, sign: bool = False) -> str:
+    """``fmt.format(value)`` without a minus sign on a value that rounds to zero; ``sign`` adds '+'."""
+    text = fmt.format(value)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]
+    return "+" + text if sign and not text.startswith("-") and any(c in "123456789" for c in text) else text
+
+
+def significant(row) -> bool:
+    """Whether the confidence interval of the mean paired change excludes zero."""
+    lo, hi = row.get("diff_ci_lo", np.nan), row.get("diff_ci_hi", np.nan)
+    return bool(not pd.isna(lo) and not pd.isna(hi) and (lo > 0 or hi < 0))
 
 
 def markdown_table(summary: pd.DataFrame, year: int, scenarios: list[str], baseline: str = "baseline") -> str:
-    """One markdown table for one year: outcomes as rows, scenarios as columns."""
+    """One markdown table for one year: outcomes as rows, scenarios as columns.
+
+    Cell: ``mean [lo, hi]`` across seeds; under it, for every scenario but the baseline,
+    ``Δ mean [lo, hi]`` of the paired change, the mean in bold when its confidence interval
+    excludes zero (unless it rounds to zero at the precision shown).
+    """
     s = summary[summary["year"] == year]
     if s.empty:
         return f"(no run reaches year {year})"
@@ -79,9 +137,12 @@ def markdown_table(summary: pd.DataFrame, year: int, scenarios: list[str], basel
                 cells.append("")
                 continue
             r = r.iloc[0]
-            cell = f"{fmt.format(r['mean'])} [{fmt.format(r['lo'])}, {fmt.format(r['hi'])}]"
+            cell = f"{fmt_value(fmt, r['mean'])} [{fmt_value(fmt, r['lo'])}, {fmt_value(fmt, r['hi'])}]"
             if sc != baseline and not pd.isna(r.get("diff_mean", np.nan)):
-                cell += f"<br>Δ {fmt.format(r['diff_mean'])} [{fmt.format(r['diff_lo'])}, {fmt.format(r['diff_hi'])}]"
+                d = fmt_value(fmt, r["diff_mean"], sign=True)
+                if significant(r) and any(c in "123456789" for c in d):  # not a change below the precision shown
+                    d = f"**{d}**"
+                cell += f"<br>Δ {d} [{fmt_value(fmt, r['diff_lo'])}, {fmt_value(fmt, r['diff_hi'])}]"
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import compose, run
 
-from conftest import compose
+from sim import config as schema
 from sim import policies
 from sim.model import CrimeModel
 
@@ -70,6 +73,19 @@ def test_border_hardening_raises_interdiction_only_at_crossings():
     assert border.any() and (fx.seizure_mult[border] == 3.0).all() and (fx.seizure_mult[~border] == 1.0).all()
 
 
+def test_border_hardening_ports_and_chosen_targets():
+    m = _model_at_week("border_hardening", 1)  # default: crossings and ports
+    hard = m.world.role("border") | m.world.role("port")
+    fx = policies.effects(m)
+    assert m.world.role("port").any() and (fx.seizure_mult[hard] == 3.0).all() and (fx.seizure_mult[~hard] == 1).all()
+    ids = m.world.ids
+    chosen = [ids[0], ids[3]]
+    m = _model_at_week("border_hardening", 1, f"scenario.border_hardening.targets=[{chosen[0]},{chosen[1]}]",
+                       "scenario.border_hardening.interdiction_multiplier=5")
+    fx = policies.effects(m)
+    assert sorted(np.array(ids)[fx.seizure_mult != 1.0]) == sorted(chosen) and (fx.seizure_mult[[0, 3]] == 5).all()
+
+
 def test_mano_dura_variants_are_the_2003_and_2022_regimes():
     old = compose(*WORLD, "scenario=mano_dura_2003").scenario.mano_dura
     new = compose(*WORLD, "scenario=mano_dura_2022").scenario.mano_dura
@@ -78,6 +94,16 @@ def test_mano_dura_variants_are_the_2003_and_2022_regimes():
     assert old.release_share >= 0.5 and old.prison_capacity_multiplier == 1.0  # most released, no new prisons
     assert new.release_share == 0.0 and new.pretrial_weeks >= 104 and new.prison_capacity_multiplier > 1
     assert new.arrest_multiplier > old.arrest_multiplier
+
+
+def test_mano_dura_default_combines_with_another_lever():
+    """mano_dura.yaml has its own defaults list (the 2003 file); it still composes with another file."""
+    cfg = compose(*WORLD, "scenario=[mano_dura,police_reform]", "scenario.police_reform.vetting=0.6")
+    assert cfg.scenario.name == "mano_dura+police_reform"
+    assert cfg.scenario.mano_dura == compose(*WORLD, "scenario=mano_dura_2003").scenario.mano_dura
+    assert cfg.scenario.police_reform.enabled and cfg.scenario.police_reform.vetting == 0.6
+    assert not any(getattr(cfg.scenario, lv).enabled for lv in ("extradition", "border_hardening", "prevention",
+                                                                "truce"))
 
 
 def test_scenarios_combine_by_composition():
@@ -114,3 +140,114 @@ def test_extradited_leaders_never_command_from_a_domestic_prison():
     for e in extraditions:  # each extradition opens a succession the same week: no command from prison
         same = {x["kind"] for x in m.events if x["step"] == e["step"] and x["actors"].startswith(e["actors"])}
         assert same & {"succession", "split", "succession_crisis"}, same
+
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "configs" / "scenario"
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_knob_is_documented_with_its_declared_range(path):
+    """Each knob a scenario file sets has a comment; a knob with a declared range quotes that range."""
+    classes = {"mano_dura": schema.ManoDura, "police_reform": schema.PoliceReform,
+               "extradition": schema.Extradition, "border_hardening": schema.BorderHardening,
+               "prevention": schema.Prevention, "truce": schema.Truce}
+    lever = None
+    for line in path.read_text().splitlines():
+        top = re.match(r"^(\w+):", line)
+        if top:
+            lever = top.group(1) if top.group(1) in classes else None
+            continue
+        knob = re.match(r"^\s+(\w+):\s*([^#]*?)\s*(#.*)?$", line)
+        if lever is None or knob is None or knob.group(1) == "enabled":
+            continue
+        name, _value, comment = knob.groups()
+        assert comment and len(comment) > 10, f"{path.name}: {lever}.{name} has no comment"
+        meta = {f.name: f.metadata for f in fields(classes[lever])}[name]
+        if "range" in meta:
+            lo, hi = meta["range"]
+            assert f"[{lo:g}, {hi:g}]" in comment, f"{path.name}: {lever}.{name} should quote [{lo:g}, {hi:g}]"
+        if name not in ("enabled", "start", "duration", "include_ports", "targets", "target_gangs"):
+            assert re.search(r"\d{3} l\.\d+|assumption|free parameter", comment), \
+                f"{path.name}: {lever}.{name} names no source (seed line, assumption or free parameter)"
+
+
+# --- each scenario changes what it should: the quantity its lever acts on moves the right way ----------
+
+OUTCOME_WORLD = ["world=synthetic", "world.n_territories=30", "burn_in=20", "steps=104"]
+OUTCOME_SEEDS = (0, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def outcome_runs():
+    scenarios = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition",
+                 "border_hardening", "prevention", "truce")
+    extra = {"truce": ["scenario.truce.weekly_break_prob=0"]}  # a truce that holds
+    out = {}
+    for sc in scenarios:
+        for seed in OUTCOME_SEEDS:
+            r = run(*OUTCOME_WORLD, f"seed={seed}", f"scenario={sc}", *extra.get(sc, []), keep_model=True)
+            out[sc, seed] = r
+    return out
+
+
+def _post(outcome_runs, scenario, col, how="mean"):
+    vals = []
+    for seed in OUTCOME_SEEDS:
+        ts = outcome_runs[scenario, seed].timeseries
+        post = ts[ts["year"] >= 0][col]
+        vals.append(post.sum() if how == "sum" else post.mean())
+    return float(np.sum(vals) if how == "sum" else np.mean(vals))
+
+
+def test_mano_dura_fills_prisons_and_deploys_troops(outcome_runs):
+    base = _post(outcome_runs, "baseline", "prison_population")
+    old = _post(outcome_runs, "mano_dura_2003", "prison_population")
+    new = _post(outcome_runs, "mano_dura_2022", "prison_population")
+    assert base < old < new  # 2022: bigger prisons, nobody released
+    assert _post(outcome_runs, "baseline", "military_share") == 0
+    assert 0 < _post(outcome_runs, "mano_dura_2003", "military_share") < _post(outcome_runs, "mano_dura_2022",
+                                                                               "military_share")
+    # near-total incapacitation cuts organised violence (003 l.245)
+    assert _post(outcome_runs, "mano_dura_2022", "organised_homicides", "sum") < \
+        0.6 * _post(outcome_runs, "baseline", "organised_homicides", "sum")
+
+
+def test_police_reform_cuts_corruption_without_troops(outcome_runs):
+    assert _post(outcome_runs, "police_reform", "corrupt_police_share") < \
+        0.8 * _post(outcome_runs, "baseline", "corrupt_police_share")
+    assert _post(outcome_runs, "police_reform", "military_share") == 0
+
+
+def test_prevention_cuts_recruitment(outcome_runs):
+    assert _post(outcome_runs, "prevention", "recruits", "sum") < 0.95 * _post(outcome_runs, "baseline", "recruits",
+                                                                              "sum")
+    # and nothing it does not touch: no troops, no change in the prison regime
+    assert _post(outcome_runs, "prevention", "military_share") == 0
+
+
+def test_truce_cuts_organised_violence_while_it_holds(outcome_runs):
+    assert _post(outcome_runs, "truce", "organised_homicides", "sum") < \
+        0.9 * _post(outcome_runs, "baseline", "organised_homicides", "sum")
+    assert _post(outcome_runs, "truce", "arrests", "sum") == pytest.approx(
+        _post(outcome_runs, "baseline", "arrests", "sum"), rel=0.1)
+
+
+def test_extradition_removes_more_leaders(outcome_runs):
+    assert _post(outcome_runs, "extradition", "leader_removals", "sum") > \
+        _post(outcome_runs, "baseline", "leader_removals", "sum")
+    assert _post(outcome_runs, "extradition", "extraditions", "sum") > 0
+
+
+def test_border_hardening_seizes_more_at_hardened_territories(outcome_runs):
+    def seized_at_hardened(scenario):
+        total = 0.0
+        for seed in OUTCOME_SEEDS:
+            r = outcome_runs[scenario, seed]
+            w = r.model.world
+            hard = set(np.array(w.ids)[w.role("border") | w.role("port")])
+            terr = r.territories
+            total += terr[(terr["year"] >= 0) & terr["territory"].isin(hard)]["seized"].sum()
+        return total
+
+    assert seized_at_hardened("border_hardening") > 1.2 * seized_at_hardened("baseline")
+    assert _post(outcome_runs, "border_hardening", "military_share") == 0
