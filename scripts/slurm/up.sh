@@ -100,12 +100,26 @@ start() {
     log "started $name (pid $pid, log $LOGS/$name.log)"
 }
 
+# starting_or_up NAME: the PID recorded for NAME is alive and is NAME, or is
+# still the subshell / setsid of `start` that is about to exec NAME (right after
+# `start`, /proc/PID/comm can still read "bash" or "setsid" for a moment; under
+# load that window is long enough for a first failed readiness check).
+starting_or_up() {
+    local name=$1 f=$PIDS/$1.pid pid comm
+    pid_of "$name" >/dev/null && return 0
+    pid=$(cat "$f" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 1
+    case $comm in bash|setsid) ;; *) return 1 ;; esac
+    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
+
 # wait_for NAME CHECK...: poll CHECK until it succeeds; fail fast if NAME died.
 wait_for() {
     local name=$1; shift
     local deadline=$((SECONDS + TIMEOUT)) why="" see
     until "$@" >/dev/null 2>&1; do
-        if ! pid_of "$name" >/dev/null; then
+        if ! starting_or_up "$name"; then
             why="exited during startup"
         elif [ "$SECONDS" -ge "$deadline" ]; then
             why="not ready after ${TIMEOUT}s"
