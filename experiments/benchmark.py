@@ -6,6 +6,7 @@ of the model on the default world and on synthetic worlds, against Mesa's Boltzm
     .venv/bin/python experiments/benchmark.py --quick    # default world, 100 and 400 territories; 1 repetition
     .venv/bin/python experiments/benchmark.py --out      # also write the table to results/benchmark.md
     .venv/bin/python experiments/benchmark.py --src ../other-checkout --sizes 400   # another version of the code
+    .venv/bin/python experiments/benchmark.py --phases   # also seconds per simulated year of each phase
 
 Every measurement runs in a fresh Python process (one core: BLAS threads pinned to 1), so start-up
 costs, caches and peak memory of one configuration do not leak into another; the table reports
@@ -94,7 +95,22 @@ def _overrides(world: str) -> list[str]:
     return over if world == "default" else over + ["world=synthetic", f"world.n_territories={world}"]
 
 
-def child_model(world: str, weeks: int) -> dict:
+def _time_phases(model, spent: dict) -> None:
+    """Charge the CPU time of each phase (and of data collection) to ``spent``."""
+    import sim.model
+
+    def timed(name, phase):
+        def run(m):
+            t0 = clock()
+            phase(m)
+            spent[name] = spent.get(name, 0.0) + clock() - t0
+        return run
+
+    sim.model.PHASES = tuple((name, timed(name, phase)) for name, phase in sim.model.PHASES)
+    model.datacollector.collect = timed("data collection", model.datacollector.collect)
+
+
+def child_model(world: str, weeks: int, phases: bool = False) -> dict:
     import sim
     from sim.run import make_model
 
@@ -103,6 +119,9 @@ def child_model(world: str, weeks: int) -> dict:
     t0 = clock()
     model = make_model(cfg)
     init = clock() - t0
+    spent: dict[str, float] = {}
+    if phases:
+        _time_phases(model, spent)
     agents = 0
     t0 = clock()
     for _ in range(weeks):
@@ -110,8 +129,10 @@ def child_model(world: str, weeks: int) -> dict:
         agents += len(model.agents)
     run = clock() - t0
     agents /= weeks
-    return {"init": init, "year": run / weeks * 52, "us_agent_step": run / weeks / agents * 1e6, "agents": agents,
-                "territories": model.world.n, "peak_mb": _rss_mb(), "import_mb": rss0}
+    out = {"init": init, "year": run / weeks * 52, "us_agent_step": run / weeks / agents * 1e6, "agents": agents,
+           "territories": model.world.n, "peak_mb": _rss_mb(), "import_mb": rss0}
+    out.update({f"phase:{k}": v / weeks * 52 for k, v in spent.items()})
+    return out
 
 
 def child_full_run() -> dict:
@@ -177,6 +198,14 @@ def table(ref: dict, rows: list[tuple[str, dict]], full: dict | None, reps: int)
     if full:
         lines.append(f"Full default run (2-year burn-in + 10 years, `sim.run`, outputs not written): "
                      f"{full['run']:.2f} s.")
+    phases = sorted({k for _, r in rows for k in r if k.startswith("phase:")},
+                    key=lambda k: -max(r.get(k, 0.0) for _, r in rows))
+    if phases:
+        lines += ["", "Seconds per simulated year by phase (the phases timed one by one: a little slower in all):", "",
+                  "| phase | " + " | ".join(f"{int(r['territories']):,} territories" for _, r in rows) + " |",
+                  "|---|" + "---|" * len(rows)]
+        for k in phases:
+            lines.append(f"| {k[6:]} | " + " | ".join(f"{r.get(k, 0.0):.3f}" for _, r in rows) + " |")
     return "\n".join(lines)
 
 
@@ -187,6 +216,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, help="processes per configuration (default 3; 1 with --quick)")
     ap.add_argument("--no-default", action="store_true", help="skip the default world and the full run")
     ap.add_argument("--out", nargs="?", const="results/benchmark.md", help="also write the table here")
+    ap.add_argument("--phases", action="store_true", help="also time each phase of the week (a table per phase)")
     ap.add_argument("--src", default=str(ROOT), help="checkout of the project to measure (default: this one)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -203,7 +233,7 @@ def main() -> None:
     worlds = ([] if a.no_default else ["default"]) + [str(n) for n in sizes]
     rows = []
     for world in worlds:
-        r = measure({"kind": "model", "world": world, "weeks": 52}, reps, src)
+        r = measure({"kind": "model", "world": world, "weeks": 52, "phases": a.phases}, reps, src)
         rows.append(("default world (hemisphere)" if world == "default" else f"synthetic, {int(world):,} territories", r))
         print(f"measured {rows[-1][0]}: init {r['init']:.2f} s, {r['year']:.2f} s per year", file=sys.stderr, flush=True)
     full = None if a.no_default else measure({"kind": "full"}, reps, src)

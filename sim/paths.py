@@ -59,19 +59,22 @@ class PathFinder:
         grow = max(penalty, 1.0 / penalty) ** (3 * k)
         return bool(self.cost0.max() * grow / self.cost0.min() < self.MAX_COST_RATIO)
 
-    def _graph(self, blocked: np.ndarray) -> tuple:
-        """CSR structure without the corridors leaving ``blocked`` nodes (cached per blocked set)."""
+    def _graph(self, blocked: np.ndarray) -> tuple[csr_array, np.ndarray]:
+        """Sparse matrix without the corridors leaving ``blocked`` nodes, and the corridor of each
+        of its entries (cached per blocked set; the entries' values are set by each search)."""
         key = np.packbits(blocked).tobytes()
         if key not in self._graphs:
             keep = ~blocked[self.rows]
             indptr = np.concatenate([[0], np.cumsum(np.bincount(self.rows[keep], minlength=self.n))])
-            self._graphs[key] = (indptr, self.cols[keep], self.eids[keep])
+            eids = self.eids[keep]
+            a = csr_array((self.cost0[eids], self.cols[keep], indptr), shape=(self.n, self.n))
+            self._graphs[key] = (a, eids)
         return self._graphs[key]
 
     def search(self, s: int, cost: np.ndarray, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distances and predecessors from ``s`` with corridor costs ``cost``."""
-        indptr, cols, eids = self._graph(blocked)
-        a = csr_array((cost[eids], cols, indptr), shape=(self.n, self.n))
+        a, eids = self._graph(blocked)
+        np.take(cost, eids, out=a.data)
         return dijkstra(a, directed=True, indices=s, return_predecessors=True)
 
     def path(self, s: int, t: int, dist: np.ndarray, pred: np.ndarray, cost: np.ndarray,

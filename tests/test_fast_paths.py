@@ -5,10 +5,10 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import compose, run
 
+import sim
 from sim.phases import trade, violence
-
-from conftest import run
 
 
 def _graph(kind: str, seed: int) -> nx.Graph:
@@ -65,3 +65,79 @@ def test_presence_rows_are_views_of_the_presence_matrix():
     for row, org in enumerate(m.organisations):
         assert np.shares_memory(org.presence, m.presence[row])
         assert org.members == float(m.presence[row].sum())
+
+
+def _routing_padded(model) -> None:
+    """Phase 2 as it was written before the flat-entry version: every quantity on the padded
+    (paths, positions) arrays, the shipper's view gathered entry by entry."""
+    w, t, rp, mp, R = model.world, model.terr, model.p.routing, model.p.market, model.routes
+    n = w.n
+    s = trade.seizure_probability(model)
+    t.risk += rp.risk_memory * (s - t.risk)
+    shipped = model.stock * rp.ship_share
+    model.stock -= shipped
+    owners = t.controller[R.prod]
+    shippers = np.unique(owners[owners >= 0]) if len(model.org_index) else np.zeros(0, dtype=np.int64)
+    rival = np.zeros((shippers.size + 1, n + 1))
+    operates = np.zeros((shippers.size + 1, n + 1))
+    if shippers.size:
+        strength, hostile = model.strength_matrix(), model.hostility_matrix()
+        armed = strength.sum(0) + 1.0
+        for row, k in enumerate(model.org_index[uid] for uid in shippers.tolist()):
+            rival[row, :n] = hostile[k] @ strength / armed
+        operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & (t.corrupt >= model.p.corruption.operate_threshold)
+    shipper_row = np.searchsorted(shippers, owners)
+    shipper_row[owners < 0] = shippers.size
+    at = R.nodes + (shipper_row * (n + 1))[:, None]
+    rival_cost = rival.ravel().take(at).sum(1)
+    exposed = 1.0 - operates.ravel().take(at)
+    risk_eff = np.append(t.risk, 0.0).take(R.nodes) * exposed
+    cost = R.base_cost + rp.risk_cost * risk_eff.sum(1) + rp.rival_cost * rival_cost
+    path_share = np.empty(R.n_paths)
+    for pair in range(len(R.pairs)):
+        paths = np.flatnonzero(R.pair_index == pair)
+        e = np.exp(-(cost[paths] - cost[paths].min()) / rp.route_temperature)
+        path_share[paths] = e / e.sum()
+    pull = w.consumption_kg * model.price / mp.price_market
+    pair_pull = pull[R.pair_mkt]
+    pull_sum = np.bincount(R.pair_prod, weights=pair_pull, minlength=n)
+    kg = shipped[R.prod] * (pair_pull / np.maximum(pull_sum[R.pair_prod], 1e-12))[R.pair_index] * path_share
+    s_nodes = np.append(s, 0.0).take(R.nodes) * exposed
+    survive = np.cumprod(1.0 - s_nodes, axis=1)
+    before = np.empty_like(survive)
+    before[:, 0] = 1.0
+    before[:, 1:] = survive[:, :-1]
+    arriving = kg[:, None] * before * R.valid
+    seized = arriving * s_nodes
+    model.padded_arriving = arriving
+    t.flow[:] = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat], minlength=n)
+    t.seized[:] = np.bincount(R.flat_nodes, weights=seized.ravel()[R.flat], minlength=n)
+    model.seized_total += float(seized.sum())
+    model.week_seized = float(seized.sum())
+    model.week_shipped = float(kg.sum())
+    value = mp.price_source + (model.price[R.flat_mkt] - mp.price_source) * R.flat_position
+    passing = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat] * value, minlength=n)
+    t.drug_value[:] = passing
+    t.value[:] = passing * mp.transit_tax
+    model.credit(t.controller, t.value, "transit_tax", drug=True)
+    R.buffer[(model.steps + R.delay) % R.buffer.shape[0], np.arange(R.n_paths)] += kg * survive[:, -1]
+
+
+@pytest.mark.parametrize("world", [(), ("world=synthetic", "world.n_territories=120", "world.n_facilitators=20")])
+def test_flat_routing_equals_padded(world, monkeypatch):
+    """Routing on the valid (path, position) entries, with each shipper's view of the territories
+    computed once per shipper, gives the floats of the padded entry-by-entry computation; the
+    lazily computed ``Routes.arriving`` equals the padded array."""
+    from sim import model as model_module
+
+    fast = sim.run(compose(*world, "steps=40", "burn_in=0"), keep_model=True)
+    phases = tuple((name, _routing_padded if name == "routing" else f) for name, f in model_module.PHASES)
+    monkeypatch.setattr(model_module, "PHASES", phases)
+    slow = sim.run(compose(*world, "steps=40", "burn_in=0"), keep_model=True)
+    assert fast.model.routes.n_paths > 1
+    assert fast.timeseries.equals(slow.timeseries)
+    assert fast.territories.equals(slow.territories)
+    assert fast.events.equals(slow.events)
+    assert np.array_equal(fast.model.routes.arriving, slow.model.padded_arriving)
+    assert np.array_equal(fast.model.terr.seized, slow.model.terr.seized)
+    assert np.array_equal(fast.model.routes.buffer, slow.model.routes.buffer)

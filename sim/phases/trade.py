@@ -60,7 +60,7 @@ def _penalty_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float, avoid: f
             found.append(path)
             if len(found) == k:
                 break
-        for a, b in zip(path[:-1], path[1:]):
+        for a, b in itertools.pairwise(path):
             cost[(a, b) if a < b else (b, a)] *= penalty
     return found
 
@@ -157,12 +157,41 @@ class Routes:
         self.flat_nodes = self.nodes.ravel()[self.flat]
         self.flat_mkt = np.repeat(self.mkt, self.length)
         self.flat_position = self.position.ravel()[self.flat]
+        self.flat_row = np.repeat(np.arange(len(paths)), self.length)
+        self.flat_first = np.cumsum(self.length) - self.length  # entry of each path's producer in flat
         self.buffer = np.zeros((int(self.delay.max()) + 1, len(paths)))  # kg arriving by week slot
-        self.arriving: np.ndarray | None = None  # (paths, positions) kg of the last week
+        self._week: tuple[np.ndarray, np.ndarray] | None = None  # last week's (kg, survive), see arriving
+        self._arriving: np.ndarray | None = None
+        self._at: tuple[bytes, np.ndarray] | None = None
 
     @property
     def n_paths(self) -> int:
         return len(self.nodes)
+
+    @property
+    def arriving(self) -> np.ndarray | None:
+        """(paths, positions) kg reaching each position of each path last week (None before routing).
+
+        Computed from the week's shipments and survival when asked for (corridor flows, maps).
+        """
+        if self._arriving is None and self._week is not None:
+            kg, survive = self._week
+            before = np.empty_like(survive)
+            before[:, 0] = 1.0
+            before[:, 1:] = survive[:, :-1]
+            self._arriving = kg[:, None] * before * self.valid
+        return self._arriving
+
+    def entries(self, row: np.ndarray, width: int) -> np.ndarray:
+        """Index of each (path, position) in a (rows, ``width``) matrix whose row ``row[path]``
+        describes the territories seen by that path's shipper (column ``n``: the padding).
+
+        Cached: the shippers change rarely (the controllers of the production territories).
+        """
+        key = row.tobytes() + width.to_bytes(8, "little")
+        if self._at is None or self._at[0] != key:
+            self._at = (key, self.nodes + (row * width)[:, None])
+        return self._at[1]
 
 
 def _pad(x: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -215,11 +244,11 @@ def routing(model) -> None:
         operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & corrupt_enough
     shipper_row = np.searchsorted(shippers, owners)
     shipper_row[owners < 0] = shippers.size
-    at = R.nodes + (shipper_row * (n + 1))[:, None]  # (path, position) -> entry of its shipper's row
+    at = R.entries(shipper_row, n + 1)  # (path, position) -> entry of its shipper's row
     rival_cost = rival.ravel().take(at).sum(1)
-    exposed = 1.0 - operates.ravel().take(at)  # 0 where a protecting unit waves the shipment through
-    risk = _pad(t.risk).take(R.nodes)
-    risk_eff = risk * exposed
+    # 0 where a protecting unit waves the shipment through: per shipper and territory, then per entry
+    exposed = 1.0 - operates
+    risk_eff = (_pad(t.risk)[None, :] * exposed).ravel().take(at)
     cost = R.base_cost + rp.risk_cost * risk_eff.sum(1) + rp.rival_cost * rival_cost
     # route choice: logit of cost among the paths of each production-market pair
     path_share = np.empty(R.n_paths)
@@ -235,19 +264,20 @@ def routing(model) -> None:
     kg = shipped[R.prod] * pair_share[R.pair_index] * path_share
 
     # interdiction along each path, in order
-    s_nodes = _pad(s).take(R.nodes) * exposed
+    s_nodes = (_pad(s)[None, :] * exposed).ravel().take(at)
     survive = np.cumprod(1.0 - s_nodes, axis=1)
-    before = np.empty_like(survive)
-    before[:, 0] = 1.0
-    before[:, 1:] = survive[:, :-1]
-    arriving = kg[:, None] * before * R.valid
-    R.arriving = arriving  # kg reaching each position of each path this week (for corridor flows)
-    seized = arriving * s_nodes
+    R._week, R._arriving = (kg, survive), None  # R.arriving: kg reaching each (path, position)
+    # the valid (path, position) entries only: what reached each one, and what was seized there
+    before = survive.ravel().take(R.flat - 1)  # survival up to the previous position
+    before[R.flat_first] = 1.0
+    arriving_flat = kg[R.flat_row] * before
+    seized_flat = arriving_flat * s_nodes.ravel().take(R.flat)
     delivered = kg * survive[:, -1]
 
-    arriving_flat = arriving.ravel().take(R.flat)
     t.flow[:] = np.bincount(R.flat_nodes, weights=arriving_flat, minlength=n)
-    t.seized[:] = np.bincount(R.flat_nodes, weights=seized.ravel().take(R.flat), minlength=n)
+    t.seized[:] = np.bincount(R.flat_nodes, weights=seized_flat, minlength=n)
+    seized = np.zeros(s_nodes.size)  # summed as a (path, position) array, padding included
+    seized[R.flat] = seized_flat
     seized_kg = float(seized.sum())
     model.seized_total += seized_kg
     model.week_seized = seized_kg
