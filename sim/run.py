@@ -116,13 +116,20 @@ def make_model(cfg: DictConfig):
     return CrimeModel(cfg)
 
 
-def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool = False) -> RunResult:
-    """Run one configured simulation (burn-in + ``steps`` weeks); write outputs if ``output_dir``."""
+def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool = False,
+        observers=()) -> RunResult:
+    """Run one configured simulation (burn-in + ``steps`` weeks); write outputs if ``output_dir``.
+
+    ``observers``: callables ``f(model)`` called after every week (e.g. ``sim.targets.Recorder``),
+    for measurements the output tables do not carry. They must only read the model.
+    """
     model = make_model(cfg)
     total = int(cfg.burn_in) + int(cfg.steps)
     desc = f"{cfg.scenario.name} seed={cfg.seed}"
     for _ in tqdm(range(total), desc=desc, unit="wk", disable=not cfg.progress, leave=False):
         model.step()
+        for observe in observers:
+            observe(model)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     terr = metrics.territories_frame(model)
     events = metrics.events_frame(model)

@@ -1,0 +1,234 @@
+"""Calibration: fit the free parameters named in ``configs/calibration.yaml`` to the targets table.
+
+Optuna's TPE sampler proposes parameter sets; each is run on a few seeds of the default world at
+baseline for the targets' window (``sim.targets.measure``), and scored by the sum over the
+targets with ``calibrate=yes`` of :meth:`sim.targets.Target.loss` of the mean over seeds (zero
+inside a target's band, growing with the log-distance outside it). The first trial is the
+current default, so the fit never reports a set worse than the one it started from.
+
+The fitted set is written to ``configs/params/calibrated.yaml``, which ``configs/config.yaml``
+selects (``params: calibrated``); ``params=uncalibrated`` gives back the hand-set defaults of
+``sim/config.py``. The report compares targets with the simulated values of both sets over
+``check_seeds`` seeds that the fit did not use (mean and 90% interval across seeds).
+
+Entry point: ``experiments/calibrate.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shlex
+import sys
+import time
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from . import config as schema
+from .run import PROJECT_ROOT, compose
+from .targets import Target, load_targets, measure
+
+SPACE_YAML = PROJECT_ROOT / "configs" / "calibration.yaml"
+CALIBRATED_YAML = PROJECT_ROOT / "configs" / "params" / "calibrated.yaml"
+
+
+def declared_range(key: str) -> tuple[float, float]:
+    """The range sim/config.py declares for ``params.<key>`` (e.g. ``violence.pax_factor``)."""
+    node: type = schema.ParamsConfig
+    *groups, name = key.split(".")
+    for g in groups:
+        f = {f.name: f for f in fields(node)}.get(g)
+        if f is None:
+            raise ValueError(f"calibration parameter {key}: no group {g!r} in params")
+        node = f.default_factory if is_dataclass(f.default_factory) else getattr(schema, str(f.type))
+    f = {f.name: f for f in fields(node)}.get(name)
+    if f is None or "range" not in f.metadata:
+        raise ValueError(f"calibration parameter {key}: not a documented parameter of params.{'.'.join(groups)}")
+    return f.metadata["range"]
+
+
+def load_space(path: str | Path = SPACE_YAML) -> tuple[dict, dict]:
+    """Parameters {key: (low, high, log)} and settings; bounds must lie inside the declared ranges."""
+    cfg = OmegaConf.to_container(OmegaConf.load(path))
+    space = {}
+    for key, spec in cfg["parameters"].items():
+        lo, hi = float(spec["low"]), float(spec["high"])
+        dlo, dhi = declared_range(key)
+        if not (dlo <= lo < hi <= dhi):
+            raise ValueError(f"{path}: {key}: search bounds [{lo}, {hi}] must lie inside the declared range [{dlo}, {dhi}]")
+        space[key] = (lo, hi, bool(spec.get("log", False)))
+    return space, cfg["settings"]
+
+
+def overrides_for(values: dict) -> list[str]:
+    return [f"params.{k}={v!r}" for k, v in values.items()]
+
+
+def current_values(space: dict, base: tuple[str, ...] = ()) -> dict:
+    cfg = compose(list(base))
+    return {k: float(OmegaConf.select(cfg, f"params.{k}")) for k in space}
+
+
+def _one(overrides: tuple[str, ...], seed: int, targets: list[Target]) -> dict:
+    from .run import quiet_mesa
+
+    quiet_mesa()
+    return measure(compose([*overrides, f"seed={seed}"]), targets)
+
+
+def simulate(sets: list[tuple[str, ...]], seeds, targets: list[Target], jobs: int) -> list[pd.DataFrame]:
+    """For each override set, a frame (seed x target id) of simulated values; all runs in one pool."""
+    from joblib import Parallel, delayed
+
+    tasks = [(i, s) for i in range(len(sets)) for s in seeds]
+    out = Parallel(n_jobs=jobs)(delayed(_one)(sets[i], s, targets) for i, s in tasks)
+    frames = [[] for _ in sets]
+    for (i, s), values in zip(tasks, out):
+        frames[i].append({"seed": s, **values})
+    return [pd.DataFrame(f).set_index("seed") for f in frames]
+
+
+def loss(means: dict, targets: list[Target]) -> float:
+    return float(sum(t.loss(means[t.id]) for t in targets if t.calibrate))
+
+
+def fit(space: dict, settings: dict, targets: list[Target], jobs: int = 2, trials: int | None = None,
+        seeds: int | None = None, progress: bool = True) -> tuple[dict, pd.DataFrame]:
+    """Run the Optuna study; return the best parameter set and the table of all trials."""
+    import optuna
+    from tqdm import tqdm
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    trials = int(settings["trials"] if trials is None else trials)
+    seed_list = list(range(int(settings["seeds"] if seeds is None else seeds)))
+    study = optuna.create_study(direction="minimize",
+                                sampler=optuna.samplers.TPESampler(seed=int(settings["sampler_seed"])))
+    study.enqueue_trial(current_values(space))
+    dists = {k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()}
+    rows = []
+    batch = max(1, jobs)  # trials asked at once, so that trials x seeds keep every worker busy
+    bar = tqdm(total=trials, desc="calibrate", unit="trial", disable=not progress)
+    while len(rows) < trials:
+        asked = [study.ask(dists) for _ in range(min(batch, trials - len(rows)))]
+        sets = [tuple(overrides_for(t.params)) for t in asked]
+        for trial, frame in zip(asked, simulate(sets, seed_list, targets, jobs)):
+            value = loss(frame.mean().to_dict(), targets)
+            study.tell(trial, value)
+            rows.append({"trial": trial.number, "loss": value, **trial.params,
+                         **{f"sim:{k}": v for k, v in frame.mean().items()}})
+            bar.update(1)
+            bar.set_postfix(best=f"{study.best_value:.2f}")
+    bar.close()
+    return dict(study.best_params), pd.DataFrame(rows)
+
+
+def write_calibrated(best: dict, space: dict, path: str | Path, header: str) -> None:
+    """Write the fitted set as a params group file (nested keys, one comment per value)."""
+    groups: dict[str, list[str]] = {}
+    for key, value in best.items():
+        group, name = key.split(".", 1)
+        lo, hi, _ = space[key]
+        groups.setdefault(group, []).append(f"  {name}: {float(f'{value:.4g}')!r}  # searched [{lo}, {hi}]")
+    text = "\n".join(f"# {line}" if line else "#" for line in header.splitlines()) + "\n"
+    for group in sorted(groups):
+        text += f"{group}:\n" + "\n".join(groups[group]) + "\n"
+    Path(path).write_text(text)
+
+
+def describe(frame: pd.DataFrame, targets: list[Target]) -> dict:
+    """Per target: mean and 5th-95th percentile across seeds, and whether the mean is in the band."""
+    out = {}
+    for t in targets:
+        v = frame[t.id].to_numpy(dtype=float)
+        lo, hi = np.percentile(v, [5, 95])
+        out[t.id] = (float(v.mean()), float(lo), float(hi), t.inside(float(v.mean())))
+    return out
+
+
+def table(before: pd.DataFrame, after: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
+    b, a = describe(before, targets), describe(after, targets)
+    rows = []
+    for t in targets:
+        rows.append({"target": t.id, "quantity": t.quantity, "units": t.units, "low": t.low, "value": t.value,
+                     "high": t.high, "source": t.source, "calibrated": t.calibrate,
+                     "before_mean": b[t.id][0], "before_lo": b[t.id][1], "before_hi": b[t.id][2], "before_in": b[t.id][3],
+                     "after_mean": a[t.id][0], "after_lo": a[t.id][1], "after_hi": a[t.id][2], "after_in": a[t.id][3]})
+    return pd.DataFrame(rows)
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.1f}"
+
+
+def markdown(tab: pd.DataFrame, seeds: int) -> str:
+    lines = [f"| target | seed figure [band] | source | hand-set defaults: mean [90% of {seeds} seeds] | "
+             f"calibrated: mean [90% of {seeds} seeds] |", "|---|---|---|---|---|"]
+    for r in tab.itertuples():
+        mark = "" if r.calibrated else " (not fitted)"
+        cell = lambda m, lo, hi, ok: f"{'**' if ok else ''}{_num(m)}{'**' if ok else ''} [{_num(lo)}, {_num(hi)}]"
+        lines.append(f"| {r.quantity}{mark} | {_num(r.value)} [{_num(r.low)}, {_num(r.high)}] {r.units} | {r.source} | "
+                     f"{cell(r.before_mean, r.before_lo, r.before_hi, r.before_in)} | "
+                     f"{cell(r.after_mean, r.after_lo, r.after_hi, r.after_in)} |")
+    return "\n".join(lines) + "\n\nBold: the mean over seeds lies inside the band.\n"
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, help="Optuna trials (default: configs/calibration.yaml)")
+    ap.add_argument("--seeds", type=int, help="seeds per trial (default: configs/calibration.yaml)")
+    ap.add_argument("--check-seeds", type=int, help="seeds for the before/after report (default: configs/calibration.yaml)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    ap.add_argument("--out", default="results/calibration", help="report folder (default results/calibration)")
+    ap.add_argument("--write", default=str(CALIBRATED_YAML.relative_to(PROJECT_ROOT)),
+                    help="where to write the fitted params file (default configs/params/calibrated.yaml; '' = don't)")
+    ap.add_argument("--space", default=str(SPACE_YAML), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    try:
+        space, settings = load_space(args.space)
+        targets = load_targets()
+    except (OSError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    t0 = time.time()
+    best, trials = fit(space, settings, targets, jobs=args.jobs, trials=args.trials, seeds=args.seeds)
+    n_check = int(settings["check_seeds"] if args.check_seeds is None else args.check_seeds)
+    check = range(1000, 1000 + n_check)  # seeds the fit did not use
+    fitted = tuple(overrides_for(best))
+    before, after = simulate([("params=uncalibrated",), ("params=uncalibrated", *fitted)], check, targets, args.jobs)
+    tab = table(before, after, targets)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    trials.to_csv(out / "trials.csv", index=False)
+    tab.to_csv(out / "table.csv", index=False)
+    command = "experiments/calibrate.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    l_before = loss(before.mean().to_dict(), targets)
+    l_after = loss(after.mean().to_dict(), targets)
+    inside = int(tab["after_in"][tab["calibrated"]].sum())
+    n_cal = int(tab["calibrated"].sum())
+    report = (f"# Calibration\n\n`{command.strip()}` on {dt.date.today()}: {len(trials)} trials x "
+              f"{args.seeds or settings['seeds']} seeds, {time.time() - t0:.0f} s. Loss (sum over fitted targets of the "
+              f"squared log-distance to the band, on the mean of {n_check} unseen seeds): hand-set defaults "
+              f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
+              + markdown(tab, n_check) + "\nFitted values:\n\n"
+              + "\n".join(f"- `params.{k}` = {v:.4g} (searched [{space[k][0]}, {space[k][1]}])" for k, v in best.items())
+              + "\n")
+    (out / "report.md").write_text(report)
+    if args.write:
+        header = (f"Calibrated parameters: generated by {command.strip()} ({dt.date.today()}).\n"
+                  f"Fit: Optuna TPE, {len(trials)} trials x {args.seeds or settings['seeds']} seeds, to data/targets.csv; "
+                  f"search space configs/calibration.yaml.\n"
+                  f"Loss on {n_check} unseen seeds: hand-set defaults {l_before:.2f} -> calibrated {l_after:.2f}; "
+                  f"{inside} of {n_cal} fitted targets inside their band.\n"
+                  "Selected by configs/config.yaml (params: calibrated); params=uncalibrated gives the hand-set defaults.\n"
+                  "Regenerate rather than edit by hand.")
+        write_calibrated(best, space, PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else args.write,
+                         header)
+    print(report)
+    return 0 if math.isfinite(l_after) else 1

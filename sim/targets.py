@@ -1,0 +1,242 @@
+"""Targets: the seeds' figures the default world should reproduce at baseline, and how a run is
+measured against them.
+
+The table is ``data/targets.csv``: one row per figure, with the seed line it comes from, the
+acceptable band ``[low, high]`` around the figure, the simulated years it is compared over and a
+``statistic`` saying how to compute it from a run:
+
+* ``homicide_rate(sel)``: homicides per 100,000 residents per year over the window;
+* ``emigration_rate(sel)``: emigrants per 100,000 residents per year;
+* ``organised_share(sel)``: share of the homicides that organised crime committed (the rest is
+  the background rate, ``params.violence.background_share``);
+* ``exports_t(sel)``: tonnes per year of cocaine carried along corridors that leave ``sel`` for a
+  territory outside it (003 l.5 counts what "leaves" Venezuela);
+* ``seizure_share(sel)``: seized / (seized + delivered) over the window (``sel`` must be ``all``);
+* ``neet_share(sel)``: population-weighted NEET share (an input of the world, checked as data);
+* ``A / B``: the ratio of two statistics.
+
+A selection ``sel`` is ``all`` (the headline territories, ``world.report_regions``), or
+``country=ISO``, ``region=name`` or ``territory=id``, each with several values joined by ``|``.
+
+The window ``years = a-b`` counts policy-free years after the burn-in: the default world is pinned
+to about 2013-2015 (``configs/world/hemisphere.yaml``), so years 1-3 stand for 2013-2015.
+
+:class:`Recorder` is an observer for :func:`sim.run.run` that keeps what the statistics need, week
+by week; :func:`measure` turns it into one value per target.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .run import PROJECT_ROOT
+
+TARGETS_CSV = PROJECT_ROOT / "data" / "targets.csv"
+KINDS = ("homicide_rate", "emigration_rate", "organised_share", "exports_t", "seizure_share", "neet_share")
+_TERM = re.compile(r"^\s*(\w+)\(([^)]*)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One figure of ``data/targets.csv``."""
+
+    id: str
+    quantity: str
+    statistic: str
+    low: float
+    value: float
+    high: float
+    units: str
+    first_year: int
+    last_year: int
+    source: str
+    note: str
+    calibrate: bool  # used by experiments/calibrate.py (False: reported only)
+
+    def inside(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+    def loss(self, x: float) -> float:
+        """Squared log-distance to the band in units of the band's log half-width (0 inside it)."""
+        if not math.isfinite(x) or x <= 0:
+            return 25.0  # five half-widths: a missing or zero statistic is far from every figure
+        half = max(math.log(self.high / self.low) / 2.0, 0.05)
+        if x < self.low:
+            return (math.log(self.low / x) / half) ** 2
+        if x > self.high:
+            return (math.log(x / self.high) / half) ** 2
+        return 0.0
+
+
+def load_targets(path: str | Path = TARGETS_CSV) -> list[Target]:
+    """Read the targets table; raise ValueError naming the row if a statistic cannot be parsed."""
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(row for row in fh if not row.startswith("#")):
+            first, _, last = row["years"].partition("-")
+            t = Target(id=row["id"], quantity=row["quantity"], statistic=row["statistic"],
+                       low=float(row["low"]), value=float(row["value"]), high=float(row["high"]),
+                       units=row["units"], first_year=int(first), last_year=int(last or first),
+                       source=row["source"], note=row["note"], calibrate=row["calibrate"].strip() == "yes")
+            if not (0 < t.low <= t.value <= t.high):
+                raise ValueError(f"{path}: target {t.id}: needs 0 < low <= value <= high")
+            for term in t.statistic.split("/"):
+                _parse(term, t.id)
+            out.append(t)
+    return out
+
+
+def _parse(term: str, target_id: str = "") -> tuple[str, str]:
+    m = _TERM.match(term)
+    if not m or m.group(1) not in KINDS:
+        raise ValueError(f"target {target_id}: cannot read statistic {term.strip()!r} "
+                         f"(allowed: {', '.join(KINDS)}, each as kind(selection), or A / B)")
+    return m.group(1), m.group(2).strip()
+
+
+class Recorder:
+    """Observer for :func:`sim.run.run`: per-territory weekly sums over policy weeks ``[first, last)``."""
+
+    def __init__(self, first_week: int = 0, last_week: int = 3 * 52):
+        self.first, self.last = first_week, last_week
+        self.weeks = 0
+        self.sums: dict[str, np.ndarray] = {}
+        self.model = None
+
+    def _add(self, key: str, values) -> None:
+        v = np.asarray(values, dtype=float)
+        if key in self.sums:
+            self.sums[key] += v
+        else:
+            self.sums[key] = v.copy()
+
+    def __call__(self, model) -> None:
+        if not (self.first <= model.week < self.last):
+            return
+        self.model = model
+        t = model.terr
+        self.weeks += 1
+        self._add("homicides", t.homicides)
+        self._add("organised", model.organised_violence)
+        self._add("emigration", t.emigration)
+        self._add("population", t.population)
+        self._add("seized", [model.week_seized])
+        self._add("delivered", [model.week_delivered])
+
+
+def _exports(model, sel: np.ndarray) -> float:
+    """kg carried last week along hops from a selected territory to an unselected one."""
+    R = model.routes
+    if R.arriving is None:
+        return 0.0
+    inside = np.append(sel, False)  # the padding index n is outside every selection
+    up, down, kg = R.nodes[:, :-1], R.nodes[:, 1:], R.arriving[:, 1:]
+    crossing = R.valid[:, 1:] & inside[up] & ~inside[down]
+    return float(kg[crossing].sum())
+
+
+def selection(world, spec: str) -> np.ndarray:
+    """Boolean mask over territories for ``all`` | ``country=A|B`` | ``region=...`` | ``territory=...``."""
+    spec = spec.strip()
+    if spec == "all":
+        return world.report_mask.copy() if world.report_mask is not None else np.ones(world.n, dtype=bool)
+    key, _, values = spec.partition("=")
+    wanted = set(v.strip() for v in values.split("|"))
+    if key == "country":
+        labels = [world.countries[c].iso for c in world.country]
+    elif key == "region":
+        labels = list(world.regions)
+    elif key == "territory":
+        labels = list(world.ids)
+    else:
+        raise ValueError(f"selection {spec!r}: use all, country=ISO, region=name or territory=id")
+    mask = np.array([x in wanted for x in labels], dtype=bool)
+    missing = wanted - set(labels)
+    if missing:
+        raise ValueError(f"selection {spec!r}: not in this world: {', '.join(sorted(missing))}")
+    return mask
+
+
+class ExportRecorder(Recorder):
+    """A :class:`Recorder` that also sums the exports of the selections named in ``targets``."""
+
+    def __init__(self, targets: list[Target], first_week: int = 0, last_week: int = 3 * 52):
+        super().__init__(first_week, last_week)
+        self.export_specs = sorted({sel for t in targets for term in t.statistic.split("/")
+                                    for kind, sel in [_parse(term, t.id)] if kind == "exports_t"})
+        self._masks: dict[str, np.ndarray] = {}
+
+    def __call__(self, model) -> None:
+        super().__call__(model)
+        if not (self.first <= model.week < self.last):
+            return
+        for spec in self.export_specs:
+            if spec not in self._masks:
+                self._masks[spec] = selection(model.world, spec)
+            self._add("exports:" + spec, [_exports(model, self._masks[spec])])
+
+
+def statistic(rec: Recorder, term: str) -> float:
+    """Value of one ``kind(selection)`` term from a filled recorder."""
+    kind, spec = _parse(term)
+    w, s = rec.model.world, rec.sums
+    years = rec.weeks / 52.0
+    if kind == "exports_t":
+        return s["exports:" + spec][0] / 1000.0 / years
+    if kind == "seizure_share":
+        if spec != "all":
+            raise ValueError("seizure_share is global: use seizure_share(all)")
+        tot = s["seized"][0] + s["delivered"][0]
+        return s["seized"][0] / tot if tot > 0 else float("nan")
+    mask = selection(w, spec)
+    mean_pop = s["population"][mask].sum() / rec.weeks
+    if kind == "neet_share":
+        return float(np.average(w.neet_share[mask], weights=s["population"][mask]))
+    if kind == "organised_share":
+        hom = s["homicides"][mask].sum()
+        return s["organised"][mask].sum() / hom if hom > 0 else float("nan")
+    column = {"homicide_rate": "homicides", "emigration_rate": "emigration"}[kind]
+    return float(s[column][mask].sum() / years / (mean_pop / 1e5))
+
+
+def evaluate(rec: Recorder, target: Target) -> float:
+    terms = target.statistic.split("/")
+    values = [statistic(rec, term) for term in terms]
+    if len(values) == 1:
+        return values[0]
+    num, den = values
+    return num / den if den > 0 else float("nan")
+
+
+def recorder_for(targets: list[Target]) -> ExportRecorder:
+    """One recorder covering the windows of all ``targets`` (they must share one window)."""
+    windows = {(t.first_year, t.last_year) for t in targets}
+    if len(windows) != 1:
+        raise ValueError(f"targets use several windows {sorted(windows)}: measure them in separate runs")
+    (a, b), = windows
+    return ExportRecorder(targets, first_week=52 * (a - 1), last_week=52 * b)
+
+
+def measure(cfg, targets: list[Target] | None = None) -> dict[str, float]:
+    """Run ``cfg`` (only as long as the targets' window needs) and return {target id: simulated value}."""
+    from omegaconf import OmegaConf
+
+    from .run import run
+
+    targets = load_targets() if targets is None else targets
+    rec = recorder_for(targets)
+    cfg = cfg.copy()
+    OmegaConf.set_struct(cfg, False)
+    cfg.steps = max(1, rec.last)
+    cfg.progress = False
+    cfg.output.write = False
+    run(cfg, observers=(rec,))
+    if rec.weeks == 0:
+        raise ValueError("the run ended before the targets' window")
+    return {t.id: float(evaluate(rec, t)) for t in targets}
