@@ -160,6 +160,7 @@ class Routes:
         self.flat_row = np.repeat(np.arange(len(paths)), self.length)
         self.flat_first = np.cumsum(self.length) - self.length  # entry of each path's producer in flat
         self.buffer = np.zeros((int(self.delay.max()) + 1, len(paths)))  # kg arriving by week slot
+        self.work = np.zeros(self.nodes.shape)  # scratch for routing (holds last week's survival)
         self._week: tuple[np.ndarray, np.ndarray] | None = None  # last week's (kg, survive), see arriving
         self._arriving: np.ndarray | None = None
         self._at: tuple[bytes, np.ndarray] | None = None
@@ -172,7 +173,8 @@ class Routes:
     def arriving(self) -> np.ndarray | None:
         """(paths, positions) kg reaching each position of each path last week (None before routing).
 
-        Computed from the week's shipments and survival when asked for (corridor flows, maps).
+        Computed from the week's shipments and survival when asked for (corridor flows, maps),
+        before the next week's routing (which reuses the survival array).
         """
         if self._arriving is None and self._week is not None:
             kg, survive = self._week
@@ -245,10 +247,11 @@ def routing(model) -> None:
     shipper_row = np.searchsorted(shippers, owners)
     shipper_row[owners < 0] = shippers.size
     at = R.entries(shipper_row, n + 1)  # (path, position) -> entry of its shipper's row
-    rival_cost = rival.ravel().take(at).sum(1)
+    work = R.work  # (paths, positions) scratch array, reused every week
+    rival_cost = rival.ravel().take(at, out=work).sum(1)
     # 0 where a protecting unit waves the shipment through: per shipper and territory, then per entry
     exposed = 1.0 - operates
-    risk_eff = (_pad(t.risk)[None, :] * exposed).ravel().take(at)
+    risk_eff = (_pad(t.risk)[None, :] * exposed).ravel().take(at, out=work)
     cost = R.base_cost + rp.risk_cost * risk_eff.sum(1) + rp.rival_cost * rival_cost
     # route choice: logit of cost among the paths of each production-market pair
     path_share = np.empty(R.n_paths)
@@ -265,7 +268,7 @@ def routing(model) -> None:
 
     # interdiction along each path, in order
     s_nodes = (_pad(s)[None, :] * exposed).ravel().take(at)
-    survive = np.cumprod(1.0 - s_nodes, axis=1)
+    survive = np.cumprod(np.subtract(1.0, s_nodes, out=work), axis=1, out=work)
     R._week, R._arriving = (kg, survive), None  # R.arriving: kg reaching each (path, position)
     # the valid (path, position) entries only: what reached each one, and what was seized there
     before = survive.ravel().take(R.flat - 1)  # survival up to the previous position
@@ -276,7 +279,8 @@ def routing(model) -> None:
 
     t.flow[:] = np.bincount(R.flat_nodes, weights=arriving_flat, minlength=n)
     t.seized[:] = np.bincount(R.flat_nodes, weights=seized_flat, minlength=n)
-    seized = np.zeros(s_nodes.size)  # summed as a (path, position) array, padding included
+    seized = s_nodes.reshape(-1)  # summed as a (path, position) array, padding included
+    seized.fill(0.0)
     seized[R.flat] = seized_flat
     seized_kg = float(seized.sum())
     model.seized_total += seized_kg
