@@ -257,6 +257,9 @@ class CrimeModel(Model):
 
     def dissolve(self, org: Organisation) -> None:
         self.prisons.others[org.country] += org.pretrial + org.sentenced
+        # its plazas have no controller until the next control update (violence.control); routing,
+        # earlier in next week, must not ship for a group that no longer exists
+        self.terr.controller[self.terr.controller == org.unique_id] = -1
         self.event("dissolved", actors=[org.name], territory=org.home)
         org.remove()
         self.organisations_changed()

@@ -74,3 +74,18 @@ def test_determinism_across_processes():
                               check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
                for seed in (1, 2)}
     assert len(digests) == 1 and len(next(iter(digests))) == 64
+
+
+def test_dissolving_the_controller_of_a_production_territory_does_not_break_next_week():
+    """Regression: routing shipped for a dissolved group (KeyError) when it still held a plaza."""
+    from sim.model import CrimeModel
+
+    m = CrimeModel(compose("steps=10"))
+    for _ in range(3):
+        m.step()
+    prod = np.flatnonzero(m.world.production_kg > 0)
+    owner = next(int(u) for u in m.terr.controller[prod] if u >= 0)
+    m.dissolve(m.org_by_uid[owner])
+    assert owner not in m.terr.controller.tolist()
+    m.step()  # raised KeyError in trade.routing before the fix
+    assert owner not in m.org_index
