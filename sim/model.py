@@ -224,9 +224,27 @@ class CrimeModel(Model):
         view.flags.writeable = False
         return view
 
+    def strongest(self) -> np.ndarray:
+        """Row in ``self.presence`` of the strongest organisation in each territory (the first on
+        ties, 0 where nobody is): ``strength_matrix().argmax(0)``, found from the non-zero entries
+        (an argmax down the columns of a wide matrix is slow)."""
+        s = self.presence
+        if (s < 0).any():
+            return s.argmax(0)
+        top = s.max(0)
+        flat = np.flatnonzero(s)
+        r, c = np.divmod(flat, s.shape[1])  # row by row
+        hit = s.ravel()[flat] == top[c]
+        cols, first = np.unique(c[hit], return_index=True)  # first hit of each column: its smallest row
+        out = np.zeros(s.shape[1], dtype=np.intp)
+        out[cols] = r[hit][first]
+        return out
+
     def rows_of(self, uids: np.ndarray) -> np.ndarray:
         """Row in ``self.presence`` of each organisation uid (-1: not an organisation)."""
         uids = np.asarray(uids, dtype=np.int64)
+        if self._uid_row.size == 0:  # no organisations left
+            return np.full(uids.shape, -1, dtype=np.int64)
         ok = (uids >= 0) & (uids < self._uid_row.size)
         return np.where(ok, self._uid_row[np.where(ok, uids, 0)], -1)
 

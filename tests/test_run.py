@@ -89,3 +89,17 @@ def test_dissolving_the_controller_of_a_production_territory_does_not_break_next
     assert owner not in m.terr.controller.tolist()
     m.step()  # raised KeyError in trade.routing before the fix
     assert owner not in m.org_index
+
+
+def test_a_world_without_organisations_keeps_running():
+    """Regression (found by Morris screening): every group dissolved, then the week went on."""
+    from sim.model import CrimeModel
+
+    m = CrimeModel(compose("steps=10"))
+    m.step()
+    for org in list(m.organisations):
+        m.dissolve(org)
+    assert not m.organisations
+    for _ in range(3):
+        m.step()
+    assert m.datacollector.get_model_vars_dataframe()["active_groups"].iloc[-1] == 0
