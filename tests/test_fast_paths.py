@@ -141,3 +141,70 @@ def test_flat_routing_equals_padded(world, monkeypatch):
     assert np.array_equal(fast.model.routes.arriving, slow.model.padded_arriving)
     assert np.array_equal(fast.model.terr.seized, slow.model.terr.seized)
     assert np.array_equal(fast.model.routes.buffer, slow.model.routes.buffer)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_strongest_equals_argmax_and_entries_equal_nonzero(seed):
+    rng = np.random.default_rng(seed)
+    k, n = 40, 90
+    s = np.round(rng.lognormal(2.0, 1.0, (k, n)), 0) * (rng.random((k, n)) < 0.1)  # rounded: ties
+    s[:, :5] = 0.0  # territories nobody holds
+    s[3:9, 7] = 5.0  # a tie between six groups
+    m = type("M", (), {"presence": s})()
+    from sim.model import CrimeModel
+
+    assert np.array_equal(CrimeModel.strongest(m), s.argmax(0))
+    for a, b in zip(violence._entries(s > 3.0), np.nonzero(s > 3.0)):
+        assert np.array_equal(a, b)
+
+
+def _expansion_dense(model) -> None:
+    """Phase 5's expansion as it was written before the entry-by-entry version (every territory)."""
+    w, t, vp = model.world, model.terr, model.p.violence
+    value = t.value + vp.extortion_value * t.population / 1000.0
+    value[w.role("market")] = 0.0
+    P = model.presence
+    members = P.sum(1)
+    rows = np.flatnonzero(~model.is_militia & (members > 0))
+    if rows.size == 0:
+        return
+    p = P[rows]
+    group, at = np.nonzero(p >= vp.foothold)
+    adj = model.adjacency
+    start, count = adj.indptr[at], np.diff(adj.indptr)[at]
+    reach = p > 0
+    reach[np.repeat(group, count), adj.indices[violence._ranges(start, count)]] = True
+    gang = model.is_gang[rows]
+    reach[gang] &= w.country[None, :] == model.org_country[rows][gang][:, None]
+    v = np.where(reach, value[None, :] * model.home_decay[model.org_home[rows]], 0.0)
+    v_sum = v.sum(1)
+    m = members[rows]
+    moving = v_sum > 0
+    rows, p, v, v_sum, m = rows[moving], p[moving], v[moving], v_sum[moving], m[moving]
+    target = m[:, None] * v / v_sum[:, None]
+    disruption = model.p.leadership.disruption
+    rate = np.array([vp.expansion_rate * (1.0 - disruption if model.organisations[r].disrupted else 1.0)
+                     for r in rows.tolist()])
+    p += rate[:, None] * (target - p)
+    p[p < 0.1 * vp.foothold] = 0.0
+    p_sum = p.sum(1)
+    keep = p_sum > 0
+    p[keep] *= (m[keep] / p_sum[keep])[:, None]
+    P[rows] = p
+
+
+@pytest.mark.parametrize("world", [(), ("world=synthetic", "world.n_territories=150", "world.n_facilitators=20")])
+def test_expansion_on_entries_equals_dense(world):
+    """The move computed on the reachable or held entries only equals the move over every territory."""
+    model = sim.run(compose(*world, "steps=30", "burn_in=0", "params.enforcement.leader_target_rate=0.05"),
+                    keep_model=True).model
+    assert model.n_splinters > 0 or not world  # groups joined during the run
+    for _ in range(10):
+        before = model.presence.copy()
+        violence.expansion(model)
+        fast = model.presence.copy()
+        model.presence[:] = before
+        _expansion_dense(model)
+        assert np.array_equal(fast, model.presence)
+        assert not np.array_equal(before, model.presence)
+        model.step()

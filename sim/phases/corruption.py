@@ -39,7 +39,7 @@ def step(model) -> None:
     armed = strength.sum(0)
     officers = np.maximum(t.officers, 1.0)
     # the strongest organisation present is the one making offers (and the patron)
-    top = strength.argmax(0) if len(orgs) else np.zeros(model.world.n, dtype=int)
+    top = model.strongest() if len(orgs) else np.zeros(model.world.n, dtype=int)
     top_uid = model.org_uid[top] if len(orgs) else np.full(model.world.n, -1)
     top_uid = np.where(armed > 0, top_uid, -1)
     # bribe budget: a share of the criminal value generated in the territory (taxes, smuggling)

@@ -30,7 +30,9 @@ def expansion(model) -> None:
     """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows).
 
     Each group moves independently of the others, so all groups move at once, one row each of
-    ``model.presence``.
+    ``model.presence``. Only the territories a group can reach or holds change, so the move is
+    computed on those entries; the sums that rescale each group are still taken over its whole
+    row (the floats of a move over every territory).
     """
     w, t, vp = model.world, model.terr, model.p.violence
     value = t.value + vp.extortion_value * t.population / 1000.0
@@ -42,33 +44,48 @@ def expansion(model) -> None:
         return
     p = P[rows]
     # reachable: next to a foothold (corridors, model.adjacency), or where the group already is
-    group, at = np.nonzero(p >= vp.foothold)
+    group, at = _entries(p >= vp.foothold)
     adj = model.adjacency  # CSR with self-loops: row i lists i and its neighbours
     start, count = adj.indptr[at], np.diff(adj.indptr)[at]
     reach = p > 0
     reach[np.repeat(group, count), adj.indices[_ranges(start, count)]] = True
     gang = model.is_gang[rows]  # gangs are local: stay within their country (004 l.2630-2632)
     reach[gang] &= w.country[None, :] == model.org_country[rows][gang][:, None]
+    # the entries that can change, row by row: reachable, or held (a gang's plazas abroad)
+    r, c = _entries(reach | (p != 0))
     # groups are territorial: a plaza is worth less the farther it lies from the home base
-    v = np.where(reach, value[None, :] * model.home_decay[model.org_home[rows]], 0.0)
-    v_sum = v.sum(1)
+    v_rc = np.where(reach[r, c], value[c] * model.home_decay[model.org_home[rows][r], c], 0.0)
+    v_sum = _row_sums(p.shape, r, c, v_rc)
     m = members[rows]
     moving = v_sum > 0
     if not moving.all():
-        rows, p, v, v_sum, m = rows[moving], p[moving], v[moving], v_sum[moving], m[moving]
-    target = m[:, None] * v / v_sum[:, None]
+        keep = moving[r]
+        r, c, v_rc = r[keep], c[keep], v_rc[keep]
+    target = m[r] * v_rc / v_sum[r]
     disruption = model.p.leadership.disruption
-    rate = np.array([vp.expansion_rate * (1.0 - disruption if model.organisations[r].disrupted else 1.0)
-                     for r in rows.tolist()])
-    p += rate[:, None] * (target - p)
-    p[p < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
-    p_sum = p.sum(1)
-    keep = p_sum > 0
-    if keep.all():
-        p *= (m / p_sum)[:, None]
-    else:
-        p[keep] *= (m[keep] / p_sum[keep])[:, None]
-    P[rows] = p
+    rate = np.array([vp.expansion_rate * (1.0 - disruption if model.organisations[k].disrupted else 1.0)
+                     for k in rows.tolist()])
+    p_rc = p[r, c]
+    p_rc += rate[r] * (target - p_rc)
+    p_rc[p_rc < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
+    p_sum = _row_sums(p.shape, r, c, p_rc)
+    held = p_sum[r] > 0
+    p_rc[held] *= (m / np.where(p_sum > 0, p_sum, 1.0))[r[held]]
+    P[rows[r], c] = p_rc
+
+
+def _entries(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of the True entries of a 2-D mask, row by row: ``np.nonzero(mask)``, which
+    is several times slower on 2-D arrays."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
+def _row_sums(shape: tuple[int, int], r: np.ndarray, c: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Row sums of the matrix of ``shape`` holding ``values`` at ``(r, c)`` and zeros elsewhere,
+    summed over whole rows (numpy's pairwise order depends on where the zeros lie)."""
+    a = np.zeros(shape)
+    a[r, c] = values
+    return a.sum(1)
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -86,7 +103,7 @@ def control(model) -> None:
         return
     s = model.strength_matrix()
     total = s.sum(0)
-    top = s.argmax(0)
+    top = model.strongest()  # = s.argmax(0)
     uid = model.org_uid
     share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0)
     t.controller[:] = np.where(total > 0, uid[top], -1)
@@ -105,7 +122,9 @@ def _engaged(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
     """
     if (s < 0).any():
         return _engaged_dense(s, hostile)
-    terr, org = np.nonzero((s > 0).T)  # by territory, then organisation
+    org, terr = _entries(s > 0)
+    by_territory = np.argsort(terr, kind="stable")  # by territory, then organisation
+    terr, org = terr[by_territory], org[by_territory]
     n_here = np.bincount(terr, minlength=s.shape[1])
     first = np.cumsum(n_here) - n_here
     after = first[terr] + n_here[terr] - np.arange(terr.size) - 1  # later groups in the same territory
