@@ -214,7 +214,7 @@ def main(argv=None) -> int:
     n_cal = int(tab["calibrated"].sum())
     report = (f"# Calibration\n\n`{command.strip()}` on {dt.date.today()}: {len(trials)} trials x "
               f"{args.seeds or settings['seeds']} seeds, {time.time() - t0:.0f} s. Loss (sum over fitted targets of the "
-              f"squared log-distance to the band, on the mean of {n_check} unseen seeds): hand-set defaults "
+              f"log-distance to the band, on the mean of {n_check} unseen seeds): hand-set defaults "
               f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
               + markdown(tab, n_check) + "\nFitted values:\n\n"
               + "\n".join(f"- `params.{k}` = {v:.4g} (searched [{space[k][0]}, {space[k][1]}])" for k, v in best.items())

@@ -286,6 +286,9 @@ class ViolenceParams:
     abuse_kill_rate: float = p(0.02, 0.0, 0.2, "abuse killings per 1,000 militarised officers per week", "004 l.711-713")
     deterrence: float = p(0.5, 0.0, 5.0, "violence reduction per unit of current military boost", "004 l.522")
     neutral_hostility: float = p(0.3, 0.0, 1.0, "hostility between co-present groups neither allied nor rival")
+    gang_engagement: float = p(1.0, 0.01, 1.0, "share of a gang's members who fight hostile groups in a week (the rest "
+                               "extort, sell and keep watch)", "assumption; gang work is extortion and retail, "
+                               "004 l.2630-2634")
     contest_threshold: float = p(0.05, 0.0, 0.5, "engaged members / armed presence above which a plaza is contested")
     pact_corruption: float = p(0.2, 0.0, 1.0, "corrupt police share with the controller that makes a pact", "004 l.2622-2628")
     extortion_value: float = p(20.0, 0.0, 1000.0, "USD per week 1,000 residents are worth to a group")

@@ -51,7 +51,10 @@ def one(values: dict, seed: int, steps: int) -> dict:
     quiet_mesa()
     over = [f"params.{k}={float(v)!r}" for k, v in values.items()]
     cfg = compose([*over, f"seed={seed}", f"steps={steps}", "progress=false", "output.write=false"])
-    ts = run(cfg).timeseries
+    try:
+        ts = run(cfg).timeseries
+    except Exception as err:  # a crash inside the declared ranges is a model bug: name where it happened
+        raise RuntimeError(f"run failed with {' '.join(over)} seed={seed}: {err!r}") from err
     post = ts[ts["year"] >= 0]
     return {o: float(post[o].mean()) for o in OUTCOMES}
 

@@ -63,14 +63,18 @@ class Target:
         return self.low <= x <= self.high
 
     def loss(self, x: float) -> float:
-        """Squared log-distance to the band in units of the band's log half-width (0 inside it)."""
+        """Log-distance to the band in units of the band's log half-width (0 inside it).
+
+        Not squared: a target the model cannot reach (a structural miss) then does not drown out
+        the ones a parameter change can bring into their band.
+        """
         if not math.isfinite(x) or x <= 0:
-            return 25.0  # five half-widths: a missing or zero statistic is far from every figure
+            return 10.0  # ten half-widths: a missing or zero statistic is far from every figure
         half = max(math.log(self.high / self.low) / 2.0, 0.05)
         if x < self.low:
-            return (math.log(self.low / x) / half) ** 2
+            return math.log(self.low / x) / half
         if x > self.high:
-            return (math.log(x / self.high) / half) ** 2
+            return math.log(x / self.high) / half
         return 0.0
 
 
