@@ -9,6 +9,7 @@ from conftest import compose, run
 
 import sim
 from sim.phases import trade, violence
+from sim.state import entries
 
 
 def _graph(kind: str, seed: int) -> nx.Graph:
@@ -154,7 +155,7 @@ def test_strongest_equals_argmax_and_entries_equal_nonzero(seed):
     from sim.model import CrimeModel
 
     assert np.array_equal(CrimeModel.strongest(m), s.argmax(0))
-    for a, b in zip(violence._entries(s > 3.0), np.nonzero(s > 3.0)):
+    for a, b in zip(entries(s > 3.0), np.nonzero(s > 3.0)):
         assert np.array_equal(a, b)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON
+from ..state import entries, row_sums
 
 
 def deploy(model) -> None:
@@ -72,17 +73,22 @@ def step(model) -> None:
     arrests_total = 0.0
     t.arrests[:] = 0.0
     # arrests of every group at once (one row each); corrupt officers shield their patron's members
+    # (entry by entry: only where a group has members can it lose any)
     orgs = model.organisations
     rows = np.flatnonzero(~model.is_militia)
     if rows.size:
-        shielded = np.where(t.patron[None, :] == model.org_uid[rows, None], t.corrupt[None, :], 0.0)
-        rate = ep.arrest_rate * t.capacity * (1.0 - t.corrupt) * (1.0 - shielded)
-        gang = model.is_gang[rows]
+        P = model.presence
+        r, c = entries(P != 0)
+        keep = ~model.is_militia[r]
+        r, c = r[keep], c[keep]
+        shielded = np.where(t.patron[c] == model.org_uid[r], t.corrupt[c], 0.0)
+        rate = (ep.arrest_rate * t.capacity * (1.0 - t.corrupt))[c] * (1.0 - shielded)
+        gang = model.is_gang[r]
         rate[gang] = rate[gang] * fx.gang_arrest_mult
-        arrested = model.presence[rows] * np.clip(rate, 0.0, 0.5)
-        model.presence[rows] -= arrested
-        t.arrests += arrested.sum(0)  # group by group, in row order
-        by_group = arrested.sum(1).tolist()
+        arrested = P[r, c] * np.clip(rate, 0.0, 0.5)
+        P[r, c] -= arrested
+        t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
+        by_group = row_sums(P.shape, r, c, arrested)[rows].tolist()
     for row, a in zip(rows.tolist(), by_group if rows.size else []):
         org = orgs[row]
         org.pretrial += a

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..state import entries, row_sums
+
 
 def expansion(model) -> None:
     """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows).
@@ -44,7 +46,7 @@ def expansion(model) -> None:
         return
     p = P[rows]
     # reachable: next to a foothold (corridors, model.adjacency), or where the group already is
-    group, at = _entries(p >= vp.foothold)
+    group, at = entries(p >= vp.foothold)
     adj = model.adjacency  # CSR with self-loops: row i lists i and its neighbours
     start, count = adj.indptr[at], np.diff(adj.indptr)[at]
     reach = p > 0
@@ -52,10 +54,10 @@ def expansion(model) -> None:
     gang = model.is_gang[rows]  # gangs are local: stay within their country (004 l.2630-2632)
     reach[gang] &= w.country[None, :] == model.org_country[rows][gang][:, None]
     # the entries that can change, row by row: reachable, or held (a gang's plazas abroad)
-    r, c = _entries(reach | (p != 0))
+    r, c = entries(reach | (p != 0))
     # groups are territorial: a plaza is worth less the farther it lies from the home base
     v_rc = np.where(reach[r, c], value[c] * model.home_decay[model.org_home[rows][r], c], 0.0)
-    v_sum = _row_sums(p.shape, r, c, v_rc)
+    v_sum = row_sums(p.shape, r, c, v_rc)
     m = members[rows]
     moving = v_sum > 0
     if not moving.all():
@@ -68,24 +70,10 @@ def expansion(model) -> None:
     p_rc = p[r, c]
     p_rc += rate[r] * (target - p_rc)
     p_rc[p_rc < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
-    p_sum = _row_sums(p.shape, r, c, p_rc)
+    p_sum = row_sums(p.shape, r, c, p_rc)
     held = p_sum[r] > 0
     p_rc[held] *= (m / np.where(p_sum > 0, p_sum, 1.0))[r[held]]
     P[rows[r], c] = p_rc
-
-
-def _entries(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of the True entries of a 2-D mask, row by row: ``np.nonzero(mask)``, which
-    is several times slower on 2-D arrays."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
-
-
-def _row_sums(shape: tuple[int, int], r: np.ndarray, c: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Row sums of the matrix of ``shape`` holding ``values`` at ``(r, c)`` and zeros elsewhere,
-    summed over whole rows (numpy's pairwise order depends on where the zeros lie)."""
-    a = np.zeros(shape)
-    a[r, c] = values
-    return a.sum(1)
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -122,7 +110,7 @@ def _engaged(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
     """
     if (s < 0).any():
         return _engaged_dense(s, hostile)
-    org, terr = _entries(s > 0)
+    org, terr = entries(s > 0)
     by_territory = np.argsort(terr, kind="stable")  # by territory, then organisation
     terr, org = terr[by_territory], org[by_territory]
     n_here = np.bincount(terr, minlength=s.shape[1])
