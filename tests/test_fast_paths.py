@@ -9,7 +9,7 @@ from conftest import compose, run
 
 import sim
 from sim.phases import trade, violence
-from sim.state import entries
+from sim.state import entries, row_sums
 
 
 def _graph(kind: str, seed: int) -> nx.Graph:
@@ -209,3 +209,15 @@ def test_expansion_on_entries_equals_dense(world):
         assert np.array_equal(fast, model.presence)
         assert not np.array_equal(before, model.presence)
         model.step()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sums_over_entries_equal_sums_over_the_matrix(seed):
+    """Arrests, recruitment, extortion and combat deaths are computed on the non-zero entries of
+    the presence matrix; their row and column sums give the floats of the full-matrix sums."""
+    rng = np.random.default_rng(seed)
+    k, n = int(rng.integers(2, 300)), int(rng.integers(2, 1800))
+    a = rng.lognormal(0.0, 3.0, (k, n)) * (rng.random((k, n)) < 0.05)
+    r, c = entries(a != 0)
+    assert np.array_equal(row_sums(a.shape, r, c, a[r, c]), a.sum(1))
+    assert np.array_equal(np.bincount(c, weights=a[r, c], minlength=n), a.sum(0))

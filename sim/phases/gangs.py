@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents import Cartel, Gang, Militia
+from ..state import entries, row_sums
 
 
 def extorting_members(org) -> np.ndarray:
@@ -53,11 +54,13 @@ def step(model) -> None:
     guard = np.zeros(n)
     if protective.any():
         guard += P[protective].sum(0)  # militia by militia, in row order
-    ext = P * _extorting_share(model)[:, None]  # rows of extorting_members
-    extorters = ext.sum(0)
+    r, c = entries(P != 0)  # the groups' members, entry by entry (the rest of P is 0)
+    held = P[r, c]
+    ext = held * _extorting_share(model)[r]  # entries of extorting_members
+    extorters = np.bincount(c, weights=ext, minlength=n)  # group by group, in row order
     suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
-    for org, take in zip(orgs, (ext * suppress).sum(1).tolist()):
+    for org, take in zip(orgs, row_sums(P.shape, r, c, ext * suppress[c]).tolist()):
         model.credit_org(org, take * gp.extortion_per_member, "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
@@ -82,7 +85,7 @@ def step(model) -> None:
     # --- diversification under squeeze (M17), mining income
     mining = w.role("mining")
     members = P.sum(1).tolist()
-    in_mines = (P * mining).sum(1).tolist()
+    in_mines = row_sums(P.shape, r, c, held * mining[c]).tolist()
     for row, org in enumerate(orgs):
         if isinstance(org, Militia):
             continue

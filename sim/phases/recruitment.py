@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents import Gang
+from ..state import entries, row_sums
 
 
 def neet_youth(model) -> np.ndarray:
@@ -35,7 +36,7 @@ def step(model) -> None:
     pool = rp.base_rate * neet_youth(model) * grievance * (1.0 - fx.prevention)
     militia = model.is_militia
     rows = np.flatnonzero(~militia)
-    members = P[rows].sum(1).tolist()
+    members = P.sum(1)[rows].tolist()
     pull, exits = [], []
     for row, m in zip(rows.tolist(), members):
         org = orgs[row]
@@ -45,11 +46,17 @@ def step(model) -> None:
         unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
         model.debit_org(org, wages)
         exits.append(rp.attrition + rp.unpaid_exit * unpaid)
-    # each group takes its share of the pool by its strength in the territory
-    new = pool * np.array(pull)[:, None] * P[rows] / total
-    P[rows] += new - np.array(exits)[:, None] * P[rows]
+    # each group takes its share of the pool by its strength in the territory (entry by entry:
+    # only where a group has members does it recruit or lose any)
+    r, c = entries(P != 0)
+    keep = ~militia[r]
+    r, c = r[keep], c[keep]
+    k = (np.cumsum(~militia) - 1)[r]  # position of the entry's group in rows
+    held = P[r, c]
+    new = pool[c] * np.array(pull)[k] * held / total[c]
+    P[r, c] = held + (new - np.array(exits)[k] * held)
     P[militia] *= 1.0 - rp.attrition
     recruits_total = 0.0
-    for recruits in new.sum(1).tolist():
+    for recruits in row_sums(P.shape, r, c, new)[rows].tolist():
         recruits_total += recruits
     model.week_recruits = recruits_total

@@ -165,6 +165,9 @@ def step(model) -> None:
         dead = np.minimum(combat, total)
         frac = np.where(total > 0, dead / np.maximum(total, 1e-9), 0.0)
         P = model.presence
-        P -= P * frac
-        P[P < 0] = 0.0
+        r, c = entries(P != 0)  # (the rest of P is 0 and stays so)
+        held = P[r, c]
+        held -= held * frac[c]
+        held[held < 0] = 0.0
+        P[r, c] = held
     model.combat_deaths = float(combat.sum())
