@@ -7,7 +7,10 @@ holds at least ``dominance`` of the armed presence, *contested* when hostile org
 it. Killings come from four sources, each a rate times the people engaged:
 
 * combat between hostile organisations in a plaza: ``conflict_kill_rate`` per engaged member
-  (the smaller side's strength), plus bystanders (``civilian_ratio``) (004 l.2622-2628);
+  (the smaller side's fighters), plus bystanders (``civilian_ratio``) (004 l.2622-2628). A
+  cartel's members are its armed wing; of a gang's members only ``gang_engagement`` fight (the
+  rest extort, sell and keep watch: 004 l.2630-2634), so a war between two mass gangs is not
+  as lethal per member as a war between cartels' gunmen;
 * gang violence (extortion enforcement, retail, contract killings): ``gang_kill_rate`` per gang
   member (004 l.2630-2634, l.308), cut by a truce (003 l.245);
 * abuses by militarised units (004 l.711-713);
@@ -96,8 +99,10 @@ def control(model) -> None:
     share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0)
     t.controller[:] = np.where(total > 0, uid[top], -1)
     hostile = model.hostility_matrix()
-    engaged = _engaged(s, hostile)
-    t.contested[:] = (engaged > vp.contest_threshold * np.maximum(total, 1.0)) & (share < vp.dominance)
+    # only ``gang_engagement`` of a gang's members fight; contested compares like with like
+    fighters = s * np.where(model.is_gang, vp.gang_engagement, 1.0)[:, None]
+    engaged = _engaged(fighters, hostile)
+    t.contested[:] = (engaged > vp.contest_threshold * np.maximum(fighters.sum(0), 1.0)) & (share < vp.dominance)
     model.engaged = engaged
 
 
