@@ -103,3 +103,19 @@ def test_a_world_without_organisations_keeps_running():
     for _ in range(3):
         m.step()
     assert m.datacollector.get_model_vars_dataframe()["active_groups"].iloc[-1] == 0
+
+
+def test_recruits_never_outnumber_the_idle_youth():
+    """Regression (found by Morris screening): abuses -> grievance -> recruits -> arrests -> abuses
+    grew without bound until homicide draws overflowed; recruits now come from NEET youth only."""
+    from sim.model import CrimeModel
+    from sim.phases.recruitment import neet_youth
+
+    runaway = ["params.recruitment.base_rate=0.001", "params.recruitment.abuse_grievance=5",
+               "params.enforcement.abuse_rate=0.5", "params.recruitment.revenue_pull=10",
+               "params.recruitment.attrition=0", "params.recruitment.unpaid_exit=0",
+               "params.violence.conflict_kill_rate=0", "params.violence.gang_kill_rate=0"]
+    m = CrimeModel(compose("steps=1", "burn_in=200", *runaway))
+    for _ in range(200):
+        m.step()
+    assert m.presence.sum() < neet_youth(m).sum()

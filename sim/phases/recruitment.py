@@ -7,6 +7,8 @@ present in a territory share its recruits by their strength there. Youth without
 feed recruitment (M14, 004 l.326, l.1028-1045). In prison, crowding turns non-member inmates into
 gang members (M15, 003 l.241-252): see :func:`sim.phases.prisons.step`.
 
+A territory's recruits never exceed its NEET youth not already in a group.
+
 Members are paid ``upkeep`` a week (``gang_upkeep`` in gangs); a group that cannot pay loses ``unpaid_exit`` of the unpaid
 share each week, so a group's size is bounded by its income.
 """
@@ -33,7 +35,11 @@ def step(model) -> None:
     P = model.presence
     total = np.maximum(P.sum(0), 1e-9)
     grievance = 1.0 + rp.abuse_grievance * t.abuse / 10.0
-    pool = rp.base_rate * neet_youth(model) * grievance * (1.0 - fx.prevention)
+    neet = neet_youth(model)
+    pool = rp.base_rate * neet * grievance * (1.0 - fx.prevention)
+    # recruits are idle youth not yet in a group: a territory cannot give more than it has (without
+    # this cap, abuses -> grievance -> recruits -> arrests -> abuses could grow without bound)
+    pool = np.minimum(pool, np.maximum(neet - P.sum(0), 0.0))
     militia = model.is_militia
     rows = np.flatnonzero(~militia)
     members = P.sum(1)[rows].tolist()
