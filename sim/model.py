@@ -227,12 +227,12 @@ class CrimeModel(Model):
     def strongest(self) -> np.ndarray:
         """Row in ``self.presence`` of the strongest organisation in each territory (the first on
         ties, 0 where nobody is): ``strength_matrix().argmax(0)``, found from the non-zero entries
-        (an argmax down the columns of a wide matrix is slow)."""
+        (an argmax down the columns of a wide matrix is slow; small ones are left to it)."""
         s = self.presence
-        if (s < 0).any():
+        if s.size < 50_000 or (s < 0).any():
             return s.argmax(0)
         top = s.max(0)
-        flat = np.flatnonzero(s)
+        flat = np.flatnonzero(s != 0)
         r, c = np.divmod(flat, s.shape[1])  # row by row
         hit = s.ravel()[flat] == top[c]
         cols, first = np.unique(c[hit], return_index=True)  # first hit of each column: its smallest row
