@@ -163,8 +163,13 @@ def test_sweep_on_a_real_slurm_cluster(tmp_path):
         assert all(j and "_" in j for j in jobs), jobs
         array_ids = {j.split("_")[0] for j in jobs}
         assert len(array_ids) == 1 and len(set(jobs)) == 6, jobs
-        acct = subprocess.run(["sacct", "-n", "-P", "-X", "-j", array_ids.pop(), "-o", "JobID,State,JobName"],
-                              capture_output=True, text=True, env=env, timeout=30).stdout.split()
+        array_id = array_ids.pop()
+        for _ in range(60):  # accounting is written after the job ends: give the last task a moment
+            acct = subprocess.run(["sacct", "-n", "-P", "-X", "-j", array_id, "-o", "JobID,State,JobName"],
+                                  capture_output=True, text=True, env=env, timeout=30).stdout.split()
+            if len(acct) == 6 and all("|COMPLETED|" in line for line in acct):
+                break
+            time.sleep(0.5)
         assert len(acct) == 6 and all(line.split("|")[1:] == ["COMPLETED", "crimenet"] for line in acct), acct
         table = collect(store)
         assert len(table) == 6
