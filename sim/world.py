@@ -132,15 +132,18 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
 
     Territories are scattered over a Latin-America-sized box; corridors join each territory to
     its three nearest neighbours (plus a spanning tree, so the graph is connected). About 4% of
-    territories produce, 4% are consumer markets (placed at the northern edge, as the US market
-    is), the rest are transit, ports and border crossings. Countries are longitude bands of about
+    territories produce and 4% are consumer markets (placed at the northern edge, as the US market
+    is), at most 16 of each: a bigger map is finer, not richer in coca zones and markets (the
+    default world has 7 production territories and 4 market nodes), and the routes between every
+    producer and every market would otherwise grow with the square of the map. The rest are
+    transit, ports and border crossings. Countries are longitude bands of about
     ten territories. Populations are log-normal around 1 million; figures are illustrative.
     """
     n = int(wcfg.n_territories)
     lon = rng.uniform(-110.0, -60.0, n)
     lat = rng.uniform(-15.0, 32.0, n)
-    n_prod = max(1, n // 25)
-    n_mkt = max(1, n // 25)
+    n_prod = max(1, min(n // 25, 16))
+    n_mkt = max(1, min(n // 25, 16))
     order = np.argsort(lat)
     prod = order[:n_prod]  # southernmost territories produce
     mkt = order[-n_mkt:]  # northernmost are markets

@@ -221,3 +221,15 @@ def test_sums_over_entries_equal_sums_over_the_matrix(seed):
     r, c = entries(a != 0)
     assert np.array_equal(row_sums(a.shape, r, c, a[r, c]), a.sum(1))
     assert np.array_equal(np.bincount(c, weights=a[r, c], minlength=n), a.sum(0))
+
+
+def test_synthetic_worlds_cap_producers_and_markets():
+    """Producer-market pairs must not grow with the square of the map (issue 7: linear scaling)."""
+    import numpy as np
+
+    from sim.run import compose
+    from sim.world import build_world
+
+    for n, expect in ((100, 4), (400, 16), (1600, 16)):
+        w = build_world(compose(["world=synthetic", f"world.n_territories={n}"]).world, np.random.default_rng(0))
+        assert (w.production_kg > 0).sum() == expect and (w.consumption_kg > 0).sum() == expect
