@@ -385,11 +385,37 @@ def block_phases() -> str:
     return "\n".join(lines)
 
 
+#: Meaning of state variables whose line in the code has no comment (the code's comment wins).
+STATE_NOTES = {
+    "TerritoryState.population": "persons (falls with emigration)",
+    "TerritoryState.officers": "police officers",
+    "TerritoryState.integrity": "0..1 integrity of the unit's officers",
+    "TerritoryState.pay": "police pay relative to the median wage",
+    "TerritoryState.local": "share of officers recruited locally",
+    "TerritoryState.investigative": "0..1 share of arrests that can be investigated",
+    "Organisation.name": "label (splinters: '<parent> splinter N')",
+    "Organisation.home": "index of the home territory",
+    "Organisation.leader": "free | prison | extradited",
+    "Organisation.drug_income": "USD from drugs so far this week",
+    "Organisation.founded_by": "unique_id of the parent of a splinter (else None)",
+    "Militia.phase": "protective | predatory | captured",
+    "Militia.formed": "step when it formed",
+    "Facilitator.kind": "launderer | transporter | forger | lawyer | broker",
+    "Facilitator.capacity": "1 + a Pareto draw; slots = max(1, round(capacity x clients_per_capacity))",
+    "Facilitator.fee": "share of a client's revenue (params.facilitators.fee)",
+    "Politician.country": "index of its country",
+    "Politician.territory": "index of its seat",
+    "Politician.integrity": "0..1, a Beta draw, redrawn at each election",
+    "Politician.captured": "true once illicit money x (1 - integrity) passes the capture threshold",
+    "Politician.broker": "true for the legislators holding brokerage ties",
+}
+
+
 def block_state_territory() -> str:
     from . import state
 
-    rows = [[f"`{name}`", group or "", comment] for name, comment, group in
-            _class_fields_comments(Path(state.__file__), "TerritoryState")]
+    rows = [[f"`{name}`", group or "", comment or STATE_NOTES.get(f"TerritoryState.{name}", "")]
+            for name, comment, group in _class_fields_comments(Path(state.__file__), "TerritoryState")]
     return _table(["array (`model.terr.<name>`, one entry per territory)", "group", "meaning"], rows)
 
 
@@ -400,7 +426,8 @@ def block_state_agents() -> str:
     out = []
     for cls_name in ("Organisation", "Militia", "Facilitator", "Politician"):
         cls = getattr(agents, cls_name)
-        rows = [[f"`{n}`", c] for n, c in _self_assign_comments(path, cls_name) if n not in ("model",)]
+        rows = [[f"`{n}`", c or STATE_NOTES.get(f"{cls_name}.{n}", "")]
+                for n, c in _self_assign_comments(path, cls_name) if n != "model"]
         props = [n for n, v in vars(cls).items() if isinstance(v, property)]
         out.append(f"**`{cls_name}`** ({_first_line(cls.__doc__)})\n")
         out.append(_table(["attribute", "meaning"], rows))
