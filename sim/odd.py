@@ -348,6 +348,14 @@ def world_sizes(stem: str) -> dict[str, Any]:
                 "report": list(cfg.world.report_regions), "n_territories": int(cfg.world.n_territories)}
 
 
+def block_synthetic_world() -> str:
+    """The docstring of the synthetic world generator, as a quotation."""
+    from .world import synthetic
+
+    text = inspect.cleandoc(synthetic.__doc__ or "")
+    return "\n".join(f"   > {ln}" if ln else "   >" for ln in text.splitlines())
+
+
 def block_worlds() -> str:
     default = default_choice("world")
     rows = []
@@ -630,6 +638,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "state_agents": block_state_agents,
     "ties": block_ties,
     "worlds": block_worlds,
+    "synthetic_world": block_synthetic_world,
     "world_schema": block_world_schema,
     "run_settings": block_run_settings,
     "params": block_params,
