@@ -1,0 +1,128 @@
+"""The ``world=mexico`` preset: Mexico's 32 states and the BACRIM 2020 groups and ties.
+
+Expected counts are computed here from the CSV files in data/, independently of the generator
+(scripts/build_mexico_world.py), and compared with the model that the committed YAML builds.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import compose, run
+
+from sim.run import make_model
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _pairs(kind: str) -> dict[frozenset, int]:
+    """Undirected BACRIM pairs (group names) -> weight."""
+    return {frozenset((r["Group"], r["RGroup"])): int(r["weight"])
+            for r in _rows(DATA / "bacrim2020" / f"BACRIM2020_{kind}.csv")}
+
+
+STATES = _rows(DATA / "mexico_states.csv")
+GROUPS = _rows(DATA / "bacrim2020" / "BACRIM2020_Nodes.csv")
+ALLIES, RIVALS = _pairs("Alliances"), _pairs("Rivals")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return make_model(compose("world=mexico", "steps=1", "burn_in=0"))
+
+
+def _model_pairs(m, kind: str) -> set[frozenset]:
+    return {frozenset((m.org_names[int(a)], m.org_names[int(b)])) for a, b in m.ties.edge_array(kind)}
+
+
+def test_report_territories_are_the_32_states(model):
+    w = model.world
+    assert len(STATES) == 32
+    assert w.report_mask is not None and int(w.report_mask.sum()) == 32
+    reported = [name for name, keep in zip(w.names, w.report_mask) if keep]
+    assert sorted(reported) == sorted(s["name"] for s in STATES)
+    assert sorted(i for i, keep in zip(w.ids, w.report_mask) if keep) == sorted(s["id"] for s in STATES)
+    # the model's own national rate weights exactly the report territories
+    assert set(np.array(w.regions)[w.report_mask]) == {s["region"] for s in STATES}
+    # the figures come from the data table
+    by_id = {s["id"]: s for s in STATES}
+    for i, tid in enumerate(w.ids):
+        if tid in by_id:
+            assert w.population[i] == float(by_id[tid]["population"])
+            assert w.base_homicide_rate[i] == pytest.approx(float(by_id[tid]["homicide_rate"]))
+
+
+def test_organisations_are_the_bacrim_groups_in_their_states(model):
+    assert len(model.organisations) == len(GROUPS) == len({g["Group"] for g in GROUPS})
+    assert {o.name for o in model.organisations} == {g["Group"] for g in GROUPS}
+    state_id = {s["bacrim_state"]: s["id"] for s in STATES}
+    assert {g["State"] for g in GROUPS} <= set(state_id)  # every group's state is one of the 32
+    home = {o.name: model.world.ids[o.home] for o in model.organisations}
+    for g in GROUPS:
+        assert home[g["Group"]] == state_id[g["State"]], g["Group"]
+    members = model.presence.sum(1)
+    assert (members > 0).all()
+
+
+def test_alliance_and_rivalry_ties_match_bacrim(model):
+    """Every BACRIM pair is a tie of the model; a pair listed as both keeps the heavier tie
+    (rivalry on equal weight), since the model holds one tie per pair."""
+    both = set(ALLIES) & set(RIVALS)
+    to_alliance = {k for k in both if ALLIES[k] > RIVALS[k]}
+    expect_allies = (set(ALLIES) - both) | to_alliance
+    expect_rivals = (set(RIVALS) - both) | (both - to_alliance)
+    got_allies, got_rivals = _model_pairs(model, "alliance"), _model_pairs(model, "rivalry")
+    assert got_allies == expect_allies
+    assert got_rivals == expect_rivals
+    assert model.ties.count("alliance") == len(ALLIES) - len(both - to_alliance)
+    assert model.ties.count("rivalry") == len(RIVALS) - len(to_alliance)
+    assert got_allies | got_rivals == set(ALLIES) | set(RIVALS)
+
+
+def test_generated_yaml_is_not_stale():
+    spec = importlib.util.spec_from_file_location("build_mexico_world", REPO / "scripts" / "build_mexico_world.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    committed = (REPO / "configs" / "world" / "mexico.yaml").read_text(encoding="utf-8")
+    assert committed == mod.render(), "configs/world/mexico.yaml is stale: run scripts/build_mexico_world.py"
+
+
+def test_short_run_moves_cocaine_through_mexico_to_the_us():
+    res = run("world=mexico", "steps=40", "burn_in=0", "seed=1", keep_model=True)
+    m = res.model
+    ts, terr = res.timeseries, res.territories
+    assert len(ts) == 40 and np.isfinite(ts["homicide_rate"]).all()
+    assert abs(res.summary["mass_balance_kg"]) < 1e-6 * max(m.produced, 1.0)
+    assert m.delivered_total > 0
+    # deliveries reach only the US market nodes, and the flow crosses Mexican states on the way
+    us = np.flatnonzero(m.world.consumption_kg > 0)
+    assert {m.world.regions[i] for i in us} == {"us"}
+    states = {s["id"] for s in STATES}
+    flow = terr[terr["territory"].isin(states)].groupby("territory")["flow"].sum()
+    assert (flow > 0).sum() >= 5
+    # headline homicide rate = homicides / population over the 32 states only
+    last = terr[terr["step"] == terr["step"].max()]
+    in_states = last[last["territory"].isin(states)]
+    expected = in_states["homicides"].sum() * 52.0 / (in_states["population"].sum() / 1e5)
+    assert ts["homicide_rate"].iloc[-1] == pytest.approx(expected)
+    assert set(res.summary["homicide_rate_by_region"]) >= {s["region"] for s in STATES}
+
+
+def test_same_seed_same_run():
+    a = run("world=mexico", "steps=20", "burn_in=0", "seed=5")
+    b = run("world=mexico", "steps=20", "burn_in=0", "seed=5")
+    c = run("world=mexico", "steps=20", "burn_in=0", "seed=6")
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.territories, b.territories)
+    assert not a.territories["homicides"].equals(c.territories["homicides"])
