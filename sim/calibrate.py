@@ -228,7 +228,11 @@ def main(argv=None) -> int:
                   f"{inside} of {n_cal} fitted targets inside their band.\n"
                   "Selected by configs/config.yaml (params: calibrated); params=uncalibrated gives the hand-set defaults.\n"
                   "Regenerate rather than edit by hand.")
-        write_calibrated(best, space, PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else args.write,
-                         header)
+        target = PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else Path(args.write)
+        write_calibrated(best, space, target, header)
+        if target.resolve() == CALIBRATED_YAML.resolve():  # the default set changed: so does docs/ODD.md
+            from . import odd
+
+            odd.OUTPUT.write_text(odd.render())
     print(report)
     return 0 if math.isfinite(l_after) else 1
