@@ -4,7 +4,7 @@ Organisations redeploy a share of their members each week toward valuable neighb
 (drug value passing through, people to extort), discounted by distance (corridors) from their
 home base. A plaza is *monopolised* when one organisation
 holds at least ``dominance`` of the armed presence, *contested* when hostile organisations share
-it. Killings come from four sources, each a rate times the people engaged:
+it. Killings come from five sources, each a rate times the people engaged:
 
 * combat between hostile organisations in a plaza: ``conflict_kill_rate`` per engaged member
   (the smaller side's fighters), plus bystanders (``civilian_ratio``) (004 l.2622-2628). A
