@@ -69,11 +69,12 @@ def cross_section(result, rec: Recorder) -> dict:
     by = held.groupby("contested")[["homicides", "population"]].sum()
     per = by["homicides"] / by["population"]
     out["contested_vs_held"] = float(per.get(True, np.nan) / per.get(False, np.nan))
-    # corruption where the drugs pass against where they do not
+    # corruption where the drugs pass: rank correlation of drug flow and corrupt share
+    # (a first version compared territories above and below 1 kg/week, but 68 of the 70 carry
+    # some flow, so "elsewhere" was two territories)
     flow = post.groupby("territory", sort=False)[["flow", "corrupt"]].mean().reindex(w.ids)
-    transit = (flow["flow"] > 1.0).to_numpy() & rep
-    quiet = (flow["flow"] <= 1.0).to_numpy() & rep
-    out["corrupt_transit_vs_quiet"] = float(flow["corrupt"][transit].mean() / max(flow["corrupt"][quiet].mean(), 1e-9))
+    out["corr_flow_corrupt"] = float(pd.Series(flow["flow"].to_numpy()[rep]).corr(
+        pd.Series(flow["corrupt"].to_numpy()[rep]), method="spearman"))
     # drug income from taxing production and transit (M11)
     inc = m.income_by_source
     tax = inc.get("production_tax", 0.0) + inc.get("transit_tax", 0.0)
@@ -296,8 +297,8 @@ CHECKS: tuple[Check, ...] = (
           "004 l.2622-2628", "homicides per resident, contested / held territory-weeks > 1.5 (CI)",
           _level_above("contested_vs_held", 1.5, "ratio")),
     Check("corruption_follows_drugs", "M3, M16", "cash corrupts the police where the drugs pass",
-          "004 l.518; 003 l.7, l.14", "corrupt share on transit territories / elsewhere > 1.5 (CI)",
-          _level_above("corrupt_transit_vs_quiet", 1.5, "ratio")),
+          "004 l.518; 003 l.7, l.14", "Spearman correlation of drug flow and corrupt share across territories > 0 (CI)",
+          _level_above("corr_flow_corrupt", 0.0, "rho")),
     Check("armed_groups_tax", "M11", "armed groups earn much of their drug income by taxing production and transit",
           "004 l.2422, l.3222, l.3328", "taxes / (taxes + wholesale) > 0.25 (CI)",
           _level_above("tax_share", 0.25, "share")),

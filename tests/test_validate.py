@@ -76,6 +76,7 @@ def test_cross_section_of_a_baseline_run():
     assert 0 < c["tax_share"] < 1
     assert 0.1 <= c["top10_facilitator_share"] <= 1
     assert -1 <= c["corr_trust_homicide"] <= 1 and -1 <= c["corr_homicide_emigration"] <= 1
+    assert -1 <= c["corr_flow_corrupt"] <= 1
     target = next(t for t in load_targets() if t.id == "nt_vs_rest_ca")
     rec2 = recorder_for([target])
     rec2.first, rec2.last = 0, steps
