@@ -300,7 +300,6 @@ class GangParams:
 
     extortion_per_member: float = p(30.0, 0.0, 500.0, "USD extorted per gang member per week", "004 l.2630")
     subcontract_share: float = p(0.005, 0.0, 0.1, "share of the value of drugs passing paid to local gangs", "004 l.308")
-    retail_share: float = p(0.01, 0.0, 0.2, "share of transit drugs left for local retail", "004 l.308")
     militia_tolerance: float = p(0.15, 0.0, 1.0, "extortion victimisation share that triggers a militia", "004 l.2974-3118")
     militia_predation_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia turns predatory", "004 l.3328-3330")
     militia_capture_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia is captured by a cartel", "004 l.3328-3330")
