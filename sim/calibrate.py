@@ -21,7 +21,6 @@ import math
 import shlex
 import sys
 import time
-from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,17 +37,11 @@ CALIBRATED_YAML = PROJECT_ROOT / "configs" / "params" / "calibrated.yaml"
 
 def declared_range(key: str) -> tuple[float, float]:
     """The range sim/config.py declares for ``params.<key>`` (e.g. ``violence.pax_factor``)."""
-    node: type = schema.ParamsConfig
-    *groups, name = key.split(".")
-    for g in groups:
-        f = {f.name: f for f in fields(node)}.get(g)
-        if f is None:
-            raise ValueError(f"calibration parameter {key}: no group {g!r} in params")
-        node = f.default_factory if is_dataclass(f.default_factory) else getattr(schema, str(f.type))
-    f = {f.name: f for f in fields(node)}.get(name)
-    if f is None or "range" not in f.metadata:
-        raise ValueError(f"calibration parameter {key}: not a documented parameter of params.{'.'.join(groups)}")
-    return f.metadata["range"]
+    ranges = schema.declared_ranges()
+    if key not in ranges:
+        raise ValueError(f"calibration parameter {key}: not a documented parameter under params "
+                         "(e.g. violence.pax_factor)")
+    return ranges[key]
 
 
 def load_space(path: str | Path = SPACE_YAML) -> tuple[dict, dict]:

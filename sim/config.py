@@ -458,6 +458,20 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
+def declared_ranges(groups: tuple[str, ...] = ()) -> dict[str, tuple[float, float]]:
+    """{``group.name``: (lo, hi)} for every documented parameter under ``params`` (optionally only
+    some groups): the ranges :func:`validate` enforces, searched by calibration and sensitivity."""
+    out = {}
+    for g in fields(ParamsConfig):
+        if (groups and g.name not in groups) or not is_dataclass(g.default_factory):
+            continue
+        for f in fields(g.default_factory):
+            rng = f.metadata.get("range")
+            if rng is not None and rng[1] > rng[0]:
+                out[f"{g.name}.{f.name}"] = (float(rng[0]), float(rng[1]))
+    return out
+
+
 def register() -> None:
     """Register the schema in Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()

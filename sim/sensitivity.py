@@ -22,7 +22,7 @@ minutes (the per-organisation loops); the screen ranks the short-run effects.
 from __future__ import annotations
 
 import time
-from dataclasses import fields, is_dataclass
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -33,22 +33,6 @@ from .run import compose, quiet_mesa, run
 
 OUTCOMES = ("homicide_rate", "criminal_members", "corrupt_police_share", "seizure_share", "community_trust",
             "active_groups")
-
-
-def declared_parameters(groups: tuple[str, ...] = ()) -> dict[str, tuple[float, float]]:
-    """{``group.name``: (lo, hi)} for every documented parameter of ``params`` (optionally some groups)."""
-    out = {}
-    for g in fields(schema.ParamsConfig):
-        if groups and g.name not in groups:
-            continue
-        cls = g.default_factory
-        if not is_dataclass(cls):
-            continue
-        for f in fields(cls):
-            rng = f.metadata.get("range")
-            if rng is not None and rng[1] > rng[0]:
-                out[f"{g.name}.{f.name}"] = (float(rng[0]), float(rng[1]))
-    return out
 
 
 def one(values: dict, seed: int, steps: int, burn_in: int = 104) -> dict:
@@ -136,7 +120,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="results/sensitivity", help="output folder (default results/sensitivity)")
     args = ap.parse_args(argv)
     groups = tuple(g for g in args.groups.split(",") if g)
-    params = declared_parameters(groups)
+    params = schema.declared_ranges(groups)
     if not params:
         ap.error(f"--groups {args.groups}: no documented parameters there (groups: "
                  f"{', '.join(f.name for f in fields(schema.ParamsConfig))})")

@@ -25,7 +25,7 @@ import pandas as pd
 from . import stats
 from .agents import Facilitator
 from .run import compose, quiet_mesa, run
-from .targets import Recorder, selection
+from .targets import Recorder, selection, statistic
 
 #: Scenarios the policy checks need (a+b = both levers at once).
 SCENARIOS = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition", "border_hardening",
@@ -57,8 +57,8 @@ def cross_section(result, rec: Recorder) -> dict:
         if pop[sel].sum() >= 1e6:
             rates[c] = rec.sums["homicides"][sel].sum() / years / (pop[sel].sum() / 1e5)
     out["country_rate_max"], out["country_rate_min"] = max(rates.values()), min(rates.values())
-    nt, ca = selection(w, "region=northern_triangle"), selection(w, "region=central_america")
-    out["nt_vs_ca"] = (rec.sums["homicides"][nt].sum() / pop[nt].sum()) / (rec.sums["homicides"][ca].sum() / pop[ca].sum())
+    out["nt_vs_ca"] = (statistic(rec, "homicide_rate(region=northern_triangle)")
+                       / statistic(rec, "homicide_rate(region=central_america)"))
     # territories: violence, emigration, trust (means over the policy years)
     r = pd.Series(rate[rep]), pd.Series(emig[rep])
     out["corr_homicide_emigration"] = float(r[0].corr(r[1], method="spearman"))
@@ -258,18 +258,17 @@ def _dispersion(d: Data) -> Outcome:
     return ratio >= 7.5, f"highest {hi[0]:.0f}, lowest {lo[0]:.1f} per 100k: x{ratio:.1f}"
 
 
-def _level_above(key: str, x: float, label: str) -> Callable[[Data], Outcome]:
+def _level(key: str, x: float, label: str, side: Callable = above) -> Callable[[Data], Outcome]:
+    """Check that the baseline cross-section's ``key`` lies on ``side`` (above/below) of ``x`` (CI)."""
     def f(d: Data) -> Outcome:
         v = d.level(key)
-        return above(v, x), f"{label} {_ci(v)}"
+        return side(v, x), f"{label} {_ci(v)}"
     return f
 
 
-def _level_below(key: str, x: float, label: str) -> Callable[[Data], Outcome]:
-    def f(d: Data) -> Outcome:
-        v = d.level(key)
-        return below(v, x), f"{label} {_ci(v)}"
-    return f
+def _nt_three_times(d: Data) -> Outcome:
+    v = d.level("nt_vs_ca")
+    return v[1] > 2 and v[2] < 4.5, f"ratio {_ci(v)}"
 
 
 def _seizures_small(d: Data) -> Outcome:
@@ -286,25 +285,25 @@ CHECKS: tuple[Check, ...] = (
           "(under 8 to over 60 per 100k)", "004 l.1310", "highest / lowest country rate >= 7.5", _dispersion),
     Check("nt_three_times", "world, M2, M8", "the Northern Triangle's homicide rate is about three times the rest "
           "of Central America's", "004 l.326", "90% CI of the ratio inside [2, 4.5]",
-          lambda d: ((lambda v: (v[1] > 2 and v[2] < 4.5, f"ratio {_ci(v)}"))(d.level("nt_vs_ca")))),
+          _nt_three_times),
     Check("violence_pushes_emigration", "M14", "violence is a push factor: high-homicide places see more emigration",
           "004 l.326-328", "Spearman correlation across territories > 0.3 (CI)",
-          _level_above("corr_homicide_emigration", 0.3, "rho")),
+          _level("corr_homicide_emigration", 0.3, "rho")),
     Check("trust_falls_with_violence", "M5", "where violence is high, trust in the state is low",
           "004 l.542-554", "Spearman correlation of trust and homicide rate < 0 (CI)",
-          _level_below("corr_trust_homicide", 0.0, "rho")),
+          _level("corr_trust_homicide", 0.0, "rho", below)),
     Check("contested_plazas_violent", "M8", "monopolised plazas are calm, contested plazas violent (pax mafiosa)",
           "004 l.2622-2628", "homicides per resident, contested / held territory-weeks > 1.5 (CI)",
-          _level_above("contested_vs_held", 1.5, "ratio")),
+          _level("contested_vs_held", 1.5, "ratio")),
     Check("corruption_follows_drugs", "M3, M16", "cash corrupts the police where the drugs pass",
           "004 l.518; 003 l.7, l.14", "Spearman correlation of drug flow and corrupt share across territories > 0 (CI)",
-          _level_above("corr_flow_corrupt", 0.0, "rho")),
+          _level("corr_flow_corrupt", 0.0, "rho")),
     Check("armed_groups_tax", "M11", "armed groups earn much of their drug income by taxing production and transit",
           "004 l.2422, l.3222, l.3328", "taxes / (taxes + wholesale) > 0.25 (CI)",
-          _level_above("tax_share", 0.25, "share")),
+          _level("tax_share", 0.25, "share")),
     Check("super_fixers", "M10", "a few facilitators serve many clients (heavy tail)", "004 l.2404-2454",
           "top 10% of facilitators hold > 30% of service ties (CI)",
-          _level_above("top10_facilitator_share", 0.3, "share")),
+          _level("top10_facilitator_share", 0.3, "share")),
     Check("seizures_small", "M1", "interdiction removes a small share of the flow", "004 l.2426, l.3546; 003 l.5",
           "seizure share < 0.25 (CI) and more than half of what is shipped delivered", _seizures_small),
     Check("mano_dura_2003_rebound", "M15, M6", "2003-style mano dura: a short fall in homicides, then a rebound "

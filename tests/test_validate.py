@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import sensitivity, validate
+from sim import config, sensitivity, validate
 from sim.run import compose, run
 from sim.targets import Recorder, load_targets, recorder_for, evaluate
 
@@ -85,14 +85,14 @@ def test_cross_section_of_a_baseline_run():
 
 
 def test_declared_ranges_are_accepted_by_the_config_at_both_ends():
-    params = sensitivity.declared_parameters()
+    params = config.declared_ranges()
     assert len(params) > 100
     for end in (0, 1):  # every parameter at its low end in one config, then at its high end
         compose([f"params.{k}={v[end]!r}" for k, v in params.items()])
 
 
 def test_morris_screening_ranks_the_seizure_rate_first_for_seizures():
-    params = {k: v for k, v in sensitivity.declared_parameters(("routing",)).items()
+    params = {k: v for k, v in config.declared_ranges(("routing",)).items()
               if k in ("routing.base_seizure", "routing.risk_memory")}
     table, Y, X = sensitivity.screen(params, trajectories=3, steps=26, jobs=2, progress=False)
     assert len(Y) == 3 * (len(params) + 1) and np.isfinite(Y.to_numpy()).all()

@@ -33,13 +33,14 @@ def step(model) -> None:
         model.week_recruits = 0.0
         return
     P = model.presence
-    total = np.maximum(P.sum(0), 1e-9)
+    here = P.sum(0)  # members per territory
+    total = np.maximum(here, 1e-9)
     grievance = 1.0 + rp.abuse_grievance * t.abuse / 10.0
     neet = neet_youth(model)
     pool = rp.base_rate * neet * grievance * (1.0 - fx.prevention)
     # recruits are idle youth not yet in a group: a territory cannot give more than it has (without
     # this cap, abuses -> grievance -> recruits -> arrests -> abuses could grow without bound)
-    pool = np.minimum(pool, np.maximum(neet - P.sum(0), 0.0))
+    pool = np.minimum(pool, np.maximum(neet - here, 0.0))
     militia = model.is_militia
     rows = np.flatnonzero(~militia)
     members = P.sum(1)[rows].tolist()
