@@ -61,7 +61,7 @@ def seizure_share(m) -> float:
 
 def criminal_members(m) -> float:
     """Members free, held pre-trial and sentenced, over all organisations."""
-    free = m.presence.sum(1).tolist()  # = [o.members for o in m.organisations]
+    free = m.members_by_row().tolist()  # = [o.members for o in m.organisations]
     return float(sum(f + o.pretrial + o.sentenced for f, o in zip(free, m.organisations)))
 
 

@@ -202,6 +202,7 @@ class CrimeModel(Model):
         self._uid_row = np.full(int(self.org_uid.max(initial=-1)) + 1, -1, dtype=np.int64)
         self._uid_row[self.org_uid] = np.arange(k)
         self._hostility_key = None
+        self._held = None  # rows changed: held() recomputes its entries
 
     def register_agent(self, agent) -> None:
         super().register_agent(agent)
@@ -224,21 +225,60 @@ class CrimeModel(Model):
         view.flags.writeable = False
         return view
 
-    def strongest(self) -> np.ndarray:
+    # ------------------------------------------------------------------ where the groups are
+    def held(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the entries of ``self.presence`` that may be non-zero, row by row
+        (columns ascending within a row): every non-zero entry, and each group's home.
+
+        A group holds a few plazas of a large map (at 1,600 territories, about 2,000 of 780,000
+        entries), so phases work on these entries rather than on the whole matrix, and their cost
+        grows with the groups' footprint rather than with groups x territories. The entries are
+        found afresh at the start of each week (so writes to ``presence`` between steps, from a
+        script or a test, are seen) and when a group joins or leaves (``organisations_changed``).
+        Within the week only the move of members to new plazas adds entries
+        (``violence.expansion``, which passes them to :meth:`set_held`); arrests, deaths,
+        recruitment and releases at home change values at held entries only.
+        ``tests/test_held.py`` checks this after every phase of runs with splits, militias and
+        returning leaders.
+        """
+        if self._held is None:
+            self.set_held(np.flatnonzero(self.presence != 0))
+        return self._held
+
+    def set_held(self, flat: np.ndarray) -> None:
+        """Set the held entries from flat indices into ``self.presence`` (any order, repeats
+        allowed) that include every non-zero entry; entries now zero are dropped, homes kept."""
+        k, n = self.presence.shape
+        homes = np.arange(k) * n + self.org_home
+        flat = np.unique(np.concatenate([flat, homes]))
+        keep = self.presence.ravel()[flat] != 0
+        keep[np.searchsorted(flat, homes)] = True
+        r, c = np.divmod(flat[keep], n)
+        r.flags.writeable = c.flags.writeable = False
+        self._held = (r, c)
+
+    def members_by_row(self) -> np.ndarray:
+        """Free members of each organisation (row sums of ``self.presence``, over held entries)."""
+        r, c = self.held()
+        return np.bincount(r, weights=self.presence[r, c], minlength=self.presence.shape[0])
+
+    def strongest(self) -> tuple[np.ndarray, np.ndarray]:
         """Row in ``self.presence`` of the strongest organisation in each territory (the first on
-        ties, 0 where nobody is): ``strength_matrix().argmax(0)``, found from the non-zero entries
-        (an argmax down the columns of a wide matrix is slow; small ones are left to it)."""
-        s = self.presence
-        if s.size < 50_000 or (s < 0).any():
-            return s.argmax(0)
-        top = s.max(0)
-        flat = np.flatnonzero(s != 0)
-        r, c = np.divmod(flat, s.shape[1])  # row by row
-        hit = s.ravel()[flat] == top[c]
-        cols, first = np.unique(c[hit], return_index=True)  # first hit of each column: its smallest row
-        out = np.zeros(s.shape[1], dtype=np.intp)
-        out[cols] = r[hit][first]
-        return out
+        ties, 0 where nobody is) and its members: ``s.argmax(0)`` and ``s.max(0)`` of the strength
+        matrix ``s``, found from the held entries."""
+        P = self.presence
+        k, n = P.shape
+        r, c = self.held()
+        v = P[r, c]
+        if (v < 0).any():  # not reached by the model; argmax semantics kept for any input
+            return P.argmax(0), P.max(0)
+        top = np.zeros(n)
+        np.maximum.at(top, c, v)
+        hit = (v == top[c]) & (v > 0)
+        row = np.full(n, k, dtype=np.intp)
+        np.minimum.at(row, c[hit], r[hit])  # the first (smallest) row among equals
+        row[row == k] = 0
+        return row, top
 
     def rows_of(self, uids: np.ndarray) -> np.ndarray:
         """Row in ``self.presence`` of each organisation uid (-1: not an organisation)."""
@@ -366,6 +406,7 @@ class CrimeModel(Model):
 
     # ------------------------------------------------------------------ the week
     def _reset_week(self) -> None:
+        self._held = None
         self.week_removals = self.week_extraditions = self.week_splits = 0
         self.week_arrests = self.week_recruits = self.week_seized = 0.0
         self.week_delivered = self.week_shipped = 0.0

@@ -1,5 +1,4 @@
-"""Per-territory state arrays shared by the phases (community, police, control and flows), and
-helpers for (organisations x territories) matrices that are mostly zeros (``model.presence``)."""
+"""Per-territory state arrays shared by the phases (community, police, control and flows)."""
 
 from __future__ import annotations
 
@@ -57,22 +56,3 @@ class TerritoryState:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def entries(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of the True entries of a 2-D mask, row by row: ``np.nonzero(mask)``, which
-    is several times slower on 2-D arrays."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
-
-
-def row_sums(shape: tuple[int, int], r: np.ndarray, c: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Row sums of the matrix of ``shape`` holding ``values`` at ``(r, c)`` and zeros elsewhere.
-
-    Summed over whole rows: numpy adds a row pairwise, in an order that depends on where the
-    zeros lie, so this gives the floats of the same sum over a full matrix. (Column sums need no
-    such care: numpy adds the rows one after another, as ``np.bincount(c, values)`` does over
-    entries listed row by row.)
-    """
-    a = np.zeros(shape)
-    a[r, c] = values
-    return a.sum(1)

@@ -34,13 +34,12 @@ def acceptance(model, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray
 
 def step(model) -> None:
     t, cp, fx = model.terr, model.p.corruption, model.fx
-    strength = model.strength_matrix()
-    orgs = model.organisations
-    armed = strength.sum(0)
+    n = model.world.n
+    r, c = model.held()
+    armed = np.bincount(c, weights=model.presence[r, c], minlength=n)  # members per territory
     officers = np.maximum(t.officers, 1.0)
     # the strongest organisation present is the one making offers (and the patron)
-    top = model.strongest() if len(orgs) else np.zeros(model.world.n, dtype=int)
-    top_uid = model.org_uid[top] if len(orgs) else np.full(model.world.n, -1)
+    top_uid = model.org_uid[model.strongest()[0]] if model.organisations else np.full(n, -1)
     top_uid = np.where(armed > 0, top_uid, -1)
     # bribe budget: a share of the criminal value generated in the territory (taxes, smuggling)
     weekly_wage = cp.wage_usd_week * t.pay * fx.pay_mult

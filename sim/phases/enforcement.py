@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON
-from ..state import entries, row_sums
 
 
 def deploy(model) -> None:
@@ -78,7 +77,7 @@ def step(model) -> None:
     rows = np.flatnonzero(~model.is_militia)
     if rows.size:
         P = model.presence
-        r, c = entries(P != 0)
+        r, c = model.held()
         keep = ~model.is_militia[r]
         r, c = r[keep], c[keep]
         shielded = np.where(t.patron[c] == model.org_uid[r], t.corrupt[c], 0.0)
@@ -88,7 +87,7 @@ def step(model) -> None:
         arrested = P[r, c] * np.clip(rate, 0.0, 0.5)
         P[r, c] -= arrested
         t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
-        by_group = row_sums(P.shape, r, c, arrested)[rows].tolist()
+        by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows].tolist()
     for row, a in zip(rows.tolist(), by_group if rows.size else []):
         org = orgs[row]
         org.pretrial += a

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents import Cartel, Gang, Militia
-from ..state import entries, row_sums
 
 
 def extorting_members(org) -> np.ndarray:
@@ -50,42 +49,44 @@ def step(model) -> None:
     n = w.n
     # --- protective militias suppress extortion where they stand
     P = model.presence
+    k = len(orgs)
     protective = np.array([isinstance(o, Militia) and o.phase == "protective" for o in orgs], dtype=bool)
-    guard = np.zeros(n)
-    if protective.any():
-        guard += P[protective].sum(0)  # militia by militia, in row order
-    r, c = entries(P != 0)  # the groups' members, entry by entry (the rest of P is 0)
+    r, c = model.held()  # the groups' members, entry by entry (the rest of P is 0)
     held = P[r, c]
+    guard = np.bincount(c, weights=held * protective[r], minlength=n)  # militia by militia, in row order
     ext = held * _extorting_share(model)[r]  # entries of extorting_members
     extorters = np.bincount(c, weights=ext, minlength=n)  # group by group, in row order
     suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
-    for org, take in zip(orgs, row_sums(P.shape, r, c, ext * suppress[c]).tolist()):
+    for org, take in zip(orgs, np.bincount(r, weights=ext * suppress[c], minlength=k).tolist()):
         model.credit_org(org, take * gp.extortion_per_member, "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
-    gangs = [o for o in orgs if isinstance(o, Gang)]
-    if gangs:
-        g_pres = P[model.is_gang]
-        g_tot = g_pres.sum(0)
+    if model.is_gang.any():
+        gang = model.is_gang[r] & (held > 0)
+        g_r, g_c, g_held = r[gang], c[gang], held[gang]
+        g_tot = np.bincount(g_c, weights=g_held, minlength=n)
         pay = gp.subcontract_share * t.drug_value * (g_tot > 0)
         ties = model.ties
         ties.clear("subcontract")
+        by_territory = np.argsort(g_c, kind="stable")  # each territory's gangs, in row order
+        g_r, g_c, g_held = g_r[by_territory], g_c[by_territory], g_held[by_territory]
+        first = np.searchsorted(g_c, np.arange(n + 1))
         for i in np.flatnonzero(pay > 0).tolist():
             boss = model.org_by_uid.get(int(t.controller[i]))
             if not isinstance(boss, Cartel):
                 continue
             model.debit_org(boss, pay[i])
-            for k in np.flatnonzero(g_pres[:, i] > 0).tolist():
-                g = gangs[k]
-                amount = pay[i] * g_pres[k, i] / g_tot[i]
+            for row, m in zip(g_r[first[i]:first[i + 1]].tolist(), g_held[first[i]:first[i + 1]].tolist()):
+                g = orgs[row]
+                amount = pay[i] * m / g_tot[i]
                 model.credit_org(g, amount, "subcontract", drug=True)
                 ties.add("subcontract", boss.unique_id, g.unique_id, amount)
 
     # --- diversification under squeeze (M17), mining income
     mining = w.role("mining")
-    members = P.sum(1).tolist()
-    in_mines = row_sums(P.shape, r, c, held * mining[c]).tolist()
+    members = np.bincount(r, weights=held, minlength=k).tolist()
+    in_mines = np.bincount(r, weights=held * mining[c], minlength=k).tolist()
     for row, org in enumerate(orgs):
         if isinstance(org, Militia):
             continue

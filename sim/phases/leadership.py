@@ -73,7 +73,7 @@ def split(model, org) -> Cartel | Gang:
 
 def step(model) -> None:
     lp = model.p.leadership
-    members = model.presence.sum(1).tolist()
+    members = model.members_by_row().tolist()
     for org, m in zip(list(model.organisations), members):
         org.cohesion = min(1.0, org.cohesion + lp.cohesion_recovery * (1.0 - org.cohesion))
         if m < lp.min_members and org.pretrial + org.sentenced < lp.min_members:

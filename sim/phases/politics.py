@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Militia, Politician
+from ..agents import Militia
 
 
 def draw_integrity(model) -> float:
@@ -89,6 +89,5 @@ def _elections(model) -> None:
             pol.illicit_money = money if funded_wins else 0.0
         model.event("election", actors=[country.iso], territory=-1,
                     captured=sum(p.captured for p in pols), seats=len(pols))
-        for (a, b) in [k for k in model.ties.edges("finance") if isinstance(model.agent_by_uid(k[1]), Politician)
-                       and model.agent_by_uid(k[1]).country == ci]:
-            model.ties.remove("finance", a, b)
+        seats = {p.unique_id for p in pols}
+        model.ties.remove_many("finance", [k for k in model.ties.edges("finance") if k[1] in seats])

@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..agents import Gang
-from ..state import entries, row_sums
 
 
 def neet_youth(model) -> np.ndarray:
@@ -33,7 +32,9 @@ def step(model) -> None:
         model.week_recruits = 0.0
         return
     P = model.presence
-    here = P.sum(0)  # members per territory
+    r, c = model.held()  # the groups' members, entry by entry (the rest of P is 0)
+    held = P[r, c]
+    here = np.bincount(c, weights=held, minlength=model.world.n)  # members per territory
     total = np.maximum(here, 1e-9)
     grievance = 1.0 + rp.abuse_grievance * t.abuse / 10.0
     neet = neet_youth(model)
@@ -43,7 +44,7 @@ def step(model) -> None:
     pool = np.minimum(pool, np.maximum(neet - here, 0.0))
     militia = model.is_militia
     rows = np.flatnonzero(~militia)
-    members = P.sum(1)[rows].tolist()
+    members = np.bincount(r, weights=held, minlength=len(orgs))[rows].tolist()
     pull, exits = [], []
     for row, m in zip(rows.tolist(), members):
         org = orgs[row]
@@ -55,15 +56,13 @@ def step(model) -> None:
         exits.append(rp.attrition + rp.unpaid_exit * unpaid)
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
-    r, c = entries(P != 0)
     keep = ~militia[r]
-    r, c = r[keep], c[keep]
+    P[r[~keep], c[~keep]] *= 1.0 - rp.attrition  # militias: only attrition
+    r, c, held = r[keep], c[keep], held[keep]
     k = (np.cumsum(~militia) - 1)[r]  # position of the entry's group in rows
-    held = P[r, c]
     new = pool[c] * np.array(pull)[k] * held / total[c]
     P[r, c] = held + (new - np.array(exits)[k] * held)
-    P[militia] *= 1.0 - rp.attrition
     recruits_total = 0.0
-    for recruits in row_sums(P.shape, r, c, new)[rows].tolist():
+    for recruits in np.bincount(r, weights=new, minlength=len(orgs))[rows].tolist():
         recruits_total += recruits
     model.week_recruits = recruits_total

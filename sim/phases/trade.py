@@ -219,6 +219,18 @@ def seizure_probability(model) -> np.ndarray:
     return np.clip(rp.base_seizure * t.capacity * honest * w.interdiction * model.fx.seizure_mult, 0.0, 0.95)
 
 
+def rival_share(model, shippers: np.ndarray) -> np.ndarray:
+    """(shippers, territories): the share of each territory's armed members hostile to each
+    shipping organisation (uids), weighted by hostility (``model.hostility_matrix``)."""
+    n = model.world.n
+    r, c = model.held()  # members v of group r in territory c
+    v = model.presence[r, c]
+    hostile = model.hostility_matrix()
+    armed = np.bincount(c, weights=v, minlength=n) + 1.0
+    return np.array([np.bincount(c, weights=hostile[k, r] * v, minlength=n) / armed
+                     for k in (model.org_index[uid] for uid in shippers.tolist())]).reshape(len(shippers), n)
+
+
 def routing(model) -> None:
     """Phase 2: ship, choose routes, interdict, tax transit, schedule deliveries (M1, M11, M16)."""
     w, t, rp, mp, R = model.world, model.terr, model.p.routing, model.p.market, model.routes
@@ -237,11 +249,7 @@ def routing(model) -> None:
     rival = np.zeros((shippers.size + 1, n + 1))  # hostile share of armed presence
     operates = np.zeros((shippers.size + 1, n + 1))  # police units that protect its shipments
     if shippers.size:
-        strength = model.strength_matrix()  # (orgs, n)
-        hostile = model.hostility_matrix()  # (orgs, orgs)
-        armed = strength.sum(0) + 1.0
-        for row, k in enumerate(model.org_index[uid] for uid in shippers.tolist()):
-            rival[row, :n] = hostile[k] @ strength / armed
+        rival[:-1, :n] = rival_share(model, shippers)
         corrupt_enough = t.corrupt >= model.p.corruption.operate_threshold
         operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & corrupt_enough
     shipper_row = np.searchsorted(shippers, owners)

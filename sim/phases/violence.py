@@ -28,55 +28,60 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import entries, row_sums
 
 
 def expansion(model) -> None:
     """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows).
 
-    Each group moves independently of the others, so all groups move at once, one row each of
-    ``model.presence``. Only the territories a group can reach or holds change, so the move is
-    computed on those entries; the sums that rescale each group are still taken over its whole
-    row (the floats of a move over every territory).
+    Each group moves independently of the others, so all groups move at once, on the entries of
+    ``model.presence`` they hold or can reach (the rest of a group's row is zero and stays so).
+    The new entries become ``model.held()``.
     """
     w, t, vp = model.world, model.terr, model.p.violence
     value = t.value + vp.extortion_value * t.population / 1000.0
     value[w.role("market")] = 0.0  # consumer markets abroad are not fought over (retail there is not modelled)
     P = model.presence
-    members = P.sum(1)
-    rows = np.flatnonzero(~model.is_militia & (members > 0))
-    if rows.size == 0:
+    k, n = P.shape
+    r0, c0 = model.held()
+    p0 = P[r0, c0]
+    members = np.bincount(r0, weights=p0, minlength=k)
+    movers = ~model.is_militia & (members > 0)
+    if not movers.any():
         return
-    p = P[rows]
+    sel = movers[r0] & (p0 != 0)
+    held = r0[sel] * n + c0[sel]  # flat entries, row by row
+    p_held = p0[sel]
     # reachable: next to a foothold (corridors, model.adjacency), or where the group already is
-    group, at = entries(p >= vp.foothold)
+    foot = p_held >= vp.foothold
+    group, at = r0[sel][foot], c0[sel][foot]
     adj = model.adjacency  # CSR with self-loops: row i lists i and its neighbours
     start, count = adj.indptr[at], np.diff(adj.indptr)[at]
-    reach = p > 0
-    reach[np.repeat(group, count), adj.indices[_ranges(start, count)]] = True
-    gang = model.is_gang[rows]  # gangs are local: stay within their country (004 l.2630-2632)
-    reach[gang] &= w.country[None, :] == model.org_country[rows][gang][:, None]
-    # the entries that can change, row by row: reachable, or held (a gang's plazas abroad)
-    r, c = entries(reach | (p != 0))
+    near = np.repeat(group, count) * n + adj.indices[_ranges(start, count)]
+    flat = np.union1d(held, near)  # the entries that can change, row by row
+    r, c = np.divmod(flat, n)
+    p_rc = np.zeros(flat.size)
+    p_rc[np.searchsorted(flat, held)] = p_held
+    reach = p_rc > 0
+    reach[np.searchsorted(flat, near)] = True
+    gang = model.is_gang[r]  # gangs are local: stay within their country (004 l.2630-2632)
+    reach[gang] &= w.country[c[gang]] == model.org_country[r[gang]]
+    keep = reach | (p_rc != 0)  # reachable, or held (a gang's plazas abroad)
+    r, c, p_rc, reach = r[keep], c[keep], p_rc[keep], reach[keep]
     # groups are territorial: a plaza is worth less the farther it lies from the home base
-    v_rc = np.where(reach[r, c], value[c] * model.home_decay[model.org_home[rows][r], c], 0.0)
-    v_sum = row_sums(p.shape, r, c, v_rc)
-    m = members[rows]
-    moving = v_sum > 0
-    if not moving.all():
-        keep = moving[r]
-        r, c, v_rc = r[keep], c[keep], v_rc[keep]
-    target = m[r] * v_rc / v_sum[r]
-    disruption = model.p.leadership.disruption
-    rate = np.array([vp.expansion_rate * (1.0 - disruption if model.organisations[k].disrupted else 1.0)
-                     for k in rows.tolist()])
-    p_rc = p[r, c]
+    v_rc = np.where(reach, value[c] * model.home_decay[model.org_home[r], c], 0.0)
+    v_sum = np.bincount(r, weights=v_rc, minlength=k)
+    moving = (v_sum > 0)[r]
+    r, c, p_rc, v_rc = r[moving], c[moving], p_rc[moving], v_rc[moving]
+    target = members[r] * v_rc / v_sum[r]
+    disrupted = np.fromiter((o.disrupted for o in model.organisations), dtype=bool, count=k)
+    rate = vp.expansion_rate * np.where(disrupted, 1.0 - model.p.leadership.disruption, 1.0)
     p_rc += rate[r] * (target - p_rc)
     p_rc[p_rc < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
-    p_sum = row_sums(p.shape, r, c, p_rc)
-    held = p_sum[r] > 0
-    p_rc[held] *= (m / np.where(p_sum > 0, p_sum, 1.0))[r[held]]
-    P[rows[r], c] = p_rc
+    p_sum = np.bincount(r, weights=p_rc, minlength=k)
+    back = p_sum[r] > 0
+    p_rc[back] *= (members / np.where(p_sum > 0, p_sum, 1.0))[r[back]]
+    P[r, c] = p_rc
+    model.set_held(np.concatenate([r0 * n + c0, r * n + c]))
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -87,50 +92,49 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
 def control(model) -> None:
     """Controller and contested status of every territory."""
     t, vp = model.terr, model.p.violence
-    orgs = model.organisations
-    if not orgs:
+    n = model.world.n
+    if not model.organisations:
         t.controller[:] = -1
         t.contested[:] = False
         return
-    s = model.strength_matrix()
-    total = s.sum(0)
-    top = model.strongest()  # = s.argmax(0)
-    uid = model.org_uid
-    share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0)
-    t.controller[:] = np.where(total > 0, uid[top], -1)
-    hostile = model.hostility_matrix()
+    r, c = model.held()
+    v = model.presence[r, c]
+    total = np.bincount(c, weights=v, minlength=n)  # column sums, row by row: = s.sum(0)
+    top, top_members = model.strongest()
+    share = np.where(total > 0, top_members / np.maximum(total, 1e-9), 0.0)
+    t.controller[:] = np.where(total > 0, model.org_uid[top], -1)
     # only ``gang_engagement`` of a gang's members fight; contested compares like with like
-    fighters = s * np.where(model.is_gang, vp.gang_engagement, 1.0)[:, None]
-    engaged = _engaged(fighters, hostile)
-    t.contested[:] = (engaged > vp.contest_threshold * np.maximum(fighters.sum(0), 1.0)) & (share < vp.dominance)
+    fighters = v * np.where(model.is_gang, vp.gang_engagement, 1.0)[r]
+    engaged = _engaged(r, c, fighters, model.hostility_matrix(), n)
+    armed = np.bincount(c, weights=fighters, minlength=n)
+    t.contested[:] = (engaged > vp.contest_threshold * np.maximum(armed, 1.0)) & (share < vp.dominance)
     model.engaged = engaged
 
 
-def _engaged(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
+def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarray, n: int) -> np.ndarray:
     """Members engaged in fighting per territory: sum over hostile pairs of the smaller side.
 
-    Only the pairs of groups present in the same territory are visited; each territory's sum
-    runs over its pairs in the order of ``_engaged_dense`` (pair by pair, a < b), so the floats
-    are the same.
+    ``org, terr, s``: the members ``s`` of organisation ``org`` in territory ``terr``, entry by
+    entry, row by row. Only the pairs of groups present in the same territory are visited; each
+    territory's sum runs over its pairs in the order of ``_engaged_dense`` (pair by pair, a < b),
+    so the floats are the same.
     """
-    if (s < 0).any():
-        return _engaged_dense(s, hostile)
-    org, terr = entries(s > 0)
+    here = s > 0
+    org, terr, s = org[here], terr[here], s[here]
     by_territory = np.argsort(terr, kind="stable")  # by territory, then organisation
-    terr, org = terr[by_territory], org[by_territory]
-    n_here = np.bincount(terr, minlength=s.shape[1])
+    terr, org, s = terr[by_territory], org[by_territory], s[by_territory]
+    n_here = np.bincount(terr, minlength=n)
     first = np.cumsum(n_here) - n_here
     after = first[terr] + n_here[terr] - np.arange(terr.size) - 1  # later groups in the same territory
     i = np.repeat(np.arange(terr.size), after)
     j = i + 1 + np.arange(i.size) - np.repeat(np.cumsum(after) - after, after)
-    a, b, where = org[i], org[j], terr[i]
-    h = hostile[a, b]
+    h = hostile[org[i], org[j]]
     hit = h != 0
-    a, b, where, h = a[hit], b[hit], where[hit], h[hit]
-    order = np.lexsort((b, a))  # pair order of the dense sum
-    a, b, where, h = a[order], b[order], where[order], h[order]
-    fight = h * np.minimum(s[a, where], s[b, where])
-    return np.bincount(where, weights=fight, minlength=s.shape[1])
+    i, j, h = i[hit], j[hit], h[hit]
+    order = np.lexsort((org[j], org[i]))  # pair order of the dense sum
+    i, j, h = i[order], j[order], h[order]
+    fight = h * np.minimum(s[i], s[j])
+    return np.bincount(terr[i], weights=fight, minlength=n)
 
 
 def _engaged_dense(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
@@ -147,12 +151,14 @@ def step(model) -> None:
     w, t, vp, fx = model.world, model.terr, model.p.violence, model.fx
     expansion(model)
     control(model)
-    s = model.strength_matrix()
-    orgs = model.organisations
-    gang_rows = model.is_gang
-    gang_members = s[gang_rows].sum(0) if gang_rows.any() else np.zeros(w.n)
-    total = s.sum(0)
-    share = np.where(total > 0, s.max(0) / np.maximum(total, 1e-9), 0.0) if len(orgs) else np.zeros(w.n)
+    n = w.n
+    P = model.presence
+    r, c = model.held()
+    v = P[r, c]
+    gang_members = np.bincount(c, weights=v * model.is_gang[r], minlength=n)
+    total = np.bincount(c, weights=v, minlength=n)
+    top_members = model.strongest()[1] if model.organisations else np.zeros(n)
+    share = np.where(total > 0, top_members / np.maximum(total, 1e-9), 0.0)
     pact = (share >= vp.dominance) & (t.patron == t.controller) & (t.corrupt > vp.pact_corruption)
     pax = np.where(pact, vp.pax_factor, 1.0)
     deter = 1.0 / (1.0 + vp.deterrence * t.boost)  # visible troops cut violence fast (004 l.522)
@@ -166,13 +172,10 @@ def step(model) -> None:
     t.homicides[:] = homicides
     model.pact = pact
     # combatant deaths remove members, split over the organisations present by strength
-    if len(orgs) and combat.any():
+    if model.organisations and combat.any():
         dead = np.minimum(combat, total)
         frac = np.where(total > 0, dead / np.maximum(total, 1e-9), 0.0)
-        P = model.presence
-        r, c = entries(P != 0)  # (the rest of P is 0 and stays so)
-        held = P[r, c]
-        held -= held * frac[c]
+        held = v - v * frac[c]  # (the rest of P is 0 and stays so)
         held[held < 0] = 0.0
         P[r, c] = held
     model.combat_deaths = float(combat.sum())
