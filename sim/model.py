@@ -20,7 +20,7 @@ from .config import ParamsConfig, ScenarioConfig
 from .phases import (community, corruption, enforcement, gangs, leadership, politics, prisons,
                      recruitment, services, trade, violence)
 from .phases.prisons import Prisons
-from .state import TerritoryState
+from .state import TerritoryState, sorted_union
 from .ties import TieGraph
 from .world import build_world
 
@@ -250,7 +250,7 @@ class CrimeModel(Model):
         allowed) that include every non-zero entry; entries now zero are dropped, homes kept."""
         k, n = self.presence.shape
         homes = np.arange(k) * n + self.org_home
-        flat = np.unique(np.concatenate([flat, homes]))
+        flat = sorted_union(flat, homes)
         keep = self.presence.ravel()[flat] != 0
         keep[np.searchsorted(flat, homes)] = True
         r, c = np.divmod(flat[keep], n)

@@ -1,4 +1,5 @@
-"""Per-territory state arrays shared by the phases (community, police, control and flows)."""
+"""Per-territory state arrays shared by the phases (community, police, control and flows), and a
+helper for the entries of the mostly-zero presence matrix (``CrimeModel.held``)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,10 @@ class TerritoryState:
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def sorted_union(*arrays: np.ndarray) -> np.ndarray:
+    """The distinct values of integer arrays, ascending (``np.union1d``, several times faster on
+    the arrays of a week)."""
+    a = np.sort(np.concatenate(arrays))
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if a.size else a

@@ -25,24 +25,25 @@ def coverage(model, org) -> float:
     return sum(k in kinds for k in NEEDED) / len(NEEDED)
 
 
-def seek_services(org, by_kind: dict[str, list[Facilitator]], load: dict[int, int], slots: dict[int, int]) -> None:
+def seek_services(org, open_: dict[str, list[Facilitator]], load: dict[int, int], slots: dict[int, int]) -> None:
     """An organisation lacking a needed service picks a facilitator with a free slot, with
     probability proportional to capacity (preferential attachment to super-fixers).
 
-    ``by_kind``: the facilitators of each needed kind in unique_id order; ``slots``: clients each
-    can serve at once (:attr:`Facilitator.slots`, computed once a week)."""
+    ``open_``: the facilitators of each needed kind with a free slot, in unique_id order (one
+    leaves the list when its last slot is taken); ``slots``: clients each can serve at once
+    (:attr:`Facilitator.slots`, computed once a week)."""
     model, ties = org.model, org.model.ties
     have = {model.agent_by_uid(f).kind for f in ties.neighbour_set("service", org.unique_id)}
     for kind in NEEDED:
-        if kind in have:
-            continue
-        cands = [f for f in by_kind[kind] if load[f.unique_id] < slots[f.unique_id]]
-        if not cands:
+        cands = open_[kind]
+        if kind in have or not cands:
             continue
         w = np.array([f.capacity for f in cands])
         f = cands[int(model.rng.choice(len(cands), p=w / w.sum()))]
         ties.set("service", f.unique_id, org.unique_id, f.capacity)
         load[f.unique_id] += 1
+        if load[f.unique_id] >= slots[f.unique_id]:
+            cands.remove(f)
 
 
 def step(model) -> None:
@@ -61,9 +62,9 @@ def step(model) -> None:
     # first come, first served at the super-fixers: clients look for services in random order
     # (the cartels and gangs in the order of model.agents, as model.agents.select would give them)
     clients = AgentSet([o for o in model.organisations if isinstance(o, (Cartel, Gang))], random=model.random)
-    by_kind = {kind: [f for f in facs if f.kind == kind] for kind in NEEDED}
     slots = {f.unique_id: f.slots for f in facs}
-    clients.shuffle_do(seek_services, by_kind, load, slots)
+    open_ = {kind: [f for f in facs if f.kind == kind and load[f.unique_id] < slots[f.unique_id]] for kind in NEEDED}
+    clients.shuffle_do(seek_services, open_, load, slots)
     # fees and the cost of going unserved are settled on last week's revenue
     kind_of = {f.unique_id: f.kind for f in facs}
     for org in model.organisations:

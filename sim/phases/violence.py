@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..state import sorted_union
+
 
 
 def expansion(model) -> None:
@@ -57,7 +59,7 @@ def expansion(model) -> None:
     adj = model.adjacency  # CSR with self-loops: row i lists i and its neighbours
     start, count = adj.indptr[at], np.diff(adj.indptr)[at]
     near = np.repeat(group, count) * n + adj.indices[_ranges(start, count)]
-    flat = np.union1d(held, near)  # the entries that can change, row by row
+    flat = sorted_union(held, near)  # the entries that can change, row by row
     r, c = np.divmod(flat, n)
     p_rc = np.zeros(flat.size)
     p_rc[np.searchsorted(flat, held)] = p_held
@@ -89,14 +91,15 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.arange(count.sum()) - np.repeat(np.cumsum(count) - count - start, count)
 
 
-def control(model) -> None:
-    """Controller and contested status of every territory."""
+def control(model) -> np.ndarray:
+    """Controller and contested status of every territory; returns the controller's share of the
+    armed members in each territory (0 where nobody is)."""
     t, vp = model.terr, model.p.violence
     n = model.world.n
     if not model.organisations:
         t.controller[:] = -1
         t.contested[:] = False
-        return
+        return np.zeros(n)
     r, c = model.held()
     v = model.presence[r, c]
     total = np.bincount(c, weights=v, minlength=n)  # column sums, row by row: = s.sum(0)
@@ -109,6 +112,7 @@ def control(model) -> None:
     armed = np.bincount(c, weights=fighters, minlength=n)
     t.contested[:] = (engaged > vp.contest_threshold * np.maximum(armed, 1.0)) & (share < vp.dominance)
     model.engaged = engaged
+    return share
 
 
 def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarray, n: int) -> np.ndarray:
@@ -150,15 +154,13 @@ def _engaged_dense(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
 def step(model) -> None:
     w, t, vp, fx = model.world, model.terr, model.p.violence, model.fx
     expansion(model)
-    control(model)
+    share = control(model)
     n = w.n
     P = model.presence
     r, c = model.held()
     v = P[r, c]
     gang_members = np.bincount(c, weights=v * model.is_gang[r], minlength=n)
     total = np.bincount(c, weights=v, minlength=n)
-    top_members = model.strongest()[1] if model.organisations else np.zeros(n)
-    share = np.where(total > 0, top_members / np.maximum(total, 1e-9), 0.0)
     pact = (share >= vp.dominance) & (t.patron == t.controller) & (t.corrupt > vp.pact_corruption)
     pax = np.where(pact, vp.pax_factor, 1.0)
     deter = 1.0 / (1.0 + vp.deterrence * t.boost)  # visible troops cut violence fast (004 l.522)
