@@ -88,7 +88,7 @@ class Militia(Organisation):
     kind = "militia"
 
     def __init__(self, model, name: str, presence: np.ndarray, home: int) -> None:
-        super().__init__(model, name, presence, home, lieutenants=0, cohesion=0.8)
+        super().__init__(model, name, presence, home, lieutenants=0, cohesion=model.p.gangs.militia_cohesion)
         self.phase = "protective"
         self.formed = model.steps
 

@@ -209,7 +209,7 @@ class ScenarioConfig:
 class RoutingParams:
     """Phase 2, routing and interdiction (M1, M16, M19)."""
 
-    k_paths: int = 6  # candidate routes per production-market pair
+    k_paths: int = p(6, 1, 12, "candidate routes per production-market pair (an integer; not screened by Morris)")
     path_penalty: float = p(2.0, 1.05, 10.0, "corridor cost multiplier between searches for alternative routes")
     mode_cost_land: float = p(1.0, 0.1, 5.0, "cost multiplier of land corridors per km")
     mode_cost_river: float = p(0.8, 0.1, 5.0, "cost multiplier of river corridors per km")
@@ -219,6 +219,7 @@ class RoutingParams:
     risk_cost: float = p(25.0, 0.0, 100.0, "cost units per unit of perceived seizure probability (~ wholesale value / transport cost per 1,000 km)", "004 l.304-308")
     rival_cost: float = p(1.0, 0.0, 5.0, "cost units per territory wholly held by hostile groups", "004 l.560")
     route_temperature: float = p(0.6, 0.05, 5.0, "logit temperature of route choice (cost units)")
+    max_seizure: float = p(0.95, 0.5, 1.0, "cap on the weekly probability that a shipment passing a territory is seized")
     base_seizure: float = p(0.02, 0.0, 0.2, "weekly seizure probability per territory at full honest capacity",
                             "003 l.5 (small seizure share)")
     risk_memory: float = p(0.1, 0.01, 1.0, "weekly update weight of perceived risk")
@@ -239,6 +240,9 @@ class MarketParams:
     last_mile_share: float = p(0.5, 0.05, 1.0, "share of wholesale value kept by whoever holds the last plaza before a market",
                                "004 l.560 (Juarez: plazas at the border are fought over)")
     production_growth: float = p(0.0, -0.2, 0.2, "yearly growth of production")
+    supply_memory: float = p(0.1, 0.01, 1.0, "weekly weight of new deliveries in the supply average that sets prices")
+    price_ratio_min: float = p(0.05, 0.01, 0.5, "lowest ratio of demand to supply ema the wholesale price responds to (glut floor)")
+    price_ratio_max: float = p(20.0, 2.0, 100.0, "highest ratio of demand to supply ema the wholesale price responds to (scarcity ceiling)")
 
 
 @dataclass
@@ -304,6 +308,7 @@ class GangParams:
     militia_predation_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia turns predatory", "004 l.3328-3330")
     militia_capture_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia is captured by a cartel", "004 l.3328-3330")
     militia_size: float = p(0.002, 0.0, 0.02, "militia members per resident")
+    militia_cohesion: float = p(0.8, 0.0, 1.0, "cohesion of a newly formed militia (community-based groups start united)", "004 l.2974-3118")
     diversify_rate: float = p(0.05, 0.0, 0.5, "weekly rise of diversification when squeezed", "004 l.202, l.3024-3026, l.3366")
     squeeze_ratio: float = p(0.8, 0.0, 1.0, "drug income relative to its yearly norm below which a group is squeezed")
     diversify_decay: float = p(0.0125, 0.0, 0.5, "weekly fall of diversification when not squeezed")
@@ -338,6 +343,8 @@ class EnforcementParams:
     """Phase 8, enforcement (M4, M5, M15, M18)."""
 
     arrest_rate: float = p(0.004, 0.0, 0.05, "weekly arrests per member at full honest capacity")
+    max_arrest_share: float = p(0.5, 0.1, 1.0, "cap on the share of a group's members in a territory arrested in one week")
+    max_capacity: float = p(5.0, 1.0, 20.0, "cap on a unit's enforcement capacity (1 = reference police density, honest, no troops)")
     leader_target_rate: float = p(0.004, 0.0, 0.05, "weekly probability a leader is removed at full capacity", "004 l.236-238")
     military_boost: float = p(1.5, 0.0, 5.0, "extra capacity from troops, decaying", "004 l.522")
     military_decay_weeks: float = p(52.0, 4.0, 520.0, "e-folding time of the military effect", "004 l.522-524")
@@ -373,6 +380,8 @@ class LeadershipParams:
     min_members: float = p(30.0, 1.0, 500.0, "members below which a group dissolves")
     succession_weeks: float = p(6.0, 1.0, 52.0, "weeks until a successor retakes markets", "004 l.3022-3036")
     disruption: float = p(0.7, 0.0, 1.0, "share of expansion lost during a succession crisis", "004 l.3022-3036")
+    splinter_cohesion: float = p(0.4, 0.0, 1.0, "cohesion of a splinter group at its founding", "004 l.236-238")
+    returned_cohesion: float = p(0.5, 0.0, 1.0, "cohesion of the group a returned extradited leader founds", "000 l.212")
 
 
 @dataclass
@@ -385,7 +394,7 @@ class PoliticsParams:
     block_extradition: float = p(0.8, 0.0, 1.0, "probability a captured executive blocks an extradition", "000 l.214")
     crackdown_demand: float = p(0.5, 0.0, 2.0, "enforcement pressure per doubling of homicides", "004 l.384")
     integrity_mean: float = p(0.67, 0.05, 0.95, "mean integrity of politicians (Beta, concentration 6)")
-    brokers_per_country: int = 2
+    brokers_per_country: int = p(2, 0, 10, "national brokers (legislators) per country (an integer; not screened by Morris)", "004 l.3334")
     broker_passthrough: float = p(0.1, 0.0, 1.0, "yearly share of a captured broker's money passed to the executive", "004 l.3334")
 
 
@@ -404,6 +413,7 @@ class CommunityParams:
                                "scaled so the Northern Triangle loses ~1.3%/yr: 9% in recent years, 004 l.326")
     emigration_violence: float = p(1.0, 0.0, 5.0, "emigration elasticity to homicide rate / 10", "004 l.326-328")
     emigration_neet: float = p(2.0, 0.0, 10.0, "emigration rise per unit NEET share", "004 l.302, l.326")
+    max_emigration: float = p(0.01, 0.001, 0.05, "cap on the weekly share of a territory's residents who emigrate")
     initial_trust: float = p(0.6, 0.0, 1.0, "trust in the state before violence is subtracted")
     fear_memory: float = p(0.05, 0.0, 1.0, "weekly update weight of fear")
     rotation_trust_cost: float = p(1.0, 0.0, 5.0, "trust lost per unit of officers rotated", "004 l.524")
@@ -467,7 +477,7 @@ def declared_ranges(groups: tuple[str, ...] = ()) -> dict[str, tuple[float, floa
             continue
         for f in fields(g.default_factory):
             rng = f.metadata.get("range")
-            if rng is not None and rng[1] > rng[0]:
+            if rng is not None and rng[1] > rng[0] and f.type not in ("int", int):  # structural integers are not searched
                 out[f"{g.name}.{f.name}"] = (float(rng[0]), float(rng[1]))
     return out
 

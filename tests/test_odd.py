@@ -144,3 +144,15 @@ def test_mechanism_table_points_at_existing_submodels(rendered):
         for num, word in re.findall(r"\b(7\.\d+) ([a-z]+)", row.split(" | ")[-1]):
             assert num in headings, f"{row[:8]}: section {num} does not exist"
             assert word in headings[num], f"{row[:8]}: section {num} is '{headings[num]}', not {word}"
+
+
+def test_every_mechanism_parameter_has_a_range_units_and_source():
+    """No free parameter without its documentation (the guide: units, plausible range, source)."""
+    missing = [key for key, f in _fields(config.ParamsConfig, "") if not {"range", "units", "source"} <= set(f.metadata)]
+    assert not missing, f"parameters without metadata: {missing}"
+
+
+def test_declared_ranges_leave_out_structural_integers():
+    ranges = config.declared_ranges()
+    assert "routing.k_paths" not in ranges and "politics.brokers_per_country" not in ranges
+    assert ranges["enforcement.max_arrest_share"] == (0.1, 1.0)

@@ -40,7 +40,7 @@ def step(model) -> None:
     # emigration (M14): violence and idle youth push people out
     share = cp.emigration_base * (1.0 + cp.emigration_violence * t.fear / 10.0) * (1.0 + cp.emigration_neet * w.neet_share)
     share = np.where(w.role("market"), 0.0, share)
-    t.emigration[:] = t.population * np.clip(share, 0.0, 0.01)
+    t.emigration[:] = t.population * np.clip(share, 0.0, cp.max_emigration)
     t.population -= t.emigration
     model.emigrants_total += float(t.emigration.sum())
     # police tenure grows; rotation resets part of it (M12)

@@ -41,7 +41,7 @@ def capacity(model) -> np.ndarray:
     t.boost[:] = boost
     pressure = model.pressure[w.country]
     cap = (per_100k / ep.reference_police_per_100k) * w.state_presence * (1.0 + boost) * pressure * fx.capacity_mult * fx.arrest_mult
-    return np.clip(cap, 0.0, 5.0)
+    return np.clip(cap, 0.0, ep.max_capacity)
 
 
 def effectiveness(model) -> np.ndarray:
@@ -84,7 +84,7 @@ def step(model) -> None:
         rate = (ep.arrest_rate * t.capacity * (1.0 - t.corrupt))[c] * (1.0 - shielded)
         gang = model.is_gang[r]
         rate[gang] = rate[gang] * fx.gang_arrest_mult
-        arrested = P[r, c] * np.clip(rate, 0.0, 0.5)
+        arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)
         P[r, c] -= arrested
         t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
         by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows].tolist()

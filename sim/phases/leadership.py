@@ -56,7 +56,7 @@ def split(model, org) -> Cartel | Gang:
     cls = type(org)
     model.n_splinters += 1
     child = cls(model, f"{org.name} splinter {model.n_splinters}", presence, home,
-                cash=org.cash * share, lieutenants=1, cohesion=0.4, founded_by=org.unique_id)
+                cash=org.cash * share, lieutenants=1, cohesion=lp.splinter_cohesion, founded_by=org.unique_id)
     org.cash *= 1.0 - share
     ties = model.ties
     for ally in ties.neighbours("alliance", org.unique_id):
@@ -86,7 +86,7 @@ def step(model) -> None:
             continue
         presence = np.zeros(model.world.n)
         presence[home] = 2 * lp.min_members
-        back = Cartel(model, f"{name} (returned leader)", presence, home, lieutenants=1, cohesion=0.5)
+        back = Cartel(model, f"{name} (returned leader)", presence, home, lieutenants=1, cohesion=lp.returned_cohesion)
         model.organisations_changed()
         model.event("leader_returned", actors=[name, back.name], territory=home)
     model.extradited = keep

@@ -216,7 +216,7 @@ def seizure_probability(model) -> np.ndarray:
     t, rp = model.terr, model.p.routing
     honest = 1.0 - t.corrupt
     w = model.world
-    return np.clip(rp.base_seizure * t.capacity * honest * w.interdiction * model.fx.seizure_mult, 0.0, 0.95)
+    return np.clip(rp.base_seizure * t.capacity * honest * w.interdiction * model.fx.seizure_mult, 0.0, rp.max_seizure)
 
 
 def rival_share(model, shippers: np.ndarray) -> np.ndarray:
@@ -321,9 +321,9 @@ def market(model) -> None:
     model.delivered_total += float(arriving.sum())
     model.week_delivered = float(arriving.sum())
     mk = w.consumption_kg > 0
-    model.supply_ema[mk] += 0.1 * (delivered[mk] - model.supply_ema[mk])
+    model.supply_ema[mk] += mp.supply_memory * (delivered[mk] - model.supply_ema[mk])
     ratio = w.consumption_kg[mk] / np.maximum(model.supply_ema[mk], 1e-6 * w.consumption_kg[mk])
-    model.price[mk] = mp.price_market * np.clip(ratio, 0.05, 20.0) ** mp.price_elasticity
+    model.price[mk] = mp.price_market * np.clip(ratio, mp.price_ratio_min, mp.price_ratio_max) ** mp.price_elasticity
     # wholesale sale by whoever holds the last plaza before the market
     sale = np.bincount(R.last_mile, weights=arriving * model.price[R.mkt] * mp.last_mile_share, minlength=w.n)
     model.credit(t.controller, sale, "wholesale", drug=True)
