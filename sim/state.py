@@ -46,6 +46,7 @@ class TerritoryState:
     value: np.ndarray  # USD of criminal income generated in the territory last week
     drug_value: np.ndarray  # USD value of the drugs passing through in the last week
     migrants: np.ndarray  # migrants crossing in the last week (border territories)
+    smuggling: np.ndarray  # USD of migrant-smuggling rent in the last week (border territories)
 
     @classmethod
     def zeros(cls, n: int) -> TerritoryState:

@@ -116,8 +116,8 @@ def _routing_padded(model) -> None:
     value = mp.price_source + (model.price[R.flat_mkt] - mp.price_source) * R.flat_position
     passing = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat] * value, minlength=n)
     t.drug_value[:] = passing
-    t.value[:] = passing * mp.transit_tax
-    model.credit(t.controller, t.value, "transit_tax", drug=True)
+    t.value[:] = passing * mp.transit_tax + t.smuggling
+    model.credit(t.controller, passing * mp.transit_tax, "transit_tax", drug=True)
     R.buffer[(model.steps + R.delay) % R.buffer.shape[0], np.arange(R.n_paths)] += kg * survive[:, -1]
 
 

@@ -56,25 +56,26 @@ def test_m2_cartels_subcontract_gangs_and_gang_activity_rises_with_transit():
 
 def test_m9_militias_form_where_extortion_overreaches_then_turn():
     """004 l.2974-3118, l.3328-3330."""
-    m = CrimeModel(compose(*WORLD, "steps=300", "params.gangs.militia_tolerance=0.02",
-                           "params.gangs.militia_predation_prob=0", "params.gangs.militia_capture_prob=0"))
     ext_at_formation, before_after = [], []
-    history = []
-    for _ in range(300):
-        m.step()
-        history.append(m.terr.extortion.copy())
+    for seed in (0, 1, 2):  # pooled: a seed may form all its militias in the first weeks
+        m = CrimeModel(compose(*WORLD, "steps=300", "params.gangs.militia_tolerance=0.02", f"seed={seed}",
+                               "params.gangs.militia_predation_prob=0", "params.gangs.militia_capture_prob=0"))
+        history = []
+        for _ in range(300):
+            m.step()
+            history.append(m.terr.extortion.copy())
+            for mil in m.agents_by_type.get(Militia, []):
+                if mil.formed == m.steps:
+                    ext_at_formation.append(history[-1][mil.home])
         for mil in m.agents_by_type.get(Militia, []):
-            if mil.formed == m.steps:
-                ext_at_formation.append(history[-1][mil.home])
+            f = mil.formed - 1
+            if f >= 10 and f + 20 < len(history):
+                before_after.append((history[f - 1][mil.home], np.mean([h[mil.home] for h in history[f + 5:f + 20]])))
     assert ext_at_formation, "no militia formed"
     # formation only where extortion passed the tolerance of the community (it is checked before
     # the militia itself acts, so the value recorded this week is still above tolerance)
     assert min(ext_at_formation) > 0.0
-    for mil in m.agents_by_type[Militia]:
-        f = mil.formed - 1
-        if f >= 10 and f + 20 < len(history):
-            before_after.append((history[f - 1][mil.home], np.mean([h[mil.home] for h in history[f + 5:f + 20]])))
-    assert before_after
+    assert len(before_after) >= 3
     assert np.mean([a < b for b, a in before_after]) > 0.7  # protective militias cut extortion
     # ... and predatory militias extort themselves: where militias stand, extortion is higher than
     # where they stay protective

@@ -149,3 +149,17 @@ def test_m19_border_hardening_raises_smuggling_rents_and_border_corruption():
         rents[label], corrupt[label] = np.mean(vals_r), np.mean(vals_c)
     assert rents["hard"] > 1.5 * rents["base"]
     assert corrupt["hard"] > corrupt["base"]
+
+
+def test_m19_smuggling_rents_are_criminal_value_the_next_week():
+    """The rent paid at a crossing is local criminal value: next week it is in the territory's
+    ``value``, which sizes the bribes (phase 4) and draws groups (phase 5) (004 l.2766, l.388-390)."""
+    hard = ["scenario.border_hardening.enabled=true", "scenario.border_hardening.migrant_control=0.8"]
+    m = run(*WORLD, "steps=60", *hard, keep_model=True).model
+    border = m.world.role("border")
+    rent = m.terr.smuggling.copy()
+    assert rent[border].sum() > 0 and rent[~border].sum() == 0
+    m.step()
+    tax = m.terr.drug_value * m.p.market.transit_tax
+    assert np.allclose(m.terr.value, tax + rent)
+    assert (m.terr.value[border] > tax[border]).all()

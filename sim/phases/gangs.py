@@ -103,6 +103,7 @@ def step(model) -> None:
     # --- migrant smuggling at border crossings (M19)
     border = w.role("border")
     t.migrants[:] = 0.0
+    t.smuggling[:] = 0.0
     if border.any():
         control = model.fx.migrant_control
         total_migrants = float(t.emigration.sum())
@@ -110,7 +111,7 @@ def step(model) -> None:
         smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control
         fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
         rent = t.migrants * smuggled * fee
-        t.value += rent  # smuggling rents are local criminal value: they draw groups and bribes
+        t.smuggling[:] = rent  # local criminal value next week (routing): draws groups and bribes
         model.credit(t.controller, rent, "smuggling")
         model.smuggling_rent = float(rent.sum())
 

@@ -300,7 +300,7 @@ def routing(model) -> None:
     passing = np.bincount(R.flat_nodes, weights=arriving_flat * value, minlength=n)
     t.drug_value[:] = passing
     tax = passing * mp.transit_tax
-    t.value[:] = tax
+    t.value[:] = tax + t.smuggling  # with last week's smuggling rents (phase 6, M19): what groups fight and bribe for
     model.credit(t.controller, tax, "transit_tax", drug=True)
 
     slot = (model.steps + R.delay) % R.buffer.shape[0]
