@@ -49,7 +49,7 @@ class World:
     regions: list[str]
     countries: list[Country]
     country: np.ndarray  # (n,) int index into countries
-    population: np.ndarray  # (n,) persons (changes with emigration)
+    population: np.ndarray  # (n,) persons at the start (emigration changes terr.population, not this)
     youth_share: np.ndarray
     neet_share: np.ndarray
     poverty: np.ndarray

@@ -1,18 +1,22 @@
 """Phase 8: enforcement: capacity, military deployment, arrests, leader targeting, convictions.
 
-* Capacity of a unit = officers per 100k residents (relative to 300) x state presence x honesty
-  x (1 + a military boost that decays with time since deployment: 004 l.522) x public pressure
-  (phase 11) x policy. Military policing cuts crime fast, its effect decays, troops embedded long
-  become corruptible (phase 4), abuses rise, and without investigations few convictions follow
-  (M4, 004 l.522-532).
+* Capacity of a unit = officers per 100k residents / ``reference_police_per_100k`` x state
+  presence x (1 + a military boost that decays with time since deployment: 004 l.522) x public
+  pressure (phase 11) x policy, at most ``max_capacity``. Honesty is not in capacity: it enters
+  where capacity is used, as (1 - corrupt share) (seizures, arrests, leader targeting). Military
+  policing cuts crime fast, its effect decays, troops embedded long become corruptible (phase 4),
+  abuses rise, and without investigations few convictions follow (M4, 004 l.522-532).
 * Arrests of members go to pre-trial detention (phase 9). Corrupt officers do not arrest their
   patron's members.
 * Leader targeting (M7, M18, 004 l.236-238): a leader is removed with weekly probability
-  ``leader_target_rate`` x capacity at home. Under an extradition policy, captured leaders are
+  ``leader_target_rate`` x capacity x (1 - corrupt share) at home x policy. Under an extradition policy, captured leaders are
   extradited unless a captured executive blocks it (000 l.214); in a domestic prison a leader may
   go on commanding (``prison_command``).
-* Convictions need investigation: probability = investigative capacity x (tips share)
-  x (1 - court capture) (M5, 004 l.542-554). Impunity = 1 - that probability.
+* Convictions need investigation: probability = investigative capacity (less
+  ``military_investigation_penalty`` x militarised share) x effectiveness, where effectiveness =
+  (1 - ``tips_weight`` + ``tips_weight`` x tips) x (1 - court capture) x (1 - corrupt share)
+  (M5, 004 l.542-554); a low evidentiary bar (mano dura 2022) convicts without investigation.
+  Impunity = 1 - that probability.
 * Abuses (M6, 004 l.711-713, l.747-751) rise with arrests, more so by militarised units and where
   cases rest on confessions rather than investigation (004 l.536-538, l.586).
 """

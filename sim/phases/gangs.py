@@ -14,7 +14,8 @@
   which raises the rents (and the bribes, phase 4) where criminals control the crossings.
 * Militias (M9, 004 l.2974-3118, l.3328-3330): where extortion passes the community's tolerance
   and the state is weak, residents form an autodefensa. It first suppresses extortion and fights
-  the groups present, then may turn predatory or be captured by a cartel.
+  the groups present, then may turn predatory or be captured by a cartel; predatory and
+  captured militias extort like gangs.
 """
 
 from __future__ import annotations

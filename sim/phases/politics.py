@@ -7,7 +7,9 @@
 * Elections every ``election_every_years`` (per country, staggered): a candidate financed by crime
   wins with a logistic advantage in illicit money; a clean winner starts uncaptured.
 * A few brokers per country (legislators) hold brokerage ties to many mayors: they link local
-  crime to national power (004 l.3334). A captured broker passes illicit money upward.
+  crime to national power (004 l.3334). A captured broker's illicit money also reaches the
+  executive: each week ``broker_passthrough / 52`` of it is added to the executive's, without
+  being taken from the broker (it measures influence, not a ledger).
 * Captured executives block extraditions (000 l.214) and captured politicians resist police
   reform (004 l.400; see ``policies._police_reform``).
 * Public demand for a crackdown (004 l.384): enforcement pressure rises with the national homicide
