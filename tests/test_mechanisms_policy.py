@@ -163,3 +163,23 @@ def test_m19_smuggling_rents_are_criminal_value_the_next_week():
     tax = m.terr.drug_value * m.p.market.transit_tax
     assert np.allclose(m.terr.value, tax + rent)
     assert (m.terr.value[border] > tax[border]).all()
+
+
+def test_m18_a_leader_commanding_from_prison_stays_a_target_for_extradition():
+    """A jailed leader who still commands is extradited where extradition applies, and stays in
+    command from prison where it does not (enforcement._target_leader)."""
+    from sim.agents import LEADER_PRISON, Cartel
+
+    fates = {}
+    for label, extra in (("no extradition", []), ("extradition", ["scenario=extradition"])):
+        m = CrimeModel(compose(*WORLD, "burn_in=0", "params.enforcement.leader_target_rate=0.05", *extra))
+        m.step()
+        home_rules = [o for o in m.agents_by_type[Cartel] if not m.world.countries[o.country].extradites]
+        org = max(home_rules, key=lambda o: o.members)  # its country does not extradite by itself
+        org.leader, org.leader_commands = LEADER_PRISON, True  # jailed, still in command
+        for _ in range(104):
+            m.step()
+        extradited = [e for e in m.events if e["kind"] == "extradition" and e["actors"] == org.name]
+        fates[label] = (len(extradited), org.leader)
+    assert fates["no extradition"] == (0, LEADER_PRISON)
+    assert fates["extradition"][0] >= 1

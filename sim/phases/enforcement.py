@@ -11,7 +11,7 @@
 * Leader targeting (M7, M18, 004 l.236-238): a leader is removed with weekly probability
   ``leader_target_rate`` x capacity x (1 - corrupt share) at home x policy. Under an extradition policy, captured leaders are
   extradited unless a captured executive blocks it (000 l.214); in a domestic prison a leader may
-  go on commanding (``prison_command``).
+  go on commanding (``prison_command``), and stays a target for extradition.
 * Convictions need investigation: probability = investigative capacity (less
   ``military_investigation_penalty`` x militarised share) x effectiveness, where effectiveness =
   (1 - ``tips_weight`` + ``tips_weight`` x tips) x (1 - court capture) x (1 - corrupt share)
@@ -116,8 +116,13 @@ def step(model) -> None:
 
 
 def _target_leader(model, org) -> None:
+    """Leader targeting (M7, M18). A leader who commands from a domestic prison stays a target:
+    where extradition applies he is extradited, which ends his command; elsewhere nothing changes,
+    he is already held. (Assumption: 004 l.212 gives imprisonment and extradition as the fates of
+    the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)"""
     t, ep, fx = model.terr, model.p.enforcement, model.fx
-    if org.leader != LEADER_FREE or org.disrupted:
+    jailed = org.leader == LEADER_PRISON  # still commanding from prison (leadership.remove_leader)
+    if (org.leader != LEADER_FREE and not jailed) or org.disrupted:
         return
     h = org.home
     p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult
@@ -132,6 +137,8 @@ def _target_leader(model, org) -> None:
             model.leader_removed(org, how="extradited")
             return
         model.event("extradition_blocked", actors=[org.name], territory=h)
+    if jailed:
+        return
     org.leader = LEADER_PRISON
     commands = model.rng.random() < model.p.prisons.prison_command
     model.leader_removed(org, how="imprisoned", commands=commands)
