@@ -215,16 +215,6 @@ class CrimeModel(Model):
     def agent_by_uid(self, uid: int):
         return self.by_uid.get(uid)
 
-    def strength_matrix(self) -> np.ndarray:
-        """(organisations, territories) armed members: a read-only view of ``self.presence``.
-
-        It follows the organisations as they act (copy it to keep a snapshot) and is replaced
-        when one joins or leaves (``organisations_changed``).
-        """
-        view = self.presence.view()
-        view.flags.writeable = False
-        return view
-
     # ------------------------------------------------------------------ where the groups are
     def held(self) -> tuple[np.ndarray, np.ndarray]:
         """Row and column of the entries of ``self.presence`` that may be non-zero, row by row

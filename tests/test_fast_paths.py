@@ -48,6 +48,17 @@ def test_fast_candidate_paths_through_another_market():
     assert fast[(0, 4)] == [[0, 1, 2, 3, 4]]
 
 
+def _engaged_dense(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
+    """Engaged members per territory over every hostile pair and every territory (the dense sum)."""
+    present = s > 0
+    a, b = np.nonzero(np.triu(hostile, 1))
+    both = (present[a] & present[b]).any(1)  # only pairs that meet somewhere
+    a, b = a[both], b[both]
+    if a.size == 0:
+        return np.zeros(s.shape[1])
+    return (hostile[a, b][:, None] * np.minimum(s[a], s[b])).sum(0)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_sparse_engagement_equals_dense(seed):
     rng = np.random.default_rng(seed)
@@ -56,7 +67,7 @@ def test_sparse_engagement_equals_dense(seed):
     h = rng.choice([0.0, 0.3, 1.0], (k, k))
     h = np.triu(h, 1) + np.triu(h, 1).T
     r, c = np.nonzero(s)
-    assert np.array_equal(violence._engaged(r, c, s[r, c], h, n), violence._engaged_dense(s, h))
+    assert np.array_equal(violence._engaged(r, c, s[r, c], h, n), _engaged_dense(s, h))
 
 
 def test_presence_rows_are_views_of_the_presence_matrix():

@@ -120,8 +120,8 @@ def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarr
 
     ``org, terr, s``: the members ``s`` of organisation ``org`` in territory ``terr``, entry by
     entry, row by row. Only the pairs of groups present in the same territory are visited; each
-    territory's sum runs over its pairs in the order of ``_engaged_dense`` (pair by pair, a < b),
-    so the floats are the same.
+    territory's sum runs over its pairs pair by pair (a < b), the order of a sum over every hostile
+    pair and every territory, so the floats are the same (``tests/test_fast_paths.py``).
     """
     here = s > 0
     org, terr, s = org[here], terr[here], s[here]
@@ -139,16 +139,6 @@ def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarr
     i, j, h = i[order], j[order], h[order]
     fight = h * np.minimum(s[i], s[j])
     return np.bincount(terr[i], weights=fight, minlength=n)
-
-
-def _engaged_dense(s: np.ndarray, hostile: np.ndarray) -> np.ndarray:
-    present = s > 0
-    a, b = np.nonzero(np.triu(hostile, 1))
-    both = (present[a] & present[b]).any(1)  # only pairs that meet somewhere
-    a, b = a[both], b[both]
-    if a.size == 0:
-        return np.zeros(s.shape[1])
-    return (hostile[a, b][:, None] * np.minimum(s[a], s[b])).sum(0)
 
 
 def step(model) -> None:
