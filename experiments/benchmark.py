@@ -97,7 +97,7 @@ def _overrides(world: str) -> list[str]:
 
 def _time_phases(model, spent: dict) -> None:
     """Charge the CPU time of each phase (and of data collection) to ``spent``."""
-    import sim.model
+    import sim.model.model
 
     def timed(name, phase):
         def run(m):
@@ -106,7 +106,7 @@ def _time_phases(model, spent: dict) -> None:
             spent[name] = spent.get(name, 0.0) + clock() - t0
         return run
 
-    sim.model.PHASES = tuple((name, timed(name, phase)) for name, phase in sim.model.PHASES)
+    sim.model.model.PHASES = tuple((name, timed(name, phase)) for name, phase in sim.model.model.PHASES)
     model.datacollector.collect = timed("data collection", model.datacollector.collect)
 
 

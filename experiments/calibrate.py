@@ -5,12 +5,12 @@
 
 Writes configs/params/calibrated.yaml (the set the default config uses) and results/calibration/
 (report.md: targets against simulated values before and after, with intervals; table.csv;
-trials.csv). Logic: sim/calibrate.py.
+trials.csv). Logic: sim/analysis/calibrate.py.
 """
 
 import sys
 
-from sim.calibrate import main
+from sim.analysis.calibrate import main
 
 if __name__ == "__main__":
     sys.exit(main())

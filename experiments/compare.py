@@ -4,10 +4,10 @@
     .venv/bin/python experiments/compare.py --seeds 10      # the README's main job (~2 min, 2 cores)
     .venv/bin/python experiments/compare.py --scenarios baseline,mano_dura_2022+police_reform steps=260
 
-See sim/compare.py for what is computed.
+See sim/analysis/compare.py for what is computed.
 """
 
-from sim.compare import main
+from sim.analysis.compare import main
 
 if __name__ == "__main__":
     main()

@@ -4,12 +4,12 @@
     .venv/bin/python experiments/sensitivity.py --groups violence,enforcement --trajectories 4
 
 Writes results/sensitivity/ (report.md with the overall ranking, morris.csv with mu*, its
-interval and sigma per parameter and outcome, runs.csv, morris.png). Logic: sim/sensitivity.py.
+interval and sigma per parameter and outcome, runs.csv, morris.png). Logic: sim/analysis/sensitivity.py.
 """
 
 import sys
 
-from sim.sensitivity import main
+from sim.analysis.sensitivity import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,12 +5,12 @@
 
 Prints a pass/fail table (claim, seed line, criterion, measured effect with its 90% CI) and writes
 results/validate/ (report.md, checks.csv, runs_yearly.csv, baseline_cross_section.csv).
-A failing check is reported, never hidden. Logic: sim/validate.py.
+A failing check is reported, never hidden. Logic: sim/analysis/validate.py.
 """
 
 import sys
 
-from sim.validate import main
+from sim.analysis.validate import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -358,7 +358,7 @@ def render() -> str:
 # and data/bacrim2020/ (BACRIM 2020: Prieto-Curiel, Campedelli and Hope, Science 381 (2023)
 # 1312-1316, data on Dryad doi:10.5061/dryad.zw3r228d7; attribution in data/bacrim2020/README.md).
 # Do not edit by hand: change the data or the script and regenerate (tests/test_world_mexico.py
-# fails while this file is stale). Schema: WorldConfig and friends in sim/config.py.
+# fails while this file is stale). Schema: WorldConfig and friends in sim/model/config.py.
 #
 # SOURCES, as in hemisphere.yaml: `NNN l.X-Y` seed file and lines; `external: ...` a named public
 # statistic; `external approx: ...` one recalled rather than copied from a table; `derived: ...`

@@ -5,6 +5,6 @@
 >>> result = sim.run(cfg)            # result.timeseries, .territories, .events, .summary
 """
 
-from .run import RunResult, compose, run
+from sim.run import RunResult, compose, run
 
 __all__ = ["RunResult", "compose", "run"]

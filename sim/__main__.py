@@ -1,6 +1,6 @@
 """``python -m sim``: one configured run (see sim/cli.py)."""
 
-from .cli import main
+from sim.cli import main
 
 if __name__ == "__main__":
     main()

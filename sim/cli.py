@@ -15,8 +15,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from .config import Config, ConfigError, register, validate
-from .run import CONFIG_DIR, combined_name, compose, quiet_mesa, run
+from sim.model.config import Config, ConfigError, register, validate
+from sim.run import CONFIG_DIR, combined_name, compose, quiet_mesa, run
 
 
 def _allowed_keys(full_key: str) -> str:
@@ -103,7 +103,7 @@ def _task(cfg: DictConfig) -> None:
     quiet_mesa()
     validate(cfg)
     if cfg.store:
-        from .store import run_into_store
+        from sim.analysis.store import run_into_store
 
         folder, result = run_into_store(cfg, cfg.store)
         if result is False:

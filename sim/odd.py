@@ -6,8 +6,8 @@ structural realism. JASSS 23(2) 7, doi:10.18564/jasss.4259.
 
 The prose (the seven ODD elements) is hand-written in ``docs/ODD.template.md``. A line holding
 only ``{{ name }}`` is replaced by a block generated from the code and the configs (:data:`BLOCKS`):
-the weekly phases in the order of ``sim.model.PHASES``, every parameter declared in
-``sim/config.py`` (default, range, units, source, and the value of the default parameter set),
+the weekly phases in the order of ``sim.model.model.PHASES``, every parameter declared in
+``sim/model/config.py`` (default, range, units, source, and the value of the default parameter set),
 the policy levers and scenario files, the world presets with their sizes, the state variables,
 the output columns, the event kinds, the targets and the validation checks. The result is
 ``docs/ODD.md``.
@@ -37,12 +37,13 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from . import config as config_module
+from sim.model import config as config_module
+from sim.resources import CONFIG_DIR, DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "docs" / "ODD.template.md"
 OUTPUT = ROOT / "docs" / "ODD.md"
-CONFIGS = ROOT / "configs"
+CONFIGS = CONFIG_DIR
 PLACEHOLDER = re.compile(r"^\{\{\s*([a-z_]+)\s*\}\}\s*$")
 
 # --------------------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def _columns_of(path: Path, class_name: str) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Parameters (sim/config.py)
+# Parameters (sim/model/config.py)
 # --------------------------------------------------------------------------------------------
 
 
@@ -173,7 +174,7 @@ def param_rows(cls: type, calibrated: dict[str, Any] | None = None, prefix: str 
     """One row per scalar field of a config dataclass: name, default, range, units, source[, in use].
 
     Fields declared with ``p()`` carry their metadata; the others show the comment on their line
-    in ``sim/config.py`` as units/meaning and no range or source.
+    in ``sim/model/config.py`` as units/meaning and no range or source.
     """
     comments = {name: c for name, c, _g in _class_fields_comments(Path(config_module.__file__), cls.__name__)}
     for base in cls.__mro__[1:]:
@@ -273,7 +274,7 @@ def block_world_schema() -> str:
 
 
 def block_levers() -> str:
-    from . import policies
+    from sim.model import policies
 
     out = ["Every lever has the timing fields of `Lever`:", "",
            _table(["field", "default", "range", "units / meaning", "source"],
@@ -285,7 +286,7 @@ def block_levers() -> str:
         apply = policies.APPLY.get(f.name)
         out.append(f"#### `scenario.{f.name}`: {_first_line(cls.__doc__)}\n")
         if apply is not None:
-            out.append(f"Effect (`sim/policies.py: {apply.__name__}`): {_first_line(apply.__doc__)}\n")
+            out.append(f"Effect (`sim/model/policies.py: {apply.__name__}`): {_first_line(apply.__doc__)}\n")
         base = {x.name for x in dataclasses.fields(config_module.Lever)}
         rows = [r for r in param_rows(cls, prefix=f"{f.name}.", unsourced="per scenario file: the comment on its line")
                 if r[0].strip("`").split(".")[-1] not in base]
@@ -300,7 +301,7 @@ def block_levers() -> str:
 
 
 def _compose(overrides: list[str]):
-    from .run import compose
+    from sim.run import compose
 
     return compose(["progress=false", "output.write=false", *overrides])
 
@@ -328,8 +329,8 @@ def block_scenarios() -> str:
 
 
 def world_sizes(stem: str) -> dict[str, Any]:
-    """Sizes of a world preset at seed 0: built as a run builds it (``sim.world.build_world``)."""
-    from .world import build_world
+    """Sizes of a world preset at seed 0: built as a run builds it (``sim.model.world.build_world``)."""
+    from sim.model.world import build_world
 
     cfg = _compose([f"world={stem}", "seed=0"])
     w = build_world(cfg.world, np.random.default_rng(int(cfg.seed)))
@@ -350,7 +351,7 @@ def world_sizes(stem: str) -> dict[str, Any]:
 
 def block_synthetic_world() -> str:
     """The docstring of the synthetic world generator, as a quotation."""
-    from .world import synthetic
+    from sim.model.world import synthetic
 
     text = inspect.cleandoc(synthetic.__doc__ or "")
     return "\n".join(f"   > {ln}" if ln else "   >" for ln in text.splitlines())
@@ -381,7 +382,7 @@ def block_worlds() -> str:
 
 
 def block_phases() -> str:
-    from .model import PHASES
+    from sim.model.model import PHASES
 
     lines = []
     for i, (name, fn) in enumerate(PHASES, 1):
@@ -420,7 +421,7 @@ STATE_NOTES = {
 
 
 def block_state_territory() -> str:
-    from . import state
+    from sim.model import state
 
     rows = [[f"`{name}`", group or "", comment or STATE_NOTES.get(f"TerritoryState.{name}", "")]
             for name, comment, group in _class_fields_comments(Path(state.__file__), "TerritoryState")]
@@ -428,7 +429,7 @@ def block_state_territory() -> str:
 
 
 def block_state_agents() -> str:
-    from . import agents
+    from sim.model import agents
 
     path = Path(agents.__file__)
     out = []
@@ -452,8 +453,8 @@ def block_state_agents() -> str:
 
 
 def block_ties() -> str:
-    """The tie kinds, from the table in ``sim/ties.py``'s docstring (checked against ``KINDS``)."""
-    from . import ties
+    """The tie kinds, from the table in ``sim/model/ties.py``'s docstring (checked against ``KINDS``)."""
+    from sim.model import ties
 
     rows = []
     for line in (ties.__doc__ or "").splitlines():
@@ -472,7 +473,7 @@ MECH = re.compile(r"\bM(\d{1,2})\b")
 def block_mechanism_modules() -> str:
     """Which modules' docstrings (module, classes, functions) cite each mechanism id."""
     cites: dict[int, list[str]] = {}
-    files = sorted((ROOT / "sim" / "phases").glob("*.py")) + [ROOT / "sim" / "policies.py"]
+    files = sorted((ROOT / "sim" / "model" / "phases").glob("*.py")) + [ROOT / "sim" / "model" / "policies.py"]
     for path in files:
         tree = ast.parse(path.read_text())
         docs = [ast.get_docstring(n) or "" for n in ast.walk(tree)
@@ -558,13 +559,13 @@ def _reporter_note(name: str, fn: Callable) -> str:
 
 def _tiny_run():
     """A 3-week run on a 12-territory synthetic world: the exact columns of the output tables."""
-    from .run import run
+    from sim.run import run
 
     return run(_compose(["world=synthetic", "world.n_territories=12", "steps=2", "burn_in=1", "seed=0"]))
 
 
 def block_outputs() -> str:
-    from . import metrics, state
+    from sim.model import metrics, state
 
     res = _tiny_run()
     reporters = metrics.model_reporters()
@@ -576,10 +577,10 @@ def block_outputs() -> str:
     terr_rows = [[f"`{c}`", terr_notes.get(c, "")] for c in res.territories.columns]
     summary = ", ".join(f"`{k}`" for k in res.summary)
     return "\n".join([
-        "**`timeseries.parquet`** (one row per week, `sim.metrics.model_reporters`):", "",
+        "**`timeseries.parquet`** (one row per week, `sim.model.metrics.model_reporters`):", "",
         _table(["column", "meaning"], rows), "",
         ("**`territories.parquet`** (one row per territory and sampled week, every `output.territory_every` "
-        "weeks, `sim.metrics.record_territories`):"), "",
+        "weeks, `sim.model.metrics.record_territories`):"), "",
         _table(["column", "meaning"], terr_rows), "",
         (f"**`events.parquet`**: columns {', '.join(f'`{c}`' for c in ('step', 'year', 'kind', 'actors', 'territory'))}"
         " plus the extra fields of some kinds (next table)."), "",
@@ -610,7 +611,7 @@ def block_events() -> str:
 
 
 def block_targets() -> str:
-    path = ROOT / "data" / "targets.csv"
+    path = DATA_DIR / "targets.csv"
     lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
     rows = []
     for r in csv.DictReader(lines):
@@ -620,7 +621,7 @@ def block_targets() -> str:
 
 
 def block_checks() -> str:
-    from .validate import CHECKS
+    from sim.analysis.validate import CHECKS
 
     rows = [[f"`{c.id}`", c.tests, c.claim, c.criterion, c.source] for c in CHECKS]
     return _table(["check", "tests", "claim", "criterion (fixed in advance)", "source"], rows)
@@ -692,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.odd", description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if docs/ODD.md differs from what would be written")
     args = ap.parse_args(argv)
-    from .run import quiet_mesa
+    from sim.run import quiet_mesa
 
     quiet_mesa()
     if args.check:

@@ -19,11 +19,12 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from . import metrics
-from .config import register, validate
+from sim.model import metrics
+from sim.model.config import register, validate
+from sim.resources import CONFIG_DIR, WORK_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "configs"
+#: The checkout (results/ go there), or the working directory when installed from a wheel.
+PROJECT_ROOT = WORK_ROOT
 OUTPUT_FILES = ("timeseries.parquet", "territories.parquet", "events.parquet", "summary.json")
 
 
@@ -55,7 +56,7 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     """Compose ``configs/config.yaml`` with Hydra overrides, validate it, return it.
 
     Raises ``hydra.errors`` / ``omegaconf`` errors for unknown keys, groups or wrong types and
-    :class:`sim.config.ConfigError` for values out of range.
+    :class:`sim.model.config.ConfigError` for values out of range.
     """
     register()
     gh = GlobalHydra.instance()
@@ -72,8 +73,8 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
 
 
 def config_hash(cfg: DictConfig) -> str:
-    """Stable hash of what a run computes: seed, horizon, world, scenario, parameters (sim.store)."""
-    from .store import run_key
+    """Stable hash of what a run computes: seed, horizon, world, scenario, parameters (sim.analysis.store)."""
+    from sim.analysis.store import run_key
 
     return run_key(cfg)
 
@@ -110,7 +111,7 @@ def _versions() -> dict:
 
 
 def make_model(cfg: DictConfig):
-    from .model import CrimeModel
+    from sim.model import CrimeModel
 
     quiet_mesa()
     return CrimeModel(cfg)
@@ -120,7 +121,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool 
         observers=()) -> RunResult:
     """Run one configured simulation (burn-in + ``steps`` weeks); write outputs if ``output_dir``.
 
-    ``observers``: callables ``f(model)`` called after every week (e.g. ``sim.targets.Recorder``),
+    ``observers``: callables ``f(model)`` called after every week (e.g. ``sim.analysis.targets.Recorder``),
     for measurements the output tables do not carry. They must only read the model.
     """
     model = make_model(cfg)

@@ -10,9 +10,10 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim import calibrate, config
+from sim.analysis import calibrate
+from sim.model import config
 from sim.run import PROJECT_ROOT, compose, run
-from sim.targets import TARGETS_CSV, Recorder, Target, _exports, evaluate, load_targets, recorder_for, selection
+from sim.analysis.targets import TARGETS_CSV, Recorder, Target, _exports, evaluate, load_targets, recorder_for, selection
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
 

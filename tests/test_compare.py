@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import run
 
-from sim import stats
-from sim.compare import SCENARIOS, paired_changes
+from sim.analysis import stats
+from sim.analysis.compare import SCENARIOS, paired_changes
 
 
 def test_interval_mean_and_percentiles():
@@ -129,7 +129,7 @@ def test_same_seed_shares_world_and_draws_until_the_policies_start():
 
 
 def test_compare_command_writes_table_plots_and_report(tmp_path):
-    from sim.compare import main
+    from sim.analysis.compare import main
 
     main(["--seeds", "2", "--jobs", "1", "--scenarios", "baseline,truce,mano_dura_2022+police_reform",
           "--years", "1,5,10", "--out", str(tmp_path), "world=synthetic", "world.n_territories=12", "steps=260",
@@ -157,7 +157,7 @@ def test_compare_command_writes_table_plots_and_report(tmp_path):
     (["params.violence.pax_factor=7"], "params.violence.pax_factor=7"),
 ])
 def test_compare_command_rejects_bad_input_in_one_line(tmp_path, capsys, args, message):
-    from sim.compare import main
+    from sim.analysis.compare import main
 
     with pytest.raises(SystemExit) as exc:
         main(["--out", str(tmp_path / "out"), *args])

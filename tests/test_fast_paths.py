@@ -8,7 +8,7 @@ import pytest
 from conftest import compose, run
 
 import sim
-from sim.phases import trade, violence
+from sim.model.phases import trade, violence
 
 
 def _graph(kind: str, seed: int) -> nx.Graph:
@@ -137,7 +137,7 @@ def test_flat_routing_equals_padded(world, monkeypatch):
     """Routing on the valid (path, position) entries, with each shipper's view of the territories
     computed once per shipper, gives the floats of the padded entry-by-entry computation; the
     lazily computed ``Routes.arriving`` equals the padded array."""
-    from sim import model as model_module
+    from sim.model import model as model_module
 
     fast = sim.run(compose(*world, "steps=40", "burn_in=0"), keep_model=True)
     phases = tuple((name, _routing_padded if name == "routing" else f) for name, f in model_module.PHASES)
@@ -253,7 +253,7 @@ def test_synthetic_worlds_cap_producers_and_markets():
     import numpy as np
 
     from sim.run import compose
-    from sim.world import build_world
+    from sim.model.world import build_world
 
     for n, expect in ((100, 4), (400, 16), (1600, 16)):
         w = build_world(compose(["world=synthetic", f"world.n_territories={n}"]).world, np.random.default_rng(0))

@@ -10,8 +10,8 @@ import pytest
 from conftest import compose
 
 import sim
-from sim import model as model_module
-from sim.agents import Militia
+from sim.model import model as model_module
+from sim.model.agents import Militia
 
 
 def _checked(name, phase):
@@ -49,7 +49,7 @@ def test_held_entries_cover_presence_after_every_phase(overrides, monkeypatch):
 def test_release_at_an_abandoned_home_is_held():
     """Released prisoners rejoin their group at its home (prisons phase), even where the group no
     longer has members: a group's home is always held."""
-    from sim.phases import prisons
+    from sim.model.phases import prisons
 
     model = sim.run(compose("steps=20", "burn_in=0"), keep_model=True).model
     P, n = model.presence, model.world.n

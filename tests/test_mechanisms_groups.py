@@ -7,9 +7,9 @@ import networkx as nx
 import numpy as np
 
 from conftest import compose, run
-from sim.agents import Facilitator, Gang, Militia, Politician
+from sim.model.agents import Facilitator, Gang, Militia, Politician
 from sim.model import CrimeModel
-from sim.phases import services
+from sim.model.phases import services
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
 
@@ -22,9 +22,9 @@ def _post(res, col, start=0.0):
 def test_m2_cartels_subcontract_gangs_and_gang_activity_rises_with_transit():
     """004 l.308: cartels hire local gangs (retail, killings, protection); more transit, more pay,
     richer gangs recruit more."""
-    from sim.agents import Cartel
-    from sim.phases import gangs as gang_phase
-    from sim.phases import recruitment
+    from sim.model.agents import Cartel
+    from sim.model.phases import gangs as gang_phase
+    from sim.model.phases import recruitment
 
     m = CrimeModel(compose(*WORLD, "steps=200"))
     for _ in range(60):

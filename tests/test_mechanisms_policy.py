@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from conftest import compose, run
-from sim.agents import LEADER_EXTRADITED, Gang
+from sim.model.agents import LEADER_EXTRADITED, Gang
 from sim.model import CrimeModel
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
@@ -82,7 +82,7 @@ def test_m15_2003_regime_falls_then_prisons_recruit_and_homicides_rebound():
 
 def test_m15_crowded_prisons_turn_inmates_into_gang_members():
     """003 l.241-252; 004 l.1083: crowded prisons are recruitment centres for the gangs held there."""
-    from sim.phases import prisons
+    from sim.model.phases import prisons
 
     m = CrimeModel(compose(*WORLD, "steps=200", *MANO_2003))
     m.prisons.capacity *= 0.3
@@ -168,7 +168,7 @@ def test_m19_smuggling_rents_are_criminal_value_the_next_week():
 def test_m18_a_leader_commanding_from_prison_stays_a_target_for_extradition():
     """A jailed leader who still commands is extradited where extradition applies, and stays in
     command from prison where it does not (enforcement._target_leader)."""
-    from sim.agents import LEADER_PRISON, Cartel
+    from sim.model.agents import LEADER_PRISON, Cartel
 
     fates = {}
     for label, extra in (("no extradition", []), ("extradition", ["scenario=extradition"])):

@@ -7,7 +7,7 @@ import numpy as np
 
 from conftest import compose, run
 from sim.model import CrimeModel
-from sim.phases import community, corruption, enforcement
+from sim.model.phases import community, corruption, enforcement
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from conftest import compose, run
 from sim.model import CrimeModel
-from sim.phases import trade
+from sim.model.phases import trade
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
 HONEST = "params.corruption.offer_rate=0"  # isolate M1 from M16 (corrupt units do not seize)

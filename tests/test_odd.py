@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from sim import config, odd
-from sim.model import PHASES
+from sim import odd
+from sim.model import config
+from sim.model.model import PHASES
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_every_lever_knob_is_in_a_table_row(rendered):
 
 
 def test_every_field_of_sim_config_appears(rendered):
-    """Every parameter, lever knob, world field and run setting declared in sim/config.py."""
+    """Every parameter, lever knob, world field and run setting declared in sim/model/config.py."""
     for key, _f in _fields(config.Config, ""):
         name = key.split(".")[-1]
         assert re.search(rf"`[\w.\[\]]*\b{re.escape(name)}`", rendered), f"{key} not in docs/ODD.md"
@@ -81,7 +82,7 @@ def test_every_phase_appears_in_order(rendered):
         entry = f"**{name}**: `{fn.__module__}.{fn.__name__}`"
         assert entry in rendered, f"phase {name} missing"
         positions.append(rendered.index(entry))
-    assert positions == sorted(positions), "phases out of the order of sim.model.PHASES"
+    assert positions == sorted(positions), "phases out of the order of sim.model.model.PHASES"
 
 
 def test_every_world_scenario_and_mechanism_is_listed(rendered):

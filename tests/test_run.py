@@ -34,7 +34,7 @@ def test_contract_tables(tmp_path):
 
 
 def test_six_agent_types_and_tie_kinds():
-    from sim.agents import Cartel, Community, Facilitator, Gang, Police, Politician
+    from sim.model.agents import Cartel, Community, Facilitator, Gang, Police, Politician
 
     res = run("world=synthetic", "world.n_territories=30", "steps=30", "burn_in=0", keep_model=True)
     m = res.model
@@ -109,7 +109,7 @@ def test_recruits_never_outnumber_the_idle_youth():
     """Regression (found by Morris screening): abuses -> grievance -> recruits -> arrests -> abuses
     grew without bound until homicide draws overflowed; recruits now come from NEET youth only."""
     from sim.model import CrimeModel
-    from sim.phases.recruitment import neet_youth
+    from sim.model.phases.recruitment import neet_youth
 
     runaway = ["params.recruitment.base_rate=0.001", "params.recruitment.abuse_grievance=5",
                "params.enforcement.abuse_rate=0.5", "params.recruitment.revenue_pull=10",

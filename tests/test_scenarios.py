@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import compose, run
 
-from sim import config as schema
-from sim import policies
+from sim.model import config as schema
+from sim.model import policies
 from sim.model import CrimeModel
 
 WORLD = ["world=synthetic", "world.n_territories=30", "burn_in=4", "steps=60"]
@@ -127,7 +127,7 @@ def test_lever_timing_start_and_duration():
 
 
 def test_extradited_leaders_never_command_from_a_domestic_prison():
-    from sim.agents import LEADER_EXTRADITED
+    from sim.model.agents import LEADER_EXTRADITED
 
     m = CrimeModel(compose("world=synthetic", "world.n_territories=30", "burn_in=0", "steps=300",
                            "scenario=extradition", "scenario.extradition.targeting_multiplier=10"))

@@ -15,9 +15,9 @@ import pandas as pd
 from conftest import compose, require_service
 
 import sim
-from sim.collect import collect, collect_timeseries, parameters
-from sim.collect import main as collect_main
-from sim.store import complete_runs, is_complete, run_folders, run_into_store, run_key
+from sim.analysis.collect import collect, collect_timeseries, parameters
+from sim.analysis.collect import main as collect_main
+from sim.analysis.store import complete_runs, is_complete, run_folders, run_into_store, run_key
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["world=synthetic", "world.n_territories=12", "steps=20", "burn_in=2", "progress=false"]
@@ -41,7 +41,7 @@ def test_run_key_is_stable_and_ignores_where_results_go():
     assert run_key(a) != run_key(compose(*TINY, "seed=3", "params.violence.pax_factor=0.5"))
     assert run_key(a) != run_key(compose(*TINY, "seed=3", "scenario.truce.enabled=true"))
     assert run_key(a) != run_key(compose(*TINY, "seed=3", "output.territory_every=4"))  # changes a file
-    code = f"import sim, sim.store; print(sim.store.run_key(sim.compose({[*TINY, 'seed=3']!r})))"
+    code = f"import sim, sim.analysis.store; print(sim.analysis.store.run_key(sim.compose({[*TINY, 'seed=3']!r})))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "123"})
     assert other.stdout.strip() == run_key(a)  # the same in another process
@@ -83,7 +83,7 @@ def test_a_folder_with_a_missing_file_is_run_again(tmp_path):
 def test_concurrent_writers_of_one_store(tmp_path):
     """Three processes at once, two of them computing the same run: one folder per run, all complete,
     and the files equal to the same run computed here (same config and seed, any process)."""
-    code = ("import sys, sim, sim.store; sim.store.run_into_store(sim.compose(sys.argv[2:]), sys.argv[1])")
+    code = ("import sys, sim, sim.analysis.store; sim.analysis.store.run_into_store(sim.compose(sys.argv[2:]), sys.argv[1])")
     args = [[*TINY, "seed=7"], [*TINY, "seed=7"], [*TINY, "seed=8"]]
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), *a]) for a in args]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import config, sensitivity, validate
+from sim.model import config
+from sim.analysis import sensitivity, validate
 from sim.run import compose, run
-from sim.targets import Recorder, load_targets, recorder_for, evaluate
+from sim.analysis.targets import Recorder, load_targets, recorder_for, evaluate
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
 

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..run import PROJECT_ROOT
+from sim.resources import WORK_ROOT as PROJECT_ROOT
 
 APP = "sim.viz.app"  # a module (the app uses relative imports), importable from the project root
 DEFAULT_ASSETS = PROJECT_ROOT / ".cache" / "solara-assets"

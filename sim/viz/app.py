@@ -20,11 +20,11 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization import solara_viz as _solara_viz
 
-from . import map as map_view
-from . import network as network_view
-from . import panels, plots
-from .factory import UIModel, default_kwargs, model_params
-from .style import esc
+from sim.viz import map as map_view
+from sim.viz import network as network_view
+from sim.viz import panels, plots
+from sim.viz.factory import UIModel, default_kwargs, model_params
+from sim.viz.style import esc
 
 log = logging.getLogger(__name__)
 

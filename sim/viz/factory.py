@@ -1,4 +1,4 @@
-"""The UI's model: a :class:`~sim.model.CrimeModel` built through :func:`sim.compose`.
+"""The UI's model: a :class:`~sim.model.model.CrimeModel` built through :func:`sim.compose`.
 
 SolaraViz creates the model class again with the sidebar's values on every Reset
 (``type(model)(**params)``), so :class:`UIModel` takes the sidebar's values as keyword arguments
@@ -8,7 +8,7 @@ seen in the browser can be repeated from the command line).
 The sidebar lists what is on disk: every ``configs/scenario/*.yaml`` and ``configs/world/*.yaml``,
 the default world being the one ``configs/config.yaml`` composes. Each policy lever gets a
 checkbox and one or two intensity knobs (drop-down lists of levels within the schema's declared
-range, ``sim/config.py``). A ticked lever is switched on *on top of* the selected scenario with
+range, ``sim/model/config.py``). A ticked lever is switched on *on top of* the selected scenario with
 the knobs' values; an unticked lever leaves the scenario file's settings alone.
 """
 
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-from .. import config as schema
-from ..model import CrimeModel
-from ..run import CONFIG_DIR, compose, quiet_mesa
+from sim.model import config as schema
+from sim.model import CrimeModel
+from sim.run import CONFIG_DIR, compose, quiet_mesa
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from ..config import ROLES
-from .style import (
+from sim.model.config import ROLES
+from sim.viz.style import (
     FONT,
     NO_CONTROLLER,
     assign_colours,
@@ -142,7 +142,7 @@ def corridor_flow(model, geo: Geometry) -> np.ndarray:
     """kg carried along each corridor last week.
 
     With ``routes.arriving`` (kg reaching each position of each route this week, kept by
-    ``sim/phases/trade.py: routing``): what reached the far end of every hop, summed over the
+    ``sim/model/phases/trade.py: routing``): what reached the far end of every hop, summed over the
     routes using the corridor (as ``trade.corridor_flows``, vectorised). Otherwise the week's
     delivered shipments (the delivery buffer at slot ``(steps + delay) % len``) over the routes
     using it; failing that, the smaller of the flows through its two ends.

@@ -13,7 +13,7 @@ ring is the kind of actor.
   sit between otherwise separate groups), organisations (cartels ●, gangs ■, militias ▲, in the
   colour they have on the map), corrupt police units (on a payroll), politicians who took
   criminal money (captured ones darker).
-* Ties (``sim/ties.py``) are drawn by kind; organisation-to-organisation ties curve through the
+* Ties (``sim/model/ties.py``) are drawn by kind; organisation-to-organisation ties curve through the
   middle. Officials appear only while they are tied to crime.
 
 A node's position is computed the first time it appears and then kept for the run (new groups
@@ -26,9 +26,9 @@ import math
 
 import numpy as np
 
-from ..agents import Cartel, Facilitator, Gang, Militia
-from .map import geometry
-from .style import (
+from sim.model.agents import Cartel, Facilitator, Gang, Militia
+from sim.viz.map import geometry
+from sim.viz.style import (
     FONT,
     TIE_STYLE,
     assign_colours,

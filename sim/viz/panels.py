@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..policies import LEVERS, active
-from .factory import FIXED
-from .map import geometry
-from .style import EVENT_STYLE, FONT, esc, panel_title
+from sim.model.policies import LEVERS, active
+from sim.viz.factory import FIXED
+from sim.viz.map import geometry
+from sim.viz.style import EVENT_STYLE, FONT, esc, panel_title
 
 MAX_EVENTS = 12
 HEADLINE_KINDS = ("leader_removed", "extradition", "split", "militia_formed", "dissolved", "leader_returned")

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .style import FONT, esc, panel_title
+from sim.viz.style import FONT, esc, panel_title
 
 #: (DataCollector column, title, CSS colour, scale to the unit in the title, value format)
 SERIES = (

@@ -21,7 +21,7 @@ import itertools
 import networkx as nx
 import numpy as np
 
-from ..paths import PathFinder
+from sim.model.world.paths import PathFinder
 
 
 def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float,

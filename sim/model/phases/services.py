@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from mesa.agentset import AgentSet
 
-from ..agents import Cartel, Facilitator, Gang, Militia
+from sim.model.agents import Cartel, Facilitator, Gang, Militia
 
 NEEDED = ("launderer", "transporter")  # without these, costs rise (004 l.2422)
 

@@ -460,7 +460,7 @@ class Config:
     burn_in: int = 104  # weeks before policies may start (2 years)
     progress: bool = True
     # a result store folder: each run goes to <store>/<hash of its config>/ and is skipped when
-    # complete, so a relaunched sweep resumes (sim/store.py); empty = Hydra's output folder
+    # complete, so a relaunched sweep resumes (sim/analysis/store.py); empty = Hydra's output folder
     store: str = ""
     world: WorldConfig = field(default_factory=WorldConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Cartel, Gang, Militia
+from sim.model.agents import Cartel, Gang, Militia
 
 
 def extorting_members(org) -> np.ndarray:

@@ -5,7 +5,7 @@ x the organisation's pull (income per member, saturating at ``revenue_pull``) x 
 state abuse (``1 + abuse_grievance * abuses per 100k per year / 10``, 004 l.747-751) x (1 - prevention). Organisations
 present in a territory share its recruits by their strength there. Youth without school or work
 feed recruitment (M14, 004 l.326, l.1028-1045). In prison, crowding turns non-member inmates into
-gang members (M15, 003 l.241-252): see :func:`sim.phases.prisons.step`.
+gang members (M15, 003 l.241-252): see :func:`sim.model.phases.prisons.step`.
 
 A territory's recruits never exceed its NEET youth not already in a group.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Gang
+from sim.model.agents import Gang
 
 
 def neet_youth(model) -> np.ndarray:

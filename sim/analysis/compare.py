@@ -3,7 +3,7 @@
 Run as ``python experiments/compare.py`` (see ``--help``). Every scenario x seed is one run of
 ``sim.run`` in a worker process (joblib, all cores by default); the same seed gives the same
 world and the same random draws until the policies start, so changes against the baseline (the
-first scenario) are paired by seed. Statistics: :mod:`sim.stats`.
+first scenario) are paired by seed. Statistics: :mod:`sim.analysis.stats`.
 
 Writes ``results/<name>/``: ``table.csv`` (long format: scenario, year, outcome, mean and spread,
 paired change with its spread and the confidence interval of its mean), ``table.md``,
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import stats
-from .run import PROJECT_ROOT, _git_commit, compose, run
+from sim.analysis import stats
+from sim.run import PROJECT_ROOT, _git_commit, compose, run
 
 SCENARIOS = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition",
              "border_hardening", "prevention", "truce")
@@ -196,7 +196,7 @@ def main(argv=None) -> None:
         try:
             cfg = compose([f"scenario={s}", *a.overrides])
         except Exception as err:  # noqa: BLE001
-            from .cli import describe_error
+            from sim.cli import describe_error
 
             raise SystemExit(f"error: {describe_error(err, [f'scenario={s}', *a.overrides])}") from None
         descriptions[name] = str(cfg.scenario.description)

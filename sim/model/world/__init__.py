@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from .config import ROLES
+from sim.model.config import ROLES
 
 EARTH_KM = 6371.0
 

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .run import PROJECT_ROOT
+from sim.resources import DATA_DIR
 
-TARGETS_CSV = PROJECT_ROOT / "data" / "targets.csv"
+TARGETS_CSV = DATA_DIR / "targets.csv"
 KINDS = ("homicide_rate", "emigration_rate", "organised_share", "exports_t", "seizure_share", "neet_share")
 _TERM = re.compile(r"^\s*(\w+)\(([^)]*)\)\s*$")
 
@@ -231,7 +231,7 @@ def measure(cfg, targets: list[Target] | None = None) -> dict[str, float]:
     """Run ``cfg`` (only as long as the targets' window needs) and return {target id: simulated value}."""
     from omegaconf import OmegaConf
 
-    from .run import run
+    from sim.run import run
 
     targets = load_targets() if targets is None else targets
     rec = recorder_for(targets)

@@ -1,4 +1,4 @@
-"""Fast, exact candidate-route search for :class:`sim.phases.trade.Routes`.
+"""Fast, exact candidate-route search for :class:`sim.model.phases.trade.Routes`.
 
 ``trade.candidate_paths`` finds up to ``k`` dissimilar routes per production-market pair with the
 penalty method: repeated networkx Dijkstra searches, each after multiplying the cost of the

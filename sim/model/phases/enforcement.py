@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON
+from sim.model.agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON
 
 
 def deploy(model) -> None:

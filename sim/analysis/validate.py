@@ -3,7 +3,7 @@
 Each :class:`Check` states a claim from the seeds (with its line), the mechanism (M1-M19) or
 policy it tests, a criterion fixed in advance, and measures the effect on the default world.
 Policy checks compare a scenario with the baseline paired by seed (same world and draws until
-the policy starts; ``sim.stats``), and pass only when the 90% confidence interval of the mean
+the policy starts; ``sim.analysis.stats``), and pass only when the 90% confidence interval of the mean
 paired change lies on the claimed side of zero. Cross-sectional checks use the baseline runs.
 
 A failing check is reported as failing: the table is the model's current standing against the
@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import stats
-from .agents import Facilitator
-from .run import compose, quiet_mesa, run
-from .targets import Recorder, selection, statistic
+from sim.analysis import stats
+from sim.model.agents import Facilitator
+from sim.run import compose, quiet_mesa, run
+from sim.analysis.targets import Recorder, selection, statistic
 
 #: Scenarios the policy checks need (a+b = both levers at once).
 SCENARIOS = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition", "border_hardening",

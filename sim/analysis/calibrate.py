@@ -1,14 +1,14 @@
 """Calibration: fit the free parameters named in ``configs/calibration.yaml`` to the targets table.
 
 Optuna's TPE sampler proposes parameter sets; each is run on a few seeds of the default world at
-baseline for the targets' window (``sim.targets.measure``), and scored by the sum over the
-targets with ``calibrate=yes`` of :meth:`sim.targets.Target.loss` of the mean over seeds (zero
+baseline for the targets' window (``sim.analysis.targets.measure``), and scored by the sum over the
+targets with ``calibrate=yes`` of :meth:`sim.analysis.targets.Target.loss` of the mean over seeds (zero
 inside a target's band, growing with the log-distance outside it). The first trial is the
 current default, so the fit never reports a set worse than the one it started from.
 
 The fitted set is written to ``configs/params/calibrated.yaml``, which ``configs/config.yaml``
 selects (``params: calibrated``); ``params=uncalibrated`` gives back the hand-set defaults of
-``sim/config.py``. The report compares targets with the simulated values of both sets over
+``sim/model/config.py``. The report compares targets with the simulated values of both sets over
 ``check_seeds`` seeds that the fit did not use (mean and 90% interval across seeds).
 
 Entry point: ``experiments/calibrate.py``.
@@ -27,16 +27,17 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from . import config as schema
-from .run import PROJECT_ROOT, compose
-from .targets import Target, load_targets, measure
+from sim.model import config as schema
+from sim.resources import CONFIG_DIR
+from sim.run import PROJECT_ROOT, compose
+from sim.analysis.targets import Target, load_targets, measure
 
-SPACE_YAML = PROJECT_ROOT / "configs" / "calibration.yaml"
-CALIBRATED_YAML = PROJECT_ROOT / "configs" / "params" / "calibrated.yaml"
+SPACE_YAML = CONFIG_DIR / "calibration.yaml"
+CALIBRATED_YAML = CONFIG_DIR / "params" / "calibrated.yaml"
 
 
 def declared_range(key: str) -> tuple[float, float]:
-    """The range sim/config.py declares for ``params.<key>`` (e.g. ``violence.pax_factor``)."""
+    """The range sim/model/config.py declares for ``params.<key>`` (e.g. ``violence.pax_factor``)."""
     ranges = schema.declared_ranges()
     if key not in ranges:
         raise ValueError(f"calibration parameter {key}: not a documented parameter under params "
@@ -67,7 +68,7 @@ def current_values(space: dict, base: tuple[str, ...] = ()) -> dict:
 
 
 def _one(overrides: tuple[str, ...], seed: int, targets: list[Target]) -> dict:
-    from .run import quiet_mesa
+    from sim.run import quiet_mesa
 
     quiet_mesa()
     return measure(compose([*overrides, f"seed={seed}"]), targets)
@@ -224,7 +225,7 @@ def main(argv=None) -> int:
         target = PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else Path(args.write)
         write_calibrated(best, space, target, header)
         if target.resolve() == CALIBRATED_YAML.resolve():  # the default set changed: so does docs/ODD.md
-            from . import odd
+            from sim import odd
 
             odd.OUTPUT.write_text(odd.render())
     print(report)

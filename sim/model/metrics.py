@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .agents import Cartel, Gang, Militia
-from .phases import trade
+from sim.model.agents import Cartel, Gang, Militia
+from sim.model.phases import trade
 
 
 def _mask(m) -> np.ndarray:

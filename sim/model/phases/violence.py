@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..state import sorted_union
+from sim.model.state import sorted_union
 
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import LEADER_FREE, Cartel, Gang
+from sim.model.agents import LEADER_FREE, Cartel, Gang
 
 
 def remove_leader(model, org, how: str, commands: bool = False) -> None:

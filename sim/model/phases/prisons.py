@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Gang, Militia
+from sim.model.agents import Gang, Militia
 
 
 class Prisons:

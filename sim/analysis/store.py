@@ -55,7 +55,7 @@ def run_dir(root: str | Path, cfg: DictConfig) -> Path:
 
 def is_complete(folder: str | Path) -> bool:
     """The ``done`` marker (written last) and every contract file exist."""
-    from .run import OUTPUT_FILES
+    from sim.run import OUTPUT_FILES
 
     folder = Path(folder)
     return all((folder / name).is_file() for name in (DONE, CONFIG, *OUTPUT_FILES))
@@ -99,7 +99,7 @@ def run_into_store(cfg: DictConfig, root: str | Path):
     when the run was complete already and was skipped. The contract files are written whatever
     ``output.write`` says (a store folder without them would never be complete).
     """
-    from .run import run, write_outputs
+    from sim.run import run, write_outputs
 
     folder = run_dir(root, cfg)
     if is_complete(folder):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import Militia
+from sim.model.agents import Militia
 
 
 def draw_integrity(model) -> float:

@@ -1,7 +1,7 @@
 """Sensitivity: Morris elementary-effects screening (SALib) of headline outcomes over the declared
 parameter ranges.
 
-Every documented parameter of ``params`` (``p(default, lo, hi, ...)`` in ``sim/config.py``) is
+Every documented parameter of ``params`` (``p(default, lo, hi, ...)`` in ``sim/model/config.py``) is
 varied over its declared range [lo, hi] (Morris, Campolongo et al. 2007's mu*, the mean absolute
 elementary effect, and sigma, their spread: nonlinearity or interactions). All runs share one
 seed (common random numbers), so an elementary effect is the parameter's effect plus the run's
@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config as schema
-from .run import compose, quiet_mesa, run
+from sim.model import config as schema
+from sim.run import compose, quiet_mesa, run
 
 OUTCOMES = ("homicide_rate", "criminal_members", "corrupt_police_share", "seizure_share", "community_trust",
             "active_groups")

@@ -1,8 +1,8 @@
 """The criminal-state network model: one step is one week, run as a list of phases.
 
 The phases follow DESIGN.md "One week, in phases"; each lives in its own module under
-``sim/phases`` and cites its sources. Policies reach the phases only through ``model.fx``, the
-effects of the levers active this week (``sim/policies.py``).
+``sim/model/phases`` and cites its sources. Policies reach the phases only through ``model.fx``, the
+effects of the levers active this week (``sim/model/policies.py``).
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from mesa.discrete_space import Network
 from omegaconf import OmegaConf
 from scipy.sparse import csr_array, identity
 
-from . import metrics, policies
-from .agents import Cartel, Community, Facilitator, Gang, Militia, Organisation, Police, Politician
-from .config import ParamsConfig, ScenarioConfig
-from .phases import (community, corruption, enforcement, gangs, leadership, politics, prisons,
+from sim.model import metrics, policies
+from sim.model.agents import Cartel, Community, Facilitator, Gang, Militia, Organisation, Police, Politician
+from sim.model.config import ParamsConfig, ScenarioConfig
+from sim.model.phases import (community, corruption, enforcement, gangs, leadership, politics, prisons,
                      recruitment, services, trade, violence)
-from .phases.prisons import Prisons
-from .state import TerritoryState, sorted_union
-from .ties import TieGraph
-from .world import build_world
+from sim.model.phases.prisons import Prisons
+from sim.model.state import TerritoryState, sorted_union
+from sim.model.ties import TieGraph
+from sim.model.world import build_world
 
 #: The weekly step, in order (DESIGN.md "One week, in phases").
 PHASES = (
