@@ -86,13 +86,19 @@ def child_boltzmann(n_agents: int, steps: int) -> dict:
         model.step()
     run = clock() - t0
     assert sum(a.wealth for a in model.agent_list) == n_agents
-    return {"init": init, "year": run / steps * 52, "us_agent_step": run / steps / n_agents * 1e6,
-                "agents": n_agents, "peak_mb": _rss_mb(), "import_mb": rss0}
+    return {
+        "init": init,
+        "year": run / steps * 52,
+        "us_agent_step": run / steps / n_agents * 1e6,
+        "agents": n_agents,
+        "peak_mb": _rss_mb(),
+        "import_mb": rss0,
+    }
 
 
 def _overrides(world: str) -> list[str]:
     over = ["progress=false", "output.write=false"]
-    return over if world == "default" else over + ["world=synthetic", f"world.n_territories={world}"]
+    return over if world == "default" else [*over, "world=synthetic", f"world.n_territories={world}"]
 
 
 def _time_phases(model, spent: dict) -> None:
@@ -104,6 +110,7 @@ def _time_phases(model, spent: dict) -> None:
             t0 = clock()
             phase(m)
             spent[name] = spent.get(name, 0.0) + clock() - t0
+
         return run
 
     sim.model.model.PHASES = tuple((name, timed(name, phase)) for name, phase in sim.model.model.PHASES)
@@ -129,8 +136,15 @@ def child_model(world: str, weeks: int, phases: bool = False) -> dict:
         agents += len(model.agents)
     run = clock() - t0
     agents /= weeks
-    out = {"init": init, "year": run / weeks * 52, "us_agent_step": run / weeks / agents * 1e6, "agents": agents,
-           "territories": model.world.n, "peak_mb": _rss_mb(), "import_mb": rss0}
+    out = {
+        "init": init,
+        "year": run / weeks * 52,
+        "us_agent_step": run / weeks / agents * 1e6,
+        "agents": agents,
+        "territories": model.world.n,
+        "peak_mb": _rss_mb(),
+        "import_mb": rss0,
+    }
     out.update({f"phase:{k}": v / weeks * 52 for k, v in spent.items()})
     return out
 
@@ -151,8 +165,14 @@ def measure(job: dict, reps: int, src: Path) -> dict:
     env = {**os.environ, **ONE_CORE, "PYTHONPATH": str(src)}
     out = []
     for _ in range(reps):
-        p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
-                           capture_output=True, text=True, env=env, cwd=src, check=False)
+        p = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=src,
+            check=False,
+        )
         if p.returncode:
             raise RuntimeError(f"benchmark job {job} failed:\n{p.stderr[-3000:]}")
         out.append(json.loads(p.stdout.strip().splitlines()[-1]))
@@ -169,23 +189,31 @@ def machine() -> str:
     except OSError:
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; one core per measurement; "
-            f"load average {load:.1f} at the start")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; one core per measurement; "
+        f"load average {load:.1f} at the start"
+    )
 
 
 def table(ref: dict, rows: list[tuple[str, dict]], full: dict | None, reps: int) -> str:
     lines = [
         f"Medians of {reps} fresh processes each, CPU time; {machine()}.",
         "",
-        ("| model | territories | agents | init (s) | per simulated year (s) | us per agent-step "
-         "| x Boltzmann | peak RSS (MB) |"),
+        (
+            "| model | territories | agents | init (s) | per simulated year (s) | us per agent-step "
+            "| x Boltzmann | peak RSS (MB) |"
+        ),
         "|---|---|---|---|---|---|---|---|",
-        (f"| Mesa Boltzmann wealth (reference) | - | {ref['agents']:,.0f} | {ref['init']:.2f} | "
-         f"{ref['year']:.2f} | {ref['us_agent_step']:.2f} | 1 | {ref['peak_mb']:.0f} |"),
+        (
+            f"| Mesa Boltzmann wealth (reference) | - | {ref['agents']:,.0f} | {ref['init']:.2f} | "
+            f"{ref['year']:.2f} | {ref['us_agent_step']:.2f} | 1 | {ref['peak_mb']:.0f} |"
+        ),
     ]
     for name, r in rows:
-        lines.append(f"| {name} | {r['territories']:,.0f} | {r['agents']:,.0f} | {r['init']:.2f} | {r['year']:.2f} | "
-                     f"{r['us_agent_step']:.1f} | {r['us_agent_step'] / ref['us_agent_step']:.0f} | {r['peak_mb']:.0f} |")
+        lines.append(
+            f"| {name} | {r['territories']:,.0f} | {r['agents']:,.0f} | {r['init']:.2f} | {r['year']:.2f} | "
+            f"{r['us_agent_step']:.1f} | {r['us_agent_step'] / ref['us_agent_step']:.0f} | {r['peak_mb']:.0f} |"
+        )
     lines.append("")
     imports = [r["import_mb"] for _, r in rows]
     if imports:
@@ -193,17 +221,25 @@ def table(ref: dict, rows: list[tuple[str, dict]], full: dict | None, reps: int)
     sizes = {int(r["territories"]): r for name, r in rows if name.startswith("synthetic")}
     for small, big in ((100, 400), (400, 1600)):
         if small in sizes and big in sizes:
-            lines.append(f"Time per simulated year, {big:,} against {small:,} territories: "
-                         f"{sizes[big]['year'] / sizes[small]['year']:.1f}x (linear: {big / small:.1f}x).")
+            lines.append(
+                f"Time per simulated year, {big:,} against {small:,} territories: "
+                f"{sizes[big]['year'] / sizes[small]['year']:.1f}x (linear: {big / small:.1f}x)."
+            )
     if full:
-        lines.append(f"Full default run (2-year burn-in + 10 years, `sim.run`, outputs not written): "
-                     f"{full['run']:.2f} s.")
-    phases = sorted({k for _, r in rows for k in r if k.startswith("phase:")},
-                    key=lambda k: -max(r.get(k, 0.0) for _, r in rows))
+        lines.append(
+            f"Full default run (2-year burn-in + 10 years, `sim.run`, outputs not written): {full['run']:.2f} s."
+        )
+    phases = sorted(
+        {k for _, r in rows for k in r if k.startswith("phase:")}, key=lambda k: -max(r.get(k, 0.0) for _, r in rows)
+    )
     if phases:
-        lines += ["", "Seconds per simulated year by phase (the phases timed one by one: a little slower in all):", "",
-                  "| phase | " + " | ".join(f"{int(r['territories']):,} territories" for _, r in rows) + " |",
-                  "|---|" + "---|" * len(rows)]
+        lines += [
+            "",
+            "Seconds per simulated year by phase (the phases timed one by one: a little slower in all):",
+            "",
+            "| phase | " + " | ".join(f"{int(r['territories']):,} territories" for _, r in rows) + " |",
+            "|---|" + "---|" * len(rows),
+        ]
         for k in phases:
             lines.append(f"| {k[6:]} | " + " | ".join(f"{r.get(k, 0.0):.3f}" for _, r in rows) + " |")
     return "\n".join(lines)
@@ -234,8 +270,12 @@ def main() -> None:
     rows = []
     for world in worlds:
         r = measure({"kind": "model", "world": world, "weeks": 52, "phases": a.phases}, reps, src)
-        rows.append(("default world (hemisphere)" if world == "default" else f"synthetic, {int(world):,} territories", r))
-        print(f"measured {rows[-1][0]}: init {r['init']:.2f} s, {r['year']:.2f} s per year", file=sys.stderr, flush=True)
+        rows.append(
+            ("default world (hemisphere)" if world == "default" else f"synthetic, {int(world):,} territories", r)
+        )
+        print(
+            f"measured {rows[-1][0]}: init {r['init']:.2f} s, {r['year']:.2f} s per year", file=sys.stderr, flush=True
+        )
     full = None if a.no_default else measure({"kind": "full"}, reps, src)
     text = table(ref, rows, full, reps)
     print(text)

@@ -50,8 +50,11 @@ class BatchModel(CrimeModel):
 
 
 def in_process(seeds: int, overrides: list[str]) -> float:
-    cfgs = [sim.compose([f"scenario={sc}", f"seed={s}", *overrides, *FIXED, "output.write=false"])
-            for sc in SCENARIOS for s in range(seeds)]
+    cfgs = [
+        sim.compose([f"scenario={sc}", f"seed={s}", *overrides, *FIXED, "output.write=false"])
+        for sc in SCENARIOS
+        for s in range(seeds)
+    ]
     t0 = time.perf_counter()
     for cfg in cfgs:
         sim.run(cfg)
@@ -60,8 +63,19 @@ def in_process(seeds: int, overrides: list[str]) -> float:
 
 def hydra_sweep(seeds: int, overrides: list[str], launcher: list[str]) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "sim", "-m", f"seed=range(0,{seeds})", f"scenario={','.join(SCENARIOS)}",
-               f"store={tmp}/store", f"hydra.sweep.dir={tmp}/hydra", *overrides, *FIXED, *launcher]
+        cmd = [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            f"seed=range(0,{seeds})",
+            f"scenario={','.join(SCENARIOS)}",
+            f"store={tmp}/store",
+            f"hydra.sweep.dir={tmp}/hydra",
+            *overrides,
+            *FIXED,
+            *launcher,
+        ]
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=tmp, check=True, capture_output=True)
         elapsed = time.perf_counter() - t0
@@ -72,9 +86,15 @@ def hydra_sweep(seeds: int, overrides: list[str], launcher: list[str]) -> float:
 
 def batch_run(seeds: int, overrides: list[str], processes: int, max_steps: int) -> float:
     t0 = time.perf_counter()
-    rows = mesa.batch_run(BatchModel, parameters={"scenario": SCENARIOS, "overrides": [tuple(overrides)]},
-                          rng=list(range(seeds)), number_processes=processes, max_steps=max_steps,
-                          data_collection_period=-1, display_progress=False)
+    rows = mesa.batch_run(
+        BatchModel,
+        parameters={"scenario": SCENARIOS, "overrides": [tuple(overrides)]},
+        rng=list(range(seeds)),
+        number_processes=processes,
+        max_steps=max_steps,
+        data_collection_period=-1,
+        display_progress=False,
+    )
     elapsed = time.perf_counter() - t0
     assert len(rows) == len(SCENARIOS) * seeds
     return elapsed
@@ -94,8 +114,10 @@ def main() -> None:
     methods = {  # name: (processes, timing function)
         "in-process loop (reference)": (1, lambda: in_process(a.seeds, a.overrides)),
         "hydra basic launcher": (1, lambda: hydra_sweep(a.seeds, a.overrides, [])),
-        "hydra joblib launcher": (n, lambda: hydra_sweep(a.seeds, a.overrides,
-                                                         ["hydra/launcher=local", f"hydra.launcher.n_jobs={n}"])),
+        "hydra joblib launcher": (
+            n,
+            lambda: hydra_sweep(a.seeds, a.overrides, ["hydra/launcher=local", f"hydra.launcher.n_jobs={n}"]),
+        ),
         "mesa batch_run, 1 process": (1, lambda: batch_run(a.seeds, a.overrides, 1, max_steps)),
         f"mesa batch_run, {n} processes": (n, lambda: batch_run(a.seeds, a.overrides, n, max_steps)),
     }
@@ -105,18 +127,32 @@ def main() -> None:
             times[name].append(fn())
             print(f"rep {rep + 1}/{a.reps} {name}: {times[name][-1]:.1f} s", file=sys.stderr)
     ref = statistics.median(times["in-process loop (reference)"])
-    print(f"\ngrid: {' | '.join(SCENARIOS)} x {a.seeds} seeds = {runs} runs of {max_steps} weeks "
-          f"(world {cfg.world.name}{"; overrides: " + " ".join(a.overrides) if a.overrides else ""}); "
-          f"median of {a.reps}; {os.cpu_count()} cores\n")
+    print(
+        f"\ngrid: {' | '.join(SCENARIOS)} x {a.seeds} seeds = {runs} runs of {max_steps} weeks "
+        f"(world {cfg.world.name}{'; overrides: ' + ' '.join(a.overrides) if a.overrides else ''}); "
+        f"median of {a.reps}; {os.cpu_count()} cores\n"
+    )
     print("| method | processes | wall time (s), median [min] | runs per minute | speedup | parallel efficiency |")
     print("|---|---|---|---|---|---|")
     for name, (procs, _) in methods.items():
         med = statistics.median(times[name])
-        print(f"| {name} | {procs} | {med:.1f} [{min(times[name]):.1f}] | {runs / med * 60:.1f} | {ref / med:.2f} "
-              f"| {ref / med / procs:.2f} |")
+        print(
+            f"| {name} | {procs} | {med:.1f} [{min(times[name]):.1f}] | {runs / med * 60:.1f} | {ref / med:.2f} "
+            f"| {ref / med / procs:.2f} |"
+        )
     if a.json:
-        Path(a.json).write_text(json.dumps({"runs": runs, "max_steps": max_steps, "cores": os.cpu_count(),
-                                            "overrides": a.overrides, "times": times}, indent=1))
+        Path(a.json).write_text(
+            json.dumps(
+                {
+                    "runs": runs,
+                    "max_steps": max_steps,
+                    "cores": os.cpu_count(),
+                    "overrides": a.overrides,
+                    "times": times,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -64,33 +64,61 @@ US_COCAINE_T = 400.0  # hemisphere.yaml: US market 400 t/yr (assumption, 004 l.3
 VIA_MEXICO = 0.9  # external approx: ~90% of the cocaine reaching the US transits Mexico (US State Dept INCSR 2016)
 
 COUNTRIES = [
-    ("MEX", "Mexico", [
-        ("police_per_100k", 340.0, "assumption (as in hemisphere.yaml)"),
-        ("police_pay", 0.9, "assumption (police underpaid: 004 l.518; under-resourced municipal police: 004 l.3020)"),
-        ("police_integrity", 0.4, "assumption: municipal police 'deeply penetrated' (004 l.2990); TI CPI 2015 ~35 (external)"),
-        ("investigative_capacity", 0.15, "assumption: arrests released for lack of evidence (004 l.3082, l.3116)"),
-        ("prison_capacity_per_100k", 170.0, "assumption (order of magnitude of official prison capacity c.2015)"),
-        ("extradites", True, "external: Mexico extradites nationals to the US"),
-        ("election_every_years", 6, "external: presidential term"),
-    ]),
-    ("USA", "United States", [
-        ("police_per_100k", 230.0, "external approx: FBI UCR 2014, ~2.3 sworn officers per 1,000 people"),
-        ("police_pay", 1.6, "assumption"),
-        ("police_integrity", 0.85, "assumption, ordered by TI Corruption Perceptions Index 2015 (~76, external)"),
-        ("investigative_capacity", 0.7, "assumption"),
-        ("prison_capacity_per_100k", 700.0, "assumption (order of magnitude of US incarceration, ~700 per 100k)"),
-        ("extradites", False, "not applicable (the destination of extraditions)"),
-        ("election_every_years", 4, "external: presidential term"),
-    ]),
-    ("GTM", "Guatemala (stands for the Central American and Eastern Pacific supply routes)", [
-        ("police_per_100k", 190.0, "assumption (as Guatemala in hemisphere.yaml; NT police ~70,000 officers, cf. 004 l.356)"),
-        ("police_pay", 0.9, "assumption (police underpaid: 004 l.518)"),
-        ("police_integrity", 0.33, "assumption: 'long corrupted National Police' (004 l.2576); TI CPI 2015 ~28 (external)"),
-        ("investigative_capacity", 0.2, "assumption (CICIG investigations, 004 l.2574-2576)"),
-        ("prison_capacity_per_100k", 45.0, "assumption (order of magnitude of official prison capacity c.2015)"),
-        ("extradites", True, "external: extradites nationals (e.g. the Lorenzana brothers, 2014-2016)"),
-        ("election_every_years", 4, "external: presidential term"),
-    ]),
+    (
+        "MEX",
+        "Mexico",
+        [
+            ("police_per_100k", 340.0, "assumption (as in hemisphere.yaml)"),
+            (
+                "police_pay",
+                0.9,
+                "assumption (police underpaid: 004 l.518; under-resourced municipal police: 004 l.3020)",
+            ),
+            (
+                "police_integrity",
+                0.4,
+                "assumption: municipal police 'deeply penetrated' (004 l.2990); TI CPI 2015 ~35 (external)",
+            ),
+            ("investigative_capacity", 0.15, "assumption: arrests released for lack of evidence (004 l.3082, l.3116)"),
+            ("prison_capacity_per_100k", 170.0, "assumption (order of magnitude of official prison capacity c.2015)"),
+            ("extradites", True, "external: Mexico extradites nationals to the US"),
+            ("election_every_years", 6, "external: presidential term"),
+        ],
+    ),
+    (
+        "USA",
+        "United States",
+        [
+            ("police_per_100k", 230.0, "external approx: FBI UCR 2014, ~2.3 sworn officers per 1,000 people"),
+            ("police_pay", 1.6, "assumption"),
+            ("police_integrity", 0.85, "assumption, ordered by TI Corruption Perceptions Index 2015 (~76, external)"),
+            ("investigative_capacity", 0.7, "assumption"),
+            ("prison_capacity_per_100k", 700.0, "assumption (order of magnitude of US incarceration, ~700 per 100k)"),
+            ("extradites", False, "not applicable (the destination of extraditions)"),
+            ("election_every_years", 4, "external: presidential term"),
+        ],
+    ),
+    (
+        "GTM",
+        "Guatemala (stands for the Central American and Eastern Pacific supply routes)",
+        [
+            (
+                "police_per_100k",
+                190.0,
+                "assumption (as Guatemala in hemisphere.yaml; NT police ~70,000 officers, cf. 004 l.356)",
+            ),
+            ("police_pay", 0.9, "assumption (police underpaid: 004 l.518)"),
+            (
+                "police_integrity",
+                0.33,
+                "assumption: 'long corrupted National Police' (004 l.2576); TI CPI 2015 ~28 (external)",
+            ),
+            ("investigative_capacity", 0.2, "assumption (CICIG investigations, 004 l.2574-2576)"),
+            ("prison_capacity_per_100k", 45.0, "assumption (order of magnitude of official prison capacity c.2015)"),
+            ("extradites", True, "external: extradites nationals (e.g. the Lorenzana brothers, 2014-2016)"),
+            ("election_every_years", 4, "external: presidential term"),
+        ],
+    ),
 ]
 
 _US_SOCIAL = [
@@ -100,112 +128,235 @@ _US_SOCIAL = [
 
 
 def _us_market(share_note: str, consumption: float) -> tuple:
-    return ("consumption_t", consumption,
-            (f"derived: {VIA_MEXICO:.0%} (external approx: US State Dept INCSR 2016, ~90% of US cocaine "
+    return (
+        "consumption_t",
+        consumption,
+        (
+            f"derived: {VIA_MEXICO:.0%} (external approx: US State Dept INCSR 2016, ~90% of US cocaine "
             f"transits Mexico) of the hemisphere preset's US market of {US_COCAINE_T:.0f} t/yr "
-            f"(assumption, 004 l.3546), {share_note}"))
+            f"(assumption, 004 l.3546), {share_note}"
+        ),
+    )
 
 
 # (id, name, country, region, roles, [(field, value, source), ...]); figures as in hemisphere.yaml
 EXTERNAL = [
-    ("south_america_supply", "South American cocaine via Central America and the Eastern Pacific (source node)",
-     "GTM", "source", ["production", "border", "transit"], [
-         ("population", 16_300_000, "external approx: Guatemala 2015 (UN WPP 2015 / INE; recalled), the country the land route crosses"),
-         ("youth_share", 0.28, "assumption (young population; close to the UN WPP 2015 share aged 15-29)"),
-         ("neet_share", 0.27, "assumption: 004 l.1045 regional 22% plus a Northern Triangle premium (30% of youth, 004 l.326)"),
-         ("poverty", 0.59, "external approx: Guatemala ENCOVI 2014 national poverty 59.3% (recalled)"),
-         ("state_presence", 0.4, "assumption (as Guatemala in hemisphere.yaml)"),
-         ("homicide_rate", 31.0, "external approx: Guatemala ~31 per 100k in 2014 (as in hemisphere.yaml); not in the headline rates"),
-         ("lon", -90.5, "external approx: coordinates of Guatemala City (distances to the Mexican entry points)"),
-         ("lat", 14.6, "external approx: coordinates of Guatemala City (distances to the Mexican entry points)"),
-         ("production_t", round(VIA_MEXICO * US_COCAINE_T, 1),
-          (f"derived: {VIA_MEXICO:.0%} (external approx: US State Dept INCSR 2016, ~90% of the cocaine reaching the US "
-          f"transits Mexico) of the hemisphere preset's US market of {US_COCAINE_T:.0f} t/yr (assumption, 004 l.3546)")),
-     ]),
-    ("san_diego", "San Diego crossing (San Ysidro, Otay Mesa)", "USA", "us_border", ["border", "transit"], [
-        ("population", 3_300_000, "external approx: US Census Bureau 2015 estimate, San Diego County"),
-        *_US_SOCIAL,
-        ("poverty", 0.14, "assumption"),
-        ("state_presence", 0.9, "assumption"),
-        ("homicide_rate", 3.0, "external approx: San Diego County ~3"),
-        ("lon", -117.16, "external approx: coordinates of San Diego"),
-        ("lat", 32.72, "external approx: coordinates of San Diego"),
-    ]),
-    ("nogales_arizona", "Nogales & Tucson sector (Arizona)", "USA", "us_border", ["border", "transit"], [
-        ("population", 1_180_000, "external approx: US Census Bureau 2015 estimates, Pima + Santa Cruz + Cochise counties"),
-        *_US_SOCIAL,
-        ("poverty", 0.2, "assumption"),
-        ("state_presence", 0.85, "assumption"),
-        ("homicide_rate", 6.0, "assumption"),
-        ("lon", -110.95, "external approx: coordinates of Nogales-Tucson"),
-        ("lat", 31.8, "external approx: coordinates of Nogales-Tucson"),
-    ]),
-    ("el_paso", "El Paso crossing", "USA", "us_border", ["border", "transit"], [
-        ("population", 835_000, "external approx: US Census Bureau 2015 estimate, El Paso County"),
-        *_US_SOCIAL,
-        ("poverty", 0.22, "assumption"),
-        ("state_presence", 0.85, "assumption"),
-        ("homicide_rate", 3.0, "external approx: El Paso ~3"),
-        ("lon", -106.49, "external approx: coordinates of El Paso"),
-        ("lat", 31.76, "external approx: coordinates of El Paso"),
-    ]),
-    ("laredo_rgv", "Laredo, Eagle Pass & Rio Grande Valley crossings (Texas)", "USA", "us_border", ["border", "transit"], [
-        ("population", 1_600_000, "external approx: US Census Bureau 2015 estimates, Webb + Hidalgo + Cameron + Starr counties"),
-        *_US_SOCIAL,
-        ("poverty", 0.3, "assumption"),
-        ("state_presence", 0.8, "assumption"),
-        ("homicide_rate", 5.0, "assumption"),
-        ("lon", -98.8, "external approx: coordinates of Laredo-McAllen"),
-        ("lat", 26.8, "external approx: coordinates of Laredo-McAllen"),
-    ]),
-    ("us_west", "US West (consumer market)", "USA", "us", ["market"], [
-        ("population", 71_560_000, "derived: US Census 2015 West region 76.0M minus the San Diego and Arizona nodes"),
-        *_US_SOCIAL,
-        ("poverty", 0.135, "external: US Census official poverty rate, 2015"),
-        ("state_presence", 0.9, "assumption"),
-        ("homicide_rate", 4.0, "external approx: FBI UCR 2014 West region"),
-        ("lon", -118.2, "external approx: coordinates of Los Angeles"),
-        ("lat", 34.1, "external approx: coordinates of Los Angeles"),
-        _us_market("split by population as in hemisphere.yaml (93 of 400 t)", round(VIA_MEXICO * 93.0, 1)),
-    ]),
-    ("us_south", "US South (consumer market)", "USA", "us", ["market", "capital"], [
-        ("population", 112_740_000, "derived: US Census 2015 South region 121.2M minus the Texas and Florida border nodes"),
-        *_US_SOCIAL,
-        ("poverty", 0.135, "external: US Census official poverty rate, 2015"),
-        ("state_presence", 0.9, "assumption"),
-        ("homicide_rate", 5.5, "external approx: FBI UCR 2014 South region"),
-        ("lon", -90.0, "external approx: coordinates of centre of the South region"),
-        ("lat", 32.5, "external approx: coordinates of centre of the South region"),
-        _us_market("split by population as in hemisphere.yaml (146 of 400 t)", round(VIA_MEXICO * 146.0, 1)),
-    ]),
-    ("us_northeast_midwest", "US Northeast & Midwest (consumer market)", "USA", "us", ["market"], [
-        ("population", 124_190_000, "external: US Census 2015, Northeast 56.3M + Midwest 67.9M"),
-        *_US_SOCIAL,
-        ("poverty", 0.135, "external: US Census official poverty rate, 2015"),
-        ("state_presence", 0.9, "assumption"),
-        ("homicide_rate", 4.1, "external approx: FBI UCR 2014 Northeast and Midwest"),
-        ("lon", -80.0, "external approx: coordinates of between Chicago and New York"),
-        ("lat", 41.0, "external approx: coordinates of between Chicago and New York"),
-        _us_market("split by population as in hemisphere.yaml (161 of 400 t)", round(VIA_MEXICO * 161.0, 1)),
-    ]),
+    (
+        "south_america_supply",
+        "South American cocaine via Central America and the Eastern Pacific (source node)",
+        "GTM",
+        "source",
+        ["production", "border", "transit"],
+        [
+            (
+                "population",
+                16_300_000,
+                "external approx: Guatemala 2015 (UN WPP 2015 / INE; recalled), the country the land route crosses",
+            ),
+            ("youth_share", 0.28, "assumption (young population; close to the UN WPP 2015 share aged 15-29)"),
+            (
+                "neet_share",
+                0.27,
+                "assumption: 004 l.1045 regional 22% plus a Northern Triangle premium (30% of youth, 004 l.326)",
+            ),
+            ("poverty", 0.59, "external approx: Guatemala ENCOVI 2014 national poverty 59.3% (recalled)"),
+            ("state_presence", 0.4, "assumption (as Guatemala in hemisphere.yaml)"),
+            (
+                "homicide_rate",
+                31.0,
+                "external approx: Guatemala ~31 per 100k in 2014 (as in hemisphere.yaml); not in the headline rates",
+            ),
+            ("lon", -90.5, "external approx: coordinates of Guatemala City (distances to the Mexican entry points)"),
+            ("lat", 14.6, "external approx: coordinates of Guatemala City (distances to the Mexican entry points)"),
+            (
+                "production_t",
+                round(VIA_MEXICO * US_COCAINE_T, 1),
+                (
+                    f"derived: {VIA_MEXICO:.0%} (external approx: US State Dept INCSR 2016, ~90% of the cocaine reaching the US "
+                    f"transits Mexico) of the hemisphere preset's US market of {US_COCAINE_T:.0f} t/yr (assumption, 004 l.3546)"
+                ),
+            ),
+        ],
+    ),
+    (
+        "san_diego",
+        "San Diego crossing (San Ysidro, Otay Mesa)",
+        "USA",
+        "us_border",
+        ["border", "transit"],
+        [
+            ("population", 3_300_000, "external approx: US Census Bureau 2015 estimate, San Diego County"),
+            *_US_SOCIAL,
+            ("poverty", 0.14, "assumption"),
+            ("state_presence", 0.9, "assumption"),
+            ("homicide_rate", 3.0, "external approx: San Diego County ~3"),
+            ("lon", -117.16, "external approx: coordinates of San Diego"),
+            ("lat", 32.72, "external approx: coordinates of San Diego"),
+        ],
+    ),
+    (
+        "nogales_arizona",
+        "Nogales & Tucson sector (Arizona)",
+        "USA",
+        "us_border",
+        ["border", "transit"],
+        [
+            (
+                "population",
+                1_180_000,
+                "external approx: US Census Bureau 2015 estimates, Pima + Santa Cruz + Cochise counties",
+            ),
+            *_US_SOCIAL,
+            ("poverty", 0.2, "assumption"),
+            ("state_presence", 0.85, "assumption"),
+            ("homicide_rate", 6.0, "assumption"),
+            ("lon", -110.95, "external approx: coordinates of Nogales-Tucson"),
+            ("lat", 31.8, "external approx: coordinates of Nogales-Tucson"),
+        ],
+    ),
+    (
+        "el_paso",
+        "El Paso crossing",
+        "USA",
+        "us_border",
+        ["border", "transit"],
+        [
+            ("population", 835_000, "external approx: US Census Bureau 2015 estimate, El Paso County"),
+            *_US_SOCIAL,
+            ("poverty", 0.22, "assumption"),
+            ("state_presence", 0.85, "assumption"),
+            ("homicide_rate", 3.0, "external approx: El Paso ~3"),
+            ("lon", -106.49, "external approx: coordinates of El Paso"),
+            ("lat", 31.76, "external approx: coordinates of El Paso"),
+        ],
+    ),
+    (
+        "laredo_rgv",
+        "Laredo, Eagle Pass & Rio Grande Valley crossings (Texas)",
+        "USA",
+        "us_border",
+        ["border", "transit"],
+        [
+            (
+                "population",
+                1_600_000,
+                "external approx: US Census Bureau 2015 estimates, Webb + Hidalgo + Cameron + Starr counties",
+            ),
+            *_US_SOCIAL,
+            ("poverty", 0.3, "assumption"),
+            ("state_presence", 0.8, "assumption"),
+            ("homicide_rate", 5.0, "assumption"),
+            ("lon", -98.8, "external approx: coordinates of Laredo-McAllen"),
+            ("lat", 26.8, "external approx: coordinates of Laredo-McAllen"),
+        ],
+    ),
+    (
+        "us_west",
+        "US West (consumer market)",
+        "USA",
+        "us",
+        ["market"],
+        [
+            (
+                "population",
+                71_560_000,
+                "derived: US Census 2015 West region 76.0M minus the San Diego and Arizona nodes",
+            ),
+            *_US_SOCIAL,
+            ("poverty", 0.135, "external: US Census official poverty rate, 2015"),
+            ("state_presence", 0.9, "assumption"),
+            ("homicide_rate", 4.0, "external approx: FBI UCR 2014 West region"),
+            ("lon", -118.2, "external approx: coordinates of Los Angeles"),
+            ("lat", 34.1, "external approx: coordinates of Los Angeles"),
+            _us_market("split by population as in hemisphere.yaml (93 of 400 t)", round(VIA_MEXICO * 93.0, 1)),
+        ],
+    ),
+    (
+        "us_south",
+        "US South (consumer market)",
+        "USA",
+        "us",
+        ["market", "capital"],
+        [
+            (
+                "population",
+                112_740_000,
+                "derived: US Census 2015 South region 121.2M minus the Texas and Florida border nodes",
+            ),
+            *_US_SOCIAL,
+            ("poverty", 0.135, "external: US Census official poverty rate, 2015"),
+            ("state_presence", 0.9, "assumption"),
+            ("homicide_rate", 5.5, "external approx: FBI UCR 2014 South region"),
+            ("lon", -90.0, "external approx: coordinates of centre of the South region"),
+            ("lat", 32.5, "external approx: coordinates of centre of the South region"),
+            _us_market("split by population as in hemisphere.yaml (146 of 400 t)", round(VIA_MEXICO * 146.0, 1)),
+        ],
+    ),
+    (
+        "us_northeast_midwest",
+        "US Northeast & Midwest (consumer market)",
+        "USA",
+        "us",
+        ["market"],
+        [
+            ("population", 124_190_000, "external: US Census 2015, Northeast 56.3M + Midwest 67.9M"),
+            *_US_SOCIAL,
+            ("poverty", 0.135, "external: US Census official poverty rate, 2015"),
+            ("state_presence", 0.9, "assumption"),
+            ("homicide_rate", 4.1, "external approx: FBI UCR 2014 Northeast and Midwest"),
+            ("lon", -80.0, "external approx: coordinates of between Chicago and New York"),
+            ("lat", 41.0, "external approx: coordinates of between Chicago and New York"),
+            _us_market("split by population as in hemisphere.yaml (161 of 400 t)", round(VIA_MEXICO * 161.0, 1)),
+        ],
+    ),
 ]
 
 # corridors from the source node and across the US border: (a, b, mode, source)
 EXTERNAL_CORRIDORS = [
     ("south_america_supply", "chiapas", "land", "004 l.390, l.2766 (Mexico's southern border with Guatemala)"),
-    ("south_america_supply", "tabasco", "land", "004 l.2612-2620 (Tenosique, Tabasco, not far from the Guatemalan border)"),
-    ("south_america_supply", "quintana_roo", "sea", "assumption (Caribbean go-fast landings and the Belize border; external approx: INCSR)"),
-    ("south_america_supply", "oaxaca", "sea", "assumption (Eastern Pacific go-fast and semi-submersible landings; external approx: INCSR)"),
-    ("south_america_supply", "guerrero", "sea", "assumption (Eastern Pacific landings near Acapulco; external approx: INCSR)"),
+    (
+        "south_america_supply",
+        "tabasco",
+        "land",
+        "004 l.2612-2620 (Tenosique, Tabasco, not far from the Guatemalan border)",
+    ),
+    (
+        "south_america_supply",
+        "quintana_roo",
+        "sea",
+        "assumption (Caribbean go-fast landings and the Belize border; external approx: INCSR)",
+    ),
+    (
+        "south_america_supply",
+        "oaxaca",
+        "sea",
+        "assumption (Eastern Pacific go-fast and semi-submersible landings; external approx: INCSR)",
+    ),
+    (
+        "south_america_supply",
+        "guerrero",
+        "sea",
+        "assumption (Eastern Pacific landings near Acapulco; external approx: INCSR)",
+    ),
     ("south_america_supply", "michoacan", "sea", "004 l.3024 (Lázaro Cárdenas port); cocaine landings: assumption"),
-    ("south_america_supply", "colima", "sea", "assumption (container cocaine through Manzanillo; external approx: INCSR)"),
+    (
+        "south_america_supply",
+        "colima",
+        "sea",
+        "assumption (container cocaine through Manzanillo; external approx: INCSR)",
+    ),
     ("south_america_supply", "veracruz", "sea", "assumption (Gulf container ports; external approx: INCSR)"),
     ("baja_california", "san_diego", "land", "004 l.2301 (cross-border tunnel near San Diego)"),
     ("sonora", "nogales_arizona", "land", "assumption (Nogales crossing)"),
     ("chihuahua", "el_paso", "land", "004 l.560 (Ciudad Juárez)"),
     ("tamaulipas", "laredo_rgv", "land", "assumption (Nuevo Laredo, Reynosa and Matamoros crossings)"),
     ("nuevo_leon", "laredo_rgv", "land", "002 l.7 (Monterrey -> Rio Grande -> Texas)"),
-    ("coahuila", "laredo_rgv", "land", "assumption (Piedras Negras-Eagle Pass and Acuña-Del Rio crossings, folded into this node)"),
+    (
+        "coahuila",
+        "laredo_rgv",
+        "land",
+        "assumption (Piedras Negras-Eagle Pass and Acuña-Del Rio crossings, folded into this node)",
+    ),
     ("san_diego", "us_west", "land", "assumption"),
     ("nogales_arizona", "us_west", "land", "assumption"),
     ("el_paso", "us_west", "land", "assumption"),
@@ -295,14 +446,25 @@ def organisations() -> list[dict]:
         named = any(word in g["Group"].lower() for word in CARTEL_WORDS)
         kind = "cartel" if named or states_reached >= CARTEL_STATES else "gang"
         members = int(round(TOTAL_MEMBERS * (1 + weight[node]) / total_w, -1))
-        why = ("name" if named else f"ties reach {states_reached} states") if kind == "cartel" else \
-            f"ties reach {states_reached} state{'s' if states_reached != 1 else ''}"
-        orgs.append({
-            "node": node, "name": name[node], "kind": kind, "members": members, "territories": [home[node]],
-            "allies": [name[o] for o in sorted(ally_of[node])], "rivals": [name[o] for o in sorted(rival_of[node])],
-            "lieutenants": LIEUTENANTS[kind], "cohesion": COHESION,
-            "notes": {"kind": why, "members": f"tie weight {weight[node]}", "state": g["State"]},
-        })
+        why = (
+            ("name" if named else f"ties reach {states_reached} states")
+            if kind == "cartel"
+            else f"ties reach {states_reached} state{'s' if states_reached != 1 else ''}"
+        )
+        orgs.append(
+            {
+                "node": node,
+                "name": name[node],
+                "kind": kind,
+                "members": members,
+                "territories": [home[node]],
+                "allies": [name[o] for o in sorted(ally_of[node])],
+                "rivals": [name[o] for o in sorted(rival_of[node])],
+                "lieutenants": LIEUTENANTS[kind],
+                "cohesion": COHESION,
+                "notes": {"kind": why, "members": f"tie weight {weight[node]}", "state": g["State"]},
+            }
+        )
     return orgs
 
 
@@ -343,12 +505,16 @@ def render() -> str:
     gname = {g["Node"]: g["Group"] for g in bacrim_groups()}
     regions = sorted({s["region"] for s in st})
     n_cartel = sum(o["kind"] == "cartel" for o in orgs)
-    corridors = [(a, b, "land", "external approx: the two states share a border (data/mexico_adjacency.csv)")
-                 for a, b in adjacency()] + EXTERNAL_CORRIDORS
+    corridors = [
+        (a, b, "land", "external approx: the two states share a border (data/mexico_adjacency.csv)")
+        for a, b in adjacency()
+    ] + EXTERNAL_CORRIDORS
     out: list[str] = []
     w = out.append
-    conflict_text = "\n".join(f"#     {gname[a]} / {gname[b]}: alliance weight {wa}, rivalry weight {wr} -> {k}"
-                               for (a, b), wa, wr, k in conflicts)
+    conflict_text = "\n".join(
+        f"#     {gname[a]} / {gname[b]}: alliance weight {wa}, rivalry weight {wr} -> {k}"
+        for (a, b), wa, wr, k in conflicts
+    )
     header = f"""\
 # World preset "mexico": Mexico's 32 states with the 150 criminal groups of BACRIM 2020 and their
 # alliance and rivalry ties, between a source of South American cocaine to the south and US
@@ -383,7 +549,7 @@ def render() -> str:
 # - Ties: BACRIM lists {len(allies_raw)} alliance and {len(rivals_raw)} rivalry pairs; {len(conflicts)} pairs are in both, and the model
 #   holds one tie per pair, so each keeps its heavier tie (rivalry on equal weight; assumption):
 {conflict_text}
-# - lieutenants {LIEUTENANTS['cartel']} for cartels and {LIEUTENANTS['gang']} for gangs, cohesion {COHESION} (assumptions).
+# - lieutenants {LIEUTENANTS["cartel"]} for cartels and {LIEUTENANTS["gang"]} for gangs, cohesion {COHESION} (assumptions).
 #
 # EXTERNAL NODES. Mexico grows no coca, so one source node (production_t, country GTM) stands for
 # the supply arriving by land across the Guatemalan border and by sea on the Pacific, Caribbean
@@ -395,7 +561,9 @@ def render() -> str:
     out.extend(header.rstrip("\n").split("\n"))
     w("")
     w("name: mexico")
-    w(f"description: {q('Mexico: 32 states, the 150 BACRIM 2020 groups and their alliances and rivalries (Prieto-Curiel et al. 2023)')}")
+    w(
+        f"description: {q('Mexico: 32 states, the 150 BACRIM 2020 groups and their alliances and rivalries (Prieto-Curiel et al. 2023)')}"
+    )
     w(line("n_facilitators: 40", "assumption (as in hemisphere.yaml; about one per territory)"))
     w(f"report_regions: [{', '.join(regions)}]")
     w("")

@@ -29,8 +29,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 #: Clicks Step in the page and times, with the page's own clock, until the "Time: k" text and the
@@ -84,10 +91,16 @@ def server_side(weeks: int) -> None:
 
     t0 = time.perf_counter()
     m = UIModel()
-    print(f"default world: {m.cfg.world.name}, {m.world.n} territories, {len(m.organisations)} groups, "
-          f"{len(m.agents)} agents; model built in {time.perf_counter() - t0:.2f} s")
-    builders = {"map": vmap.map_html, "network": network.network_html, "status+events": panels.panel_html,
-                "plots": plots.timeseries_html}
+    print(
+        f"default world: {m.cfg.world.name}, {m.world.n} territories, {len(m.organisations)} groups, "
+        f"{len(m.agents)} agents; model built in {time.perf_counter() - t0:.2f} s"
+    )
+    builders = {
+        "map": vmap.map_html,
+        "network": network.network_html,
+        "status+events": panels.panel_html,
+        "plots": plots.timeseries_html,
+    }
     times: dict[str, list[float]] = {"model.step": [], **{k: [] for k in builders}, "all views": []}
     for _ in range(weeks):
         t = time.perf_counter()
@@ -113,8 +126,13 @@ def browser(steps: int, play_seconds: float) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.viz", "--port", str(port), "--no-open"], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.viz", "--port", str(port), "--no-open"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         for _ in range(200):
             try:
@@ -150,8 +168,10 @@ def browser(steps: int, play_seconds: float) -> None:
             n = now() - start
             elapsed = time.perf_counter() - t
             page.get_by_role("button", name="❚❚", exact=True).click()
-            print(f"browser, Play at Play Interval = {interval} ms: {n:.0f} weeks drawn in {elapsed:.1f} s = "
-                  f"{1000 * elapsed / max(n, 1):.0f} ms per week ({n / elapsed:.1f} frames/s)")
+            print(
+                f"browser, Play at Play Interval = {interval} ms: {n:.0f} weeks drawn in {elapsed:.1f} s = "
+                f"{1000 * elapsed / max(n, 1):.0f} ms per week ({n / elapsed:.1f} frames/s)"
+            )
             page.wait_for_timeout(1000)
             k0 = int(now())
             lat = [page.evaluate(CLICK_STEP_JS, k) for k in range(k0 + 1, k0 + steps + 1)]

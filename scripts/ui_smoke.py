@@ -16,6 +16,7 @@ screenshot, and exits 0 with "OK: ..." or 1 with a one-line "FAIL: ..." reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
@@ -172,7 +173,7 @@ def run(args) -> str:
         from playwright.sync_api import TimeoutError as PWTimeout
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise Fail("playwright is not installed in this python: run scripts/ui_setup.sh")
+        raise Fail("playwright is not installed in this python: run scripts/ui_setup.sh") from None
     if not Path(CHROMIUM).exists():
         raise Fail(f"{CHROMIUM} missing: run scripts/ui_setup.sh")
     assets = Path(args.assets).resolve()
@@ -190,12 +191,12 @@ def run(args) -> str:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     solara_bin = Path(sys.executable).parent / "solara"
-    cmd = [str(solara_bin), "run", str(app), "--host", "127.0.0.1", "--port", str(port),
-           "--production", "--no-open"]
-    log_file = open(log_path, "w")
+    cmd = [str(solara_bin), "run", str(app), "--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
+    log_file = open(log_path, "w")  # noqa: SIM115 (closed when the server is stopped)
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=app.parent, env=offline_env(assets), stdout=log_file,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=app.parent, env=offline_env(assets), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+    )
     page_errors: list[str] = []
     external: list[str] = []
     bad_local: list[str] = []
@@ -220,8 +221,7 @@ def run(args) -> str:
                 bad_local.append(f"failed({req.failure}) {req.url}")
 
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                         headless=True)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.on("pageerror", lambda e: page_errors.append(str(e).splitlines()[0]))
@@ -235,43 +235,42 @@ def run(args) -> str:
                     page.get_by_text(re.compile(r"^\s*Time: 0(\.0)?\s*$")).first.wait_for(timeout=ms)
                 except PWTimeout:
                     page.screenshot(path=args.screenshot, full_page=True)
-                    raise Fail(f"'Time: 0' not shown after {args.timeout:.0f}s "
-                               f"(page errors: {page_errors[:2]}; see {args.screenshot})")
+                    raise Fail(
+                        f"'Time: 0' not shown after {args.timeout:.0f}s "
+                        f"(page errors: {page_errors[:2]}; see {args.screenshot})"
+                    ) from None
                 t_page = time.monotonic() - t0
                 page.get_by_role("button", name="Step", exact=True).click(timeout=ms)
                 try:
                     page.get_by_text(re.compile(r"^\s*Time: 1(\.0)?\s*$")).first.wait_for(timeout=ms)
                 except PWTimeout:
                     page.screenshot(path=args.screenshot, full_page=True)
-                    raise Fail("'Time: 1' not shown after clicking Step")
+                    raise Fail("'Time: 1' not shown after clicking Step") from None
                 # the plots: vega (an Altair chart) and/or a matplotlib figure (an image widget)
-                expect = args.expect if args.expect is not None else (
-                    [] if args.app else ["vega", "image"])
+                expect = args.expect if args.expect is not None else ([] if args.app else ["vega", "image"])
                 for what in expect:
                     try:
                         page.locator(PLOT_SELECTORS[what]).first.wait_for(timeout=ms)
                     except PWTimeout:
                         page.screenshot(path=args.screenshot, full_page=True)
-                        raise Fail(f"no {what} plot drawn ({PLOT_SELECTORS[what]})")
+                        raise Fail(f"no {what} plot drawn ({PLOT_SELECTORS[what]})") from None
                 page.wait_for_timeout(1500)  # let the last redraw settle before the picture
                 page.screenshot(path=args.screenshot, full_page=True)
             except PWError as e:
-                raise Fail(f"playwright: {str(e).splitlines()[0]}")
+                raise Fail(f"playwright: {str(e).splitlines()[0]}") from e
             finally:
                 browser.close()
     except Fail as e:
         # a missing asset is the usual root cause of a page that never finishes: say so
         misses = cache_misses(log_path)
         if misses:
-            raise Fail(f"asset cache miss(es) (add to scripts/ui_setup.sh): {', '.join(misses)}; then: {e}")
+            raise Fail(f"asset cache miss(es) (add to scripts/ui_setup.sh): {', '.join(misses)}; then: {e}") from e
         if external:
-            raise Fail(f"{e}; {len(external)} request(s) left localhost, first: {external[0]}")
+            raise Fail(f"{e}; {len(external)} request(s) left localhost, first: {external[0]}") from e
         raise
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
@@ -293,22 +292,29 @@ def run(args) -> str:
         raise Fail(f"{len(bad_local)} failed local request(s), first: {bad_local[0]}")
     if "Traceback" in log:
         raise Fail(f"traceback in the solara log {log_path}")
-    return (f"server up {t_server:.1f}s, 'Time: 0' at {t_page:.1f}s, Step -> 'Time: 1'; "
-            f"0 page errors, 0 external requests, {len(console_errors)} console errors; "
-            f"screenshot {args.screenshot}")
+    return (
+        f"server up {t_server:.1f}s, 'Time: 0' at {t_page:.1f}s, Step -> 'Time: 1'; "
+        f"0 page errors, 0 external requests, {len(console_errors)} console errors; "
+        f"screenshot {args.screenshot}"
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("screenshot", help="where to write the PNG screenshot")
     ap.add_argument("--app", help="SolaraViz app file (default: a tiny demo written to /tmp)")
-    ap.add_argument("--assets", default=os.environ.get(
-        "SOLARA_ASSETS_PROXY_CACHE_DIR", str(REPO / ".cache" / "solara-assets")),
-        help="asset cache dir (default $SOLARA_ASSETS_PROXY_CACHE_DIR or <repo>/.cache/solara-assets)")
+    ap.add_argument(
+        "--assets",
+        default=os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR", str(REPO / ".cache" / "solara-assets")),
+        help="asset cache dir (default $SOLARA_ASSETS_PROXY_CACHE_DIR or <repo>/.cache/solara-assets)",
+    )
     ap.add_argument("--timeout", type=float, default=90.0, help="seconds for each wait")
-    ap.add_argument("--expect", action="append", choices=sorted(PLOT_SELECTORS),
-                    help="plot kind that must be drawn (repeatable); default: vega and image "
-                         "for the demo app, none for --app")
+    ap.add_argument(
+        "--expect",
+        action="append",
+        choices=sorted(PLOT_SELECTORS),
+        help="plot kind that must be drawn (repeatable); default: vega and image for the demo app, none for --app",
+    )
     ap.add_argument("--keep-log", help="write the solara server log here")
     args = ap.parse_args()
     Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)

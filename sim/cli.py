@@ -57,8 +57,9 @@ def describe_error(err: BaseException, overrides: list[str]) -> str:
     missing = getattr(err, "missing_cfg_file", None)
     if options is not None and missing:
         group = str(missing).split("/")[0]
-        given = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == group),
-                     str(missing).split("/", 1)[-1])
+        given = next(
+            (o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == group), str(missing).split("/", 1)[-1]
+        )
         return f"{group}={given}: unknown option; allowed: {', '.join(options)}"
     lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
     return " ".join(lines)
@@ -67,20 +68,22 @@ def describe_error(err: BaseException, overrides: list[str]) -> str:
 def print_summary(result) -> None:
     s = result.summary
     h = s.get("headline", {})
-    rows = [("homicide rate /100k/yr", "homicide_rate", "{:.1f}"),
-            ("criminal members", "criminal_members", "{:,.0f}"),
-            ("prison population", "prison_population", "{:,.0f}"),
-            ("incarceration /100k", "incarceration_rate", "{:.0f}"),
-            ("drug delivered kg/wk", "drug_delivered_kg", "{:,.0f}"),
-            ("seizure share", "seizure_share", "{:.3f}"),
-            ("active groups", "active_groups", "{:.1f}"),
-            ("corrupt police share", "corrupt_police_share", "{:.3f}"),
-            ("captured politicians", "captured_politicians_share", "{:.3f}"),
-            ("community trust", "community_trust", "{:.3f}"),
-            ("extortion rate", "extortion_rate", "{:.3f}"),
-            ("emigration /wk", "emigration", "{:,.0f}"),
-            ("criminal revenue $/wk", "criminal_revenue", "{:,.0f}"),
-            ("route territories", "route_territories", "{:.1f}")]
+    rows = [
+        ("homicide rate /100k/yr", "homicide_rate", "{:.1f}"),
+        ("criminal members", "criminal_members", "{:,.0f}"),
+        ("prison population", "prison_population", "{:,.0f}"),
+        ("incarceration /100k", "incarceration_rate", "{:.0f}"),
+        ("drug delivered kg/wk", "drug_delivered_kg", "{:,.0f}"),
+        ("seizure share", "seizure_share", "{:.3f}"),
+        ("active groups", "active_groups", "{:.1f}"),
+        ("corrupt police share", "corrupt_police_share", "{:.3f}"),
+        ("captured politicians", "captured_politicians_share", "{:.3f}"),
+        ("community trust", "community_trust", "{:.3f}"),
+        ("extortion rate", "extortion_rate", "{:.3f}"),
+        ("emigration /wk", "emigration", "{:,.0f}"),
+        ("criminal revenue $/wk", "criminal_revenue", "{:,.0f}"),
+        ("route territories", "route_territories", "{:.1f}"),
+    ]
     years = [k for k in ("year_1", "year_5", "year_10") if k in h]
     print(f"\nscenario={s['scenario']} world={s['world']} seed={s['seed']} config={s['config_hash']}")
     print(f"{'outcome (yearly mean)':<26}" + "".join(f"{y.replace('_', ' '):>16}" for y in years))
@@ -91,9 +94,11 @@ def print_summary(result) -> None:
         print("homicide rate by region (/100k/yr): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(regions.items())))
     t = h.get("totals", {})
     if t:
-        print(f"totals: leader removals {t['leader_removals']}, splits {t['splits']}, "
-              f"extraditions {t['extraditions']}, seized {t['drug_seized_kg'] / 1000:,.0f} t, "
-              f"delivered {t['drug_delivered_kg'] / 1000:,.0f} t")
+        print(
+            f"totals: leader removals {t['leader_removals']}, splits {t['splits']}, "
+            f"extraditions {t['extraditions']}, seized {t['drug_seized_kg'] / 1000:,.0f} t, "
+            f"delivered {t['drug_delivered_kg'] / 1000:,.0f} t"
+        )
     if result.output_dir is not None:
         print(f"outputs: {result.output_dir}")
 
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     if not hydra_flags:  # a single run: check the config before Hydra creates a run directory
         try:
             compose(argv)
-        except Exception as err:  # noqa: BLE001 - every config error becomes one line
+        except Exception as err:
             print(f"error: {describe_error(err, argv)}", file=sys.stderr)
             raise SystemExit(2) from None
     # a combination scenario=[a,b] is named a+b (each file sets its own name; the last would win)

@@ -147,8 +147,11 @@ def _columns_of(path: Path, class_name: str) -> list[tuple[str, str]]:
     cls = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == class_name)
     out = []
     for node in cls.body:
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                and getattr(node.value.func, "id", "") == "_TerritoryColumn"):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", "") == "_TerritoryColumn"
+        ):
             out.append((node.targets[0].id, comments.get(node.lineno, "")))
     return out
 
@@ -166,11 +169,13 @@ def _default(f: dataclasses.Field) -> Any:
 
 def _is_group(f: dataclasses.Field) -> bool:
     return f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(  # type: ignore[misc]
-        f.default_factory())  # type: ignore[misc]
+        f.default_factory()
+    )  # type: ignore[misc]
 
 
-def param_rows(cls: type, calibrated: dict[str, Any] | None = None, prefix: str = "",
-               unsourced: str = "— (no metadata)") -> list[list[Any]]:
+def param_rows(
+    cls: type, calibrated: dict[str, Any] | None = None, prefix: str = "", unsourced: str = "— (no metadata)"
+) -> list[list[Any]]:
     """One row per scalar field of a config dataclass: name, default, range, units, source[, in use].
 
     Fields declared with ``p()`` carry their metadata; the others show the comment on their line
@@ -239,36 +244,56 @@ def block_params() -> str:
     for f in dataclasses.fields(config_module.ParamsConfig):
         cls = type(f.default_factory())  # type: ignore[misc]
         out.append(f"#### `params.{f.name}`: {_first_line(cls.__doc__)}\n")
-        out.append(_table(["parameter", "default", "range", "units", "source", f"`params={name}`"],
-                          param_rows(cls, {k.split(".", 1)[1]: v for k, v in cal.items()
-                                           if k.split(".", 1)[0] == f.name}, prefix=f"{f.name}.")))
+        out.append(
+            _table(
+                ["parameter", "default", "range", "units", "source", f"`params={name}`"],
+                param_rows(
+                    cls,
+                    {k.split(".", 1)[1]: v for k, v in cal.items() if k.split(".", 1)[0] == f.name},
+                    prefix=f"{f.name}.",
+                ),
+            )
+        )
         out.append("")
     return "\n".join(out).rstrip()
 
 
 def block_calibration() -> str:
     name, cal, header = calibrated_values()
-    lines = [(f"The default parameter set is `params={name}` (`configs/params/{name}.yaml`, selected in "
-             f"`configs/config.yaml`); it overrides {len(cal)} of the defaults above. Its header reads:"), ""]
+    lines = [
+        (
+            f"The default parameter set is `params={name}` (`configs/params/{name}.yaml`, selected in "
+            f"`configs/config.yaml`); it overrides {len(cal)} of the defaults above. Its header reads:"
+        ),
+        "",
+    ]
     lines += [f"> {h}" if h else ">" for h in header] or ["> (no header)"]
     return "\n".join(lines)
 
 
 def block_run_settings() -> str:
-    rows = (param_rows(config_module.Config, unsourced="run setting")
-            + param_rows(config_module.OutputConfig, prefix="output.", unsourced="run setting"))
+    rows = param_rows(config_module.Config, unsourced="run setting") + param_rows(
+        config_module.OutputConfig, prefix="output.", unsourced="run setting"
+    )
     return _table(["setting", "default", "range", "units / meaning", "source"], rows)
 
 
 def block_world_schema() -> str:
     out = []
-    for cls, prefix in ((config_module.WorldConfig, "world."), (config_module.CountrySpec, "world.countries[]."),
-                        (config_module.TerritorySpec, "world.territories[]."),
-                        (config_module.CorridorSpec, "world.corridors[]."),
-                        (config_module.OrgSpec, "world.organisations[].")):
+    for cls, prefix in (
+        (config_module.WorldConfig, "world."),
+        (config_module.CountrySpec, "world.countries[]."),
+        (config_module.TerritorySpec, "world.territories[]."),
+        (config_module.CorridorSpec, "world.corridors[]."),
+        (config_module.OrgSpec, "world.organisations[]."),
+    ):
         out.append(f"**`{cls.__name__}`** ({_first_line(cls.__doc__) or 'world preset fields'})\n")
-        out.append(_table(["field", "default", "range", "units / meaning", "source"],
-                          param_rows(cls, prefix=prefix, unsourced="per preset: the comment on its line")))
+        out.append(
+            _table(
+                ["field", "default", "range", "units / meaning", "source"],
+                param_rows(cls, prefix=prefix, unsourced="per preset: the comment on its line"),
+            )
+        )
         out.append("")
     return "\n".join(out).rstrip()
 
@@ -276,9 +301,15 @@ def block_world_schema() -> str:
 def block_levers() -> str:
     from sim.model import policies
 
-    out = ["Every lever has the timing fields of `Lever`:", "",
-           _table(["field", "default", "range", "units / meaning", "source"],
-                  param_rows(config_module.Lever, unsourced="per scenario file: the comment on its line")), ""]
+    out = [
+        "Every lever has the timing fields of `Lever`:",
+        "",
+        _table(
+            ["field", "default", "range", "units / meaning", "source"],
+            param_rows(config_module.Lever, unsourced="per scenario file: the comment on its line"),
+        ),
+        "",
+    ]
     for f in dataclasses.fields(config_module.ScenarioConfig):
         if not _is_group(f):
             continue
@@ -288,8 +319,11 @@ def block_levers() -> str:
         if apply is not None:
             out.append(f"Effect (`sim/model/policies.py: {apply.__name__}`): {_first_line(apply.__doc__)}\n")
         base = {x.name for x in dataclasses.fields(config_module.Lever)}
-        rows = [r for r in param_rows(cls, prefix=f"{f.name}.", unsourced="per scenario file: the comment on its line")
-                if r[0].strip("`").split(".")[-1] not in base]
+        rows = [
+            r
+            for r in param_rows(cls, prefix=f"{f.name}.", unsourced="per scenario file: the comment on its line")
+            if r[0].strip("`").split(".")[-1] not in base
+        ]
         out.append(_table(["knob", "default", "range", "units / meaning", "source"], rows))
         out.append("")
     return "\n".join(out).rstrip()
@@ -320,8 +354,11 @@ def block_scenarios() -> str:
             lv, base = getattr(scn, f.name), getattr(neutral, f.name)
             if not lv.enabled:
                 continue
-            knobs = [f"{x.name}={_num(getattr(lv, x.name))}" for x in dataclasses.fields(lv)
-                     if x.name != "enabled" and getattr(lv, x.name) != getattr(base, x.name)]
+            knobs = [
+                f"{x.name}={_num(getattr(lv, x.name))}"
+                for x in dataclasses.fields(lv)
+                if x.name != "enabled" and getattr(lv, x.name) != getattr(base, x.name)
+            ]
             parts.append(f"`{f.name}`" + (f" ({', '.join(knobs)})" if knobs else " (schema defaults)"))
         label = f"`{path.stem}`" + (" (default)" if path.stem == default else "")
         rows.append([label, scn.description, "; ".join(parts) or "none (every lever off)"])
@@ -339,14 +376,24 @@ def world_sizes(stem: str) -> dict[str, Any]:
     for _a, _b, d in w.graph.edges(data=True):
         modes[d["mode"]] = modes.get(d["mode"], 0) + 1
     n_brokers = int(cfg.params.politics.brokers_per_country)
-    return {"name": str(cfg.world.name), "description": str(cfg.world.description),
-                "generated": not len(cfg.world.territories), "territories": w.n, "countries": len(w.countries),
-                "corridors": w.graph.number_of_edges(), "modes": modes, "cartels": kinds.count("cartel"),
-                "gangs": kinds.count("gang"), "facilitators": int(cfg.world.n_facilitators),
-                "politicians": w.n + len(w.countries) * (1 + n_brokers),
-                "producers": int((w.production_kg > 0).sum()), "markets": int((w.consumption_kg > 0).sum()),
-                "production_t": float(w.production_kg.sum() * 52.0 / 1000.0),
-                "report": list(cfg.world.report_regions), "n_territories": int(cfg.world.n_territories)}
+    return {
+        "name": str(cfg.world.name),
+        "description": str(cfg.world.description),
+        "generated": not len(cfg.world.territories),
+        "territories": w.n,
+        "countries": len(w.countries),
+        "corridors": w.graph.number_of_edges(),
+        "modes": modes,
+        "cartels": kinds.count("cartel"),
+        "gangs": kinds.count("gang"),
+        "facilitators": int(cfg.world.n_facilitators),
+        "politicians": w.n + len(w.countries) * (1 + n_brokers),
+        "producers": int((w.production_kg > 0).sum()),
+        "markets": int((w.consumption_kg > 0).sum()),
+        "production_t": float(w.production_kg.sum() * 52.0 / 1000.0),
+        "report": list(cfg.world.report_regions),
+        "n_territories": int(cfg.world.n_territories),
+    }
 
 
 def block_synthetic_world() -> str:
@@ -363,17 +410,45 @@ def block_worlds() -> str:
     for path in sorted((CONFIGS / "world").glob("*.yaml")):
         s = world_sizes(path.stem)
         label = f"`{path.stem}`" + (" (default)" if path.stem == default else "")
-        kind = (f"generated (`n_territories={s['n_territories']}`; sizes at seed 0)" if s["generated"]
-                else "tables in the file")
+        kind = (
+            f"generated (`n_territories={s['n_territories']}`; sizes at seed 0)"
+            if s["generated"]
+            else "tables in the file"
+        )
         modes = ", ".join(f"{k} {v}" for k, v in sorted(s["modes"].items()))
-        rows.append([label, s["description"], kind, s["territories"], s["countries"],
-                     f"{s['corridors']} ({modes})", (f"{s['cartels'] + s['gangs']} ({s['cartels']} cartels, "
-                     f"{s['gangs']} gangs)"), s["facilitators"], s["politicians"],
-                     f"{s['producers']} / {s['markets']}", f"{s['production_t']:.0f}",
-                     ", ".join(s["report"]) or "all"])
-    return _table(["preset", "description", "territories from", "territories", "countries", "corridors (by mode)",
-                   "organisations at start", "facilitators", "politicians", "producers / markets",
-                   "production (t/yr)", "headline regions"], rows)
+        rows.append(
+            [
+                label,
+                s["description"],
+                kind,
+                s["territories"],
+                s["countries"],
+                f"{s['corridors']} ({modes})",
+                (f"{s['cartels'] + s['gangs']} ({s['cartels']} cartels, {s['gangs']} gangs)"),
+                s["facilitators"],
+                s["politicians"],
+                f"{s['producers']} / {s['markets']}",
+                f"{s['production_t']:.0f}",
+                ", ".join(s["report"]) or "all",
+            ]
+        )
+    return _table(
+        [
+            "preset",
+            "description",
+            "territories from",
+            "territories",
+            "countries",
+            "corridors (by mode)",
+            "organisations at start",
+            "facilitators",
+            "politicians",
+            "producers / markets",
+            "production (t/yr)",
+            "headline regions",
+        ],
+        rows,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -389,8 +464,7 @@ def block_phases() -> str:
         mod = sys.modules[fn.__module__]
         doc = _first_line(fn.__doc__) or _first_line(mod.__doc__)
         src = "function" if fn.__doc__ else "module"
-        lines.append(f"{i}. **{name}**: `{fn.__module__}.{fn.__name__}`. {doc} "
-                     f"<sub>({src} docstring)</sub>")
+        lines.append(f"{i}. **{name}**: `{fn.__module__}.{fn.__name__}`. {doc} <sub>({src} docstring)</sub>")
     return "\n".join(lines)
 
 
@@ -423,8 +497,10 @@ STATE_NOTES = {
 def block_state_territory() -> str:
     from sim.model import state
 
-    rows = [[f"`{name}`", group or "", comment or STATE_NOTES.get(f"TerritoryState.{name}", "")]
-            for name, comment, group in _class_fields_comments(Path(state.__file__), "TerritoryState")]
+    rows = [
+        [f"`{name}`", group or "", comment or STATE_NOTES.get(f"TerritoryState.{name}", "")]
+        for name, comment, group in _class_fields_comments(Path(state.__file__), "TerritoryState")
+    ]
     return _table(["array (`model.terr.<name>`, one entry per territory)", "group", "meaning"], rows)
 
 
@@ -435,8 +511,11 @@ def block_state_agents() -> str:
     out = []
     for cls_name in ("Organisation", "Militia", "Facilitator", "Politician"):
         cls = getattr(agents, cls_name)
-        rows = [[f"`{n}`", c or STATE_NOTES.get(f"{cls_name}.{n}", "")]
-                for n, c in _self_assign_comments(path, cls_name) if n != "model"]
+        rows = [
+            [f"`{n}`", c or STATE_NOTES.get(f"{cls_name}.{n}", "")]
+            for n, c in _self_assign_comments(path, cls_name)
+            if n != "model"
+        ]
         props = [n for n, v in vars(cls).items() if isinstance(v, property)]
         out.append(f"**`{cls_name}`** ({_first_line(cls.__doc__)})\n")
         out.append(_table(["attribute", "meaning"], rows))
@@ -446,8 +525,10 @@ def block_state_agents() -> str:
     for cls_name in ("Police", "Community"):
         cls = getattr(agents, cls_name)
         cols = _columns_of(path, cls_name)
-        out.append(f"**`{cls_name}`** ({_first_line(cls.__doc__)}) reads and writes its territory's entry of "
-                   f"`model.terr`: " + ", ".join(f"`{n}`" + (f" ({c})" if c else "") for n, c in cols) + ".")
+        out.append(
+            f"**`{cls_name}`** ({_first_line(cls.__doc__)}) reads and writes its territory's entry of "
+            f"`model.terr`: " + ", ".join(f"`{n}`" + (f" ({c})" if c else "") for n, c in cols) + "."
+        )
         out.append("")
     return "\n".join(out).rstrip()
 
@@ -460,8 +541,9 @@ def block_ties() -> str:
     for line in (ties.__doc__ or "").splitlines():
         parts = re.split(r"\s{2,}", line.strip())
         if len(parts) == 3 and parts[0] in ties.KINDS:
-            rows.append([f"`{parts[0]}`", parts[1], parts[2],
-                         "symmetric" if parts[0] in ties.SYMMETRIC else "directed"])
+            rows.append(
+                [f"`{parts[0]}`", parts[1], parts[2], "symmetric" if parts[0] in ties.SYMMETRIC else "directed"]
+            )
     missing = [k for k in ties.KINDS if k not in {r[0].strip("`") for r in rows}]
     rows += [[f"`{k}`", "", "", "symmetric" if k in ties.SYMMETRIC else "directed"] for k in missing]
     return _table(["tie kind", "between", "weight", "stored as"], rows)
@@ -473,11 +555,14 @@ MECH = re.compile(r"\bM(\d{1,2})\b")
 def block_mechanism_modules() -> str:
     """Which modules' docstrings (module, classes, functions) cite each mechanism id."""
     cites: dict[int, list[str]] = {}
-    files = sorted((ROOT / "sim" / "model" / "phases").glob("*.py")) + [ROOT / "sim" / "model" / "policies.py"]
+    files = [*sorted((ROOT / "sim" / "model" / "phases").glob("*.py")), ROOT / "sim" / "model" / "policies.py"]
     for path in files:
         tree = ast.parse(path.read_text())
-        docs = [ast.get_docstring(n) or "" for n in ast.walk(tree)
-                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef))]
+        docs = [
+            ast.get_docstring(n) or ""
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        ]
         for m in sorted({int(x) for d in docs for x in MECH.findall(d)}):
             cites.setdefault(m, []).append(f"`{_rel(path)}`")
     rows = [[f"M{m}", ", ".join(cites.get(m, [])) or "(not cited in a docstring)"] for m in range(1, 20)]
@@ -571,20 +656,38 @@ def block_outputs() -> str:
     reporters = metrics.model_reporters()
     rows = [[f"`{c}`", _reporter_note(c, reporters[c]) if c in reporters else ""] for c in res.timeseries.columns]
     terr_notes = {n: c for n, c, _g in _class_fields_comments(Path(state.__file__), "TerritoryState")}
-    terr_notes.update(step="Mesa step", territory="territory id", country="ISO code", region="region label",
-                      year="as in the timeseries", homicide_rate="homicides per 100k per year (annualised)",
-                      controller="name of the controlling organisation ('' if none)")
+    terr_notes.update(
+        step="Mesa step",
+        territory="territory id",
+        country="ISO code",
+        region="region label",
+        year="as in the timeseries",
+        homicide_rate="homicides per 100k per year (annualised)",
+        controller="name of the controlling organisation ('' if none)",
+    )
     terr_rows = [[f"`{c}`", terr_notes.get(c, "")] for c in res.territories.columns]
     summary = ", ".join(f"`{k}`" for k in res.summary)
-    return "\n".join([
-        "**`timeseries.parquet`** (one row per week, `sim.model.metrics.model_reporters`):", "",
-        _table(["column", "meaning"], rows), "",
-        ("**`territories.parquet`** (one row per territory and sampled week, every `output.territory_every` "
-        "weeks, `sim.model.metrics.record_territories`):"), "",
-        _table(["column", "meaning"], terr_rows), "",
-        (f"**`events.parquet`**: columns {', '.join(f'`{c}`' for c in ('step', 'year', 'kind', 'actors', 'territory'))}"
-        " plus the extra fields of some kinds (next table)."), "",
-        f"**`summary.json`** keys: {summary}."])
+    return "\n".join(
+        [
+            "**`timeseries.parquet`** (one row per week, `sim.model.metrics.model_reporters`):",
+            "",
+            _table(["column", "meaning"], rows),
+            "",
+            (
+                "**`territories.parquet`** (one row per territory and sampled week, every `output.territory_every` "
+                "weeks, `sim.model.metrics.record_territories`):"
+            ),
+            "",
+            _table(["column", "meaning"], terr_rows),
+            "",
+            (
+                f"**`events.parquet`**: columns {', '.join(f'`{c}`' for c in ('step', 'year', 'kind', 'actors', 'territory'))}"
+                " plus the extra fields of some kinds (next table)."
+            ),
+            "",
+            f"**`summary.json`** keys: {summary}.",
+        ]
+    )
 
 
 def event_kinds() -> list[tuple[str, str]]:
@@ -596,9 +699,14 @@ def event_kinds() -> list[tuple[str, str]]:
             if not isinstance(fn, ast.FunctionDef):
                 continue
             for node in ast.walk(fn):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "event"
-                        and node.args and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "event"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
                     where = f"`{_rel(path)}: {fn.name}`"
                     if (node.args[0].value, where) not in found:
                         found.append((node.args[0].value, where))
@@ -615,8 +723,17 @@ def block_targets() -> str:
     lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
     rows = []
     for r in csv.DictReader(lines):
-        rows.append([f"`{r['id']}`", r["quantity"], f"{r['value']} [{r['low']}, {r['high']}]", r["units"],
-                     r["years"], r["calibrate"], r["source"]])
+        rows.append(
+            [
+                f"`{r['id']}`",
+                r["quantity"],
+                f"{r['value']} [{r['low']}, {r['high']}]",
+                r["units"],
+                r["years"],
+                r["calibrate"],
+                r["source"],
+            ]
+        )
     return _table(["target", "quantity", "value [band]", "units", "years", "calibrated on", "source"], rows)
 
 
@@ -628,8 +745,10 @@ def block_checks() -> str:
 
 
 def block_header() -> str:
-    return ("<!-- Generated by `python -m sim.odd` from docs/ODD.template.md and the code; do not edit by hand. "
-            "Edit the template (prose) or the code and configs (tables), then run `python -m sim.odd`. -->")
+    return (
+        "<!-- Generated by `python -m sim.odd` from docs/ODD.template.md and the code; do not edit by hand. "
+        "Edit the template (prose) or the code and configs (tables), then run `python -m sim.odd`. -->"
+    )
 
 
 BLOCKS: dict[str, Callable[[], str]] = {

@@ -14,7 +14,9 @@ _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent
 
 #: The checkout holding this package, or None when it runs from an installed wheel.
-SOURCE_ROOT: Path | None = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "configs").is_dir() else None
+SOURCE_ROOT: Path | None = (
+    _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "configs").is_dir() else None
+)
 
 #: Hydra's config folder (``config.yaml`` and the groups world/, scenario/, params/, hydra/).
 CONFIG_DIR: Path = SOURCE_ROOT / "configs" if SOURCE_ROOT else _PACKAGE / "configs"

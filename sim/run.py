@@ -35,7 +35,7 @@ def quiet_mesa() -> None:
 
 def combined_name(choice) -> str | None:
     """Label of a scenario composed from several files (``scenario=[a,b]`` -> ``a+b``), else None."""
-    if isinstance(choice, (list, tuple)) or hasattr(choice, "__iter__") and not isinstance(choice, str):
+    if isinstance(choice, (list, tuple)) or (hasattr(choice, "__iter__") and not isinstance(choice, str)):
         parts = [str(c) for c in choice]
     else:
         text = str(choice).strip()
@@ -93,8 +93,7 @@ class RunResult:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                             timeout=5)
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5)
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -117,8 +116,7 @@ def make_model(cfg: DictConfig):
     return CrimeModel(cfg)
 
 
-def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool = False,
-        observers=()) -> RunResult:
+def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool = False, observers=()) -> RunResult:
     """Run one configured simulation (burn-in + ``steps`` weeks); write outputs if ``output_dir``.
 
     ``observers``: callables ``f(model)`` called after every week (e.g. ``sim.analysis.targets.Recorder``),
@@ -144,8 +142,10 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool 
         "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
         "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
         "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
-        "mass_balance_kg": float(model.produced - (model.delivered_total + model.seized_total
-                                                   + float(model.routes.buffer.sum()) + float(model.stock.sum()))),
+        "mass_balance_kg": float(
+            model.produced
+            - (model.delivered_total + model.seized_total + float(model.routes.buffer.sum()) + float(model.stock.sum()))
+        ),
         "versions": _versions(),
         "git_commit": _git_commit(),
     }
@@ -158,8 +158,11 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None, keep_model: bool 
 def write_outputs(result: RunResult, out: Path) -> None:
     """Write the four contract files atomically (temporary file, then rename)."""
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"timeseries.parquet": result.timeseries, "territories.parquet": result.territories,
-              "events.parquet": result.events}
+    tables = {
+        "timeseries.parquet": result.timeseries,
+        "territories.parquet": result.territories,
+        "events.parquet": result.events,
+    }
     for name, df in tables.items():
         _atomic(out / name, lambda p, df=df: df.to_parquet(p, index=False))
     _atomic(out / "summary.json", lambda p: Path(p).write_text(json.dumps(result.summary, indent=2)))

@@ -11,9 +11,17 @@ import yaml
 from omegaconf import OmegaConf
 
 from sim.analysis import calibrate
+from sim.analysis.targets import (
+    TARGETS_CSV,
+    Target,
+    _exports,
+    evaluate,
+    load_targets,
+    recorder_for,
+    selection,
+)
 from sim.model import config
 from sim.run import PROJECT_ROOT, compose, run
-from sim.analysis.targets import TARGETS_CSV, Recorder, Target, _exports, evaluate, load_targets, recorder_for, selection
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
 
@@ -27,8 +35,16 @@ def test_targets_table_is_sourced_and_readable():
         assert 0 < t.low <= t.value <= t.high
     # the figures the issue names are there
     stats = " ".join(t.statistic for t in targets)
-    for needle in ("country=HND", "country=SLV", "territory=guerrero", "territory=guayaquil", "exports_t(country=VEN)",
-                   "seizure_share(all)", "emigration_rate(region=northern_triangle)", "neet_share(region=northern_triangle)"):
+    for needle in (
+        "country=HND",
+        "country=SLV",
+        "territory=guerrero",
+        "territory=guayaquil",
+        "exports_t(country=VEN)",
+        "seizure_share(all)",
+        "emigration_rate(region=northern_triangle)",
+        "neet_share(region=northern_triangle)",
+    ):
         assert needle in stats
 
 
@@ -36,7 +52,7 @@ def test_bad_statistic_is_a_clear_error(tmp_path):
     text = TARGETS_CSV.read_text().replace("homicide_rate(country=HND)", "homicide_rat(country=HND)")
     bad = tmp_path / "targets.csv"
     bad.write_text(text)
-    with pytest.raises(ValueError, match="hnd_homicide.*homicide_rat"):
+    with pytest.raises(ValueError, match=r"hnd_homicide.*homicide_rat"):
         load_targets(bad)
 
 
@@ -76,7 +92,7 @@ def test_recorder_agrees_with_the_timeseries(measured):
 
 
 def test_exports_count_only_hops_that_leave_the_selection(measured):
-    _, rec, result = measured
+    _, _rec, result = measured
     m = result.model
     w = m.world
     everything = np.ones(w.n, dtype=bool)
@@ -91,14 +107,16 @@ def test_exports_count_only_hops_that_leave_the_selection(measured):
 
 
 def test_search_space_lies_inside_declared_ranges(tmp_path):
-    space, settings = calibrate.load_space()
+    space, _settings = calibrate.load_space()
     for key, (lo, hi, _) in space.items():
         dlo, dhi = calibrate.declared_range(key)
         assert dlo <= lo < hi <= dhi
     bad = tmp_path / "space.yaml"
-    bad.write_text("parameters:\n  violence.pax_factor: {low: 0.1, high: 3.0}\nsettings: {trials: 1, seeds: 1, "
-                   "check_seeds: 1, sampler_seed: 0}\n")
-    with pytest.raises(ValueError, match="violence.pax_factor.*declared range"):
+    bad.write_text(
+        "parameters:\n  violence.pax_factor: {low: 0.1, high: 3.0}\nsettings: {trials: 1, seeds: 1, "
+        "check_seeds: 1, sampler_seed: 0}\n"
+    )
+    with pytest.raises(ValueError, match=r"violence\.pax_factor.*declared range"):
         calibrate.load_space(bad)
 
 
@@ -114,8 +132,25 @@ def test_default_config_uses_the_calibrated_file():
 
 def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
     out, written = tmp_path / "report", tmp_path / "calibrated.yaml"
-    assert calibrate.main(["--trials", "3", "--seeds", "1", "--check-seeds", "2", "--jobs", "2",
-                           "--out", str(out), "--write", str(written)]) == 0
+    assert (
+        calibrate.main(
+            [
+                "--trials",
+                "3",
+                "--seeds",
+                "1",
+                "--check-seeds",
+                "2",
+                "--jobs",
+                "2",
+                "--out",
+                str(out),
+                "--write",
+                str(written),
+            ]
+        )
+        == 0
+    )
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 3
     space, _ = calibrate.load_space()

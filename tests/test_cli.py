@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(tmp_path, *args):
-    return subprocess.run([sys.executable, "-m", "sim", *args, f"hydra.run.dir={tmp_path}/run"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args, f"hydra.run.dir={tmp_path}/run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(

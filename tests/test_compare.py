@@ -85,7 +85,7 @@ def test_markdown_table_cells():
     assert cells[1] == "575.0 [147.5, 1002.5]"  # baseline: no change line
     assert cells[2].endswith("Δ **-2.0** [-5.6, 1.6]")  # significant mean change in bold, with its spread
     assert cells[3].endswith("Δ 0.0 [-0.9, 0.9]")  # no sign, no bold, no '-0.0'
-    assert "(no run reaches year 7)" == stats.markdown_table(s, 7, ["baseline"])
+    assert stats.markdown_table(s, 7, ["baseline"]) == "(no run reaches year 7)"
     tiny = stats.summarise(_frame(-0.01, np.linspace(-0.001, 0.001, 20)))  # significant, below the precision
     assert "Δ 0.0 [0.0, 0.0]" in stats.markdown_table(tiny, 5, ["baseline", "policy"])
 
@@ -103,8 +103,12 @@ def test_value_format_drops_the_sign_of_zero():
 
 
 def test_yearly_means_use_post_burn_in_years():
-    ts = pd.DataFrame({"year": np.arange(-104, 104) / 52.0,
-                       "homicide_rate": np.r_[np.full(52, 7.0), np.zeros(52), np.ones(52), 3 * np.ones(52)]})
+    ts = pd.DataFrame(
+        {
+            "year": np.arange(-104, 104) / 52.0,
+            "homicide_rate": np.r_[np.full(52, 7.0), np.zeros(52), np.ones(52), 3 * np.ones(52)],
+        }
+    )
     y = stats.yearly(ts, outcomes=("homicide_rate",))
     assert list(y.index) == [1, 2] and list(y["homicide_rate"]) == [1.0, 3.0]
     y = stats.yearly(ts, outcomes=("homicide_rate",), pre_years=1)  # year 0 = the last burn-in year
@@ -131,9 +135,24 @@ def test_same_seed_shares_world_and_draws_until_the_policies_start():
 def test_compare_command_writes_table_plots_and_report(tmp_path):
     from sim.analysis.compare import main
 
-    main(["--seeds", "2", "--jobs", "1", "--scenarios", "baseline,truce,mano_dura_2022+police_reform",
-          "--years", "1,5,10", "--out", str(tmp_path), "world=synthetic", "world.n_territories=12", "steps=260",
-          "burn_in=52"])
+    main(
+        [
+            "--seeds",
+            "2",
+            "--jobs",
+            "1",
+            "--scenarios",
+            "baseline,truce,mano_dura_2022+police_reform",
+            "--years",
+            "1,5,10",
+            "--out",
+            str(tmp_path),
+            "world=synthetic",
+            "world.n_territories=12",
+            "steps=260",
+            "burn_in=52",
+        ]
+    )
     table = pd.read_csv(tmp_path / "table.csv")
     assert set(table.scenario) == {"baseline", "truce", "mano_dura_2022+police_reform"}
     assert set(table.outcome) == set(stats.OUTCOMES) and set(table.year) == {1, 5}
@@ -149,13 +168,16 @@ def test_compare_command_writes_table_plots_and_report(tmp_path):
         assert (tmp_path / f"{outcome}.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--scenarios", "baseline,nonexistent"], "scenario=nonexistent: unknown option"),
-    (["--seeds", "1"], "--seeds must be at least 2"),
-    (["seed=3"], "not as overrides"),
-    (["--years", "0,5"], "--years must be"),
-    (["params.violence.pax_factor=7"], "params.violence.pax_factor=7"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--scenarios", "baseline,nonexistent"], "scenario=nonexistent: unknown option"),
+        (["--seeds", "1"], "--seeds must be at least 2"),
+        (["seed=3"], "not as overrides"),
+        (["--years", "0,5"], "--years must be"),
+        (["params.violence.pax_factor=7"], "params.violence.pax_factor=7"),
+    ],
+)
 def test_compare_command_rejects_bad_input_in_one_line(tmp_path, capsys, args, message):
     from sim.analysis.compare import main
 

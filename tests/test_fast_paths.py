@@ -94,7 +94,9 @@ def _routing_padded(model) -> None:
     operates = np.zeros((shippers.size + 1, n + 1))
     if shippers.size:
         rival[:-1, :n] = trade.rival_share(model, shippers)
-        operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & (t.corrupt >= model.p.corruption.operate_threshold)
+        operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & (
+            t.corrupt >= model.p.corruption.operate_threshold
+        )
     shipper_row = np.searchsorted(shippers, owners)
     shipper_row[owners < 0] = shippers.size
     at = R.nodes + (shipper_row * (n + 1))[:, None]
@@ -204,8 +206,9 @@ def _expansion_dense(model) -> None:
     rows, p, v, v_sum, m = rows[moving], p[moving], v[moving], v_sum[moving], m[moving]
     target = m[:, None] * v / v_sum[:, None]
     disruption = model.p.leadership.disruption
-    rate = np.array([vp.expansion_rate * (1.0 - disruption if model.organisations[r].disrupted else 1.0)
-                     for r in rows.tolist()])
+    rate = np.array(
+        [vp.expansion_rate * (1.0 - disruption if model.organisations[r].disrupted else 1.0) for r in rows.tolist()]
+    )
     p += rate[:, None] * (target - p)
     p[p < 0.1 * vp.foothold] = 0.0
     p_sum = p.sum(1)
@@ -217,8 +220,9 @@ def _expansion_dense(model) -> None:
 @pytest.mark.parametrize("world", [(), ("world=synthetic", "world.n_territories=150", "world.n_facilitators=20")])
 def test_expansion_on_entries_equals_dense(world):
     """The move computed on the reachable or held entries only equals the move over every territory."""
-    model = sim.run(compose(*world, "steps=30", "burn_in=0", "params.enforcement.leader_target_rate=0.05"),
-                    keep_model=True).model
+    model = sim.run(
+        compose(*world, "steps=30", "burn_in=0", "params.enforcement.leader_target_rate=0.05"), keep_model=True
+    ).model
     assert model.n_splinters > 0 or not world  # groups joined during the run
     for _ in range(10):
         before = model.presence.copy()
@@ -252,8 +256,8 @@ def test_synthetic_worlds_cap_producers_and_markets():
     """Producer-market pairs must not grow with the square of the map (issue 7: linear scaling)."""
     import numpy as np
 
-    from sim.run import compose
     from sim.model.world import build_world
+    from sim.run import compose
 
     for n, expect in ((100, 4), (400, 16), (1600, 16)):
         w = build_world(compose(["world=synthetic", f"world.n_territories={n}"]).world, np.random.default_rng(0))

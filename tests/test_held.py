@@ -17,7 +17,7 @@ from sim.model.agents import Militia
 def _checked(name, phase):
     def run(model):
         phase(model)
-        k, n = model.presence.shape
+        _k, n = model.presence.shape
         assert model.presence.shape[0] == len(model.organisations)
         r, c = model.held()
         held = r * n + c
@@ -25,15 +25,24 @@ def _checked(name, phase):
         missing = np.setdiff1d(np.flatnonzero(model.presence != 0), held)
         assert missing.size == 0, f"{missing.size} non-zero entries not held after {name}"
         run.militias = max(run.militias, len(model.agents_by_type.get(Militia, [])))
+
     run.militias = 0
     return run
 
 
-@pytest.mark.parametrize("overrides", [
-    ("scenario=extradition", "params.enforcement.leader_target_rate=0.05", "params.gangs.militia_tolerance=0.02"),
-    ("world=synthetic", "world.n_territories=200", "world.n_facilitators=20", "scenario=mano_dura",
-     "params.enforcement.leader_target_rate=0.03"),
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ("scenario=extradition", "params.enforcement.leader_target_rate=0.05", "params.gangs.militia_tolerance=0.02"),
+        (
+            "world=synthetic",
+            "world.n_territories=200",
+            "world.n_facilitators=20",
+            "scenario=mano_dura",
+            "params.enforcement.leader_target_rate=0.03",
+        ),
+    ],
+)
 def test_held_entries_cover_presence_after_every_phase(overrides, monkeypatch):
     checked = tuple((name, _checked(name, phase)) for name, phase in model_module.PHASES)
     monkeypatch.setattr(model_module, "PHASES", checked)
@@ -53,8 +62,11 @@ def test_release_at_an_abandoned_home_is_held():
 
     model = sim.run(compose("steps=20", "burn_in=0"), keep_model=True).model
     P, n = model.presence, model.world.n
-    row = next(k for k, o in enumerate(model.organisations)
-               if not isinstance(o, Militia) and o.pretrial > 1.0 and (P[k] > 0).sum() > 1)
+    row = next(
+        k
+        for k, o in enumerate(model.organisations)
+        if not isinstance(o, Militia) and o.pretrial > 1.0 and (P[k] > 0).sum() > 1
+    )
     home = model.org_home[row]
     P[row, home] = 0.0  # the group moved away from its home
     model.set_held(np.flatnonzero(P != 0))

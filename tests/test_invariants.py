@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import FAST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from conftest import FAST
 
 LEVERS = ["mano_dura", "police_reform", "extradition", "border_hardening", "prevention", "truce"]
 
@@ -16,8 +16,14 @@ LEVERS = ["mano_dura", "police_reform", "extradition", "border_hardening", "prev
 def configs(draw):
     n = draw(st.integers(6, 45))
     steps = draw(st.sampled_from([60, 200, 520]))
-    over = [*FAST, "world=synthetic", f"world.n_territories={n}", f"steps={steps}",
-            f"burn_in={draw(st.integers(0, 104))}", f"seed={draw(st.integers(0, 10_000))}"]
+    over = [
+        *FAST,
+        "world=synthetic",
+        f"world.n_territories={n}",
+        f"steps={steps}",
+        f"burn_in={draw(st.integers(0, 104))}",
+        f"seed={draw(st.integers(0, 10_000))}",
+    ]
     for lever in draw(st.lists(st.sampled_from(LEVERS), unique=True, max_size=3)):
         over += [f"scenario.{lever}.enabled=true", f"scenario.{lever}.start={draw(st.integers(0, 50))}"]
     if draw(st.booleans()):
@@ -36,8 +42,12 @@ def test_conservation_and_no_negative_or_nan(overrides):
     ts, terr, m = res.timeseries, res.territories, res.model
     # drug mass: produced = delivered + seized + in transit + stock, every week
     produced = ts["drug_produced_kg"].to_numpy()
-    accounted = (ts["drug_delivered_kg"].cumsum() + ts["drug_seized_kg"].cumsum()
-                 + ts["drug_in_transit_kg"] + ts["drug_stock_kg"]).to_numpy()
+    accounted = (
+        ts["drug_delivered_kg"].cumsum()
+        + ts["drug_seized_kg"].cumsum()
+        + ts["drug_in_transit_kg"]
+        + ts["drug_stock_kg"]
+    ).to_numpy()
     assert np.allclose(produced, accounted, rtol=1e-9, atol=1e-6)
     assert abs(res.summary["mass_balance_kg"]) <= 1e-9 * max(1.0, produced[-1])
     num = ts.select_dtypes("number").drop(columns=["year"])  # year < 0 during the burn-in

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-
 from conftest import compose, run
-from sim.model.agents import Facilitator, Gang, Militia, Politician
+
 from sim.model import CrimeModel
+from sim.model.agents import Facilitator, Gang, Militia, Politician
 from sim.model.phases import services
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
@@ -58,8 +58,16 @@ def test_m9_militias_form_where_extortion_overreaches_then_turn():
     """004 l.2974-3118, l.3328-3330."""
     ext_at_formation, before_after = [], []
     for seed in (0, 1, 2):  # pooled: a seed may form all its militias in the first weeks
-        m = CrimeModel(compose(*WORLD, "steps=300", "params.gangs.militia_tolerance=0.02", f"seed={seed}",
-                               "params.gangs.militia_predation_prob=0", "params.gangs.militia_capture_prob=0"))
+        m = CrimeModel(
+            compose(
+                *WORLD,
+                "steps=300",
+                "params.gangs.militia_tolerance=0.02",
+                f"seed={seed}",
+                "params.gangs.militia_predation_prob=0",
+                "params.gangs.militia_capture_prob=0",
+            )
+        )
         history = []
         for _ in range(300):
             m.step()
@@ -70,19 +78,25 @@ def test_m9_militias_form_where_extortion_overreaches_then_turn():
         for mil in m.agents_by_type.get(Militia, []):
             f = mil.formed - 1
             if f >= 10 and f + 20 < len(history):
-                before_after.append((history[f - 1][mil.home], np.mean([h[mil.home] for h in history[f + 5:f + 20]])))
+                before_after.append((history[f - 1][mil.home], np.mean([h[mil.home] for h in history[f + 5 : f + 20]])))
     assert ext_at_formation, "no militia formed"
     # formation only where extortion passed the tolerance of the community (it is checked before
     # the militia itself acts, so the value recorded this week is still above tolerance)
     assert min(ext_at_formation) > 0.0
     assert len(before_after) >= 3
     assert np.mean([a < b for b, a in before_after]) > 0.7  # protective militias cut extortion
+
     # ... and predatory militias extort themselves: where militias stand, extortion is higher than
     # where they stay protective
     def extortion_at_militias(pred_prob):
-        res = run(*WORLD, "steps=300", "params.gangs.militia_tolerance=0.02",
-                  f"params.gangs.militia_predation_prob={pred_prob}", "params.gangs.militia_capture_prob=0",
-                  keep_model=True)
+        res = run(
+            *WORLD,
+            "steps=300",
+            "params.gangs.militia_tolerance=0.02",
+            f"params.gangs.militia_predation_prob={pred_prob}",
+            "params.gangs.militia_capture_prob=0",
+            keep_model=True,
+        )
         homes = {res.model.world.ids[mil.home] for mil in res.model.agents_by_type.get(Militia, [])}
         t = res.territories
         return t[t["territory"].isin(homes) & (t["year"] >= 2)]["extortion"].mean()

@@ -4,27 +4,39 @@ M18 extradition, M19 border hardening."""
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import compose, run
-from sim.model.agents import LEADER_EXTRADITED, Gang
+
 from sim.model import CrimeModel
+from sim.model.agents import LEADER_EXTRADITED, Gang
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
 SEEDS = (0, 1, 2)
 
-MANO_2003 = ["scenario.mano_dura.enabled=true", "scenario.mano_dura.arrest_multiplier=5",
-             "scenario.mano_dura.military_deployment=0.3", "scenario.mano_dura.pretrial_weeks=26",
-             "scenario.mano_dura.release_share=0.8", "scenario.mano_dura.prison_capacity_multiplier=1",
-             "scenario.mano_dura.innocent_share=0.3"]
-MANO_2022 = ["scenario.mano_dura.enabled=true", "scenario.mano_dura.arrest_multiplier=20",
-             "scenario.mano_dura.military_deployment=1.0", "scenario.mano_dura.pretrial_weeks=260",
-             "scenario.mano_dura.release_share=0.0", "scenario.mano_dura.evidentiary_bar=0.0",
-             "scenario.mano_dura.prison_capacity_multiplier=5", "scenario.mano_dura.innocent_share=0.2"]
+MANO_2003 = [
+    "scenario.mano_dura.enabled=true",
+    "scenario.mano_dura.arrest_multiplier=5",
+    "scenario.mano_dura.military_deployment=0.3",
+    "scenario.mano_dura.pretrial_weeks=26",
+    "scenario.mano_dura.release_share=0.8",
+    "scenario.mano_dura.prison_capacity_multiplier=1",
+    "scenario.mano_dura.innocent_share=0.3",
+]
+MANO_2022 = [
+    "scenario.mano_dura.enabled=true",
+    "scenario.mano_dura.arrest_multiplier=20",
+    "scenario.mano_dura.military_deployment=1.0",
+    "scenario.mano_dura.pretrial_weeks=260",
+    "scenario.mano_dura.release_share=0.0",
+    "scenario.mano_dura.evidentiary_bar=0.0",
+    "scenario.mano_dura.prison_capacity_multiplier=5",
+    "scenario.mano_dura.innocent_share=0.2",
+]
 
 
 def _mean(results, col, start, end):
-    return np.mean([r.timeseries[(r.timeseries["year"] >= start) & (r.timeseries["year"] < end)][col].mean()
-                    for r in results])
+    return np.mean(
+        [r.timeseries[(r.timeseries["year"] >= start) & (r.timeseries["year"] < end)][col].mean() for r in results]
+    )
 
 
 def _runs(*extra, steps=520):
@@ -38,6 +50,7 @@ def test_m15_2022_regime_collapses_homicides_at_the_price_of_mass_incarceration(
     Measured where the gangs are, El Salvador on the default world: the regime arrests gang members,
     so the killings it stops are the gangs' (elsewhere cartels, which it does not target, do most of
     the organised killing, and the background violence is not touched by arrests)."""
+
     def jailed_share(res):
         gangs = [o for o in res.model.organisations if isinstance(o, Gang)]
         jailed = sum(g.pretrial + g.sentenced for g in gangs)
@@ -104,8 +117,11 @@ def test_m15_crowded_prisons_turn_inmates_into_gang_members():
 
 def test_m18_extradited_leaders_never_command_and_captured_executives_block():
     """000 l.214, l.267; 004 l.212."""
-    ext = ["scenario.extradition.enabled=true", "scenario.extradition.targeting_multiplier=10",
-           "scenario.extradition.return_years=2"]
+    ext = [
+        "scenario.extradition.enabled=true",
+        "scenario.extradition.targeting_multiplier=10",
+        "scenario.extradition.return_years=2",
+    ]
     m = CrimeModel(compose(*WORLD, "steps=300", *ext))
     for _ in range(352):
         m.step()
@@ -136,8 +152,11 @@ def test_m18_extradited_leaders_never_command_and_captured_executives_block():
 def test_m19_border_hardening_raises_smuggling_rents_and_border_corruption():
     """004 l.2766, l.388-390."""
     # migrant control alone: the drug-interdiction side of hardening is M1's business
-    hard = ["scenario.border_hardening.enabled=true", "scenario.border_hardening.migrant_control=0.8",
-            "scenario.border_hardening.interdiction_multiplier=1"]
+    hard = [
+        "scenario.border_hardening.enabled=true",
+        "scenario.border_hardening.migrant_control=0.8",
+        "scenario.border_hardening.interdiction_multiplier=1",
+    ]
     rents, corrupt = {}, {}
     for label, extra in (("base", []), ("hard", hard)):
         vals_r, vals_c = [], []

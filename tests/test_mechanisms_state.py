@@ -4,8 +4,8 @@ M6 abuses, M12 tenure and rotation, M14 idle youth."""
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import compose, run
+
 from sim.model import CrimeModel
 from sim.model.phases import community, corruption, enforcement
 
@@ -65,9 +65,14 @@ def test_m4_military_effect_decays_troops_corrupt_abuses_rise_few_convictions():
     assert acc_late > 2 * acc_fresh  # embedded troops become corruptible
     assert conv_mil < 0.5 * conv0  # without investigations few convictions follow
     # model level: deploying troops everywhere cuts homicides in year 1 and raises abuses
-    troops = ["scenario.mano_dura.enabled=true", "scenario.mano_dura.arrest_multiplier=1",
-              "scenario.mano_dura.military_deployment=1.0", "scenario.mano_dura.pretrial_weeks=12",
-              "scenario.mano_dura.release_share=0", "scenario.mano_dura.innocent_share=0"]
+    troops = [
+        "scenario.mano_dura.enabled=true",
+        "scenario.mano_dura.arrest_multiplier=1",
+        "scenario.mano_dura.military_deployment=1.0",
+        "scenario.mano_dura.pretrial_weeks=12",
+        "scenario.mano_dura.release_share=0",
+        "scenario.mano_dura.innocent_share=0",
+    ]
     base = [run(*WORLD, "steps=260", f"seed={s}") for s in range(3)]
     mil = [run(*WORLD, "steps=260", f"seed={s}", *troops) for s in range(3)]
     h = lambda rs, a, b: np.mean([_post(r, "homicide_rate", a, b) for r in rs])  # noqa: E731
@@ -80,10 +85,17 @@ def test_m5_trust_reporting_impunity_has_two_stable_states():
     finals = {}
     for start in (0.1, 0.9):
         # isolate the loop: no corruption, no trust lost to violence or abuse
-        m = CrimeModel(compose(*WORLD, "steps=600", "params.corruption.offer_rate=0",
-                               "params.community.violence_weight=0", "params.community.abuse_weight=0"))
+        m = CrimeModel(
+            compose(
+                *WORLD,
+                "steps=600",
+                "params.corruption.offer_rate=0",
+                "params.community.violence_weight=0",
+                "params.community.abuse_weight=0",
+            )
+        )
         m.terr.trust[:] = start
-        m.terr.tips[:] = start ** m.p.community.tips_exponent
+        m.terr.tips[:] = start**m.p.community.tips_exponent
         for _ in range(600):
             m.step()
         finals[start] = m.terr.trust.copy()
@@ -106,10 +118,19 @@ def test_m6_abuses_feed_recruitment_and_cut_trust():
     """004 l.747-751."""
     runs = {}
     for mult in (1, 5):
-        runs[mult] = [run(*WORLD, "steps=260", f"seed={s}", "scenario.mano_dura.enabled=true",
-                          "scenario.mano_dura.arrest_multiplier=3", "scenario.mano_dura.military_deployment=1.0",
-                          "scenario.mano_dura.innocent_share=0", f"scenario.mano_dura.abuse_multiplier={mult}")
-                      for s in range(3)]
+        runs[mult] = [
+            run(
+                *WORLD,
+                "steps=260",
+                f"seed={s}",
+                "scenario.mano_dura.enabled=true",
+                "scenario.mano_dura.arrest_multiplier=3",
+                "scenario.mano_dura.military_deployment=1.0",
+                "scenario.mano_dura.innocent_share=0",
+                f"scenario.mano_dura.abuse_multiplier={mult}",
+            )
+            for s in range(3)
+        ]
     abuse = {k: np.mean([_post(r, "abuse", 1) for r in v]) for k, v in runs.items()}
     assert abuse[5] > 3 * abuse[1]
     rec = {k: np.mean([_post(r, "recruits", 1) for r in v]) for k, v in runs.items()}
@@ -128,10 +149,15 @@ def test_m12_local_long_tenure_police_are_more_corruptible_and_rotation_costs_tr
     m.terr.local[:], m.terr.tenure[:] = 0.1, 1.0
     rotated = corruption.acceptance(m, np.full(n, 2.0), np.full(n, 0.3))
     assert (long_local > rotated).all()
-    rot = ["scenario.police_reform.enabled=true", "scenario.police_reform.vetting=0",
-           "scenario.police_reform.pay_increase=0", "scenario.police_reform.oversight=0",
-           "scenario.police_reform.investigative_boost=0", "scenario.police_reform.transition_dip=0",
-           "scenario.police_reform.rotation=1.0"]
+    rot = [
+        "scenario.police_reform.enabled=true",
+        "scenario.police_reform.vetting=0",
+        "scenario.police_reform.pay_increase=0",
+        "scenario.police_reform.oversight=0",
+        "scenario.police_reform.investigative_boost=0",
+        "scenario.police_reform.transition_dip=0",
+        "scenario.police_reform.rotation=1.0",
+    ]
     base = run(*WORLD, "steps=260")
     rotation = run(*WORLD, "steps=260", *rot)
     assert _post(rotation, "corrupt_police_share", 2) < _post(base, "corrupt_police_share", 2)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import compose, run
+
 from sim.model import CrimeModel
 from sim.model.phases import trade
 
@@ -26,9 +26,16 @@ def test_m1_interdiction_displaces_flow_and_footprint_does_not_shrink():
     on_every_path = np.array([(R.nodes == i).any(1).all() for i in range(m.world.n)])
     flow = _mean_flow(base)
     main = flow[np.array(m.world.ids)[mid & ~on_every_path]].idxmax()  # busiest avoidable corridor
-    hard = run(*WORLD, HONEST, "steps=260", "seed=3", "scenario.border_hardening.enabled=true",
-               f"scenario.border_hardening.targets=[{main}]",
-               "scenario.border_hardening.interdiction_multiplier=10", "scenario.border_hardening.migrant_control=0")
+    hard = run(
+        *WORLD,
+        HONEST,
+        "steps=260",
+        "seed=3",
+        "scenario.border_hardening.enabled=true",
+        f"scenario.border_hardening.targets=[{main}]",
+        "scenario.border_hardening.interdiction_multiplier=10",
+        "scenario.border_hardening.migrant_control=0",
+    )
     f_hard = _mean_flow(hard)
     assert f_hard[main] < 0.5 * flow[main]  # the corridor empties
     gained = (f_hard - flow)[np.array(m.world.ids)[mid]].drop(main)
@@ -47,8 +54,9 @@ def test_m11_armed_groups_earn_much_of_their_drug_income_from_taxes():
     drug = taxes + src.get("wholesale", 0) + src.get("subcontract", 0)
     assert taxes / drug > 0.2
     # without taxes the groups that hold production and transit plazas lose that income
-    m0 = run(*WORLD, "steps=104", "params.market.transit_tax=0", "params.market.production_tax=0",
-             keep_model=True).model
+    m0 = run(
+        *WORLD, "steps=104", "params.market.transit_tax=0", "params.market.production_tax=0", keep_model=True
+    ).model
     assert m0.income_by_source.get("transit_tax", 0) == 0 and m0.income_by_source.get("production_tax", 0) == 0
 
 

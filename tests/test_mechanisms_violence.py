@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import compose
-from sim.model.agents import Cartel
+
 from sim.model import CrimeModel
+from sim.model.agents import Cartel
 from sim.model.phases import leadership
 
-WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=0", "steps=200",
-         "params.enforcement.leader_target_rate=0"]  # removals only where the test makes them
+WORLD = [
+    "world=synthetic",
+    "world.n_territories=40",
+    "burn_in=0",
+    "steps=200",
+    "params.enforcement.leader_target_rate=0",
+]  # removals only where the test makes them
 
 
 def _model(*extra, seed=5):

@@ -89,7 +89,9 @@ def test_every_world_scenario_and_mechanism_is_listed(rendered):
     for path in sorted((odd.CONFIGS / "world").glob("*.yaml")):
         assert re.search(rf"^\| `{path.stem}`( \(default\))? \|", rendered, re.MULTILINE), f"world {path.stem} missing"
     for path in sorted((odd.CONFIGS / "scenario").glob("*.yaml")):
-        assert re.search(rf"^\| `{path.stem}`( \(default\))? \|", rendered, re.MULTILINE), f"scenario {path.stem} missing"
+        assert re.search(rf"^\| `{path.stem}`( \(default\))? \|", rendered, re.MULTILINE), (
+            f"scenario {path.stem} missing"
+        )
     for m in range(1, 20):
         assert re.search(rf"^\| M{m} \|", rendered, re.MULTILINE), f"M{m} missing from the mechanism tables"
 
@@ -149,7 +151,9 @@ def test_mechanism_table_points_at_existing_submodels(rendered):
 
 def test_every_mechanism_parameter_has_a_range_units_and_source():
     """No free parameter without its documentation (the guide: units, plausible range, source)."""
-    missing = [key for key, f in _fields(config.ParamsConfig, "") if not {"range", "units", "source"} <= set(f.metadata)]
+    missing = [
+        key for key, f in _fields(config.ParamsConfig, "") if not {"range", "units", "source"} <= set(f.metadata)
+    ]
     assert not missing, f"parameters without metadata: {missing}"
 
 

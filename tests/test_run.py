@@ -8,14 +8,40 @@ import sys
 
 import numpy as np
 import pandas as pd
-
-import sim
 from conftest import compose, run
 
-TIMESERIES_COLUMNS = """step year homicides homicide_rate criminal_members recruits arrests prison_population
-incarceration_rate active_groups cartels gangs militias hhi splits leader_removals extraditions
-drug_delivered_kg drug_seized_kg seizure_share wholesale_price route_territories corrupt_police_share
-captured_politicians_share community_trust extortion_rate emigration criminal_revenue""".split()
+import sim
+
+TIMESERIES_COLUMNS = [
+    "step",
+    "year",
+    "homicides",
+    "homicide_rate",
+    "criminal_members",
+    "recruits",
+    "arrests",
+    "prison_population",
+    "incarceration_rate",
+    "active_groups",
+    "cartels",
+    "gangs",
+    "militias",
+    "hhi",
+    "splits",
+    "leader_removals",
+    "extraditions",
+    "drug_delivered_kg",
+    "drug_seized_kg",
+    "seizure_share",
+    "wholesale_price",
+    "route_territories",
+    "corrupt_police_share",
+    "captured_politicians_share",
+    "community_trust",
+    "extortion_rate",
+    "emigration",
+    "criminal_revenue",
+]
 
 
 def test_contract_tables(tmp_path):
@@ -23,7 +49,9 @@ def test_contract_tables(tmp_path):
     res = sim.run(cfg, output_dir=tmp_path)
     assert isinstance(res.timeseries, pd.DataFrame) and len(res.timeseries) == 40
     assert set(TIMESERIES_COLUMNS) <= set(res.timeseries.columns)
-    assert {"step", "territory", "homicides", "controller", "contested", "flow", "trust"} <= set(res.territories.columns)
+    assert {"step", "territory", "homicides", "controller", "contested", "flow", "trust"} <= set(
+        res.territories.columns
+    )
     assert len(res.territories) == 40 * 25
     assert {"step", "kind", "actors", "territory"} <= set(res.events.columns)
     s = json.loads((tmp_path / "summary.json").read_text())
@@ -70,9 +98,16 @@ def test_determinism_across_processes():
     import os
 
     tests = os.path.dirname(__file__)
-    digests = {subprocess.run([sys.executable, "-c", CHILD.format(tests=tests)], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
-               for seed in (1, 2)}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", CHILD.format(tests=tests)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout.strip()
+        for seed in (1, 2)
+    }
     assert len(digests) == 1 and len(next(iter(digests))) == 64
 
 
@@ -111,10 +146,16 @@ def test_recruits_never_outnumber_the_idle_youth():
     from sim.model import CrimeModel
     from sim.model.phases.recruitment import neet_youth
 
-    runaway = ["params.recruitment.base_rate=0.001", "params.recruitment.abuse_grievance=5",
-               "params.enforcement.abuse_rate=0.5", "params.recruitment.revenue_pull=10",
-               "params.recruitment.attrition=0", "params.recruitment.unpaid_exit=0",
-               "params.violence.conflict_kill_rate=0", "params.violence.gang_kill_rate=0"]
+    runaway = [
+        "params.recruitment.base_rate=0.001",
+        "params.recruitment.abuse_grievance=5",
+        "params.enforcement.abuse_rate=0.5",
+        "params.recruitment.revenue_pull=10",
+        "params.recruitment.attrition=0",
+        "params.recruitment.unpaid_exit=0",
+        "params.violence.conflict_kill_rate=0",
+        "params.violence.gang_kill_rate=0",
+    ]
     m = CrimeModel(compose("steps=1", "burn_in=200", *runaway))
     for _ in range(200):
         m.step()

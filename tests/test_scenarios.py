@@ -10,18 +10,33 @@ import numpy as np
 import pytest
 from conftest import compose, run
 
+from sim.model import CrimeModel, policies
 from sim.model import config as schema
-from sim.model import policies
-from sim.model import CrimeModel
 
 WORLD = ["world=synthetic", "world.n_territories=30", "burn_in=4", "steps=60"]
-LEVER_OF = {"mano_dura": "mano_dura", "mano_dura_2003": "mano_dura", "mano_dura_2022": "mano_dura",
-            "police_reform": "police_reform", "extradition": "extradition",
-            "border_hardening": "border_hardening", "prevention": "prevention", "truce": "truce"}
+LEVER_OF = {
+    "mano_dura": "mano_dura",
+    "mano_dura_2003": "mano_dura",
+    "mano_dura_2022": "mano_dura",
+    "police_reform": "police_reform",
+    "extradition": "extradition",
+    "border_hardening": "border_hardening",
+    "prevention": "prevention",
+    "truce": "truce",
+}
 # the Effects fields each lever may change
 TOUCHES = {
-    "mano_dura": {"gang_arrest_mult", "arrest_mult", "innocent_share", "military_target", "pretrial_weeks",
-                  "evidentiary_bar", "release_share", "prison_capacity_mult", "abuse_mult"},
+    "mano_dura": {
+        "gang_arrest_mult",
+        "arrest_mult",
+        "innocent_share",
+        "military_target",
+        "pretrial_weeks",
+        "evidentiary_bar",
+        "release_share",
+        "prison_capacity_mult",
+        "abuse_mult",
+    },
     "police_reform": {"vetting", "pay_mult", "oversight", "investigative_boost", "rotation", "capacity_mult"},
     "extradition": {"extradite", "targeting_mult", "extradition_return_weeks"},
     "border_hardening": {"seizure_mult", "migrant_control"},
@@ -80,8 +95,12 @@ def test_border_hardening_ports_and_chosen_targets():
     assert m.world.role("port").any() and (fx.seizure_mult[hard] == 3.0).all() and (fx.seizure_mult[~hard] == 1).all()
     ids = m.world.ids
     chosen = [ids[0], ids[3]]
-    m = _model_at_week("border_hardening", 1, f"scenario.border_hardening.targets=[{chosen[0]},{chosen[1]}]",
-                       "scenario.border_hardening.interdiction_multiplier=5")
+    m = _model_at_week(
+        "border_hardening",
+        1,
+        f"scenario.border_hardening.targets=[{chosen[0]},{chosen[1]}]",
+        "scenario.border_hardening.interdiction_multiplier=5",
+    )
     fx = policies.effects(m)
     assert sorted(np.array(ids)[fx.seizure_mult != 1.0]) == sorted(chosen) and (fx.seizure_mult[[0, 3]] == 5).all()
 
@@ -102,8 +121,9 @@ def test_mano_dura_default_combines_with_another_lever():
     assert cfg.scenario.name == "mano_dura+police_reform"
     assert cfg.scenario.mano_dura == compose(*WORLD, "scenario=mano_dura_2003").scenario.mano_dura
     assert cfg.scenario.police_reform.enabled and cfg.scenario.police_reform.vetting == 0.6
-    assert not any(getattr(cfg.scenario, lv).enabled for lv in ("extradition", "border_hardening", "prevention",
-                                                                "truce"))
+    assert not any(
+        getattr(cfg.scenario, lv).enabled for lv in ("extradition", "border_hardening", "prevention", "truce")
+    )
 
 
 def test_scenarios_combine_by_composition():
@@ -116,8 +136,9 @@ def test_scenarios_combine_by_composition():
 
 
 def test_lever_timing_start_and_duration():
-    m = CrimeModel(compose(*WORLD, "scenario=prevention", "scenario.prevention.start=5",
-                           "scenario.prevention.duration=10"))
+    m = CrimeModel(
+        compose(*WORLD, "scenario=prevention", "scenario.prevention.start=5", "scenario.prevention.duration=10")
+    )
     active = []
     while m.week < 20:
         m.step()
@@ -129,8 +150,16 @@ def test_lever_timing_start_and_duration():
 def test_extradited_leaders_never_command_from_a_domestic_prison():
     from sim.model.agents import LEADER_EXTRADITED
 
-    m = CrimeModel(compose("world=synthetic", "world.n_territories=30", "burn_in=0", "steps=300",
-                           "scenario=extradition", "scenario.extradition.targeting_multiplier=10"))
+    m = CrimeModel(
+        compose(
+            "world=synthetic",
+            "world.n_territories=30",
+            "burn_in=0",
+            "steps=300",
+            "scenario=extradition",
+            "scenario.extradition.targeting_multiplier=10",
+        )
+    )
     for _ in range(300):
         m.step()
         for o in m.organisations:
@@ -148,9 +177,14 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "configs" / "scenario"
 @pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_knob_is_documented_with_its_declared_range(path):
     """Each knob a scenario file sets has a comment; a knob with a declared range quotes that range."""
-    classes = {"mano_dura": schema.ManoDura, "police_reform": schema.PoliceReform,
-               "extradition": schema.Extradition, "border_hardening": schema.BorderHardening,
-               "prevention": schema.Prevention, "truce": schema.Truce}
+    classes = {
+        "mano_dura": schema.ManoDura,
+        "police_reform": schema.PoliceReform,
+        "extradition": schema.Extradition,
+        "border_hardening": schema.BorderHardening,
+        "prevention": schema.Prevention,
+        "truce": schema.Truce,
+    }
     lever = None
     for line in path.read_text().splitlines():
         top = re.match(r"^(\w+):", line)
@@ -167,8 +201,9 @@ def test_every_knob_is_documented_with_its_declared_range(path):
             lo, hi = meta["range"]
             assert f"[{lo:g}, {hi:g}]" in comment, f"{path.name}: {lever}.{name} should quote [{lo:g}, {hi:g}]"
         if name not in ("enabled", "start", "duration", "include_ports", "targets", "target_gangs"):
-            assert re.search(r"\d{3} l\.\d+|assumption|free parameter", comment), \
+            assert re.search(r"\d{3} l\.\d+|assumption|free parameter", comment), (
                 f"{path.name}: {lever}.{name} names no source (seed line, assumption or free parameter)"
+            )
 
 
 # --- each scenario changes what it should: the quantity its lever acts on moves the right way ----------
@@ -179,8 +214,16 @@ OUTCOME_SEEDS = (0, 1, 2)
 
 @pytest.fixture(scope="module")
 def outcome_runs():
-    scenarios = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition",
-                 "border_hardening", "prevention", "truce")
+    scenarios = (
+        "baseline",
+        "mano_dura_2003",
+        "mano_dura_2022",
+        "police_reform",
+        "extradition",
+        "border_hardening",
+        "prevention",
+        "truce",
+    )
     extra = {"truce": ["scenario.truce.weekly_break_prob=0"]}  # a truce that holds
     out = {}
     for sc in scenarios:
@@ -205,36 +248,45 @@ def test_mano_dura_fills_prisons_and_deploys_troops(outcome_runs):
     new = _post(outcome_runs, "mano_dura_2022", "prison_population")
     assert base < old < new  # 2022: bigger prisons, nobody released
     assert _post(outcome_runs, "baseline", "military_share") == 0
-    assert 0 < _post(outcome_runs, "mano_dura_2003", "military_share") < _post(outcome_runs, "mano_dura_2022",
-                                                                               "military_share")
+    assert (
+        0
+        < _post(outcome_runs, "mano_dura_2003", "military_share")
+        < _post(outcome_runs, "mano_dura_2022", "military_share")
+    )
     # near-total incapacitation cuts organised violence (003 l.245)
-    assert _post(outcome_runs, "mano_dura_2022", "organised_homicides", "sum") < \
-        0.6 * _post(outcome_runs, "baseline", "organised_homicides", "sum")
+    assert _post(outcome_runs, "mano_dura_2022", "organised_homicides", "sum") < 0.6 * _post(
+        outcome_runs, "baseline", "organised_homicides", "sum"
+    )
 
 
 def test_police_reform_cuts_corruption_without_troops(outcome_runs):
-    assert _post(outcome_runs, "police_reform", "corrupt_police_share") < \
-        0.8 * _post(outcome_runs, "baseline", "corrupt_police_share")
+    assert _post(outcome_runs, "police_reform", "corrupt_police_share") < 0.8 * _post(
+        outcome_runs, "baseline", "corrupt_police_share"
+    )
     assert _post(outcome_runs, "police_reform", "military_share") == 0
 
 
 def test_prevention_cuts_recruitment(outcome_runs):
-    assert _post(outcome_runs, "prevention", "recruits", "sum") < 0.95 * _post(outcome_runs, "baseline", "recruits",
-                                                                              "sum")
+    assert _post(outcome_runs, "prevention", "recruits", "sum") < 0.95 * _post(
+        outcome_runs, "baseline", "recruits", "sum"
+    )
     # and nothing it does not touch: no troops, no change in the prison regime
     assert _post(outcome_runs, "prevention", "military_share") == 0
 
 
 def test_truce_cuts_organised_violence_while_it_holds(outcome_runs):
-    assert _post(outcome_runs, "truce", "organised_homicides", "sum") < \
-        0.9 * _post(outcome_runs, "baseline", "organised_homicides", "sum")
+    assert _post(outcome_runs, "truce", "organised_homicides", "sum") < 0.9 * _post(
+        outcome_runs, "baseline", "organised_homicides", "sum"
+    )
     assert _post(outcome_runs, "truce", "arrests", "sum") == pytest.approx(
-        _post(outcome_runs, "baseline", "arrests", "sum"), rel=0.1)
+        _post(outcome_runs, "baseline", "arrests", "sum"), rel=0.1
+    )
 
 
 def test_extradition_removes_more_leaders(outcome_runs):
-    assert _post(outcome_runs, "extradition", "leader_removals", "sum") > \
-        _post(outcome_runs, "baseline", "leader_removals", "sum")
+    assert _post(outcome_runs, "extradition", "leader_removals", "sum") > _post(
+        outcome_runs, "baseline", "leader_removals", "sum"
+    )
     assert _post(outcome_runs, "extradition", "extraditions", "sum") > 0
 
 

@@ -42,8 +42,13 @@ def test_run_key_is_stable_and_ignores_where_results_go():
     assert run_key(a) != run_key(compose(*TINY, "seed=3", "scenario.truce.enabled=true"))
     assert run_key(a) != run_key(compose(*TINY, "seed=3", "output.territory_every=4"))  # changes a file
     code = f"import sim, sim.analysis.store; print(sim.analysis.store.run_key(sim.compose({[*TINY, 'seed=3']!r})))"
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": "123"})
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    )
     assert other.stdout.strip() == run_key(a)  # the same in another process
 
 
@@ -83,7 +88,9 @@ def test_a_folder_with_a_missing_file_is_run_again(tmp_path):
 def test_concurrent_writers_of_one_store(tmp_path):
     """Three processes at once, two of them computing the same run: one folder per run, all complete,
     and the files equal to the same run computed here (same config and seed, any process)."""
-    code = ("import sys, sim, sim.analysis.store; sim.analysis.store.run_into_store(sim.compose(sys.argv[2:]), sys.argv[1])")
+    code = (
+        "import sys, sim, sim.analysis.store; sim.analysis.store.run_into_store(sim.compose(sys.argv[2:]), sys.argv[1])"
+    )
     args = [[*TINY, "seed=7"], [*TINY, "seed=7"], [*TINY, "seed=8"]]
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), *a]) for a in args]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
@@ -95,9 +102,22 @@ def test_concurrent_writers_of_one_store(tmp_path):
 
 
 def _sweep_cmd(store: Path, seeds: str, extra=(), steps: int = 520) -> list[str]:
-    return [sys.executable, "-m", "sim", "-m", f"seed={seeds}", "scenario=baseline,truce", f"store={store}",
-            "world=synthetic", "world.n_territories=12", f"steps={steps}", "burn_in=2", "progress=false",
-            f"hydra.sweep.dir={store.parent / 'hydra'}", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        "-m",
+        f"seed={seeds}",
+        "scenario=baseline,truce",
+        f"store={store}",
+        "world=synthetic",
+        "world.n_territories=12",
+        f"steps={steps}",
+        "burn_in=2",
+        "progress=false",
+        f"hydra.sweep.dir={store.parent / 'hydra'}",
+        *extra,
+    ]
 
 
 def test_a_killed_sweep_resumes_without_lost_or_duplicated_runs(tmp_path):
@@ -106,8 +126,13 @@ def test_a_killed_sweep_resumes_without_lost_or_duplicated_runs(tmp_path):
     cmd = _sweep_cmd(store, "range(0,8)", steps=260)
     # first launch: two joblib workers writing into the store at once; killed (SIGKILL to the whole
     # process group: launcher and workers) once 4 runs have finished, while another one is running
-    first = subprocess.Popen([*cmd, "hydra/launcher=local", "hydra.launcher.n_jobs=2"], cwd=tmp_path,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    first = subprocess.Popen(
+        [*cmd, "hydra/launcher=local", "hydra.launcher.n_jobs=2"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and first.poll() is None:
         done = len(complete_runs(store))
@@ -152,8 +177,12 @@ def test_sweep_on_a_real_slurm_cluster(tmp_path):
     store = tmp_path / "store"
     try:
         t1 = time.time()
-        cmd = _sweep_cmd(store, "0,1,2", ["hydra/launcher=slurm", "hydra.launcher.timeout_min=10",
-                                          "hydra.launcher.partition=debug"], steps=52)
+        cmd = _sweep_cmd(
+            store,
+            "0,1,2",
+            ["hydra/launcher=slurm", "hydra.launcher.timeout_min=10", "hydra.launcher.partition=debug"],
+            steps=52,
+        )
         out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
         assert out.returncode == 0, (out.stdout[-1500:], out.stderr[-1500:])
         t_sweep = time.time() - t1
@@ -165,8 +194,13 @@ def test_sweep_on_a_real_slurm_cluster(tmp_path):
         assert len(array_ids) == 1 and len(set(jobs)) == 6, jobs
         array_id = array_ids.pop()
         for _ in range(60):  # accounting is written after the job ends: give the last task a moment
-            acct = subprocess.run(["sacct", "-n", "-P", "-X", "-j", array_id, "-o", "JobID,State,JobName"],
-                                  capture_output=True, text=True, env=env, timeout=30).stdout.split()
+            acct = subprocess.run(
+                ["sacct", "-n", "-P", "-X", "-j", array_id, "-o", "JobID,State,JobName"],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=30,
+            ).stdout.split()
             if len(acct) == 6 and all("|COMPLETED|" in line for line in acct):
                 break
             time.sleep(0.5)
@@ -176,12 +210,14 @@ def test_sweep_on_a_real_slurm_cluster(tmp_path):
         assert _arms(table) == [(sc, s) for sc in ("baseline", "truce") for s in range(3)]
         assert table["year_1.homicide_rate"].notna().all()
         # a run on the cluster equals the same run here (same folder name, same numbers)
-        here = sim.run(compose("world=synthetic", "world.n_territories=12", "steps=52", "burn_in=2", "scenario=truce",
-                               "seed=2"))
+        here = sim.run(
+            compose("world=synthetic", "world.n_territories=12", "steps=52", "burn_in=2", "scenario=truce", "seed=2")
+        )
         key = here.summary["config_hash"]
         assert key in set(table["run"])
-        pd.testing.assert_frame_equal(pd.read_parquet(store / key / "timeseries.parquet"), here.timeseries,
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(store / key / "timeseries.parquet"), here.timeseries, check_dtype=False
+        )
         print(f"\nSLURM: cluster up in {t_up:.1f} s; sweep of 6 runs (2 scenarios x 3 seeds) in {t_sweep:.1f} s")
     finally:
         subprocess.run(["bash", str(ROOT / "scripts/slurm/down.sh")], capture_output=True, timeout=400)

@@ -33,8 +33,15 @@ from conftest import require_service
 REPO = Path(__file__).resolve().parent.parent
 ASSETS = REPO / ".cache" / "solara-assets"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOT = REPO / "results" / "ui_screenshot.png"
 LOCAL = {"127.0.0.1", "localhost", "::1", "[::1]"}
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -65,8 +72,7 @@ def test_sidebar_lists_the_configs_on_disk(viz):
 
 def test_levers_become_the_cli_overrides(viz):
     f = viz["factory"]
-    settings = {**f.default_kwargs(), "mano_dura": True, "mano_dura__arrest_multiplier": 20.0,
-                "truce": True, "seed": 3}
+    settings = {**f.default_kwargs(), "mano_dura": True, "mano_dura__arrest_multiplier": 20.0, "truce": True, "seed": 3}
     ovr = f.overrides(settings)
     assert "scenario.mano_dura.enabled=true" in ovr and "scenario.mano_dura.arrest_multiplier=20" in ovr
     assert "scenario.truce.enabled=true" in ovr and "seed=3" in ovr
@@ -99,8 +105,12 @@ def test_views_change_when_the_model_steps_and_redraw_fast(viz):
     """Each view is a plain function of the model; on the default world a redraw takes a few ms."""
     m = viz["factory"].UIModel()
     assert m.world.n >= 50  # the default world
-    draw = {"map": viz["map"].map_html, "network": viz["network"].network_html,
-            "panels": viz["panels"].panel_html, "plots": viz["plots"].timeseries_html}
+    draw = {
+        "map": viz["map"].map_html,
+        "network": viz["network"].network_html,
+        "panels": viz["panels"].panel_html,
+        "plots": viz["plots"].timeseries_html,
+    }
     before = {k: fn(m) for k, fn in draw.items()}
     assert 'data-step="0"' in before["map"]
     times = []
@@ -127,8 +137,14 @@ def _setup_or_skip() -> None:
     """Under CI: install what the browser test needs. Elsewhere: skip with what is missing."""
     if IN_CI:
         venv = Path(sys.prefix)
-        proc = subprocess.run(["bash", str(REPO / "scripts" / "ui_setup.sh"), str(venv)], cwd=REPO,
-                              capture_output=True, text=True, timeout=900, check=False)
+        proc = subprocess.run(
+            ["bash", str(REPO / "scripts" / "ui_setup.sh"), str(venv)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         if proc.returncode != 0:
             pytest.fail(f"scripts/ui_setup.sh failed:\n{proc.stderr[-3000:]}")
     missing = []
@@ -158,9 +174,25 @@ def ui_server(tmp_path):
     log_path = tmp_path / "solara.log"
     log = open(log_path, "w")  # noqa: SIM115 - the server writes to it until the fixture ends
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.viz", "--host", "127.0.0.1", "--port", str(port),
-                             "--no-open", "--assets", str(ASSETS)], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.viz",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-open",
+            "--assets",
+            str(ASSETS),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 90
@@ -308,9 +340,11 @@ def test_browser_ui(ui_server):
 
     log = log_path.read_text(errors="replace")
     misses = sorted(set(re.findall(r"Could not load URL: '?([^'\s]+)", log)))
-    print(f"click Step -> Time and map updated, as Playwright sees it (its polling included): median "
-          f"{statistics.median(step_ms):.0f} ms ({', '.join(f'{x:.0f}' for x in step_ms)}); "
-          f"screenshot {SCREENSHOT.relative_to(REPO)}")
+    print(
+        f"click Step -> Time and map updated, as Playwright sees it (its polling included): median "
+        f"{statistics.median(step_ms):.0f} ms ({', '.join(f'{x:.0f}' for x in step_ms)}); "
+        f"screenshot {SCREENSHOT.relative_to(REPO)}"
+    )
     assert not errors, f"page errors: {errors[:3]}"
     assert not external, f"requests left localhost (the page must work offline): {external[:3]}"
     assert not misses, f"assets missing from the offline cache (add them to scripts/ui_setup.sh): {misses}"

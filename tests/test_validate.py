@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import config
 from sim.analysis import sensitivity, validate
+from sim.analysis.targets import Recorder, evaluate, load_targets, recorder_for
+from sim.model import config
 from sim.run import compose, run
-from sim.analysis.targets import Recorder, load_targets, recorder_for, evaluate
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
 
@@ -36,8 +36,7 @@ def _per_run(effects: dict[str, dict[int, float]], seeds: int = 6, noise: float 
             for y in range(1, 11):
                 own = rng.normal(0, noise)
                 value = 10 + shared[y] + (effects.get(sc, {}).get(y, 0.0) if sc != "baseline" else 0.0) + own
-                rows.append({"scenario": sc, "seed": s, "year_index": y,
-                             **{col: value for col in validate.COLUMNS}})
+                rows.append({"scenario": sc, "seed": s, "year_index": y, **{col: value for col in validate.COLUMNS}})
     return pd.DataFrame(rows)
 
 
@@ -70,8 +69,7 @@ def test_cross_section_of_a_baseline_run():
     """The baseline facts from one short run; the NT ratio agrees with the targets' statistic."""
     steps = 104
     rec = Recorder(0, steps)
-    result = run(compose([f"steps={steps}", "progress=false", "output.write=false"]), keep_model=True,
-                 observers=(rec,))
+    result = run(compose([f"steps={steps}", "progress=false", "output.write=false"]), keep_model=True, observers=(rec,))
     c = validate.cross_section(result, rec)
     assert c["country_rate_max"] > c["country_rate_min"] > 0
     assert 0 < c["tax_share"] < 1
@@ -93,9 +91,12 @@ def test_declared_ranges_are_accepted_by_the_config_at_both_ends():
 
 
 def test_morris_screening_ranks_the_seizure_rate_first_for_seizures():
-    params = {k: v for k, v in config.declared_ranges(("routing",)).items()
-              if k in ("routing.base_seizure", "routing.risk_memory")}
-    table, Y, X = sensitivity.screen(params, trajectories=3, steps=26, jobs=2, progress=False)
+    params = {
+        k: v
+        for k, v in config.declared_ranges(("routing",)).items()
+        if k in ("routing.base_seizure", "routing.risk_memory")
+    }
+    table, Y, _X = sensitivity.screen(params, trajectories=3, steps=26, jobs=2, progress=False)
     assert len(Y) == 3 * (len(params) + 1) and np.isfinite(Y.to_numpy()).all()
     seiz = table[table["outcome"] == "seizure_share"].set_index("parameter")["mu_star"]
     assert seiz["routing.base_seizure"] > 3 * seiz["routing.risk_memory"]

@@ -28,8 +28,10 @@ def _rows(path: Path) -> list[dict]:
 
 def _pairs(kind: str) -> dict[frozenset, int]:
     """Undirected BACRIM pairs (group names) -> weight."""
-    return {frozenset((r["Group"], r["RGroup"])): int(r["weight"])
-            for r in _rows(DATA / "bacrim2020" / f"BACRIM2020_{kind}.csv")}
+    return {
+        frozenset((r["Group"], r["RGroup"])): int(r["weight"])
+        for r in _rows(DATA / "bacrim2020" / f"BACRIM2020_{kind}.csv")
+    }
 
 
 STATES = _rows(DATA / "mexico_states.csv")

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from sim.analysis.targets import Target, load_targets, measure
 from sim.model import config as schema
 from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, compose
-from sim.analysis.targets import Target, load_targets, measure
 
 SPACE_YAML = CONFIG_DIR / "calibration.yaml"
 CALIBRATED_YAML = CONFIG_DIR / "params" / "calibrated.yaml"
@@ -40,8 +40,9 @@ def declared_range(key: str) -> tuple[float, float]:
     """The range sim/model/config.py declares for ``params.<key>`` (e.g. ``violence.pax_factor``)."""
     ranges = schema.declared_ranges()
     if key not in ranges:
-        raise ValueError(f"calibration parameter {key}: not a documented parameter under params "
-                         "(e.g. violence.pax_factor)")
+        raise ValueError(
+            f"calibration parameter {key}: not a documented parameter under params (e.g. violence.pax_factor)"
+        )
     return ranges[key]
 
 
@@ -53,7 +54,9 @@ def load_space(path: str | Path = SPACE_YAML) -> tuple[dict, dict]:
         lo, hi = float(spec["low"]), float(spec["high"])
         dlo, dhi = declared_range(key)
         if not (dlo <= lo < hi <= dhi):
-            raise ValueError(f"{path}: {key}: search bounds [{lo}, {hi}] must lie inside the declared range [{dlo}, {dhi}]")
+            raise ValueError(
+                f"{path}: {key}: search bounds [{lo}, {hi}] must lie inside the declared range [{dlo}, {dhi}]"
+            )
         space[key] = (lo, hi, bool(spec.get("log", False)))
     return space, cfg["settings"]
 
@@ -90,8 +93,15 @@ def loss(means: dict, targets: list[Target]) -> float:
     return float(sum(t.loss(means[t.id]) for t in targets if t.calibrate))
 
 
-def fit(space: dict, settings: dict, targets: list[Target], jobs: int = 2, trials: int | None = None,
-        seeds: int | None = None, progress: bool = True) -> tuple[dict, pd.DataFrame]:
+def fit(
+    space: dict,
+    settings: dict,
+    targets: list[Target],
+    jobs: int = 2,
+    trials: int | None = None,
+    seeds: int | None = None,
+    progress: bool = True,
+) -> tuple[dict, pd.DataFrame]:
     """Run the Optuna study; return the best parameter set and the table of all trials."""
     import optuna
     from tqdm import tqdm
@@ -99,8 +109,9 @@ def fit(space: dict, settings: dict, targets: list[Target], jobs: int = 2, trial
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trials = int(settings["trials"] if trials is None else trials)
     seed_list = list(range(int(settings["seeds"] if seeds is None else seeds)))
-    study = optuna.create_study(direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=int(settings["sampler_seed"])))
+    study = optuna.create_study(
+        direction="minimize", sampler=optuna.samplers.TPESampler(seed=int(settings["sampler_seed"]))
+    )
     study.enqueue_trial(current_values(space))
     dists = {k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()}
     rows = []
@@ -112,8 +123,14 @@ def fit(space: dict, settings: dict, targets: list[Target], jobs: int = 2, trial
         for trial, frame in zip(asked, simulate(sets, seed_list, targets, jobs)):
             value = loss(frame.mean().to_dict(), targets)
             study.tell(trial, value)
-            rows.append({"trial": trial.number, "loss": value, **trial.params,
-                         **{f"sim:{k}": v for k, v in frame.mean().items()}})
+            rows.append(
+                {
+                    "trial": trial.number,
+                    "loss": value,
+                    **trial.params,
+                    **{f"sim:{k}": v for k, v in frame.mean().items()},
+                }
+            )
             bar.update(1)
             bar.set_postfix(best=f"{study.best_value:.2f}")
     bar.close()
@@ -147,10 +164,26 @@ def table(before: pd.DataFrame, after: pd.DataFrame, targets: list[Target]) -> p
     b, a = describe(before, targets), describe(after, targets)
     rows = []
     for t in targets:
-        rows.append({"target": t.id, "quantity": t.quantity, "units": t.units, "low": t.low, "value": t.value,
-                     "high": t.high, "source": t.source, "calibrated": t.calibrate,
-                     "before_mean": b[t.id][0], "before_lo": b[t.id][1], "before_hi": b[t.id][2], "before_in": b[t.id][3],
-                     "after_mean": a[t.id][0], "after_lo": a[t.id][1], "after_hi": a[t.id][2], "after_in": a[t.id][3]})
+        rows.append(
+            {
+                "target": t.id,
+                "quantity": t.quantity,
+                "units": t.units,
+                "low": t.low,
+                "value": t.value,
+                "high": t.high,
+                "source": t.source,
+                "calibrated": t.calibrate,
+                "before_mean": b[t.id][0],
+                "before_lo": b[t.id][1],
+                "before_hi": b[t.id][2],
+                "before_in": b[t.id][3],
+                "after_mean": a[t.id][0],
+                "after_lo": a[t.id][1],
+                "after_hi": a[t.id][2],
+                "after_in": a[t.id][3],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -159,29 +192,43 @@ def _num(x: float) -> str:
 
 
 def markdown(tab: pd.DataFrame, seeds: int) -> str:
-    lines = [f"| target | seed figure [band] | source | hand-set defaults: mean [90% of {seeds} seeds] | "
-             f"calibrated: mean [90% of {seeds} seeds] |", "|---|---|---|---|---|"]
+    lines = [
+        f"| target | seed figure [band] | source | hand-set defaults: mean [90% of {seeds} seeds] | "
+        f"calibrated: mean [90% of {seeds} seeds] |",
+        "|---|---|---|---|---|",
+    ]
     for r in tab.itertuples():
         mark = "" if r.calibrated else " (not fitted)"
-        cell = lambda m, lo, hi, ok: f"{'**' if ok else ''}{_num(m)}{'**' if ok else ''} [{_num(lo)}, {_num(hi)}]"
-        lines.append(f"| {r.quantity}{mark} | {_num(r.value)} [{_num(r.low)}, {_num(r.high)}] {r.units} | {r.source} | "
-                     f"{cell(r.before_mean, r.before_lo, r.before_hi, r.before_in)} | "
-                     f"{cell(r.after_mean, r.after_lo, r.after_hi, r.after_in)} |")
+
+        def cell(m, lo, hi, ok):
+            return f"{'**' if ok else ''}{_num(m)}{'**' if ok else ''} [{_num(lo)}, {_num(hi)}]"
+
+        lines.append(
+            f"| {r.quantity}{mark} | {_num(r.value)} [{_num(r.low)}, {_num(r.high)}] {r.units} | {r.source} | "
+            f"{cell(r.before_mean, r.before_lo, r.before_hi, r.before_in)} | "
+            f"{cell(r.after_mean, r.after_lo, r.after_hi, r.after_in)} |"
+        )
     return "\n".join(lines) + "\n\nBold: the mean over seeds lies inside the band.\n"
 
 
 def main(argv=None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--trials", type=int, help="Optuna trials (default: configs/calibration.yaml)")
     ap.add_argument("--seeds", type=int, help="seeds per trial (default: configs/calibration.yaml)")
-    ap.add_argument("--check-seeds", type=int, help="seeds for the before/after report (default: configs/calibration.yaml)")
+    ap.add_argument(
+        "--check-seeds", type=int, help="seeds for the before/after report (default: configs/calibration.yaml)"
+    )
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--out", default="results/calibration", help="report folder (default results/calibration)")
-    ap.add_argument("--write", default=str(CALIBRATED_YAML.relative_to(PROJECT_ROOT)),
-                    help="where to write the fitted params file (default configs/params/calibrated.yaml; '' = don't)")
+    ap.add_argument(
+        "--write",
+        default=str(CALIBRATED_YAML.relative_to(PROJECT_ROOT)),
+        help="where to write the fitted params file (default configs/params/calibrated.yaml; '' = don't)",
+    )
     ap.add_argument("--space", default=str(SPACE_YAML), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     try:
@@ -201,27 +248,34 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     trials.to_csv(out / "trials.csv", index=False)
     tab.to_csv(out / "table.csv", index=False)
-    command = "experiments/calibrate.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    command = "experiments/calibrate.py " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
     l_before = loss(before.mean().to_dict(), targets)
     l_after = loss(after.mean().to_dict(), targets)
     inside = int(tab["after_in"][tab["calibrated"]].sum())
     n_cal = int(tab["calibrated"].sum())
-    report = (f"# Calibration\n\n`{command.strip()}` on {dt.date.today()}: {len(trials)} trials x "
-              f"{args.seeds or settings['seeds']} seeds, {time.time() - t0:.0f} s. Loss (sum over fitted targets of the "
-              f"log-distance to the band, on the mean of {n_check} unseen seeds): hand-set defaults "
-              f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
-              + markdown(tab, n_check) + "\nFitted values:\n\n"
-              + "\n".join(f"- `params.{k}` = {v:.4g} (searched [{space[k][0]}, {space[k][1]}])" for k, v in best.items())
-              + "\n")
+    report = (
+        f"# Calibration\n\n`{command.strip()}` on {dt.date.today()}: {len(trials)} trials x "
+        f"{args.seeds or settings['seeds']} seeds, {time.time() - t0:.0f} s. Loss (sum over fitted targets of the "
+        f"log-distance to the band, on the mean of {n_check} unseen seeds): hand-set defaults "
+        f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
+        + markdown(tab, n_check)
+        + "\nFitted values:\n\n"
+        + "\n".join(f"- `params.{k}` = {v:.4g} (searched [{space[k][0]}, {space[k][1]}])" for k, v in best.items())
+        + "\n"
+    )
     (out / "report.md").write_text(report)
     if args.write:
-        header = (f"Calibrated parameters: generated by {command.strip()} ({dt.date.today()}).\n"
-                  f"Fit: Optuna TPE, {len(trials)} trials x {args.seeds or settings['seeds']} seeds, to data/targets.csv; "
-                  f"search space configs/calibration.yaml.\n"
-                  f"Loss on {n_check} unseen seeds: hand-set defaults {l_before:.2f} -> calibrated {l_after:.2f}; "
-                  f"{inside} of {n_cal} fitted targets inside their band.\n"
-                  "Selected by configs/config.yaml (params: calibrated); params=uncalibrated gives the hand-set defaults.\n"
-                  "Regenerate rather than edit by hand.")
+        header = (
+            f"Calibrated parameters: generated by {command.strip()} ({dt.date.today()}).\n"
+            f"Fit: Optuna TPE, {len(trials)} trials x {args.seeds or settings['seeds']} seeds, to data/targets.csv; "
+            f"search space configs/calibration.yaml.\n"
+            f"Loss on {n_check} unseen seeds: hand-set defaults {l_before:.2f} -> calibrated {l_after:.2f}; "
+            f"{inside} of {n_cal} fitted targets inside their band.\n"
+            "Selected by configs/config.yaml (params: calibrated); params=uncalibrated gives the hand-set defaults.\n"
+            "Regenerate rather than edit by hand."
+        )
         target = PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else Path(args.write)
         write_calibrated(best, space, target, header)
         if target.resolve() == CALIBRATED_YAML.resolve():  # the default set changed: so does docs/ODD.md

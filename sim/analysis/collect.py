@@ -43,8 +43,13 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 def swept(configs: pd.DataFrame) -> list[str]:
     """The config columns that differ between runs (plus scenario.name), then seed."""
-    cols = [c for c in configs.columns if c != "seed" and not c.endswith(".description")
-            and (c in ALWAYS or configs[c].astype(str).nunique(dropna=False) > 1)]
+    cols = [
+        c
+        for c in configs.columns
+        if c != "seed"
+        and not c.endswith(".description")
+        and (c in ALWAYS or configs[c].astype(str).nunique(dropna=False) > 1)
+    ]
     return [*cols, "seed"]
 
 
@@ -109,8 +114,7 @@ def main(argv=None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(out, index=False)
     unfinished = len(run_folders(a.store)) - len(table)
-    print(f"{len(table)} runs ({unfinished} unfinished left out), parameters: "
-          f"{', '.join(parameters(table))} -> {out}")
+    print(f"{len(table)} runs ({unfinished} unfinished left out), parameters: {', '.join(parameters(table))} -> {out}")
     if a.timeseries:
         ts = collect_timeseries(a.store, table)
         Path(a.timeseries).parent.mkdir(parents=True, exist_ok=True)

@@ -24,11 +24,30 @@ import pandas as pd
 from sim.analysis import stats
 from sim.run import PROJECT_ROOT, _git_commit, compose, run
 
-SCENARIOS = ("baseline", "mano_dura_2003", "mano_dura_2022", "police_reform", "extradition",
-             "border_hardening", "prevention", "truce")
+SCENARIOS = (
+    "baseline",
+    "mano_dura_2003",
+    "mano_dura_2022",
+    "police_reform",
+    "extradition",
+    "border_hardening",
+    "prevention",
+    "truce",
+)
 #: baseline in black, then the tab10 colours; past 10 scenarios the line style changes
-COLORS = ("black", "tab:red", "tab:purple", "tab:blue", "tab:orange", "tab:green", "tab:pink", "tab:brown",
-          "tab:olive", "tab:cyan", "tab:gray")
+COLORS = (
+    "black",
+    "tab:red",
+    "tab:purple",
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:pink",
+    "tab:brown",
+    "tab:olive",
+    "tab:cyan",
+    "tab:gray",
+)
 STYLES = ("-", "--", ":", "-.")
 
 
@@ -49,7 +68,8 @@ def run_all(scenarios, seeds: int, extra=(), jobs: int = -1, progress: bool = Tr
 
     tasks = [(sc, s) for s in range(seeds) for sc in scenarios]
     gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(one_run)(sc, s, tuple(extra)) for sc, s in tasks)
+        delayed(one_run)(sc, s, tuple(extra)) for sc, s in tasks
+    )
     frames = list(tqdm(gen, total=len(tasks), desc="scenario x seed runs", unit="run", disable=not progress))
     return pd.concat(frames, ignore_index=True).sort_values(["scenario", "seed", "year_index"], ignore_index=True)
 
@@ -79,8 +99,10 @@ def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> lis
     q = [(1 - level) / 2, (1 + level) / 2]
     ncol = min(4, len(scenarios))
     rows = -(-len(scenarios) // ncol)
-    look = {sc: (COLORS[k % len(COLORS)], STYLES[(k // len(COLORS)) % len(STYLES)], 2.2 if k == 0 else 1.5)
-            for k, sc in enumerate(scenarios)}
+    look = {
+        sc: (COLORS[k % len(COLORS)], STYLES[(k // len(COLORS)) % len(STYLES)], 2.2 if k == 0 else 1.5)
+        for k, sc in enumerate(scenarios)
+    }
 
     def draw(ax, frame, col, sc):
         color, style, lw = look[sc]
@@ -91,8 +113,9 @@ def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> lis
         ax.fill_between(x, lo.values, hi.values, color=color, alpha=0.12, lw=0)
 
     for outcome, (label, _fmt) in stats.OUTCOMES.items():
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.5, 8.0 + 0.3 * rows), sharex=True,
-                                          gridspec_kw={"height_ratios": (3, 2)})
+        fig, (top, bottom) = plt.subplots(
+            2, 1, figsize=(8.5, 8.0 + 0.3 * rows), sharex=True, gridspec_kw={"height_ratios": (3, 2)}
+        )
         for sc in scenarios:
             draw(top, per_run[per_run["scenario"] == sc], outcome, sc)
         diffs = paired_changes(per_run, outcome, scenarios[0])
@@ -108,8 +131,9 @@ def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> lis
         bottom.set_title(f"change against {scenarios[0]}, paired by seed", fontsize=10)
         bottom.set_xlabel("years after the policies start (yearly means; left of the dotted line: last burn-in year)")
         handles, labels = top.get_legend_handles_labels()
-        bottom.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, frameon=False,
-                      fontsize=9)
+        bottom.legend(
+            handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, frameon=False, fontsize=9
+        )
         fig.tight_layout()
         name = f"{outcome}.png"
         fig.savefig(out / name, dpi=110, bbox_inches="tight")  # bbox_inches keeps the legend in the file
@@ -118,8 +142,17 @@ def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> lis
     return files
 
 
-def write_report(summary: pd.DataFrame, per_run: pd.DataFrame, scenarios, out: Path, seeds: int, wall: float,
-                 extra=(), info: dict | None = None, years=(5, 10)) -> None:
+def write_report(
+    summary: pd.DataFrame,
+    per_run: pd.DataFrame,
+    scenarios,
+    out: Path,
+    seeds: int,
+    wall: float,
+    extra=(),
+    info: dict | None = None,
+    years=(5, 10),
+) -> None:
     """Write table.csv, table.md, runs_yearly.csv, the plots and report.md into ``out``."""
     info = info or {}
     baseline = scenarios[0]
@@ -132,9 +165,11 @@ def write_report(summary: pd.DataFrame, per_run: pd.DataFrame, scenarios, out: P
     lines = [
         f"# Scenario comparison: {len(scenarios)} scenarios x {seeds} seeds",
         "",
-        (f"World `{info.get('world', '?')}`, {info.get('burn_in', '?')}-week burn-in, then {info.get('steps', '?')} "
-         f"weeks; seeds 0-{seeds - 1}; overrides `{over}`; {len(scenarios) * seeds} runs in {wall:.0f} s on "
-         f"{info.get('jobs', '?')} worker processes; code `{info.get('commit', '?')}`."),
+        (
+            f"World `{info.get('world', '?')}`, {info.get('burn_in', '?')}-week burn-in, then {info.get('steps', '?')} "
+            f"weeks; seeds 0-{seeds - 1}; overrides `{over}`; {len(scenarios) * seeds} runs in {wall:.0f} s on "
+            f"{info.get('jobs', '?')} worker processes; code `{info.get('commit', '?')}`."
+        ),
         "",
         f"Cells: mean [5th, 95th percentile] across seeds. Δ: change against `{baseline}`, taken seed by seed",
         "(paired: same world and same random draws until the policies start), then its mean [5th, 95th",
@@ -162,16 +197,21 @@ def write_report(summary: pd.DataFrame, per_run: pd.DataFrame, scenarios, out: P
 def _parse(argv):
     ap = argparse.ArgumentParser(
         description="Compare policy scenarios across seeds: every scenario x seed, all cores; writes "
-                    "results/<name>/ (table.csv, table.md, one PNG per outcome, report.md).")
+        "results/<name>/ (table.csv, table.md, one PNG per outcome, report.md)."
+    )
     ap.add_argument("--seeds", type=int, default=30, help="seeds per scenario, 0..N-1 (default 30)")
-    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
-                    help="comma-separated scenario names from configs/scenario; a combination is a+b; "
-                         "changes are computed against the first one (default: %(default)s)")
+    ap.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated scenario names from configs/scenario; a combination is a+b; "
+        "changes are computed against the first one (default: %(default)s)",
+    )
     ap.add_argument("--name", default="compare", help="output folder under results/ (default compare)")
     ap.add_argument("--jobs", type=int, default=-1, help="worker processes (default: all cores)")
     ap.add_argument("--out", default=None, help="output folder (default results/<name>)")
-    ap.add_argument("--years", default="5,10", help="years after the policies start shown in the tables "
-                                                   "(default 5,10; e.g. 1,5,10)")
+    ap.add_argument(
+        "--years", default="5,10", help="years after the policies start shown in the tables (default 5,10; e.g. 1,5,10)"
+    )
     ap.add_argument("overrides", nargs="*", help="Hydra overrides applied to every run, e.g. steps=260")
     return ap, ap.parse_args(argv)
 
@@ -195,15 +235,17 @@ def main(argv=None) -> None:
     for name, s in zip(scenarios, expanded):  # fail fast, in one line, on a bad scenario or override
         try:
             cfg = compose([f"scenario={s}", *a.overrides])
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             from sim.cli import describe_error
 
             raise SystemExit(f"error: {describe_error(err, [f'scenario={s}', *a.overrides])}") from None
         descriptions[name] = str(cfg.scenario.description)
     for name in scenarios:  # a combination is described by its parts (each file sets its own description)
         if "+" in name:
-            parts = [descriptions.get(part) or str(compose([f"scenario={part}"]).scenario.description)
-                     for part in name.split("+")]
+            parts = [
+                descriptions.get(part) or str(compose([f"scenario={part}"]).scenario.description)
+                for part in name.split("+")
+            ]
             descriptions[name] = " + ".join(parts)
     out = Path(a.out) if a.out else PROJECT_ROOT / "results" / a.name
     jobs = a.jobs if a.jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + a.jobs)
@@ -213,9 +255,17 @@ def main(argv=None) -> None:
     wall = time.perf_counter() - t0
     summary = stats.summarise(per_run, years=years, baseline=scenarios[0])
     command = "python experiments/compare.py " + shlex.join(
-        [f"--seeds={a.seeds}", f"--scenarios={','.join(scenarios)}", f"--years={a.years}", *a.overrides])
-    info = {"world": str(cfg.world.name), "steps": int(cfg.steps), "burn_in": int(cfg.burn_in), "jobs": jobs,
-            "commit": _git_commit()[:10], "descriptions": descriptions, "command": command}
+        [f"--seeds={a.seeds}", f"--scenarios={','.join(scenarios)}", f"--years={a.years}", *a.overrides]
+    )
+    info = {
+        "world": str(cfg.world.name),
+        "steps": int(cfg.steps),
+        "burn_in": int(cfg.burn_in),
+        "jobs": jobs,
+        "commit": _git_commit()[:10],
+        "descriptions": descriptions,
+        "command": command,
+    }
     out.mkdir(parents=True, exist_ok=True)
     write_report(summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years)
     print((out / "table.md").read_text())

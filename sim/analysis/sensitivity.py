@@ -31,16 +31,23 @@ import pandas as pd
 from sim.model import config as schema
 from sim.run import compose, quiet_mesa, run
 
-OUTCOMES = ("homicide_rate", "criminal_members", "corrupt_police_share", "seizure_share", "community_trust",
-            "active_groups")
+OUTCOMES = (
+    "homicide_rate",
+    "criminal_members",
+    "corrupt_police_share",
+    "seizure_share",
+    "community_trust",
+    "active_groups",
+)
 
 
 def one(values: dict, seed: int, steps: int, burn_in: int = 104) -> dict:
     """Means over the policy years of the outcomes of one baseline run with ``values`` set."""
     quiet_mesa()
     over = [f"params.{k}={float(v)!r}" for k, v in values.items()]
-    cfg = compose([*over, f"seed={seed}", f"steps={steps}", f"burn_in={burn_in}", "progress=false",
-                   "output.write=false"])
+    cfg = compose(
+        [*over, f"seed={seed}", f"steps={steps}", f"burn_in={burn_in}", "progress=false", "output.write=false"]
+    )
     try:
         ts = run(cfg).timeseries
     except Exception as err:  # a crash inside the declared ranges is a model bug: name where it happened
@@ -49,8 +56,17 @@ def one(values: dict, seed: int, steps: int, burn_in: int = 104) -> dict:
     return {o: float(post[o].mean()) for o in OUTCOMES}
 
 
-def screen(params: dict, trajectories: int, steps: int, seed: int = 0, jobs: int = 2, levels: int = 4,
-           sample_seed: int = 0, progress: bool = True, burn_in: int = 104) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+def screen(
+    params: dict,
+    trajectories: int,
+    steps: int,
+    seed: int = 0,
+    jobs: int = 2,
+    levels: int = 4,
+    sample_seed: int = 0,
+    progress: bool = True,
+    burn_in: int = 104,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Morris design, runs and analysis. Returns (mu*/sigma table, outputs per run, design)."""
     from joblib import Parallel, delayed
     from SALib.analyze import morris as analyze
@@ -61,17 +77,24 @@ def screen(params: dict, trajectories: int, steps: int, seed: int = 0, jobs: int
     problem = {"num_vars": len(names), "names": names, "bounds": [list(params[n]) for n in names]}
     X = sample.sample(problem, trajectories, num_levels=levels, seed=sample_seed)
     gen = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(one)(dict(zip(names, row)), seed, steps, burn_in) for row in X)
+        delayed(one)(dict(zip(names, row)), seed, steps, burn_in) for row in X
+    )
     Y = pd.DataFrame(list(tqdm(gen, total=len(X), desc="morris runs", unit="run", disable=not progress)))
     rows = []
     for o in OUTCOMES:
-        res = analyze.analyze(problem, X, Y[o].to_numpy(), num_levels=levels, print_to_console=False,
-                              seed=sample_seed)
+        res = analyze.analyze(problem, X, Y[o].to_numpy(), num_levels=levels, print_to_console=False, seed=sample_seed)
         scale = float(Y[o].std()) or 1.0
         for k, n in enumerate(names):
-            rows.append({"outcome": o, "parameter": n, "mu_star": float(res["mu_star"][k]),
-                         "mu_star_conf": float(res["mu_star_conf"][k]), "sigma": float(res["sigma"][k]),
-                         "mu_star_scaled": float(res["mu_star"][k]) / scale})
+            rows.append(
+                {
+                    "outcome": o,
+                    "parameter": n,
+                    "mu_star": float(res["mu_star"][k]),
+                    "mu_star_conf": float(res["mu_star_conf"][k]),
+                    "sigma": float(res["sigma"][k]),
+                    "mu_star_scaled": float(res["mu_star"][k]) / scale,
+                }
+            )
     return pd.DataFrame(rows), Y, X
 
 
@@ -96,8 +119,10 @@ def plot(table: pd.DataFrame, out: Path, top: int = 15) -> Path:
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     axes[0, 0].legend(loc="lower right", fontsize=8)
-    fig.suptitle(f"Morris screening: the {top} parameters with the largest mu* per outcome "
-                 "(bars: mu* with 95% bootstrap interval; dots: sigma)")
+    fig.suptitle(
+        f"Morris screening: the {top} parameters with the largest mu* per outcome "
+        "(bars: mu* with 95% bootstrap interval; dots: sigma)"
+    )
     fig.tight_layout()
     path = out / "morris.png"
     fig.savefig(path, dpi=110)
@@ -122,8 +147,10 @@ def main(argv=None) -> int:
     groups = tuple(g for g in args.groups.split(",") if g)
     params = schema.declared_ranges(groups)
     if not params:
-        ap.error(f"--groups {args.groups}: no documented parameters there (groups: "
-                 f"{', '.join(f.name for f in fields(schema.ParamsConfig))})")
+        ap.error(
+            f"--groups {args.groups}: no documented parameters there (groups: "
+            f"{', '.join(f.name for f in fields(schema.ParamsConfig))})"
+        )
     t0 = time.time()
     table, Y, X = screen(params, args.trajectories, 52 * args.years, args.seed, args.jobs, burn_in=args.burn_in)
     out = Path(args.out)
@@ -133,15 +160,19 @@ def main(argv=None) -> int:
     png = plot(table, out)
     rank = ranking(table)
     command = "experiments/sensitivity.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    lines = [f"# Morris screening\n\n`{command.strip()}`: {len(params)} parameters, {len(X)} runs "
-             f"({args.trajectories} trajectories), {args.burn_in}-week burn-in then {args.years} years, seed {args.seed}, "
-             f"{time.time() - t0:.0f} s. Plot: `{png.name}`.\n",
-             "## Overall ranking (mean over outcomes of mu* / the outcome's largest mu*)\n",
-             "| rank | parameter | score | " + " | ".join(f"mu* {o}" for o in OUTCOMES) + " |",
-             "|---|---|---|" + "---|" * len(OUTCOMES)]
+    lines = [
+        f"# Morris screening\n\n`{command.strip()}`: {len(params)} parameters, {len(X)} runs "
+        f"({args.trajectories} trajectories), {args.burn_in}-week burn-in then {args.years} years, seed {args.seed}, "
+        f"{time.time() - t0:.0f} s. Plot: `{png.name}`.\n",
+        "## Overall ranking (mean over outcomes of mu* / the outcome's largest mu*)\n",
+        "| rank | parameter | score | " + " | ".join(f"mu* {o}" for o in OUTCOMES) + " |",
+        "|---|---|---|" + "---|" * len(OUTCOMES),
+    ]
     wide = table.pivot(index="parameter", columns="outcome", values="mu_star")
     for i, (name, score) in enumerate(rank.head(20).items(), 1):
-        lines.append(f"| {i} | `{name}` | {score:.2f} | " + " | ".join(f"{wide.loc[name, o]:.3g}" for o in OUTCOMES) + " |")
+        lines.append(
+            f"| {i} | `{name}` | {score:.2f} | " + " | ".join(f"{wide.loc[name, o]:.3g}" for o in OUTCOMES) + " |"
+        )
     text = "\n".join(lines) + "\n"
     (out / "report.md").write_text(text)
     print(text)

@@ -36,8 +36,21 @@ OUTCOMES = {
 }
 
 KEYS = ("scenario", "seed", "year_index")
-COLUMNS = ["scenario", "year", "outcome", "n", "mean", "lo", "hi", "diff_mean", "diff_lo", "diff_hi",
-           "diff_ci_lo", "diff_ci_hi", "n_pairs"]
+COLUMNS = [
+    "scenario",
+    "year",
+    "outcome",
+    "n",
+    "mean",
+    "lo",
+    "hi",
+    "diff_mean",
+    "diff_lo",
+    "diff_hi",
+    "diff_ci_lo",
+    "diff_ci_hi",
+    "n_pairs",
+]
 
 
 def interval(values, level: float = 0.9) -> tuple[float, float, float]:
@@ -89,8 +102,15 @@ def summarise(per_run: pd.DataFrame, years=(5, 10), baseline: str = "baseline", 
         g = grp.set_index("seed")
         for outcome in outcomes:
             mean, lo, hi = interval(g[outcome], level)
-            row = {"scenario": scenario, "year": int(year), "outcome": outcome, "n": len(g), "mean": mean, "lo": lo,
-                   "hi": hi}
+            row = {
+                "scenario": scenario,
+                "year": int(year),
+                "outcome": outcome,
+                "n": len(g),
+                "mean": mean,
+                "lo": lo,
+                "hi": hi,
+            }
             if scenario != baseline and year in base.index.get_level_values("year_index"):
                 b = base.xs(year, level="year_index")[outcome]
                 seeds = g.index.intersection(b.index)

@@ -37,8 +37,7 @@ CONFIG = "config.yaml"
 
 def keyed_config(cfg: DictConfig) -> dict:
     """The resolved parts of ``cfg`` that the run key hashes (also saved as the run's config.yaml)."""
-    data = {k: OmegaConf.to_container(cfg[k], resolve=True) if OmegaConf.is_config(cfg[k]) else cfg[k]
-            for k in KEYED}
+    data = {k: OmegaConf.to_container(cfg[k], resolve=True) if OmegaConf.is_config(cfg[k]) else cfg[k] for k in KEYED}
     data["output"] = {k: cfg.output[k] for k in KEYED_OUTPUT}
     return data
 
@@ -79,7 +78,7 @@ def _overrides() -> list[str]:
 
         if HydraConfig.initialized():
             return [str(o) for o in HydraConfig.get().overrides.task]
-    except Exception:  # noqa: BLE001 - provenance is optional
+    except Exception:
         pass
     return []
 
@@ -109,10 +108,15 @@ def run_into_store(cfg: DictConfig, root: str | Path):
     result = run(cfg)
     write_outputs(result, folder)
     _write_text_atomic(folder / CONFIG, yaml.dump(keyed_config(cfg), Dumper=_Dumper, sort_keys=False))
-    marker = {"key": folder.name, "seconds": round(time.perf_counter() - t0, 3),
-              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": socket.gethostname(),
-              "pid": os.getpid(), "slurm_job": _slurm_job(),
-              "overrides": _overrides()}
+    marker = {
+        "key": folder.name,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "slurm_job": _slurm_job(),
+        "overrides": _overrides(),
+    }
     _write_text_atomic(folder / DONE, json.dumps(marker, indent=1))
     return folder, result
 

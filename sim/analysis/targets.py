@@ -84,10 +84,20 @@ def load_targets(path: str | Path = TARGETS_CSV) -> list[Target]:
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(row for row in fh if not row.startswith("#")):
             first, _, last = row["years"].partition("-")
-            t = Target(id=row["id"], quantity=row["quantity"], statistic=row["statistic"],
-                       low=float(row["low"]), value=float(row["value"]), high=float(row["high"]),
-                       units=row["units"], first_year=int(first), last_year=int(last or first),
-                       source=row["source"], note=row["note"], calibrate=row["calibrate"].strip() == "yes")
+            t = Target(
+                id=row["id"],
+                quantity=row["quantity"],
+                statistic=row["statistic"],
+                low=float(row["low"]),
+                value=float(row["value"]),
+                high=float(row["high"]),
+                units=row["units"],
+                first_year=int(first),
+                last_year=int(last or first),
+                source=row["source"],
+                note=row["note"],
+                calibrate=row["calibrate"].strip() == "yes",
+            )
             if not (0 < t.low <= t.value <= t.high):
                 raise ValueError(f"{path}: target {t.id}: needs 0 < low <= value <= high")
             for term in t.statistic.split("/"):
@@ -99,8 +109,10 @@ def load_targets(path: str | Path = TARGETS_CSV) -> list[Target]:
 def _parse(term: str, target_id: str = "") -> tuple[str, str]:
     m = _TERM.match(term)
     if not m or m.group(1) not in KINDS:
-        raise ValueError(f"target {target_id}: cannot read statistic {term.strip()!r} "
-                         f"(allowed: {', '.join(KINDS)}, each as kind(selection), or A / B)")
+        raise ValueError(
+            f"target {target_id}: cannot read statistic {term.strip()!r} "
+            f"(allowed: {', '.join(KINDS)}, each as kind(selection), or A / B)"
+        )
     return m.group(1), m.group(2).strip()
 
 
@@ -172,8 +184,15 @@ class ExportRecorder(Recorder):
 
     def __init__(self, targets: list[Target], first_week: int = 0, last_week: int = 3 * 52):
         super().__init__(first_week, last_week)
-        self.export_specs = sorted({sel for t in targets for term in t.statistic.split("/")
-                                    for kind, sel in [_parse(term, t.id)] if kind == "exports_t"})
+        self.export_specs = sorted(
+            {
+                sel
+                for t in targets
+                for term in t.statistic.split("/")
+                for kind, sel in [_parse(term, t.id)]
+                if kind == "exports_t"
+            }
+        )
         self._masks: dict[str, np.ndarray] = {}
 
     def __call__(self, model) -> None:
@@ -223,7 +242,7 @@ def recorder_for(targets: list[Target]) -> ExportRecorder:
     windows = {(t.first_year, t.last_year) for t in targets}
     if len(windows) != 1:
         raise ValueError(f"targets use several windows {sorted(windows)}: measure them in separate runs")
-    (a, b), = windows
+    ((a, b),) = windows
     return ExportRecorder(targets, first_week=52 * (a - 1), last_week=52 * b)
 
 

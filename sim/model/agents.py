@@ -20,8 +20,18 @@ class Organisation(Agent):
 
     kind = "organisation"
 
-    def __init__(self, model, name: str, presence: np.ndarray, home: int, *, cash: float = 0.0,
-                 lieutenants: int = 3, cohesion: float = 0.7, founded_by: int | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        name: str,
+        presence: np.ndarray,
+        home: int,
+        *,
+        cash: float = 0.0,
+        lieutenants: int = 3,
+        cohesion: float = 0.7,
+        founded_by: int | None = None,
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.presence = presence.astype(float)  # members per territory

@@ -101,8 +101,9 @@ class WorldConfig:
     description: str = ""
     n_territories: int = 40  # synthetic worlds only
     n_facilitators: int = 30
-    facilitator_pareto_alpha: float = p(1.5, 1.1, 3.0, "Pareto shape of facilitator capacity",
-                                        "004 l.2404-2454 (a few super-fixers)")
+    facilitator_pareto_alpha: float = p(
+        1.5, 1.1, 3.0, "Pareto shape of facilitator capacity", "004 l.2404-2454 (a few super-fixers)"
+    )
     countries: list[CountrySpec] = field(default_factory=list)
     territories: list[TerritorySpec] = field(default_factory=list)
     corridors: list[CorridorSpec] = field(default_factory=list)
@@ -131,13 +132,13 @@ class ManoDura(Lever):
     arrest_multiplier: float = p(3.0, 1.0, 20.0, "x baseline arrest rate of gang members", "003 l.241")
     military_deployment: float = p(0.5, 0.0, 1.0, "share of territories with troops", "004 l.522")
     pretrial_weeks: float = p(52.0, 4.0, 260.0, "weeks held without trial", "003 l.241-252")
-    evidentiary_bar: float = p(0.3, 0.0, 1.0, "share of arrests needing investigation to convict",
-                               "004 l.691-693")
+    evidentiary_bar: float = p(0.3, 0.0, 1.0, "share of arrests needing investigation to convict", "004 l.691-693")
     prison_capacity_multiplier: float = p(1.0, 1.0, 10.0, "x prison places", "003 l.241 (2022 mega-prison)")
     release_share: float = p(0.8, 0.0, 1.0, "share of arrestees released without charge", "004 l.1083")
     abuse_multiplier: float = p(2.0, 1.0, 5.0, "x baseline abuse risk", "004 l.711-713")
-    innocent_share: float = p(0.2, 0.0, 0.9, "share of mass arrestees who are not members",
-                              "003 l.241 ('thousands could be innocent')")
+    innocent_share: float = p(
+        0.2, 0.0, 0.9, "share of mass arrestees who are not members", "003 l.241 ('thousands could be innocent')"
+    )
     target_gangs: bool = True
 
 
@@ -184,8 +185,9 @@ class Truce(Lever):
     """A negotiated gang truce: fast drop, fragile (003 l.245; 004 l.560)."""
 
     violence_cut: float = p(0.5, 0.0, 1.0, "share of gang violence suspended", "003 l.245")
-    weekly_break_prob: float = p(0.01, 0.0, 0.2, "probability per week that the truce collapses",
-                                 "003 l.245, l.250 (pact ended March 2022)")
+    weekly_break_prob: float = p(
+        0.01, 0.0, 0.2, "probability per week that the truce collapses", "003 l.245, l.250 (pact ended March 2022)"
+    )
 
 
 @dataclass
@@ -216,12 +218,25 @@ class RoutingParams:
     mode_cost_sea: float = p(0.4, 0.1, 5.0, "cost multiplier of sea corridors per km")
     mode_cost_air: float = p(0.6, 0.1, 5.0, "cost multiplier of air corridors per km")
     km_cost: float = p(1.0, 0.1, 5.0, "cost units per 1,000 km")
-    risk_cost: float = p(25.0, 0.0, 100.0, "cost units per unit of perceived seizure probability (~ wholesale value / transport cost per 1,000 km)", "004 l.304-308")
+    risk_cost: float = p(
+        25.0,
+        0.0,
+        100.0,
+        "cost units per unit of perceived seizure probability (~ wholesale value / transport cost per 1,000 km)",
+        "004 l.304-308",
+    )
     rival_cost: float = p(1.0, 0.0, 5.0, "cost units per territory wholly held by hostile groups", "004 l.560")
     route_temperature: float = p(0.6, 0.05, 5.0, "logit temperature of route choice (cost units)")
-    max_seizure: float = p(0.95, 0.5, 1.0, "cap on the weekly probability that a shipment passing a territory is seized")
-    base_seizure: float = p(0.02, 0.0, 0.2, "weekly seizure probability per territory at full honest capacity",
-                            "003 l.5 (small seizure share)")
+    max_seizure: float = p(
+        0.95, 0.5, 1.0, "cap on the weekly probability that a shipment passing a territory is seized"
+    )
+    base_seizure: float = p(
+        0.02,
+        0.0,
+        0.2,
+        "weekly seizure probability per territory at full honest capacity",
+        "003 l.5 (small seizure share)",
+    )
     risk_memory: float = p(0.1, 0.01, 1.0, "weekly update weight of perceived risk")
     ship_share: float = p(0.5, 0.05, 1.0, "share of producer stock shipped per week")
     transit_weeks_per_1000km: float = p(0.5, 0.1, 4.0, "weeks in transit per 1,000 km")
@@ -234,15 +249,29 @@ class MarketParams:
     price_market: float = p(25000.0, 5000.0, 120000.0, "USD per kg wholesale at markets", "003 l.5 ($6-8B / 250-350 t)")
     price_source: float = p(2000.0, 500.0, 5000.0, "USD per kg at production", "free parameter")
     price_elasticity: float = p(0.5, 0.1, 2.0, "inverse demand elasticity")
-    transit_tax: float = p(0.05, 0.0, 0.3, "share of local shipment value taxed by a territory's controller",
-                           "004 l.2422, l.3222, l.3328 (M11)")
+    transit_tax: float = p(
+        0.05,
+        0.0,
+        0.3,
+        "share of local shipment value taxed by a territory's controller",
+        "004 l.2422, l.3222, l.3328 (M11)",
+    )
     production_tax: float = p(0.1, 0.0, 0.5, "share of production value taxed by its controller", "004 l.3328")
-    last_mile_share: float = p(0.5, 0.05, 1.0, "share of wholesale value kept by whoever holds the last plaza before a market",
-                               "004 l.560 (Juarez: plazas at the border are fought over)")
+    last_mile_share: float = p(
+        0.5,
+        0.05,
+        1.0,
+        "share of wholesale value kept by whoever holds the last plaza before a market",
+        "004 l.560 (Juarez: plazas at the border are fought over)",
+    )
     production_growth: float = p(0.0, -0.2, 0.2, "yearly growth of production")
     supply_memory: float = p(0.1, 0.01, 1.0, "weekly weight of new deliveries in the supply average that sets prices")
-    price_ratio_min: float = p(0.05, 0.01, 0.5, "lowest ratio of demand to supply ema the wholesale price responds to (glut floor)")
-    price_ratio_max: float = p(20.0, 2.0, 100.0, "highest ratio of demand to supply ema the wholesale price responds to (scarcity ceiling)")
+    price_ratio_min: float = p(
+        0.05, 0.01, 0.5, "lowest ratio of demand to supply ema the wholesale price responds to (glut floor)"
+    )
+    price_ratio_max: float = p(
+        20.0, 2.0, 100.0, "highest ratio of demand to supply ema the wholesale price responds to (scarcity ceiling)"
+    )
 
 
 @dataclass
@@ -264,7 +293,9 @@ class CorruptionParams:
     court_capture_rate: float = p(0.01, 0.0, 0.1, "weekly rate courts follow corrupt police", "004 l.518")
     court_threshold: float = p(0.3, 0.0, 1.0, "corrupt-police share above which courts get captured", "004 l.518")
     operate_threshold: float = p(0.6, 0.0, 1.0, "corrupt share above which a unit operates the trade", "003 l.7, l.14")
-    military_corruptibility_weeks: float = p(104.0, 10.0, 520.0, "weeks of embedding until troops are as corruptible as police", "004 l.524")
+    military_corruptibility_weeks: float = p(
+        104.0, 10.0, 520.0, "weeks of embedding until troops are as corruptible as police", "004 l.524"
+    )
     bribe_share: float = p(0.2, 0.0, 1.0, "share of local criminal value offered as bribes")
     bribe_per_member: float = p(50.0, 0.0, 500.0, "USD offered per armed member present per week")
     presence_scale: float = p(0.1, 0.01, 2.0, "armed members per officer at which offers reach 63% of a unit")
@@ -278,23 +309,36 @@ class ViolenceParams:
     """Phase 5, territorial competition and violence (M7, M8)."""
 
     background_share: float = p(0.5, 0.0, 1.0, "share of the baseline homicide rate not tied to organised crime")
-    conflict_kill_rate: float = p(0.003, 0.0, 0.05, "killings per engaged armed member per week in a contested plaza",
-                                  "004 l.2622-2628")
+    conflict_kill_rate: float = p(
+        0.003, 0.0, 0.05, "killings per engaged armed member per week in a contested plaza", "004 l.2622-2628"
+    )
     civilian_ratio: float = p(1.0, 0.0, 5.0, "bystander deaths per combatant death")
-    gang_kill_rate: float = p(0.004, 0.0, 0.01, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634")
+    gang_kill_rate: float = p(
+        0.004, 0.0, 0.01, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634"
+    )
     pax_factor: float = p(0.3, 0.0, 1.0, "violence multiplier in a monopolised plaza with a pact", "004 l.2622-2628")
     dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
     expansion_rate: float = p(0.02, 0.0, 0.2, "weekly share of members redeployed toward valuable plazas")
     foothold: float = p(100.0, 1.0, 5000.0, "members in a territory from which a group can move into its neighbours")
-    expansion_range_km: float = p(1000.0, 100.0, 20000.0, "distance from home (km along corridors) over which a plaza's value falls by 1/e")
-    abuse_kill_rate: float = p(0.02, 0.0, 0.2, "abuse killings per 1,000 militarised officers per week", "004 l.711-713")
+    expansion_range_km: float = p(
+        1000.0, 100.0, 20000.0, "distance from home (km along corridors) over which a plaza's value falls by 1/e"
+    )
+    abuse_kill_rate: float = p(
+        0.02, 0.0, 0.2, "abuse killings per 1,000 militarised officers per week", "004 l.711-713"
+    )
     deterrence: float = p(0.5, 0.0, 5.0, "violence reduction per unit of current military boost", "004 l.522")
     neutral_hostility: float = p(0.3, 0.0, 1.0, "hostility between co-present groups neither allied nor rival")
-    gang_engagement: float = p(1.0, 0.01, 1.0, "share of a gang's members who fight hostile groups in a week (the rest "
-                               "extort, sell and keep watch)", "assumption; gang work is extortion and retail, "
-                               "004 l.2630-2634")
+    gang_engagement: float = p(
+        1.0,
+        0.01,
+        1.0,
+        "share of a gang's members who fight hostile groups in a week (the rest extort, sell and keep watch)",
+        "assumption; gang work is extortion and retail, 004 l.2630-2634",
+    )
     contest_threshold: float = p(0.05, 0.0, 0.5, "engaged members / armed presence above which a plaza is contested")
-    pact_corruption: float = p(0.2, 0.0, 1.0, "corrupt police share with the controller that makes a pact", "004 l.2622-2628")
+    pact_corruption: float = p(
+        0.2, 0.0, 1.0, "corrupt police share with the controller that makes a pact", "004 l.2622-2628"
+    )
     extortion_value: float = p(20.0, 0.0, 1000.0, "USD per week 1,000 residents are worth to a group")
 
 
@@ -303,18 +347,33 @@ class GangParams:
     """Phase 6, gangs and communities (M2, M9, M17)."""
 
     extortion_per_member: float = p(30.0, 0.0, 500.0, "USD extorted per gang member per week", "004 l.2630")
-    subcontract_share: float = p(0.005, 0.0, 0.1, "share of the value of drugs passing paid to local gangs", "004 l.308")
-    militia_tolerance: float = p(0.15, 0.0, 1.0, "extortion victimisation share that triggers a militia", "004 l.2974-3118")
+    subcontract_share: float = p(
+        0.005, 0.0, 0.1, "share of the value of drugs passing paid to local gangs", "004 l.308"
+    )
+    militia_tolerance: float = p(
+        0.15, 0.0, 1.0, "extortion victimisation share that triggers a militia", "004 l.2974-3118"
+    )
     militia_predation_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia turns predatory", "004 l.3328-3330")
-    militia_capture_prob: float = p(0.01, 0.0, 0.1, "weekly probability a militia is captured by a cartel", "004 l.3328-3330")
+    militia_capture_prob: float = p(
+        0.01, 0.0, 0.1, "weekly probability a militia is captured by a cartel", "004 l.3328-3330"
+    )
     militia_size: float = p(0.002, 0.0, 0.02, "militia members per resident")
-    militia_cohesion: float = p(0.8, 0.0, 1.0, "cohesion of a newly formed militia (community-based groups start united)", "004 l.2974-3118")
-    diversify_rate: float = p(0.05, 0.0, 0.5, "weekly rise of diversification when squeezed", "004 l.202, l.3024-3026, l.3366")
+    militia_cohesion: float = p(
+        0.8, 0.0, 1.0, "cohesion of a newly formed militia (community-based groups start united)", "004 l.2974-3118"
+    )
+    diversify_rate: float = p(
+        0.05, 0.0, 0.5, "weekly rise of diversification when squeezed", "004 l.202, l.3024-3026, l.3366"
+    )
     squeeze_ratio: float = p(0.8, 0.0, 1.0, "drug income relative to its yearly norm below which a group is squeezed")
     diversify_decay: float = p(0.0125, 0.0, 0.5, "weekly fall of diversification when not squeezed")
     extortion_reach: float = p(20.0, 1.0, 200.0, "residents reached per extorting member")
-    mining_per_member: float = p(100.0, 0.0, 1000.0, "USD per week per diversified member in mining territories",
-                                 "000 l.232, l.263-267 (ELN, dissidents: illegal gold)")
+    mining_per_member: float = p(
+        100.0,
+        0.0,
+        1000.0,
+        "USD per week per diversified member in mining territories",
+        "000 l.232, l.263-267 (ELN, dissidents: illegal gold)",
+    )
     smuggling_base_share: float = p(0.3, 0.0, 1.0, "share of migrants paying smugglers at an open border", "004 l.300")
     smuggling_fee: float = p(3000.0, 100.0, 20000.0, "USD per smuggled migrant", "004 l.300 ('thousands of dollars')")
     smuggling_fee_control: float = p(2.0, 0.0, 10.0, "fee rise per unit of migrant control", "004 l.388-390, l.2766")
@@ -325,16 +384,24 @@ class GangParams:
 class RecruitmentParams:
     """Phase 7, recruitment (M6, M14)."""
 
-    base_rate: float = p(0.00004, 0.0, 0.001, "weekly recruits per NEET youth at full pull",
-                         "004 l.326; scale: Mexican cartels recruit ~350 a week (Prieto-Curiel et al. 2023)")
+    base_rate: float = p(
+        0.00004,
+        0.0,
+        0.001,
+        "weekly recruits per NEET youth at full pull",
+        "004 l.326; scale: Mexican cartels recruit ~350 a week (Prieto-Curiel et al. 2023)",
+    )
     revenue_pull: float = p(500.0, 10.0, 10000.0, "USD per member per week at which pull is half")
     abuse_grievance: float = p(0.5, 0.0, 5.0, "extra recruitment per 10 abuses per 100k per year", "004 l.747-751")
-    prison_recruit_rate: float = p(0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252")
+    prison_recruit_rate: float = p(
+        0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252"
+    )
     attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
     initial_cash_weeks: float = p(10.0, 0.0, 104.0, "weeks of upkeep an organisation holds at the start")
     upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free cartel member per week")
-    gang_upkeep: float = p(20.0, 0.0, 500.0, "USD a gang spends per free member per week (members live off extortion)",
-                           "004 l.2630-2632")
+    gang_upkeep: float = p(
+        20.0, 0.0, 500.0, "USD a gang spends per free member per week (members live off extortion)", "004 l.2630-2632"
+    )
     unpaid_exit: float = p(0.05, 0.0, 1.0, "weekly share of unpaid members who leave")
 
 
@@ -343,9 +410,15 @@ class EnforcementParams:
     """Phase 8, enforcement (M4, M5, M15, M18)."""
 
     arrest_rate: float = p(0.004, 0.0, 0.05, "weekly arrests per member at full honest capacity")
-    max_arrest_share: float = p(0.5, 0.1, 1.0, "cap on the share of a group's members in a territory arrested in one week")
-    max_capacity: float = p(5.0, 1.0, 20.0, "cap on a unit's enforcement capacity (1 = reference police density, honest, no troops)")
-    leader_target_rate: float = p(0.004, 0.0, 0.05, "weekly probability a leader is removed at full capacity", "004 l.236-238")
+    max_arrest_share: float = p(
+        0.5, 0.1, 1.0, "cap on the share of a group's members in a territory arrested in one week"
+    )
+    max_capacity: float = p(
+        5.0, 1.0, 20.0, "cap on a unit's enforcement capacity (1 = reference police density, honest, no troops)"
+    )
+    leader_target_rate: float = p(
+        0.004, 0.0, 0.05, "weekly probability a leader is removed at full capacity", "004 l.236-238"
+    )
     military_boost: float = p(1.5, 0.0, 5.0, "extra capacity from troops, decaying", "004 l.522")
     military_decay_weeks: float = p(52.0, 4.0, 520.0, "e-folding time of the military effect", "004 l.522-524")
     tips_weight: float = p(0.8, 0.0, 1.0, "share of investigations needing tips", "004 l.542-554")
@@ -364,7 +437,9 @@ class PrisonParams:
 
     sentence_years: float = p(6.0, 0.5, 30.0, "mean sentence of convicted members")
     pretrial_weeks: float = p(12.0, 1.0, 104.0, "mean pre-trial detention of the unconvicted")
-    prison_command: float = p(0.7, 0.0, 1.0, "probability a leader in a domestic prison still commands", "000 l.214; 004 l.212")
+    prison_command: float = p(
+        0.7, 0.0, 1.0, "probability a leader in a domestic prison still commands", "000 l.214; 004 l.212"
+    )
     crowding_recruitment: float = p(1.0, 0.0, 5.0, "extra recruitment per unit of overcrowding", "003 l.241-252")
     initial_other_occupancy: float = p(0.4, 0.0, 2.0, "non-member inmates at the start, as a share of capacity")
 
@@ -381,21 +456,29 @@ class LeadershipParams:
     succession_weeks: float = p(6.0, 1.0, 52.0, "weeks until a successor retakes markets", "004 l.3022-3036")
     disruption: float = p(0.7, 0.0, 1.0, "share of expansion lost during a succession crisis", "004 l.3022-3036")
     splinter_cohesion: float = p(0.4, 0.0, 1.0, "cohesion of a splinter group at its founding", "004 l.236-238")
-    returned_cohesion: float = p(0.5, 0.0, 1.0, "cohesion of the group a returned extradited leader founds", "000 l.212")
+    returned_cohesion: float = p(
+        0.5, 0.0, 1.0, "cohesion of the group a returned extradited leader founds", "000 l.212"
+    )
 
 
 @dataclass
 class PoliticsParams:
     """Phase 11, politics (M13, M18)."""
 
-    finance_rate: float = p(0.005, 0.0, 0.1, "share of weekly income given as illicit campaign money", "004 l.2668-2700")
+    finance_rate: float = p(
+        0.005, 0.0, 0.1, "share of weekly income given as illicit campaign money", "004 l.2668-2700"
+    )
     capture_threshold: float = p(0.5, 0.0, 20.0, "illicit money (M USD) capturing a politician of integrity 0")
     money_vote_weight: float = p(1.0, 0.0, 5.0, "logit weight of illicit money on winning", "004 l.3334")
     block_extradition: float = p(0.8, 0.0, 1.0, "probability a captured executive blocks an extradition", "000 l.214")
     crackdown_demand: float = p(0.5, 0.0, 2.0, "enforcement pressure per doubling of homicides", "004 l.384")
     integrity_mean: float = p(0.67, 0.05, 0.95, "mean integrity of politicians (Beta, concentration 6)")
-    brokers_per_country: int = p(2, 0, 10, "national brokers (legislators) per country (an integer; not screened by Morris)", "004 l.3334")
-    broker_passthrough: float = p(0.1, 0.0, 1.0, "yearly share of a captured broker's money passed to the executive", "004 l.3334")
+    brokers_per_country: int = p(
+        2, 0, 10, "national brokers (legislators) per country (an integer; not screened by Morris)", "004 l.3334"
+    )
+    broker_passthrough: float = p(
+        0.1, 0.0, 1.0, "yearly share of a captured broker's money passed to the executive", "004 l.3334"
+    )
 
 
 @dataclass
@@ -403,14 +486,21 @@ class CommunityParams:
     """Phase 12, community update (M5, M14)."""
 
     trust_rate: float = p(0.02, 0.0, 0.2, "weekly adjustment rate of trust", "004 l.542-554")
-    effectiveness_weight: float = p(10.0, 0.0, 30.0, "steepness of trust's response to state effectiveness", "004 l.542-554")
+    effectiveness_weight: float = p(
+        10.0, 0.0, 30.0, "steepness of trust's response to state effectiveness", "004 l.542-554"
+    )
     trust_floor: float = p(0.2, 0.0, 0.9, "trust that does not depend on the state's effectiveness")
     effectiveness_pivot: float = p(0.45, 0.0, 1.0, "effectiveness at which trust is halfway", "004 l.542-554")
     violence_weight: float = p(0.3, 0.0, 2.0, "trust lost per doubling of homicides")
     abuse_weight: float = p(0.1, 0.0, 1.0, "trust lost per 10 abuses per 100k per year", "004 l.747-751")
     tips_exponent: float = p(2.5, 0.5, 5.0, "tips = trust^k (convex: the few who trust report little)", "004 l.542")
-    emigration_base: float = p(0.000025, 0.0, 0.001, "weekly emigration share at zero violence and no idle youth",
-                               "scaled so the Northern Triangle loses ~1.3%/yr: 9% in recent years, 004 l.326")
+    emigration_base: float = p(
+        0.000025,
+        0.0,
+        0.001,
+        "weekly emigration share at zero violence and no idle youth",
+        "scaled so the Northern Triangle loses ~1.3%/yr: 9% in recent years, 004 l.326",
+    )
     emigration_violence: float = p(1.0, 0.0, 5.0, "emigration elasticity to homicide rate / 10", "004 l.326-328")
     emigration_neet: float = p(2.0, 0.0, 10.0, "emigration rise per unit NEET share", "004 l.302, l.326")
     max_emigration: float = p(0.01, 0.001, 0.05, "cap on the weekly share of a territory's residents who emigrate")
@@ -477,7 +567,9 @@ def declared_ranges(groups: tuple[str, ...] = ()) -> dict[str, tuple[float, floa
             continue
         for f in fields(g.default_factory):
             rng = f.metadata.get("range")
-            if rng is not None and rng[1] > rng[0] and f.type not in ("int", int):  # structural integers are not searched
+            if (
+                rng is not None and rng[1] > rng[0] and f.type not in ("int", int)
+            ):  # structural integers are not searched
                 out[f"{g.name}.{f.name}"] = (float(rng[0]), float(rng[1]))
     return out
 
@@ -520,9 +612,8 @@ def validate(cfg: Any) -> None:
     if cfg.output.territory_every < 1:
         raise ConfigError(f"output.territory_every={cfg.output.territory_every}: must be >= 1")
     w = cfg.world
-    if not w.territories:
-        if w.n_territories < 4:
-            raise ConfigError(f"world.n_territories={w.n_territories}: must be an integer >= 4")
+    if not w.territories and w.n_territories < 4:
+        raise ConfigError(f"world.n_territories={w.n_territories}: must be an integer >= 4")
     if w.n_facilitators < 0:
         raise ConfigError(f"world.n_facilitators={w.n_facilitators}: must be >= 0")
     _check_params(cfg.params, "params", ParamsConfig)

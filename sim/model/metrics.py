@@ -97,8 +97,9 @@ def model_reporters() -> dict:
         "drug_in_transit_kg": trade.in_transit,
         "drug_stock_kg": lambda m: float(m.stock.sum()),
         "seizure_share": seizure_share,
-        "wholesale_price": lambda m: float(np.average(m.price[m.world.consumption_kg > 0],
-                                                       weights=m.world.consumption_kg[m.world.consumption_kg > 0])),
+        "wholesale_price": lambda m: float(
+            np.average(m.price[m.world.consumption_kg > 0], weights=m.world.consumption_kg[m.world.consumption_kg > 0])
+        ),
         "route_territories": trade.footprint,
         "corrupt_police_share": lambda m: _weighted(m, t(m).corrupt, t(m).officers),
         "court_capture": lambda m: float(np.mean(m.court_capture)),
@@ -113,8 +114,7 @@ def model_reporters() -> dict:
     }
 
 
-TERRITORY_COLUMNS = ("homicides", "flow", "seized", "trust", "corrupt", "extortion", "militarised",
-                     "population")
+TERRITORY_COLUMNS = ("homicides", "flow", "seized", "trust", "corrupt", "extortion", "militarised", "population")
 
 
 def record_territories(m) -> None:
@@ -133,11 +133,13 @@ def territories_frame(m) -> pd.DataFrame:
     if not m.territory_frames:
         return pd.DataFrame()
     n, k = w.n, len(m.territory_frames)
-    cols = {"step": np.repeat([f["step"] for f in m.territory_frames], n),
-            "territory": np.tile(np.array(w.ids, dtype=object), k),
-            "country": np.tile(np.array([w.countries[c].iso for c in w.country], dtype=object), k),
-            "region": np.tile(np.array(w.regions, dtype=object), k)}
-    for c in TERRITORY_COLUMNS + ("contested",):
+    cols = {
+        "step": np.repeat([f["step"] for f in m.territory_frames], n),
+        "territory": np.tile(np.array(w.ids, dtype=object), k),
+        "country": np.tile(np.array([w.countries[c].iso for c in w.country], dtype=object), k),
+        "region": np.tile(np.array(w.regions, dtype=object), k),
+    }
+    for c in (*TERRITORY_COLUMNS, "contested"):
         cols[c] = np.concatenate([f[c] for f in m.territory_frames])
     uid = np.concatenate([f["controller"] for f in m.territory_frames])
     names = {**m.org_names, -1: ""}
@@ -156,10 +158,23 @@ def events_frame(m) -> pd.DataFrame:
     return df
 
 
-HEADLINES = ("homicide_rate", "criminal_members", "prison_population", "incarceration_rate",
-             "drug_delivered_kg", "seizure_share", "active_groups", "corrupt_police_share",
-             "community_trust", "emigration", "criminal_revenue", "extortion_rate",
-             "captured_politicians_share", "route_territories", "wholesale_price")
+HEADLINES = (
+    "homicide_rate",
+    "criminal_members",
+    "prison_population",
+    "incarceration_rate",
+    "drug_delivered_kg",
+    "seizure_share",
+    "active_groups",
+    "corrupt_police_share",
+    "community_trust",
+    "emigration",
+    "criminal_revenue",
+    "extortion_rate",
+    "captured_politicians_share",
+    "route_territories",
+    "wholesale_price",
+)
 
 
 def summary_aggregates(ts: pd.DataFrame, burn_in: int) -> dict:

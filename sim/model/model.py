@@ -17,8 +17,19 @@ from scipy.sparse import csr_array, identity
 from sim.model import metrics, policies
 from sim.model.agents import Cartel, Community, Facilitator, Gang, Militia, Organisation, Police, Politician
 from sim.model.config import ParamsConfig, ScenarioConfig
-from sim.model.phases import (community, corruption, enforcement, gangs, leadership, politics, prisons,
-                     recruitment, services, trade, violence)
+from sim.model.phases import (
+    community,
+    corruption,
+    enforcement,
+    gangs,
+    leadership,
+    politics,
+    prisons,
+    recruitment,
+    services,
+    trade,
+    violence,
+)
 from sim.model.phases.prisons import Prisons
 from sim.model.state import TerritoryState, sorted_union
 from sim.model.ties import TieGraph
@@ -58,12 +69,14 @@ class CrimeModel(Model):
         self.world = w = build_world(cfg.world, self.rng)
         n = w.n
         # corridors as a sparse 0/1 matrix with self-loops (violence.expansion: next to a foothold)
-        self.adjacency = csr_array(nx.to_scipy_sparse_array(w.graph, nodelist=range(n), weight=None)
-                                   + identity(n, format="csr"))
+        self.adjacency = csr_array(
+            nx.to_scipy_sparse_array(w.graph, nodelist=range(n), weight=None) + identity(n, format="csr")
+        )
         # a plaza's value to a group decays with distance from the group's home (violence.expansion)
         self.home_decay = np.exp(-w.distance_km / self.p.violence.expansion_range_km)
-        self.space = Network(w.graph, random=self.random,
-                             layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)})
+        self.space = Network(
+            w.graph, random=self.random, layout={i: (float(w.lon[i]), float(w.lat[i])) for i in range(n)}
+        )
         self.ties = TieGraph()
         self.org_names: dict[int, str] = {}
         self.terr = TerritoryState.zeros(n)
@@ -85,9 +98,11 @@ class CrimeModel(Model):
         self.prisons = Prisons(w, self.p.prisons)
         self.court_capture = np.zeros(len(w.countries))
         self.pressure = np.ones(len(w.countries))
-        self.fear0 = np.maximum(np.bincount(w.country, weights=w.base_homicide_rate * w.population,
-                                            minlength=len(w.countries))
-                                / np.bincount(w.country, weights=w.population, minlength=len(w.countries)), 1.0)
+        self.fear0 = np.maximum(
+            np.bincount(w.country, weights=w.base_homicide_rate * w.population, minlength=len(w.countries))
+            / np.bincount(w.country, weights=w.population, minlength=len(w.countries)),
+            1.0,
+        )
         self.crowding = np.zeros(len(w.countries))
         self.conviction_p = np.zeros(n)
         self.engaged = np.zeros(n)
@@ -113,15 +128,16 @@ class CrimeModel(Model):
         cn = w.countries
         t.officers[:] = np.array([cn[c].police_per_100k for c in w.country]) * w.population / 1e5
         cp = self.p.corruption
-        t.integrity[:] = np.clip(np.array([cn[c].police_integrity for c in w.country])
-                                 + self.rng.normal(0, cp.integrity_sd, w.n), 0.0, 1.0)
+        t.integrity[:] = np.clip(
+            np.array([cn[c].police_integrity for c in w.country]) + self.rng.normal(0, cp.integrity_sd, w.n), 0.0, 1.0
+        )
         t.pay[:] = np.array([cn[c].police_pay for c in w.country])
         t.tenure[:] = self.rng.uniform(1.0, 2.0 * cp.mean_tenure_years - 1.0, w.n)
         t.local[:] = cp.local_recruitment
         t.investigative[:] = np.array([cn[c].investigative_capacity for c in w.country])
         t.fear[:] = w.base_homicide_rate
         t.trust[:] = np.clip(self.p.community.initial_trust - community.violence_penalty(self, t.fear), 0.0, 1.0)
-        t.tips[:] = t.trust ** self.p.community.tips_exponent
+        t.tips[:] = t.trust**self.p.community.tips_exponent
         t.capacity[:] = 1.0
         t.risk[:] = self.p.routing.base_seizure
 
@@ -135,8 +151,15 @@ class CrimeModel(Model):
             np.add.at(presence, terr, spec["members"] * weights / weights.sum())
             cls = Cartel if spec["kind"] == "cartel" else Gang
             cash = spec["members"] * self.p.recruitment.upkeep * self.p.recruitment.initial_cash_weeks
-            org = cls(self, spec["name"], presence, terr[0], cash=cash,
-                      lieutenants=spec["lieutenants"], cohesion=spec["cohesion"])
+            org = cls(
+                self,
+                spec["name"],
+                presence,
+                terr[0],
+                cash=cash,
+                lieutenants=spec["lieutenants"],
+                cohesion=spec["cohesion"],
+            )
             by_name[spec["name"]] = org
         for spec in w.organisations:
             a = by_name[spec["name"]].unique_id
@@ -284,8 +307,9 @@ class CrimeModel(Model):
         Militias that are not captured are hostile to every criminal group (004 l.2974-3118).
         Read-only; rebuilt only when alliances, rivalries, militias or the organisations change.
         """
-        hostile_militias = tuple(int(o.unique_id) for o in self.organisations
-                                 if isinstance(o, Militia) and o.phase != "captured")
+        hostile_militias = tuple(
+            int(o.unique_id) for o in self.organisations if isinstance(o, Militia) and o.phase != "captured"
+        )
         key = (self.ties.version("rivalry"), self.ties.version("alliance"), hostile_militias)
         if key != self._hostility_key:
             k = len(self.organisations)
@@ -388,11 +412,16 @@ class CrimeModel(Model):
         leadership.remove_leader(self, org, how, commands)
 
     def event(self, kind: str, actors: list[str], territory: int, **extra) -> None:
-        self.events.append(dict(step=self.steps, year=self.week / 52.0, kind=kind,
-                                actors="; ".join(actors),
-                                territory=self.world.ids[territory] if territory >= 0 else "", **{
-                                    k: (float(v) if isinstance(v, (int, float, np.number)) else str(v))
-                                    for k, v in extra.items()}))
+        self.events.append(
+            dict(
+                step=self.steps,
+                year=self.week / 52.0,
+                kind=kind,
+                actors="; ".join(actors),
+                territory=self.world.ids[territory] if territory >= 0 else "",
+                **{k: (float(v) if isinstance(v, (int, float, np.number)) else str(v)) for k, v in extra.items()},
+            )
+        )
 
     # ------------------------------------------------------------------ the week
     def _reset_week(self) -> None:

@@ -43,12 +43,30 @@ class Effects:
 
     @classmethod
     def neutral(cls, n: int) -> Effects:
-        return cls(arrest_mult=np.ones(n), gang_arrest_mult=1.0, innocent_share=0.0,
-                   military_target=np.zeros(n), seizure_mult=np.ones(n), pretrial_weeks=None,
-                   evidentiary_bar=None, release_share=None, prison_capacity_mult=1.0, abuse_mult=1.0,
-                   vetting=0.0, pay_mult=1.0, oversight=0.0, investigative_boost=0.0, rotation=0.0,
-                   capacity_mult=1.0, targeting_mult=1.0, extradite=False, extradition_return_weeks=0.0,
-                   migrant_control=0.0, prevention=0.0, truce_cut=0.0)
+        return cls(
+            arrest_mult=np.ones(n),
+            gang_arrest_mult=1.0,
+            innocent_share=0.0,
+            military_target=np.zeros(n),
+            seizure_mult=np.ones(n),
+            pretrial_weeks=None,
+            evidentiary_bar=None,
+            release_share=None,
+            prison_capacity_mult=1.0,
+            abuse_mult=1.0,
+            vetting=0.0,
+            pay_mult=1.0,
+            oversight=0.0,
+            investigative_boost=0.0,
+            rotation=0.0,
+            capacity_mult=1.0,
+            targeting_mult=1.0,
+            extradite=False,
+            extradition_return_weeks=0.0,
+            migrant_control=0.0,
+            prevention=0.0,
+            truce_cut=0.0,
+        )
 
 
 def active(lever, week: int) -> bool:
@@ -120,8 +138,14 @@ def _truce(lv, model, fx: Effects, since: int) -> None:
         fx.truce_cut = lv.violence_cut
 
 
-APPLY = {"mano_dura": _mano_dura, "police_reform": _police_reform, "extradition": _extradition,
-         "border_hardening": _border_hardening, "prevention": _prevention, "truce": _truce}
+APPLY = {
+    "mano_dura": _mano_dura,
+    "police_reform": _police_reform,
+    "extradition": _extradition,
+    "border_hardening": _border_hardening,
+    "prevention": _prevention,
+    "truce": _truce,
+}
 
 
 def effects(model) -> Effects:

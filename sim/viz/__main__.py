@@ -49,16 +49,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     ap.add_argument("--no-open", action="store_true", help="do not open a browser window")
-    ap.add_argument("--assets", default=os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR", str(DEFAULT_ASSETS)),
-                    help="offline asset cache (default .cache/solara-assets, filled by scripts/ui_setup.sh)")
-    ap.add_argument("--allow-cdn", action="store_true",
-                    help="without the cache, let Solara fetch the page's assets from its CDN (needs internet)")
+    ap.add_argument(
+        "--assets",
+        default=os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR", str(DEFAULT_ASSETS)),
+        help="offline asset cache (default .cache/solara-assets, filled by scripts/ui_setup.sh)",
+    )
+    ap.add_argument(
+        "--allow-cdn",
+        action="store_true",
+        help="without the cache, let Solara fetch the page's assets from its CDN (needs internet)",
+    )
     args = ap.parse_args(argv)
     assets: Path | None = Path(args.assets).resolve()
     if not (assets / CHECK_FILE).is_file():
         if not args.allow_cdn:
-            print(f"error: the offline asset cache {assets} is empty: run scripts/ui_setup.sh "
-                  "(or make ui), or pass --allow-cdn", file=sys.stderr)
+            print(
+                f"error: the offline asset cache {assets} is empty: run scripts/ui_setup.sh "
+                "(or make ui), or pass --allow-cdn",
+                file=sys.stderr,
+            )
             return 2
         assets = None
     print(f"crimenet UI: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)

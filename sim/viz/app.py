@@ -73,8 +73,10 @@ def _safe(build, model, key: str) -> str:
         return html
     except Exception as err:
         log.exception("drawing %s failed", key)
-        note = (f'<div style="color: firebrick; font-size: 12px">{key}: drawing failed '
-                f'({type(err).__name__}: {esc(err)})</div>')
+        note = (
+            f'<div style="color: firebrick; font-size: 12px">{key}: drawing failed '
+            f"({type(err).__name__}: {esc(err)})</div>"
+        )
         return note + cache.get(f"last_{key}", "")
 
 
@@ -86,26 +88,42 @@ def _box(i: int) -> str:
 
 def MapView(model):
     """Territories and corridors."""
-    return solara.HTML(tag="div", unsafe_innerHTML=_safe(map_view.map_html, model, "map"),
-                       attributes={"data-testid": "map"}, style=_box(0))
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=_safe(map_view.map_html, model, "map"),
+        attributes={"data-testid": "map"},
+        style=_box(0),
+    )
 
 
 def NetworkView(model):
     """Organisations, facilitators, corrupt officials and their ties."""
-    return solara.HTML(tag="div", unsafe_innerHTML=_safe(network_view.network_html, model, "network"),
-                       attributes={"data-testid": "network"}, style=_box(1))
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=_safe(network_view.network_html, model, "network"),
+        attributes={"data-testid": "network"},
+        style=_box(1),
+    )
 
 
 def PlotsView(model):
     """Headline outcomes over time (small multiples)."""
-    return solara.HTML(tag="div", unsafe_innerHTML=_safe(plots.timeseries_html, model, "plots"),
-                       attributes={"data-testid": "plots"}, style=_box(2))
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=_safe(plots.timeseries_html, model, "plots"),
+        attributes={"data-testid": "plots"},
+        style=_box(2),
+    )
 
 
 def EventsView(model):
     """The run's scenario and levers, the current values and the recent events."""
-    return solara.HTML(tag="div", unsafe_innerHTML=_safe(panels.panel_html, model, "events"),
-                       attributes={"data-testid": "status"}, style=_box(3))
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=_safe(panels.panel_html, model, "events"),
+        attributes={"data-testid": "status"},
+        style=_box(3),
+    )
 
 
 COMPONENTS = [(MapView, 0), (NetworkView, 0), (PlotsView, 0), (EventsView, 0)]
@@ -125,8 +143,11 @@ def Page():
     params = solara.use_memo(model_params, dependencies=[])
     model = solara.use_memo(lambda: UIModel(**default_kwargs()), dependencies=[])
     solara.Title("crimenet")
-    solara.HTML(tag="div", unsafe_innerHTML=INTRO,
-                style="font-size: 13px; line-height: 19px; padding: 4px 14px 0 14px; color: #222")
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=INTRO,
+        style="font-size: 13px; line-height: 19px; padding: 4px 14px 0 14px; color: #222",
+    )
     SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE, play_interval=50)
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.model import config as schema
 from sim.model import CrimeModel
+from sim.model import config as schema
 from sim.run import CONFIG_DIR, compose, quiet_mesa
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,14 @@ log = logging.getLogger(__name__)
 #: levels offered (those outside the schema's range are dropped, the schema default is added).
 #: Knobs the schema does not (or no longer) declare are skipped.
 LEVER_KNOBS: dict[str, dict[str, tuple[str, tuple[float, ...]]]] = {
-    "mano_dura": {"arrest_multiplier": ("arrests of gang members ×", (1, 2, 3, 5, 10, 20)),
-                  "military_deployment": ("share of territories with troops", (0, 0.25, 0.5, 0.75, 1))},
-    "police_reform": {"vetting": ("corrupt officers removed per year", (0.1, 0.3, 0.5, 1)),
-                      "investigative_boost": ("investigative capacity +", (0.1, 0.3, 0.5, 1))},
+    "mano_dura": {
+        "arrest_multiplier": ("arrests of gang members ×", (1, 2, 3, 5, 10, 20)),
+        "military_deployment": ("share of territories with troops", (0, 0.25, 0.5, 0.75, 1)),
+    },
+    "police_reform": {
+        "vetting": ("corrupt officers removed per year", (0.1, 0.3, 0.5, 1)),
+        "investigative_boost": ("investigative capacity +", (0.1, 0.3, 0.5, 1)),
+    },
     "extradition": {"targeting_multiplier": ("leader targeting ×", (1, 2, 5, 10))},
     "border_hardening": {"interdiction_multiplier": ("seizures at crossings ×", (1.5, 3, 5, 10))},
     "prevention": {"coverage": ("share of idle youth reached", (0.1, 0.3, 0.5, 0.8, 1))},
@@ -121,26 +125,39 @@ def model_params() -> dict:
     cfg = _schema_defaults()
     burn_in = int(cfg.burn_in)
     params: dict = {
-        "scenario_name": {"type": "Select", "label": "Scenario (configs/scenario)",
-                          "value": default_scenario(), "values": scenarios()},
-        "world": {"type": "Select", "label": "World (configs/world)", "value": default_world(),
-                  "values": worlds()},
-        "seed": {"type": "Select", "label": "Seed", "value": int(cfg.seed),
-                 "values": sorted({int(cfg.seed), *range(SEEDS)})},
-        "burn_in": {"type": "Select", "label": "Burn-in weeks (policies start after them)", "value": burn_in,
-                    "values": sorted({burn_in, 0, 13, 26, 52, 104, 156, 208})},
+        "scenario_name": {
+            "type": "Select",
+            "label": "Scenario (configs/scenario)",
+            "value": default_scenario(),
+            "values": scenarios(),
+        },
+        "world": {"type": "Select", "label": "World (configs/world)", "value": default_world(), "values": worlds()},
+        "seed": {
+            "type": "Select",
+            "label": "Seed",
+            "value": int(cfg.seed),
+            "values": sorted({int(cfg.seed), *range(SEEDS)}),
+        },
+        "burn_in": {
+            "type": "Select",
+            "label": "Burn-in weeks (policies start after them)",
+            "value": burn_in,
+            "values": sorted({burn_in, 0, 13, 26, 52, 104, 156, 208}),
+        },
     }
     for lever, knobs in levers().items():
-        params[lever] = {"type": "Checkbox", "label": f"{LEVER_LABELS.get(lever, lever)} (add lever)",
-                         "value": False}
+        params[lever] = {"type": "Checkbox", "label": f"{LEVER_LABELS.get(lever, lever)} (add lever)", "value": False}
         lever_obj = getattr(cfg.scenario, lever)
         for knob, f in knobs.items():
             lo, hi = f.metadata["range"]
             default = float(getattr(lever_obj, knob))
             label, values = LEVER_KNOBS[lever][knob]
             params[f"{lever}{SEP}{knob}"] = {
-                "type": "Select", "label": f"{LEVER_LABELS.get(lever, lever)}: {label}", "value": default,
-                "values": _levels(values, lo, hi, default)}
+                "type": "Select",
+                "label": f"{LEVER_LABELS.get(lever, lever)}: {label}",
+                "value": default,
+                "values": _levels(values, lo, hi, default),
+            }
     return params
 
 
@@ -151,8 +168,12 @@ def default_kwargs() -> dict:
 
 def overrides(settings: dict) -> list[str]:
     """Hydra overrides for the sidebar's values (the same strings the CLI takes)."""
-    out = [f"scenario={settings['scenario_name']}", f"world={settings['world']}",
-           f"seed={int(settings['seed'])}", f"burn_in={int(settings['burn_in'])}"]
+    out = [
+        f"scenario={settings['scenario_name']}",
+        f"world={settings['world']}",
+        f"seed={int(settings['seed'])}",
+        f"burn_in={int(settings['burn_in'])}",
+    ]
     for lever, knobs in levers().items():
         if not settings.get(lever):
             continue
@@ -205,7 +226,7 @@ class UIModel(CrimeModel):
         ovr = overrides(settings)
         try:
             cfg = composed(ovr)
-        except Exception as err:  # noqa: BLE001 - shown to the user, then fall back
+        except Exception as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             self.ui_error = f"could not build {' '.join(ovr)}: {first}; showing the defaults instead"
             log.warning(self.ui_error)

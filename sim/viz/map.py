@@ -121,13 +121,17 @@ class Geometry:
             label = c if len(c) <= 16 else c[:15] + "…"
             half = 5.5 * len(label)  # about half the label's width at this font size
             cx = min(max(cx, half + 2), W - half - 2)
-            parts.append(f'<text x="{cx:.1f}" y="{cy + 30:.1f}" font-size="19" fill="silver" '
-                         f'text-anchor="middle" font-weight="600">{esc(label)}</text>')
+            parts.append(
+                f'<text x="{cx:.1f}" y="{cy + 30:.1f}" font-size="19" fill="silver" '
+                f'text-anchor="middle" font-weight="600">{esc(label)}</text>'
+            )
         # corridors, thin base lines
         for a, b, mode in self.edges:
-            parts.append(f'<line x1="{self.x[a]:.1f}" y1="{self.y[a]:.1f}" x2="{self.x[b]:.1f}" '
-                         f'y2="{self.y[b]:.1f}" stroke="gainsboro" stroke-width="1.5" '
-                         f'stroke-dasharray="{MODE_DASH.get(mode, "")}"/>')
+            parts.append(
+                f'<line x1="{self.x[a]:.1f}" y1="{self.y[a]:.1f}" x2="{self.x[b]:.1f}" '
+                f'y2="{self.y[b]:.1f}" stroke="gainsboro" stroke-width="1.5" '
+                f'stroke-dasharray="{MODE_DASH.get(mode, "")}"/>'
+            )
         return "".join(parts)
 
 
@@ -205,17 +209,23 @@ def map_svg(model) -> str:
     contested = t.contested.copy()
     rate = homicide_rates(model)
     flow = corridor_flow(model, geo)
-    parts = [(f'<svg viewBox="0 0 {W:.0f} {geo.h:.0f}" xmlns="http://www.w3.org/2000/svg" '
-              f'data-step="{model.steps}" style="width: 100%; height: auto; max-height: 400px; {FONT}">'),
-             geo.static_svg]
+    parts = [
+        (
+            f'<svg viewBox="0 0 {W:.0f} {geo.h:.0f}" xmlns="http://www.w3.org/2000/svg" '
+            f'data-step="{model.steps}" style="width: 100%; height: auto; max-height: 400px; {FONT}">'
+        ),
+        geo.static_svg,
+    ]
     # corridors carrying drugs
     for k in np.flatnonzero(flow > 1.0):
         a, b, mode = geo.edges[k]
         width = 1.5 + 14.0 * math.sqrt(flow[k] / geo.flow_ref)
-        parts.append(f'<line x1="{geo.x[a]:.1f}" y1="{geo.y[a]:.1f}" x2="{geo.x[b]:.1f}" y2="{geo.y[b]:.1f}" '
-                     f'stroke="{MODE_FLOW_COLOUR.get(mode, "sienna")}" stroke-opacity="0.65" '
-                     f'stroke-width="{width:.1f}" stroke-linecap="round"><title>{esc(geo.short[a])} – '
-                     f'{esc(geo.short[b])} ({mode}): {flow[k]:,.0f} kg last week</title></line>')
+        parts.append(
+            f'<line x1="{geo.x[a]:.1f}" y1="{geo.y[a]:.1f}" x2="{geo.x[b]:.1f}" y2="{geo.y[b]:.1f}" '
+            f'stroke="{MODE_FLOW_COLOUR.get(mode, "sienna")}" stroke-opacity="0.65" '
+            f'stroke-width="{width:.1f}" stroke-linecap="round"><title>{esc(geo.short[a])} – '
+            f"{esc(geo.short[b])} ({mode}): {flow[k]:,.0f} kg last week</title></line>"
+        )
     # territories
     events = recent_events(model)
     for i in range(geo.n):
@@ -226,22 +236,28 @@ def map_svg(model) -> str:
         shade = 0.12 + 0.88 * min(1.0, math.log1p(max(rate[i], 0.0)) / math.log1p(SHADE_REF))
         shape = "diamond" if geo.production[i] else "square" if geo.market[i] else "circle"
         x, y, r = geo.x[i], geo.y[i], geo.r[i]
-        tip = (f"{geo.names[i]} ({geo.country[i]})\ncontrolled by {owner}{' (contested)' if contested[i] else ''}\n"
-               f"homicides: {rate[i]:.1f} per 100k/yr\ndrugs passing: {t.flow[i]:,.0f} kg/week\n"
-               f"corrupt police: {100 * t.corrupt[i]:.0f}%   trust: {t.trust[i]:.2f}\nroles: {geo.roles[i]}")
+        tip = (
+            f"{geo.names[i]} ({geo.country[i]})\ncontrolled by {owner}{' (contested)' if contested[i] else ''}\n"
+            f"homicides: {rate[i]:.1f} per 100k/yr\ndrugs passing: {t.flow[i]:,.0f} kg/week\n"
+            f"corrupt police: {100 * t.corrupt[i]:.0f}%   trust: {t.trust[i]:.2f}\nroles: {geo.roles[i]}"
+        )
         if i in events:
             tip += "\n" + "\n".join(events[i][:4])
-        attrs = (f'fill="{colour}" fill-opacity="{shade:.2f}" stroke="{colour}" stroke-width="2.5"')
-        parts.append(f'<g>{_marker(shape, x, y, r, attrs)}<title>{esc(tip)}</title></g>')
+        attrs = f'fill="{colour}" fill-opacity="{shade:.2f}" stroke="{colour}" stroke-width="2.5"'
+        parts.append(f"<g>{_marker(shape, x, y, r, attrs)}<title>{esc(tip)}</title></g>")
         if contested[i]:
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 5:.1f}" fill="none" stroke="black" '
-                         f'stroke-width="1.8" stroke-dasharray="4 3"/>')
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r + 5:.1f}" fill="none" stroke="black" '
+                f'stroke-width="1.8" stroke-dasharray="4 3"/>'
+            )
         if i in events:
             q = 5.5
             ex, ey = x + r * 0.8, y - r * 0.9
-            parts.append(f'<path d="M{ex:.1f},{ey - q:.1f}L{ex + q:.1f},{ey + q * 0.8:.1f}'
-                         f'L{ex - q:.1f},{ey + q * 0.8:.1f}Z" fill="black"><title>{esc(chr(10).join(events[i][:4]))}'
-                         f'</title></path>')
+            parts.append(
+                f'<path d="M{ex:.1f},{ey - q:.1f}L{ex + q:.1f},{ey + q * 0.8:.1f}'
+                f'L{ex - q:.1f},{ey + q * 0.8:.1f}Z" fill="black"><title>{esc(chr(10).join(events[i][:4]))}'
+                f"</title></path>"
+            )
     # names of the most violent territories (skipping labels that would overlap)
     placed: list[tuple[float, float]] = []
     for i in np.argsort(-rate)[:8]:
@@ -251,9 +267,11 @@ def map_svg(model) -> str:
         if any(abs(lx - px) < 170 and abs(ly - py) < 22 for px, py in placed):
             continue
         placed.append((lx, ly))
-        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="18" '
-                     f'fill="black" stroke="white" stroke-width="3" paint-order="stroke">'
-                     f'{esc(geo.short[i])} {rate[i]:.0f}</text>')
+        parts.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="18" '
+            f'fill="black" stroke="white" stroke-width="3" paint-order="stroke">'
+            f"{esc(geo.short[i])} {rate[i]:.0f}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -272,13 +290,20 @@ def map_legend(model) -> str:
     shades = "".join(
         f'<circle cx="{8 + 16 * k}" cy="7" r="6" fill="dimgray" '
         f'fill-opacity="{0.12 + 0.88 * min(1.0, math.log1p(v) / math.log1p(SHADE_REF)):.2f}"/>'
-        for k, v in enumerate((0, 5, 15, 40, 120)))
-    ramp = (f'<span style="white-space: nowrap; margin-right: 9px">homicides/100k/yr 0 '
-            f'<svg width="82" height="14" style="vertical-align: middle">{shades}</svg> 120+</span>')
-    keys = [ramp, chip("black", "contested", shape="ring", dash="3 2"),
-            chip("sienna", "drugs by land/river", shape="line"), chip("steelblue", "by sea/air", shape="line"),
-            '<span style="white-space: nowrap; margin-right: 9px">◆ production ■ market ▲ recent event</span>',
-            '<span style="color: dimgray">schematic projection (order of lon/lat kept); hover for details</span>']
+        for k, v in enumerate((0, 5, 15, 40, 120))
+    )
+    ramp = (
+        f'<span style="white-space: nowrap; margin-right: 9px">homicides/100k/yr 0 '
+        f'<svg width="82" height="14" style="vertical-align: middle">{shades}</svg> 120+</span>'
+    )
+    keys = [
+        ramp,
+        chip("black", "contested", shape="ring", dash="3 2"),
+        chip("sienna", "drugs by land/river", shape="line"),
+        chip("steelblue", "by sea/air", shape="line"),
+        '<span style="white-space: nowrap; margin-right: 9px">◆ production ■ market ▲ recent event</span>',
+        '<span style="color: dimgray">schematic projection (order of lon/lat kept); hover for details</span>',
+    ]
     return legend_row(items) + legend_row(keys)
 
 
@@ -291,5 +316,8 @@ def map_html(model) -> str:
         sub = "week 0: who controls what, the violence and the drug flows appear after the first step"
     else:
         sub = f"week {model.steps} · {free} of {len(t.controller)} territories held by no group · {contested} contested"
-    return (panel_title("Territories: who controls them, how violent, where drugs flow", sub)
-            + map_svg(model) + map_legend(model))
+    return (
+        panel_title("Territories: who controls them, how violent, where drugs flow", sub)
+        + map_svg(model)
+        + map_legend(model)
+    )

@@ -41,8 +41,7 @@ from sim.viz.style import (
 )
 
 R = 300.0  # radius of the outer ring, SVG units
-RING = {"facilitator": 0.30, "late": 0.45, "organisation": 0.60, "police": 0.80, "mayor": 0.90,
-        "national": 0.98}
+RING = {"facilitator": 0.30, "late": 0.45, "organisation": 0.60, "police": 0.80, "mayor": 0.90, "national": 0.98}
 GOLDEN = math.pi * (3.0 - math.sqrt(5.0))
 OFFICIAL_MIN_CORRUPT = 0.02  # police units drawn when at least this share of officers is corrupt
 LABELS = 9  # organisations labelled by name (the largest that fit); the others on hover
@@ -163,8 +162,10 @@ def _shape(kind: str, x: float, y: float, r: float, attrs: str) -> str:
         q = r * 0.9
         return f'<rect x="{x - q:.1f}" y="{y - q:.1f}" width="{2 * q:.1f}" height="{2 * q:.1f}" {attrs}/>'
     if kind == "triangle":
-        return (f'<path d="M{x:.1f},{y - r * 1.15:.1f}L{x + r:.1f},{y + r * 0.75:.1f}'
-                f'L{x - r:.1f},{y + r * 0.75:.1f}Z" {attrs}/>')
+        return (
+            f'<path d="M{x:.1f},{y - r * 1.15:.1f}L{x + r:.1f},{y + r * 0.75:.1f}'
+            f'L{x - r:.1f},{y + r * 0.75:.1f}Z" {attrs}/>'
+        )
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {attrs}/>'
 
 
@@ -195,25 +196,33 @@ def network_svg(model, snap: dict | None = None) -> str:
     pos, shown = lay.pos, snap["shown"]
     t = model.terr
     mx, my = 1.5 * R, 1.2 * R
-    parts = [(f'<svg viewBox="{-mx:.0f} {-my:.0f} {2 * mx:.0f} {2 * my:.0f}" xmlns="http://www.w3.org/2000/svg" '
-              f'data-step="{model.steps}" style="width: 100%; height: auto; max-height: 400px; {FONT}">')]
+    parts = [
+        (
+            f'<svg viewBox="{-mx:.0f} {-my:.0f} {2 * mx:.0f} {2 * my:.0f}" xmlns="http://www.w3.org/2000/svg" '
+            f'data-step="{model.steps}" style="width: 100%; height: auto; max-height: 400px; {FONT}">'
+        )
+    ]
     # rings and country labels (static look)
     for key in ("organisation", "police", "mayor"):
-        parts.append(f'<circle cx="0" cy="0" r="{R * RING[key]:.1f}" fill="none" stroke="whitesmoke" '
-                     f'stroke-width="1.5"/>')
+        parts.append(
+            f'<circle cx="0" cy="0" r="{R * RING[key]:.1f}" fill="none" stroke="whitesmoke" stroke-width="1.5"/>'
+        )
     for reg, th in lay.region_theta.items():
         x, y = 1.07 * R * math.cos(th), 1.07 * R * math.sin(th)
         anchor = "start" if math.cos(th) > 0.3 else "end" if math.cos(th) < -0.3 else "middle"
-        parts.append(f'<text x="{x:.1f}" y="{y + 6:.1f}" font-size="19" fill="gray" '
-                     f'text-anchor="{anchor}">{esc(short(reg.replace("_", " "), 18))}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{y + 6:.1f}" font-size="19" fill="gray" '
+            f'text-anchor="{anchor}">{esc(short(reg.replace("_", " "), 18))}</text>'
+        )
     # ties, weakest layers first
     for kind in ("brokerage", "finance", "service", "corruption", "subcontract", "alliance", "rivalry"):
         colour, dash, _label = TIE_STYLE[kind]
         width = 2.2 if kind in ("alliance", "rivalry", "subcontract") else 1.0
-        opacity = {"alliance": 0.8, "rivalry": 0.8, "subcontract": 0.8, "service": 0.5,
-                   "corruption": 0.5}.get(kind, 0.3)
+        opacity = {"alliance": 0.8, "rivalry": 0.8, "subcontract": 0.8, "service": 0.5, "corruption": 0.5}.get(
+            kind, 0.3
+        )
         segs = []
-        for (a, b) in snap["ties"][kind]:
+        for a, b in snap["ties"][kind]:
             if a not in shown or b not in shown or a not in pos or b not in pos:
                 continue
             (x1, y1), (x2, y2) = pos[a], pos[b]
@@ -223,11 +232,13 @@ def network_svg(model, snap: dict | None = None) -> str:
             else:
                 segs.append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
         if segs:
-            parts.append(f'<path d="{"".join(segs)}" fill="none" stroke="{colour}" stroke-width="{width}" '
-                         f'stroke-opacity="{opacity}" stroke-dasharray="{dash}"/>')
+            parts.append(
+                f'<path d="{"".join(segs)}" fill="none" stroke="{colour}" stroke-width="{width}" '
+                f'stroke-opacity="{opacity}" stroke-dasharray="{dash}"/>'
+            )
     # facilitators
     clients: dict[int, int] = {}
-    for (a, b) in snap["ties"]["service"]:
+    for a, b in snap["ties"]["service"]:
         clients[a] = clients.get(a, 0) + 1
         clients[b] = clients.get(b, 0) + 1
     for f in model.agents_by_type.get(Facilitator, []):
@@ -236,25 +247,32 @@ def network_svg(model, snap: dict | None = None) -> str:
         x, y = pos[f.unique_id]
         r = min(2.5 + 2.0 * math.sqrt(f.capacity), 9.0)
         tip = f"facilitator ({f.kind}), capacity {f.capacity:.1f}, {clients.get(f.unique_id, 0)} clients"
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="slategray" stroke="white" '
-                     f'stroke-width="1"><title>{esc(tip)}</title></circle>')
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="slategray" stroke="white" '
+            f'stroke-width="1"><title>{esc(tip)}</title></circle>'
+        )
     # corrupt police units and politicians
     for u in snap["police"]:
         x, y = pos[u.unique_id]
         c = float(t.corrupt[u.idx])
         q = 2.5 + 5.0 * math.sqrt(c)
         tip = f"police unit, {model.world.names[u.idx]}: {100 * c:.0f}% of officers on a payroll"
-        parts.append(f'<rect x="{x - q:.1f}" y="{y - q:.1f}" width="{2 * q:.1f}" height="{2 * q:.1f}" '
-                     f'fill="darkorange" stroke="white" stroke-width="0.8"><title>{esc(tip)}</title></rect>')
+        parts.append(
+            f'<rect x="{x - q:.1f}" y="{y - q:.1f}" width="{2 * q:.1f}" height="{2 * q:.1f}" '
+            f'fill="darkorange" stroke="white" stroke-width="0.8"><title>{esc(tip)}</title></rect>'
+        )
     for p in snap["pols"]:
         x, y = pos[p.unique_id]
         colour = "purple" if p.captured else "plum"
         where = model.world.names[p.territory] if p.level == "mayor" else lay.countries[p.country]
-        tip = (f"{p.level}{' (broker)' if getattr(p, 'broker', False) else ''}, {where}: "
-               f"{'captured' if p.captured else 'took criminal money'} (US$ {p.illicit_money:.2f} M)")
+        tip = (
+            f"{p.level}{' (broker)' if getattr(p, 'broker', False) else ''}, {where}: "
+            f"{'captured' if p.captured else 'took criminal money'} (US$ {p.illicit_money:.2f} M)"
+        )
         r = 5.5 if p.level != "mayor" else 4.0
-        parts.append(f'<g>{_shape("triangle", x, y, r, f"fill={chr(34)}{colour}{chr(34)}")}'
-                     f'<title>{esc(tip)}</title></g>')
+        parts.append(
+            f"<g>{_shape('triangle', x, y, r, f'fill={chr(34)}{colour}{chr(34)}')}<title>{esc(tip)}</title></g>"
+        )
     # organisations on top, with the largest labelled
     orgs = sorted(snap["orgs"], key=lambda o: -o.members)
     placed: list[tuple[float, float]] = []
@@ -263,28 +281,39 @@ def network_svg(model, snap: dict | None = None) -> str:
         x, y = pos[o.unique_id]
         r = 4.0 + 2.6 * math.log10(max(o.members, 0.0) + 1.0)
         shape = "triangle" if isinstance(o, Militia) else "square" if isinstance(o, Gang) else "circle"
-        kind = "militia" if isinstance(o, Militia) else "gang" if isinstance(o, Gang) else (
-            "cartel" if isinstance(o, Cartel) else "group")
+        kind = (
+            "militia"
+            if isinstance(o, Militia)
+            else "gang"
+            if isinstance(o, Gang)
+            else ("cartel" if isinstance(o, Cartel) else "group")
+        )
         plazas = int((t.controller == o.unique_id).sum())
         tip = f"{o.name} ({kind}): {o.members:,.0f} free members, {plazas} plazas"
         attrs = f'fill="{org_colour(model, o.unique_id)}" stroke="black" stroke-width="1"'
-        parts.append(f'<g>{_shape(shape, x, y, r, attrs)}<title>{esc(tip)}</title></g>')
+        parts.append(f"<g>{_shape(shape, x, y, r, attrs)}<title>{esc(tip)}</title></g>")
         if len(placed) < LABELS:  # the largest groups get a name, if it does not overlap another
             lx = x + (r + 4 if x >= 0 else -(r + 4))
             if all(abs(y - py) > 20 or abs(lx - px) > 170 for px, py in placed):
                 placed.append((lx, y))
-                labels.append(f'<text x="{lx:.1f}" y="{y + 6:.1f}" font-size="19" '
-                              f'text-anchor="{"start" if x >= 0 else "end"}" fill="black" stroke="white" '
-                              f'stroke-width="3.5" paint-order="stroke">{esc(short(o.name, 18))}</text>')
+                labels.append(
+                    f'<text x="{lx:.1f}" y="{y + 6:.1f}" font-size="19" '
+                    f'text-anchor="{"start" if x >= 0 else "end"}" fill="black" stroke="white" '
+                    f'stroke-width="3.5" paint-order="stroke">{esc(short(o.name, 18))}</text>'
+                )
     parts.extend(labels)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def network_legend(model, snap: dict) -> str:
-    nodes = [chip("dimgray", "● cartel  ■ gang  ▲ militia (map colours)"), chip("slategray", "facilitator"),
-             chip("darkorange", "corrupt police unit"), chip("purple", "captured politician"),
-             chip("plum", "funded politician")]
+    nodes = [
+        chip("dimgray", "● cartel  ■ gang  ▲ militia (map colours)"),
+        chip("slategray", "facilitator"),
+        chip("darkorange", "corrupt police unit"),
+        chip("purple", "captured politician"),
+        chip("plum", "funded politician"),
+    ]
     shown = snap["shown"]
     ties = []
     for kind, (colour, dash, label) in TIE_STYLE.items():
@@ -297,8 +326,8 @@ def network_html(model) -> str:
     snap = snapshot(model)
     n_fac = len(model.agents_by_type.get(Facilitator, []))
     captured = sum(1 for p in getattr(model, "politicians", []) if p.captured)
-    sub = (f"{len(snap['orgs'])} groups · {n_fac} facilitators · {len(snap['police'])} corrupt police units · "
-           f"{captured} captured politicians")
-    return (panel_title("Criminal network", sub) + network_svg(model, snap) + network_legend(model, snap))
-
-
+    sub = (
+        f"{len(snap['orgs'])} groups · {n_fac} facilitators · {len(snap['police'])} corrupt police units · "
+        f"{captured} captured politicians"
+    )
+    return panel_title("Criminal network", sub) + network_svg(model, snap) + network_legend(model, snap)

@@ -20,10 +20,12 @@ def _now(model) -> str:
         vals = mv.get(key)
         return vals[-1] * scale if vals else float("nan")
 
-    return (f"Now: <b>{last('homicide_rate'):.1f}</b> homicides/100k/yr · "
-            f"<b>{last('drug_delivered_kg', 52 / 1000):,.0f}</b> t/yr delivered · "
-            f"<b>{last('corrupt_police_share', 100):.0f}%</b> police corrupt · "
-            f"trust <b>{last('community_trust'):.2f}</b> · <b>{last('active_groups'):.0f}</b> groups")
+    return (
+        f"Now: <b>{last('homicide_rate'):.1f}</b> homicides/100k/yr · "
+        f"<b>{last('drug_delivered_kg', 52 / 1000):,.0f}</b> t/yr delivered · "
+        f"<b>{last('corrupt_police_share', 100):.0f}%</b> police corrupt · "
+        f"trust <b>{last('community_trust'):.2f}</b> · <b>{last('active_groups'):.0f}</b> groups"
+    )
 
 
 def status_html(model) -> str:
@@ -45,14 +47,17 @@ def status_html(model) -> str:
         levers.append(f"{name.replace('_', ' ')} ({state}{source})")
     lever_text = ", ".join(levers) if levers else "none (status quo)"
     cli = " ".join(o for o in model.ui_overrides if o not in FIXED)
-    err = (f'<div style="color: firebrick; margin-top: 4px">{esc(model.ui_error)}</div>'
-           if getattr(model, "ui_error", None) else "")
+    err = (
+        f'<div style="color: firebrick; margin-top: 4px">{esc(model.ui_error)}</div>'
+        if getattr(model, "ui_error", None)
+        else ""
+    )
     return (
         panel_title("Run", f"week {model.steps} of {total} · {phase}")
         + f'<div style="{FONT}; font-size: 12px; line-height: 18px; color: #222">'
         f'<div>Scenario <b data-testid="scenario-name">{esc(scn.name)}</b>: {esc(scn.description)}</div>'
-        f'<div>Policy levers: {esc(lever_text)}</div>'
-        f'<div>World <b>{esc(cfg.world.name)}</b> ({model.world.n} territories) · seed {int(cfg.seed)}</div>'
+        f"<div>Policy levers: {esc(lever_text)}</div>"
+        f"<div>World <b>{esc(cfg.world.name)}</b> ({model.world.n} territories) · seed {int(cfg.seed)}</div>"
         f'<div style="margin-top: 3px">{_now(model)}</div>'
         f'<div style="color: dimgray; margin-top: 3px">Same run from the command line: '
         f'<span style="font-family: monospace; font-size: 11px">python -m sim {esc(cli)}</span></div>{err}</div>'
@@ -61,8 +66,10 @@ def status_html(model) -> str:
 
 def _badge(kind: str) -> str:
     colour, label = EVENT_STYLE.get(kind, ("gray", kind.replace("_", " ")))
-    return (f'<span style="display: inline-block; min-width: 96px; padding: 0 5px; border-radius: 3px; '
-            f'color: white; background: {colour}; font-size: 11px; text-align: center">{esc(label)}</span>')
+    return (
+        f'<span style="display: inline-block; min-width: 96px; padding: 0 5px; border-radius: 3px; '
+        f'color: white; background: {colour}; font-size: 11px; text-align: center">{esc(label)}</span>'
+    )
 
 
 def _shown(ev: dict) -> bool:
@@ -96,16 +103,23 @@ def events_html(model) -> str:
         elif ev["kind"] == "leader_removed" and ev.get("how"):
             actors = f"{actors} ({ev['how']})"
         actors = actors if len(actors) <= 90 else actors[:89] + "…"
-        rows.append(f'<tr style="vertical-align: top"><td style="color: dimgray; white-space: nowrap; '
-                    f'padding-right: 6px">wk {ev["step"]}</td>'
-                    f'<td style="padding-right: 6px">{_badge(ev["kind"])}</td>'
-                    f'<td>{esc(actors)}{" · " + esc(where) if where else ""}</td></tr>')
+        rows.append(
+            f'<tr style="vertical-align: top"><td style="color: dimgray; white-space: nowrap; '
+            f'padding-right: 6px">wk {ev["step"]}</td>'
+            f'<td style="padding-right: 6px">{_badge(ev["kind"])}</td>'
+            f"<td>{esc(actors)}{' · ' + esc(where) if where else ''}</td></tr>"
+        )
     table = '<table style="border-collapse: collapse; width: 100%; font-size: 12px; line-height: 17px">'
-    body = (table + "".join(rows) + "</table>" if rows else
-            '<div style="color: dimgray">No events yet. Leader removals, extraditions, splits and militias '
-            'appear here as they happen (and as ▲ on the map).</div>')
-    return (panel_title("Recent events", summary or "newest first")
-            + f'<div data-testid="events" style="{FONT}; font-size: 12px; line-height: 19px">{body}</div>')
+    body = (
+        table + "".join(rows) + "</table>"
+        if rows
+        else '<div style="color: dimgray">No events yet. Leader removals, extraditions, splits and militias '
+        "appear here as they happen (and as ▲ on the map).</div>"
+    )
+    return (
+        panel_title("Recent events", summary or "newest first")
+        + f'<div data-testid="events" style="{FONT}; font-size: 12px; line-height: 19px">{body}</div>'
+    )
 
 
 def panel_html(model) -> str:

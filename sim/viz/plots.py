@@ -89,13 +89,12 @@ def _fmt_tick(v: float, step: float) -> str:
     if abs(v) >= 10000 and step >= 1000:
         return f"{v / 1000:,.0f}k"
     decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
-    if step < 1 and round(step * 10 ** decimals) % 1:  # e.g. 0.25
+    if step < 1 and round(step * 10**decimals) % 1:  # e.g. 0.25
         decimals += 1
     return f"{v:,.{decimals}f}"
 
 
-def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.ndarray,
-           x0: float, x1: float) -> str:
+def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.ndarray, x0: float, x1: float) -> str:
     ox = (k % COLS) * PANEL_W
     oy = (k // COLS) * PANEL_H
     pw, ph = PANEL_W - LEFT - RIGHT, PANEL_H - TOP - BOTTOM
@@ -106,20 +105,26 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
 
     parts = [f'<text x="{ox + 4:.0f}" y="{oy + 12:.0f}" font-size="12.5" fill="#333">{esc(title)}</text>']
     if x0 < 0:
-        parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{sx(0) - px0:.1f}" height="{ph:.1f}" '
-                     f'fill="gainsboro" fill-opacity="0.6"/>')
+        parts.append(
+            f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{sx(0) - px0:.1f}" height="{ph:.1f}" '
+            f'fill="gainsboro" fill-opacity="0.6"/>'
+        )
     # x ticks: whole years
     step = 1 if x1 - x0 <= 6 else 2
     for yr in range(math.ceil(x0), math.floor(x1) + 1):
         if yr % step:
             continue
         x = sx(yr)
-        parts.append(f'<line x1="{x:.1f}" y1="{py0:.1f}" x2="{x:.1f}" y2="{py0 + ph:.1f}" stroke="#eee"/>'
-                     f'<text x="{x:.1f}" y="{py0 + ph + 12:.1f}" font-size="10" fill="gray" '
-                     f'text-anchor="middle">{yr}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{py0:.1f}" x2="{x:.1f}" y2="{py0 + ph:.1f}" stroke="#eee"/>'
+            f'<text x="{x:.1f}" y="{py0 + ph + 12:.1f}" font-size="10" fill="gray" '
+            f'text-anchor="middle">{yr}</text>'
+        )
     if x0 < 0 < x1:
-        parts.append(f'<line x1="{sx(0):.1f}" y1="{py0:.1f}" x2="{sx(0):.1f}" y2="{py0 + ph:.1f}" '
-                     f'stroke="gray" stroke-dasharray="3 3"/>')
+        parts.append(
+            f'<line x1="{sx(0):.1f}" y1="{py0:.1f}" x2="{sx(0):.1f}" y2="{py0 + ph:.1f}" '
+            f'stroke="gray" stroke-dasharray="3 3"/>'
+        )
     ok = np.isfinite(y)
     if ok.any():
         lo, hi = float(np.min(y[ok])), float(np.max(y[ok]))
@@ -131,9 +136,11 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
             return py0 + ph - (v - lo) / (hi - lo) * ph if hi > lo else py0 + ph / 2
 
         for t in ticks:
-            parts.append(f'<line x1="{px0:.1f}" y1="{sy(t):.1f}" x2="{px0 + pw:.1f}" y2="{sy(t):.1f}" '
-                         f'stroke="#eee"/><text x="{px0 - 4:.1f}" y="{sy(t) + 3.5:.1f}" font-size="10" '
-                         f'fill="gray" text-anchor="end">{_fmt_tick(t, step)}</text>')
+            parts.append(
+                f'<line x1="{px0:.1f}" y1="{sy(t):.1f}" x2="{px0 + pw:.1f}" y2="{sy(t):.1f}" '
+                f'stroke="#eee"/><text x="{px0 - 4:.1f}" y="{sy(t) + 3.5:.1f}" font-size="10" '
+                f'fill="gray" text-anchor="end">{_fmt_tick(t, step)}</text>'
+            )
         # the line, broken where the value is undefined
         segs, cur = [], []
         for xv, yv, good in zip(year, y, ok):
@@ -145,13 +152,14 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
         if cur:
             segs.append(cur)
         d = "".join("M" + "L".join(s) for s in segs)
-        parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.6" '
-                     f'stroke-linejoin="round"/>')
+        parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.6" stroke-linejoin="round"/>')
         last = int(np.flatnonzero(ok)[-1])
         lx, ly = sx(year[last]), sy(y[last])
-        parts.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.6" fill="{colour}"/>'
-                     f'<text x="{min(lx + 4, px0 + pw + 2):.1f}" y="{ly + 4:.1f}" font-size="10.5" '
-                     f'fill="{colour}">{esc(fmt.format(y[last]))}</text>')
+        parts.append(
+            f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.6" fill="{colour}"/>'
+            f'<text x="{min(lx + 4, px0 + pw + 2):.1f}" y="{ly + 4:.1f}" font-size="10.5" '
+            f'fill="{colour}">{esc(fmt.format(y[last]))}</text>'
+        )
         # hover strips: the value at that week
         edges = np.linspace(0, len(year), min(HOVER_STRIPS, len(year)) + 1).astype(int)
         for a, b in itertools.pairwise(edges):
@@ -161,13 +169,13 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
             xa = sx(year[a]) if a > 0 else px0
             xb = sx(year[b]) if b < len(year) else sx(year[-1]) + 2
             val = fmt.format(y[j]) if ok[j] else "n/a"
-            parts.append(f'<rect x="{xa:.1f}" y="{py0:.1f}" width="{max(xb - xa, 1):.1f}" height="{ph:.1f}" '
-                         f'fill="transparent"><title>year {year[j]:.2f}: {esc(val)}</title></rect>')
+            parts.append(
+                f'<rect x="{xa:.1f}" y="{py0:.1f}" width="{max(xb - xa, 1):.1f}" height="{ph:.1f}" '
+                f'fill="transparent"><title>year {year[j]:.2f}: {esc(val)}</title></rect>'
+            )
     else:
-        parts.append(f'<text x="{px0 + 6:.1f}" y="{py0 + ph / 2:.1f}" font-size="11" fill="gray">'
-                     f'no data yet</text>')
-    parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" '
-                 f'stroke="#ccc"/>')
+        parts.append(f'<text x="{px0 + 6:.1f}" y="{py0 + ph / 2:.1f}" font-size="11" fill="gray">no data yet</text>')
+    parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" stroke="#ccc"/>')
     return "".join(parts)
 
 
@@ -177,8 +185,12 @@ def timeseries_svg(model) -> str:
     panels = [(f, title, colour, fmt) for f, title, colour, _k, fmt in SERIES if f in data or not data]
     rows = math.ceil(len(panels) / COLS)
     w, h = COLS * PANEL_W, rows * PANEL_H
-    parts = [(f'<svg viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
-              f'style="width: 100%; height: auto; max-height: 420px; {FONT}">')]
+    parts = [
+        (
+            f'<svg viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
+            f'style="width: 100%; height: auto; max-height: 420px; {FONT}">'
+        )
+    ]
     for k, (f, title, colour, fmt) in enumerate(panels):
         y = data.get(f, np.zeros(0))
         parts.append(_panel(k, title, colour, fmt, year if len(y) else np.zeros(0), y, x0, x1))
@@ -188,6 +200,9 @@ def timeseries_svg(model) -> str:
 
 def timeseries_html(model) -> str:
     burn_in = int(getattr(model, "burn_in", 0))
-    sub = (f"x: years after the {burn_in}-week burn-in (grey); policies start at the dashed line"
-           if burn_in else "x: years; policies start at 0")
+    sub = (
+        f"x: years after the {burn_in}-week burn-in (grey); policies start at the dashed line"
+        if burn_in
+        else "x: years; policies start at 0"
+    )
     return panel_title("Headline outcomes, week by week", sub) + timeseries_svg(model)

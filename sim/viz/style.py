@@ -6,10 +6,35 @@ from html import escape
 
 #: Organisation colours, handed out in order of first appearance (stable for a run).
 PALETTE = (
-    "royalblue", "darkorange", "forestgreen", "crimson", "darkviolet", "saddlebrown", "deeppink",
-    "teal", "olive", "navy", "goldenrod", "mediumseagreen", "orchid", "steelblue", "chocolate",
-    "slateblue", "darkcyan", "indianred", "yellowgreen", "mediumvioletred", "cadetblue", "peru",
-    "darkkhaki", "tomato", "darkolivegreen", "hotpink", "dodgerblue", "sienna", "mediumpurple",
+    "royalblue",
+    "darkorange",
+    "forestgreen",
+    "crimson",
+    "darkviolet",
+    "saddlebrown",
+    "deeppink",
+    "teal",
+    "olive",
+    "navy",
+    "goldenrod",
+    "mediumseagreen",
+    "orchid",
+    "steelblue",
+    "chocolate",
+    "slateblue",
+    "darkcyan",
+    "indianred",
+    "yellowgreen",
+    "mediumvioletred",
+    "cadetblue",
+    "peru",
+    "darkkhaki",
+    "tomato",
+    "darkolivegreen",
+    "hotpink",
+    "dodgerblue",
+    "sienna",
+    "mediumpurple",
     "lightseagreen",
 )
 NO_CONTROLLER = "darkgray"
@@ -75,14 +100,20 @@ def panel_title(title: str, subtitle: str = "") -> str:
 def chip(colour: str, label: str, shape: str = "dot", dash: str = "") -> str:
     """A legend entry: a small swatch and a label."""
     if shape == "line":
-        sw = (f'<svg width="22" height="8" style="vertical-align: middle"><line x1="1" y1="4" x2="21" y2="4" '
-              f'stroke="{colour}" stroke-width="3" stroke-dasharray="{dash}"/></svg>')
+        sw = (
+            f'<svg width="22" height="8" style="vertical-align: middle"><line x1="1" y1="4" x2="21" y2="4" '
+            f'stroke="{colour}" stroke-width="3" stroke-dasharray="{dash}"/></svg>'
+        )
     elif shape == "ring":
-        sw = (f'<svg width="12" height="12" style="vertical-align: middle"><circle cx="6" cy="6" r="4.5" '
-              f'fill="white" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/></svg>')
+        sw = (
+            f'<svg width="12" height="12" style="vertical-align: middle"><circle cx="6" cy="6" r="4.5" '
+            f'fill="white" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/></svg>'
+        )
     else:
-        sw = (f'<span style="display: inline-block; width: 10px; height: 10px; border-radius: 5px; '
-              f'background: {colour}; vertical-align: middle"></span>')
+        sw = (
+            f'<span style="display: inline-block; width: 10px; height: 10px; border-radius: 5px; '
+            f'background: {colour}; vertical-align: middle"></span>'
+        )
     return f'<span style="white-space: nowrap; margin-right: 9px">{sw} {esc(label)}</span>'
 
 

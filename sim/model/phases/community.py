@@ -36,9 +36,11 @@ def step(model) -> None:
     target = trust_target(model, t.effectiveness, t.fear, t.abuse)
     t.trust += cp.trust_rate * (target - t.trust) - fx.rotation * cp.rotation_trust_cost * t.trust
     np.clip(t.trust, 0.0, 1.0, out=t.trust)
-    t.tips[:] = t.trust ** cp.tips_exponent
+    t.tips[:] = t.trust**cp.tips_exponent
     # emigration (M14): violence and idle youth push people out
-    share = cp.emigration_base * (1.0 + cp.emigration_violence * t.fear / 10.0) * (1.0 + cp.emigration_neet * w.neet_share)
+    share = (
+        cp.emigration_base * (1.0 + cp.emigration_violence * t.fear / 10.0) * (1.0 + cp.emigration_neet * w.neet_share)
+    )
     share = np.where(w.role("market"), 0.0, share)
     t.emigration[:] = t.population * np.clip(share, 0.0, cp.max_emigration)
     t.population -= t.emigration

@@ -26,9 +26,14 @@ def acceptance(model, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray
     mil_embed = np.minimum(1.0, t.embed_weeks / cp.military_corruptibility_weeks)
     # troops: high integrity that erodes toward the local police's with embedding (004 l.524)
     integ = (1.0 - t.militarised) * t.integrity + t.militarised * (1.0 - mil_embed * (1.0 - t.integrity))
-    x = (cp.base_logit + cp.bribe_weight * np.log1p(bribe_ratio) - cp.integrity_weight * integ
-         + cp.tenure_weight * t.tenure * t.local * (1.0 - t.militarised) + cp.threat_weight * threat
-         - cp.oversight_weight * fx.oversight)
+    x = (
+        cp.base_logit
+        + cp.bribe_weight * np.log1p(bribe_ratio)
+        - cp.integrity_weight * integ
+        + cp.tenure_weight * t.tenure * t.local * (1.0 - t.militarised)
+        + cp.threat_weight * threat
+        - cp.oversight_weight * fx.oversight
+    )
     return logistic(x)
 
 
@@ -62,15 +67,19 @@ def step(model) -> None:
     c = model.world.country
     n_c = len(model.world.countries)
     mean_corrupt = np.bincount(c, weights=t.corrupt * t.officers, minlength=n_c) / np.maximum(
-        np.bincount(c, weights=t.officers, minlength=n_c), 1.0)
+        np.bincount(c, weights=t.officers, minlength=n_c), 1.0
+    )
     push = np.maximum(0.0, mean_corrupt - cp.court_threshold)
     model.court_capture += cp.court_capture_rate * push * (1.0 - model.court_capture)
-    model.court_capture -= cp.court_capture_rate * cp.court_recovery * (mean_corrupt < cp.court_threshold) * model.court_capture
+    model.court_capture -= (
+        cp.court_capture_rate * cp.court_recovery * (mean_corrupt < cp.court_threshold) * model.court_capture
+    )
     np.clip(model.court_capture, 0.0, 1.0, out=model.court_capture)
     # corruption ties in the tie graph: organisation -> police unit, weight = corrupt share
     ties = model.ties
     police = model.police_uid_set
     ties.remove_many("corruption", [k for k in ties.edges("corruption") if k[1] in police])
     paid_by = np.flatnonzero(t.patron >= 0)
-    ties.set_many("corruption", t.patron[paid_by].tolist(), model.police_uid[paid_by].tolist(),
-                  t.corrupt[paid_by].tolist())
+    ties.set_many(
+        "corruption", t.patron[paid_by].tolist(), model.police_uid[paid_by].tolist(), t.corrupt[paid_by].tolist()
+    )

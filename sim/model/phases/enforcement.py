@@ -44,7 +44,14 @@ def capacity(model) -> np.ndarray:
     boost = ep.military_boost * t.militarised * np.exp(-t.embed_weeks / ep.military_decay_weeks)
     t.boost[:] = boost
     pressure = model.pressure[w.country]
-    cap = (per_100k / ep.reference_police_per_100k) * w.state_presence * (1.0 + boost) * pressure * fx.capacity_mult * fx.arrest_mult
+    cap = (
+        (per_100k / ep.reference_police_per_100k)
+        * w.state_presence
+        * (1.0 + boost)
+        * pressure
+        * fx.capacity_mult
+        * fx.arrest_mult
+    )
     return np.clip(cap, 0.0, ep.max_capacity)
 
 
@@ -58,7 +65,8 @@ def effectiveness(model) -> np.ndarray:
 def conviction_probability(model) -> np.ndarray:
     t, ep, fx = model.terr, model.p.enforcement, model.fx
     invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (
-        1.0 - ep.military_investigation_penalty * t.militarised)
+        1.0 - ep.military_investigation_penalty * t.militarised
+    )
     p = invest * effectiveness(model)
     if fx.evidentiary_bar is not None:  # a low bar convicts without investigation (003 l.241-252)
         p = fx.evidentiary_bar * p + (1.0 - fx.evidentiary_bar)
@@ -109,8 +117,9 @@ def step(model) -> None:
     # abuses per 100k residents per year, smoothed. Arrests made on confessions rather than evidence
     # breed abuse (004 l.536-538, l.586); troops without community ties abuse more (004 l.524, l.711-713)
     invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0)
-    abuses = (ep.abuse_rate * fx.abuse_mult * t.arrests * (1.0 - invest)
-              * (1.0 + ep.military_abuse * t.militarised) * 52.0)
+    abuses = (
+        ep.abuse_rate * fx.abuse_mult * t.arrests * (1.0 - invest) * (1.0 + ep.military_abuse * t.militarised) * 52.0
+    )
     t.abuse += ep.abuse_memory * (abuses / np.maximum(t.population / 1e5, 1e-9) - t.abuse)
     model.week_arrests = arrests_total
 

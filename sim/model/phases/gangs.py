@@ -78,7 +78,7 @@ def step(model) -> None:
             if not isinstance(boss, Cartel):
                 continue
             model.debit_org(boss, pay[i])
-            for row, m in zip(g_r[first[i]:first[i + 1]].tolist(), g_held[first[i]:first[i + 1]].tolist()):
+            for row, m in zip(g_r[first[i] : first[i + 1]].tolist(), g_held[first[i] : first[i + 1]].tolist()):
                 g = orgs[row]
                 amount = pay[i] * m / g_tot[i]
                 model.credit_org(g, amount, "subcontract", drug=True)

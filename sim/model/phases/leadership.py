@@ -55,8 +55,16 @@ def split(model, org) -> Cartel | Gang:
     home = int(held[np.argmax(presence[held])]) if held.size else org.home
     cls = type(org)
     model.n_splinters += 1
-    child = cls(model, f"{org.name} splinter {model.n_splinters}", presence, home,
-                cash=org.cash * share, lieutenants=1, cohesion=lp.splinter_cohesion, founded_by=org.unique_id)
+    child = cls(
+        model,
+        f"{org.name} splinter {model.n_splinters}",
+        presence,
+        home,
+        cash=org.cash * share,
+        lieutenants=1,
+        cohesion=lp.splinter_cohesion,
+        founded_by=org.unique_id,
+    )
     org.cash *= 1.0 - share
     ties = model.ties
     for ally in ties.neighbours("alliance", org.unique_id):

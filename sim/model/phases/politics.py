@@ -59,7 +59,8 @@ def step(model) -> None:
     c = w.country
     n_c = len(w.countries)
     hom = np.bincount(c, weights=t.fear * t.population, minlength=n_c) / np.maximum(
-        np.bincount(c, weights=t.population, minlength=n_c), 1.0)
+        np.bincount(c, weights=t.population, minlength=n_c), 1.0
+    )
     ratio = np.maximum(hom, 1e-6) / np.maximum(model.fear0, 1e-6)
     model.pressure = 1.0 + pp.crackdown_demand * np.maximum(0.0, np.log2(ratio))
 
@@ -89,7 +90,8 @@ def _elections(model) -> None:
             pol.integrity = draw_integrity(model)
             pol.captured = funded_wins and money * (1.0 - pol.integrity) > 0.5 * pp.capture_threshold
             pol.illicit_money = money if funded_wins else 0.0
-        model.event("election", actors=[country.iso], territory=-1,
-                    captured=sum(p.captured for p in pols), seats=len(pols))
+        model.event(
+            "election", actors=[country.iso], territory=-1, captured=sum(p.captured for p in pols), seats=len(pols)
+        )
         seats = {p.unique_id for p in pols}
         model.ties.remove_many("finance", [k for k in model.ties.edges("finance") if k[1] in seats])

@@ -46,17 +46,19 @@ def step(model) -> None:
     inmates = pr.population(model)
     crowding = np.maximum(0.0, inmates / np.maximum(capacity, 1.0) - 1.0)
     pretrial_weeks = fx.pretrial_weeks if fx.pretrial_weeks is not None else pp.pretrial_weeks
-    conv_by_country = np.bincount(model.world.country, weights=model.conviction_p,
-                                  minlength=len(capacity)) / np.maximum(
-        np.bincount(model.world.country, minlength=len(capacity)), 1)
+    conv_by_country = np.bincount(
+        model.world.country, weights=model.conviction_p, minlength=len(capacity)
+    ) / np.maximum(np.bincount(model.world.country, minlength=len(capacity)), 1)
     release_rate = 1.0 / (52.0 * pp.sentence_years)
     gang_jailed = np.zeros(len(capacity))
     orgs, countries = model.organisations, model.org_country.tolist()
     for org, country in zip(orgs, countries):
         if isinstance(org, Gang):
             gang_jailed[country] += org.pretrial + org.sentenced
-    recruited = np.minimum(pr.others, model.p.recruitment.prison_recruit_rate * pp.crowding_recruitment
-                           * crowding * pr.others * (gang_jailed > 0))
+    recruited = np.minimum(
+        pr.others,
+        model.p.recruitment.prison_recruit_rate * pp.crowding_recruitment * crowding * pr.others * (gang_jailed > 0),
+    )
     pr.others -= recruited
     pr.others += (pr.others_baseline - pr.others) * release_rate  # ordinary admissions and releases
     for org, c in zip(orgs, countries):

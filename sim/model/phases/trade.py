@@ -24,8 +24,9 @@ import numpy as np
 from sim.model.world.paths import PathFinder
 
 
-def candidate_paths(g: nx.Graph, s: int, t: int, k: int, penalty: float,
-                    avoid: frozenset[int] = frozenset()) -> list[list[int]]:
+def candidate_paths(
+    g: nx.Graph, s: int, t: int, k: int, penalty: float, avoid: frozenset[int] = frozenset()
+) -> list[list[int]]:
     """Up to ``k`` distinct, dissimilar routes from ``s`` to ``t`` (penalty method).
 
     After each least-cost path is found the cost of its corridors is multiplied by ``penalty``,
@@ -104,8 +105,12 @@ class Routes:
 
     def __init__(self, world, rp) -> None:
         n = world.n
-        mode_cost = {"land": rp.mode_cost_land, "river": rp.mode_cost_river, "sea": rp.mode_cost_sea,
-                     "air": rp.mode_cost_air}
+        mode_cost = {
+            "land": rp.mode_cost_land,
+            "river": rp.mode_cost_river,
+            "sea": rp.mode_cost_sea,
+            "air": rp.mode_cost_air,
+        }
         g = world.graph
         for _a, _b, d in g.edges(data=True):
             d["cost"] = d["km"] * mode_cost[d["mode"]]
@@ -227,8 +232,12 @@ def rival_share(model, shippers: np.ndarray) -> np.ndarray:
     v = model.presence[r, c]
     hostile = model.hostility_matrix()
     armed = np.bincount(c, weights=v, minlength=n) + 1.0
-    return np.array([np.bincount(c, weights=hostile[k, r] * v, minlength=n) / armed
-                     for k in (model.org_index[uid] for uid in shippers.tolist())]).reshape(len(shippers), n)
+    return np.array(
+        [
+            np.bincount(c, weights=hostile[k, r] * v, minlength=n) / armed
+            for k in (model.org_index[uid] for uid in shippers.tolist())
+        ]
+    ).reshape(len(shippers), n)
 
 
 def routing(model) -> None:

@@ -31,7 +31,6 @@ import numpy as np
 from sim.model.state import sorted_union
 
 
-
 def expansion(model) -> None:
     """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows).
 

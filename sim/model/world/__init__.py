@@ -8,6 +8,7 @@ Community and Police agents of a territory are views onto their entry (see ``age
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -106,23 +107,39 @@ def from_preset(wcfg, rng: np.random.Generator) -> World:
         parts = [sorted(ts[i].id for i in comp)[:3] for comp in nx.connected_components(g)]
         raise ValueError(f"world.corridors: the corridor graph is not connected; components start {parts}")
     orgs = [
-        dict(name=o.name, kind=o.kind, members=float(o.members),
-             territories=[idx[t] for t in o.territories], allies=list(o.allies), rivals=list(o.rivals),
-             lieutenants=int(o.lieutenants), cohesion=float(o.cohesion))
+        dict(
+            name=o.name,
+            kind=o.kind,
+            members=float(o.members),
+            territories=[idx[t] for t in o.territories],
+            allies=list(o.allies),
+            rivals=list(o.rivals),
+            lieutenants=int(o.lieutenants),
+            cohesion=float(o.cohesion),
+        )
         for o in wcfg.organisations
     ]
     report = set(wcfg.report_regions) if wcfg.report_regions else None
     return World(
-        ids=[t.id for t in ts], names=[t.name for t in ts], regions=[t.region for t in ts],
-        countries=countries, country=np.array([iso[t.country] for t in ts]),
+        ids=[t.id for t in ts],
+        names=[t.name for t in ts],
+        regions=[t.region for t in ts],
+        countries=countries,
+        country=np.array([iso[t.country] for t in ts]),
         population=np.array([t.population for t in ts], dtype=float),
-        youth_share=np.array([t.youth_share for t in ts]), neet_share=np.array([t.neet_share for t in ts]),
-        poverty=np.array([t.poverty for t in ts]), state_presence=np.array([t.state_presence for t in ts]),
-        base_homicide_rate=np.array([t.homicide_rate for t in ts]), roles=roles,
-        lon=np.array([t.lon for t in ts]), lat=np.array([t.lat for t in ts]),
+        youth_share=np.array([t.youth_share for t in ts]),
+        neet_share=np.array([t.neet_share for t in ts]),
+        poverty=np.array([t.poverty for t in ts]),
+        state_presence=np.array([t.state_presence for t in ts]),
+        base_homicide_rate=np.array([t.homicide_rate for t in ts]),
+        roles=roles,
+        lon=np.array([t.lon for t in ts]),
+        lat=np.array([t.lat for t in ts]),
         production_kg=np.array([t.production_t for t in ts]) * 1000.0 / 52.0,
         consumption_kg=np.array([t.consumption_t for t in ts]) * 1000.0 / 52.0,
-        interdiction=np.array([t.interdiction for t in ts], dtype=float), graph=g, organisations=orgs,
+        interdiction=np.array([t.interdiction for t in ts], dtype=float),
+        graph=g,
+        organisations=orgs,
         report_mask=None if report is None else np.array([t.region in report for t in ts]),
     )
 
@@ -160,11 +177,17 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
     n_countries = max(1, n // 10)
     band = np.argsort(np.argsort(lon)) * n_countries // n
     countries = [
-        Country(iso=f"C{i:03d}", name=f"Country {i}", police_per_100k=float(rng.uniform(150, 400)),
-                police_pay=float(rng.uniform(0.6, 1.5)), police_integrity=float(rng.uniform(0.4, 0.8)),
-                investigative_capacity=float(rng.uniform(0.1, 0.5)),
-                prison_capacity_per_100k=float(rng.uniform(100, 400)), extradites=bool(rng.random() < 0.5),
-                election_every_years=4)
+        Country(
+            iso=f"C{i:03d}",
+            name=f"Country {i}",
+            police_per_100k=float(rng.uniform(150, 400)),
+            police_pay=float(rng.uniform(0.6, 1.5)),
+            police_integrity=float(rng.uniform(0.4, 0.8)),
+            investigative_capacity=float(rng.uniform(0.1, 0.5)),
+            prison_capacity_per_100k=float(rng.uniform(100, 400)),
+            extradites=bool(rng.random() < 0.5),
+            election_every_years=4,
+        )
         for i in range(n_countries)
     ]
     g = nx.Graph()
@@ -179,7 +202,7 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
             g.add_edge(i, int(j))
     if not nx.is_connected(g):
         comps = [sorted(c) for c in nx.connected_components(g)]
-        for a, b in zip(comps[:-1], comps[1:]):
+        for a, b in itertools.pairwise(comps):
             full.add_edge(a[0], b[0])
         g.add_edges_from(full.edges)
     for a, b in g.edges:
@@ -203,12 +226,32 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
     for c in range(n_cartels):
         home = int(rng.choice(transit_nodes))
         near = [int(j) for j in np.argsort(d2[home])[: max(2, min(6, n // 5))]]
-        orgs.append(dict(name=f"Cartel {c}", kind="cartel", members=float(rng.integers(500, 5000)),
-                         territories=near, allies=[], rivals=[], lieutenants=3, cohesion=0.7))
+        orgs.append(
+            dict(
+                name=f"Cartel {c}",
+                kind="cartel",
+                members=float(rng.integers(500, 5000)),
+                territories=near,
+                allies=[],
+                rivals=[],
+                lieutenants=3,
+                cohesion=0.7,
+            )
+        )
     for i in range(n_gangs):
         home = int(rng.choice(transit_nodes))
-        orgs.append(dict(name=f"Gang {i}", kind="gang", members=float(rng.integers(200, 3000)),
-                         territories=[home], allies=[], rivals=[], lieutenants=2, cohesion=0.6))
+        orgs.append(
+            dict(
+                name=f"Gang {i}",
+                kind="gang",
+                members=float(rng.integers(200, 3000)),
+                territories=[home],
+                allies=[],
+                rivals=[],
+                lieutenants=2,
+                cohesion=0.6,
+            )
+        )
     # production zones are held by the first cartels
     for j, t in enumerate(prod):
         orgs[j % n_cartels]["territories"].append(int(t))
@@ -222,12 +265,24 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
                 o["allies"].append(names[j])
 
     return World(
-        ids=[f"t{i:04d}" for i in range(n)], names=[f"Territory {i}" for i in range(n)],
-        regions=[f"band{int(b)}" for b in band], countries=countries, country=band.astype(int),
-        population=population, youth_share=rng.uniform(0.2, 0.3, n), neet_share=rng.uniform(0.1, 0.35, n),
-        poverty=rng.uniform(0.1, 0.6, n), state_presence=rng.uniform(0.3, 0.9, n),
-        base_homicide_rate=base_hr, roles=roles, lon=lon, lat=lat,
-        production_kg=production_kg, consumption_kg=consumption_kg, interdiction=np.ones(n), graph=g,
+        ids=[f"t{i:04d}" for i in range(n)],
+        names=[f"Territory {i}" for i in range(n)],
+        regions=[f"band{int(b)}" for b in band],
+        countries=countries,
+        country=band.astype(int),
+        population=population,
+        youth_share=rng.uniform(0.2, 0.3, n),
+        neet_share=rng.uniform(0.1, 0.35, n),
+        poverty=rng.uniform(0.1, 0.6, n),
+        state_presence=rng.uniform(0.3, 0.9, n),
+        base_homicide_rate=base_hr,
+        roles=roles,
+        lon=lon,
+        lat=lat,
+        production_kg=production_kg,
+        consumption_kg=consumption_kg,
+        interdiction=np.ones(n),
+        graph=g,
         organisations=orgs,
         report_mask=None,
     )

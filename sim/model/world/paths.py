@@ -33,7 +33,7 @@ class PathFinder:
 
     #: Above this ratio of the largest to the smallest (penalised) corridor cost, adding a corridor
     #: to a long route might not change its float length; the exactness argument needs it to.
-    MAX_COST_RATIO = 2.0 ** 40
+    MAX_COST_RATIO = 2.0**40
 
     def __init__(self, g, n: int) -> None:
         self.n = n
@@ -77,8 +77,9 @@ class PathFinder:
         np.take(cost, eids, out=a.data)
         return dijkstra(a, directed=True, indices=s, return_predecessors=True)
 
-    def path(self, s: int, t: int, dist: np.ndarray, pred: np.ndarray, cost: np.ndarray,
-             blocked: np.ndarray) -> list[int] | None:
+    def path(
+        self, s: int, t: int, dist: np.ndarray, pred: np.ndarray, cost: np.ndarray, blocked: np.ndarray
+    ) -> list[int] | None:
         """The route to ``t``, or None if networkx might have picked another one (a tie)."""
         if not np.isfinite(dist[t]):
             return None
@@ -98,8 +99,15 @@ class PathFinder:
             return None
         return path
 
-    def penalty_paths(self, s: int, t: int, k: int, penalty: float, blocked: np.ndarray,
-                      first: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[int]] | None:
+    def penalty_paths(
+        self,
+        s: int,
+        t: int,
+        k: int,
+        penalty: float,
+        blocked: np.ndarray,
+        first: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[list[int]] | None:
         """Same result as ``trade._penalty_paths`` (``blocked`` = the avoided nodes other than
         ``s``), or None when a tie means networkx must decide. ``first``: a search from ``s`` with
         the initial costs and this blocked set, shared by all the markets of one producer."""
