@@ -1,6 +1,10 @@
 # Quick start:  make run   (set up, then run the main job)   |   make test   (set up, then run the tests)
-.PHONY: setup run single compare30 ui test clean
+.PHONY: setup run single compare30 ui test test-fast clean
 PY := .venv/bin/python
+# pytest-xdist workers for the tests: one per CPU, at most 8 (make test JOBS=0 runs them in one process)
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2); echo $$(( n < 8 ? n : 8 )))
+# --dist loadscope: the tests of a module run on one worker, so a module's shared runs are made once
+PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadscope
 
 setup:
 	@bash scripts/setup.sh
@@ -18,8 +22,11 @@ ui: setup  ## the browser UI at http://127.0.0.1:8765/ (first call installs chro
 	@bash scripts/ui_setup.sh > /dev/null
 	$(PY) -m sim.viz
 
-test: setup
-	$(PY) -m pytest -q
+test: setup  ## every test (~2.5 min on 2 cores)
+	$(PYTEST)
+
+test-fast: setup  ## the quick tier: every mechanism and module, without the tests marked slow (~1 min on 2 cores)
+	$(PYTEST) -m "not slow"
 
 clean:
 	rm -rf .venv results/runs results/multirun .pytest_cache .hypothesis

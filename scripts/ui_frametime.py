@@ -92,7 +92,7 @@ def server_side(weeks: int) -> None:
     t0 = time.perf_counter()
     m = UIModel()
     print(
-        f"default world: {m.cfg.world.name}, {m.world.n} territories, {len(m.organisations)} groups, "
+        f"default world: {m.cfg.world.name}, {m.world.n} territories, {len(m.orgs.agents)} groups, "
         f"{len(m.agents)} agents; model built in {time.perf_counter() - t0:.2f} s"
     )
     builders = {

@@ -1,37 +1,25 @@
 """Command line: ``python -m sim [overrides]`` or ``crimenet [overrides]``.
 
-One configured run with a progress bar; writes the output contract into Hydra's output directory
-under ``results/`` and prints the headline outcomes. Bad input is reported in one line naming the
-key and what is allowed, with a non-zero exit and nothing written.
+One configured run with a progress bar (on a terminal; one line in a log); writes the output
+contract into Hydra's output directory under ``results/`` and prints the headline outcomes. Bad
+input is reported in one line naming the key and what is allowed, with a non-zero exit and nothing
+written. ``-m`` (``--multirun``) plans a sweep and runs it into a result store, locally or on SLURM
+(:mod:`sim.analysis.sweep`).
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from dataclasses import fields, is_dataclass
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.model.config import Config, ConfigError, register, validate
-from sim.run import CONFIG_DIR, combined_name, compose, quiet_mesa, run
+from sim.model.config import ConfigError, register, validate
+from sim.run import CONFIG_DIR, allowed_keys, combined_name, compose, quiet_mesa, run
 
-
-def _allowed_keys(full_key: str) -> str:
-    """Keys the schema allows next to ``full_key`` (for the error line)."""
-    node: type = Config
-    parts = full_key.split(".")[:-1]
-    for part in parts:
-        f = {x.name: x for x in fields(node)}.get(part)
-        if f is None:
-            return ""
-        t = f.default_factory if callable(getattr(f, "default_factory", None)) else None
-        node = t if isinstance(t, type) and is_dataclass(t) else None
-        if node is None:
-            return ""
-    return ", ".join(x.name for x in fields(node))
+MULTIRUN = ("-m", "--multirun")
 
 
 def describe_error(err: BaseException, overrides: list[str]) -> str:
@@ -49,7 +37,7 @@ def describe_error(err: BaseException, overrides: list[str]) -> str:
             given = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").split("=", 1)[0] == full_key), None)
             name = type(e).__name__
             if "KeyError" in name or "not in struct" in str(e) or re.search(r"Key '.+' not in '", str(e)):
-                allowed = _allowed_keys(full_key)
+                allowed = allowed_keys(full_key)
                 return f"{full_key}: unknown key" + (f"; allowed keys here: {allowed}" if allowed else "")
             msg = str(e).splitlines()[0]
             return f"{full_key}={given}: {msg}" if given is not None else f"{full_key}: {msg}"
@@ -122,6 +110,10 @@ def _task(cfg: DictConfig) -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     register()
+    if any(a in MULTIRUN for a in argv):  # a sweep: planned and checked whole, then run into a store
+        from sim.analysis.sweep import main as sweep_main
+
+        raise SystemExit(sweep_main([a for a in argv if a not in MULTIRUN]))
     hydra_flags = [a for a in argv if a.startswith("-")]
     if not hydra_flags:  # a single run: check the config before Hydra creates a run directory
         try:

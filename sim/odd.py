@@ -282,6 +282,7 @@ def block_world_schema() -> str:
     out = []
     for cls, prefix in (
         (config_module.WorldConfig, "world."),
+        (config_module.SyntheticWorld, "world.generator."),
         (config_module.CountrySpec, "world.countries[]."),
         (config_module.TerritorySpec, "world.territories[]."),
         (config_module.CorridorSpec, "world.corridors[]."),
@@ -537,16 +538,18 @@ def block_ties() -> str:
     """The tie kinds, from the table in ``sim/model/ties.py``'s docstring (checked against ``KINDS``)."""
     from sim.model import ties
 
+    def kept(kind: str) -> str:
+        shape = "symmetric" if kind in ties.SYMMETRIC else "directed"
+        return f"{shape}, in the tie graph" if kind in ties.STORED else f"{shape}, derived from the state"
+
     rows = []
     for line in (ties.__doc__ or "").splitlines():
         parts = re.split(r"\s{2,}", line.strip())
         if len(parts) == 3 and parts[0] in ties.KINDS:
-            rows.append(
-                [f"`{parts[0]}`", parts[1], parts[2], "symmetric" if parts[0] in ties.SYMMETRIC else "directed"]
-            )
+            rows.append([f"`{parts[0]}`", parts[1], parts[2], kept(parts[0])])
     missing = [k for k in ties.KINDS if k not in {r[0].strip("`") for r in rows}]
-    rows += [[f"`{k}`", "", "", "symmetric" if k in ties.SYMMETRIC else "directed"] for k in missing]
-    return _table(["tie kind", "between", "weight", "stored as"], rows)
+    rows += [[f"`{k}`", "", "", kept(k)] for k in missing]
+    return _table(["tie kind", "between", "weight", "kept"], rows)
 
 
 MECH = re.compile(r"\bM(\d{1,2})\b")

@@ -1,4 +1,4 @@
-"""Shared helpers: compose configs through the same API as the CLI (Hydra compose)."""
+"""Shared helpers: compose configs through the same API as the CLI (Hydra compose); shared runs."""
 
 from __future__ import annotations
 
@@ -17,6 +17,25 @@ def compose(*overrides: str):
 
 def run(*overrides: str, keep_model: bool = False):
     return sim.run(compose(*overrides), keep_model=keep_model)
+
+
+SYNTHETIC_40 = ["world=synthetic", "world.n_territories=40", "burn_in=52"]  # the mechanism tests' world
+
+
+@pytest.fixture(scope="session")
+def synthetic_baseline():
+    """``synthetic_baseline(seed)``: the baseline run (with its model) of the 40-territory synthetic
+    world, 260 weeks after a 52-week burn-in; run once per seed and test process, and shared by the
+    tests that run this config (M4, M12, M19). They only read it: a test that changes the model or
+    the tables must make its own run."""
+    runs = {}
+
+    def get(seed: int):
+        if seed not in runs:
+            runs[seed] = run(*SYNTHETIC_40, "steps=260", f"seed={seed}", keep_model=True)
+        return runs[seed]
+
+    return get
 
 
 def require_service(reason: str):

@@ -130,6 +130,7 @@ def test_default_config_uses_the_calibrated_file():
             assert OmegaConf.select(raw, f"params.{group}.{name}") == OmegaConf.select(defaults, f"{group}.{name}")
 
 
+@pytest.mark.slow  # three trials on the default world, each checked on two seeds (~20 s)
 def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
     out, written = tmp_path / "report", tmp_path / "calibrated.yaml"
     assert (

@@ -29,6 +29,11 @@ def cli(tmp_path, *args):
         (["steps=abc"], "steps=abc"),
         (["no_such_key=1"], "no_such_key: unknown key"),
         (["params.violence.pax_factor=7"], "params.violence.pax_factor=7.0: allowed range is [0.0, 1.0]"),
+        (["world=synthetic", "world.generator.port_share=2"], "world.generator.port_share=2.0: allowed range"),
+        (
+            ["world=synthetic", "world.generator.police_pay_min=2"],
+            "world.generator.police_pay_min=2.0: must be at most world.generator.police_pay_max=1.5",
+        ),
         (["world=atlantis"], "allowed: "),
     ],
 )

@@ -132,6 +132,7 @@ def test_same_seed_shares_world_and_draws_until_the_policies_start():
         assert np.array_equal(ts.loc[pre, num].to_numpy(), base.loc[pre, num].to_numpy(), equal_nan=True), scenario
 
 
+@pytest.mark.slow  # six runs of 312 weeks and eight plots (~10 s)
 def test_compare_command_writes_table_plots_and_report(tmp_path):
     from sim.analysis.compare import main
 

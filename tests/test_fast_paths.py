@@ -72,11 +72,11 @@ def test_sparse_engagement_equals_dense(seed):
 
 def test_presence_rows_are_views_of_the_presence_matrix():
     m = run("steps=30", "params.enforcement.leader_target_rate=0.05", keep_model=True).model
-    assert m.n_splinters > 0  # organisations joined during the run
-    assert m.presence.shape == (len(m.organisations), m.world.n)
-    for row, org in enumerate(m.organisations):
-        assert np.shares_memory(org.presence, m.presence[row])
-        assert org.members == float(m.presence[row].sum())
+    assert m.orgs.n_splinters > 0  # organisations joined during the run
+    assert m.orgs.presence.shape == (len(m.orgs.agents), m.world.n)
+    for row, org in enumerate(m.orgs.agents):
+        assert np.shares_memory(org.presence, m.orgs.presence[row])
+        assert org.members == float(m.orgs.presence[row].sum())
 
 
 def _routing_padded(model) -> None:
@@ -86,10 +86,10 @@ def _routing_padded(model) -> None:
     n = w.n
     s = trade.seizure_probability(model)
     t.risk += rp.risk_memory * (s - t.risk)
-    shipped = model.stock * rp.ship_share
-    model.stock -= shipped
+    shipped = model.terr.stock * rp.ship_share
+    model.terr.stock -= shipped
     owners = t.controller[R.prod]
-    shippers = np.unique(owners[owners >= 0]) if len(model.org_index) else np.zeros(0, dtype=np.int64)
+    shippers = np.unique(owners[owners >= 0]) if model.orgs.agents else np.zeros(0, dtype=np.int64)
     rival = np.zeros((shippers.size + 1, n + 1))
     operates = np.zeros((shippers.size + 1, n + 1))
     if shippers.size:
@@ -109,7 +109,7 @@ def _routing_padded(model) -> None:
         paths = np.flatnonzero(R.pair_index == pair)
         e = np.exp(-(cost[paths] - cost[paths].min()) / rp.route_temperature)
         path_share[paths] = e / e.sum()
-    pull = w.consumption_kg * model.price / mp.price_market
+    pull = w.consumption_kg * model.terr.price / mp.price_market
     pair_pull = pull[R.pair_mkt]
     pull_sum = np.bincount(R.pair_prod, weights=pair_pull, minlength=n)
     kg = shipped[R.prod] * (pair_pull / np.maximum(pull_sum[R.pair_prod], 1e-12))[R.pair_index] * path_share
@@ -123,14 +123,14 @@ def _routing_padded(model) -> None:
     model.padded_arriving = arriving
     t.flow[:] = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat], minlength=n)
     t.seized[:] = np.bincount(R.flat_nodes, weights=seized.ravel()[R.flat], minlength=n)
-    model.seized_total += float(seized.sum())
-    model.week_seized = float(seized.sum())
-    model.week_shipped = float(kg.sum())
-    value = mp.price_source + (model.price[R.flat_mkt] - mp.price_source) * R.flat_position
+    model.totals.seized_kg += float(seized.sum())
+    model.tally.seized_kg = float(seized.sum())
+    model.tally.shipped_kg = float(kg.sum())
+    value = mp.price_source + (model.terr.price[R.flat_mkt] - mp.price_source) * R.flat_position
     passing = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat] * value, minlength=n)
     t.drug_value[:] = passing
     t.value[:] = passing * mp.transit_tax + t.smuggling
-    model.credit(t.controller, passing * mp.transit_tax, "transit_tax", drug=True)
+    model.orgs.credit(t.controller, passing * mp.transit_tax, "transit_tax", drug=True)
     R.buffer[(model.steps + R.delay) % R.buffer.shape[0], np.arange(R.n_paths)] += kg * survive[:, -1]
 
 
@@ -155,14 +155,14 @@ def test_flat_routing_equals_padded(world, monkeypatch):
 
 
 class _Held:
-    """The presence matrix and held entries of a model, without the model."""
+    """The presence matrix and held entries of ``model.orgs``, without the model."""
 
     def __init__(self, presence: np.ndarray) -> None:
-        from sim.model import CrimeModel
+        from sim.model.state.organisations import Organisations
 
-        self.presence, self.org_home, self._held = presence, presence.argmax(1), None
+        self.presence, self.home, self._held = presence, presence.argmax(1), None
         for name in ("held", "set_held", "strongest", "members_by_row"):
-            setattr(self, name, getattr(CrimeModel, name).__get__(self))
+            setattr(self, name, getattr(Organisations, name).__get__(self))
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -186,20 +186,20 @@ def _expansion_dense(model) -> None:
     w, t, vp = model.world, model.terr, model.p.violence
     value = t.value + vp.extortion_value * t.population / 1000.0
     value[w.role("market")] = 0.0
-    P = model.presence
+    P = model.orgs.presence
     members = P.sum(1)
-    rows = np.flatnonzero(~model.is_militia & (members > 0))
+    rows = np.flatnonzero(~model.orgs.is_militia & (members > 0))
     if rows.size == 0:
         return
     p = P[rows]
     group, at = np.nonzero(p >= vp.foothold)
-    adj = model.adjacency
+    adj = w.adjacency
     start, count = adj.indptr[at], np.diff(adj.indptr)[at]
     reach = p > 0
     reach[np.repeat(group, count), adj.indices[violence._ranges(start, count)]] = True
-    gang = model.is_gang[rows]
-    reach[gang] &= w.country[None, :] == model.org_country[rows][gang][:, None]
-    v = np.where(reach, value[None, :] * model.home_decay[model.org_home[rows]], 0.0)
+    gang = model.orgs.is_gang[rows]
+    reach[gang] &= w.country[None, :] == model.orgs.country[rows][gang][:, None]
+    v = np.where(reach, value[None, :] * model.home_decay[model.orgs.home[rows]], 0.0)
     v_sum = v.sum(1)
     m = members[rows]
     moving = v_sum > 0
@@ -207,7 +207,7 @@ def _expansion_dense(model) -> None:
     target = m[:, None] * v / v_sum[:, None]
     disruption = model.p.leadership.disruption
     rate = np.array(
-        [vp.expansion_rate * (1.0 - disruption if model.organisations[r].disrupted else 1.0) for r in rows.tolist()]
+        [vp.expansion_rate * (1.0 - disruption if model.orgs.agents[r].disrupted else 1.0) for r in rows.tolist()]
     )
     p += rate[:, None] * (target - p)
     p[p < 0.1 * vp.foothold] = 0.0
@@ -223,19 +223,19 @@ def test_expansion_on_entries_equals_dense(world):
     model = sim.run(
         compose(*world, "steps=30", "burn_in=0", "params.enforcement.leader_target_rate=0.05"), keep_model=True
     ).model
-    assert model.n_splinters > 0 or not world  # groups joined during the run
+    assert model.orgs.n_splinters > 0 or not world  # groups joined during the run
     for _ in range(10):
-        before = model.presence.copy()
+        before = model.orgs.presence.copy()
         violence.expansion(model)
-        fast = model.presence.copy()
-        model.presence[:] = before
+        fast = model.orgs.presence.copy()
+        model.orgs.presence[:] = before
         _expansion_dense(model)
         # the same move; a group's members are summed over its entries, not its whole row, so
         # the last bits may differ
-        assert np.array_equal(fast != 0, model.presence != 0)
-        assert np.allclose(fast, model.presence, rtol=1e-12, atol=0.0)
-        assert not np.array_equal(before, model.presence)
-        model.presence[:] = fast
+        assert np.array_equal(fast != 0, model.orgs.presence != 0)
+        assert np.allclose(fast, model.orgs.presence, rtol=1e-12, atol=0.0)
+        assert not np.array_equal(before, model.orgs.presence)
+        model.orgs.presence[:] = fast
         model.step()
 
 

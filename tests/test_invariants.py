@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import FAST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ def configs(draw):
     return over
 
 
+@pytest.mark.slow  # 12 random configs up to 10 years (~10 s); quick check: test_mass_is_conserved_at_each_step
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_conservation_and_no_negative_or_nan(overrides):
@@ -55,7 +57,7 @@ def test_conservation_and_no_negative_or_nan(overrides):
     assert (num >= 0).all().all(), num.columns[(num < 0).any()].tolist()
     tn = terr.select_dtypes("number").drop(columns=["year"])
     assert not tn.isna().any().any() and (tn >= 0).all().all()
-    for org in m.organisations:
+    for org in m.orgs.agents:
         assert (org.presence >= 0).all() and org.cash >= 0 and org.pretrial >= 0 and org.sentenced >= 0
     assert (m.prisons.others >= 0).all()
     assert (m.terr.population > 0).all()

@@ -4,12 +4,14 @@ M18 extradition, M19 border hardening."""
 from __future__ import annotations
 
 import numpy as np
-from conftest import compose, run
+import pytest
+from conftest import SYNTHETIC_40, compose, run
 
 from sim.model import CrimeModel
-from sim.model.agents import LEADER_EXTRADITED, Gang
+from sim.model.agents import Gang, Leader
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
+assert WORLD == SYNTHETIC_40  # the world of the shared baseline runs (conftest.synthetic_baseline)
 SEEDS = (0, 1, 2)
 
 MANO_2003 = [
@@ -43,6 +45,7 @@ def _runs(*extra, steps=520):
     return [run(*WORLD, f"steps={steps}", f"seed={s}", *extra) for s in SEEDS]
 
 
+@pytest.mark.slow  # six runs of 312 weeks on the default world (~12 s); quick M15 checks: the crowded-prison test below
 def test_m15_2022_regime_collapses_homicides_at_the_price_of_mass_incarceration():
     """003 l.241-252: >65,000 arrested; near-total incapacitation of an identifiable gang population;
     "fewer homicides in many neighbourhoods" (l.245).
@@ -52,7 +55,7 @@ def test_m15_2022_regime_collapses_homicides_at_the_price_of_mass_incarceration(
     the organised killing, and the background violence is not touched by arrests)."""
 
     def jailed_share(res):
-        gangs = [o for o in res.model.organisations if isinstance(o, Gang)]
+        gangs = [o for o in res.model.orgs.agents if isinstance(o, Gang)]
         jailed = sum(g.pretrial + g.sentenced for g in gangs)
         return jailed / max(jailed + sum(g.members for g in gangs), 1.0)
 
@@ -78,6 +81,7 @@ def _crowded_run(extra, seed, weeks=52 + 520):
     return m.datacollector.get_model_vars_dataframe()
 
 
+@pytest.mark.slow  # six runs of 572 weeks (~8 s)
 def test_m15_2003_regime_falls_then_prisons_recruit_and_homicides_rebound():
     """004 l.691-693, l.1083; 003 l.241-252: most released, crowded prisons become recruitment hubs."""
     base = [_crowded_run([], s) for s in SEEDS]
@@ -101,11 +105,11 @@ def test_m15_crowded_prisons_turn_inmates_into_gang_members():
     m.prisons.capacity *= 0.3
     for _ in range(52 + 52):
         m.step()
-    gang_countries = {o.country for o in m.organisations if isinstance(o, Gang) and o.pretrial + o.sentenced > 0}
-    crowded = [c for c in gang_countries if m.crowding[c] > 0]
+    gang_countries = {o.country for o in m.orgs.agents if isinstance(o, Gang) and o.pretrial + o.sentenced > 0}
+    crowded = [c for c in gang_countries if m.countries.crowding[c] > 0]
     assert crowded
     c = crowded[0]
-    gangs = [o for o in m.organisations if isinstance(o, Gang) and o.country == c]
+    gangs = [o for o in m.orgs.agents if isinstance(o, Gang) and o.country == c]
     others = m.prisons.others[c]
     rr = 1.0 / (52.0 * m.p.prisons.sentence_years)
     without_recruitment = others + (m.prisons.others_baseline[c] - others) * rr
@@ -125,7 +129,7 @@ def test_m18_extradited_leaders_never_command_and_captured_executives_block():
     m = CrimeModel(compose(*WORLD, "steps=300", *ext))
     for _ in range(352):
         m.step()
-        assert all(o.leader != LEADER_EXTRADITED for o in m.organisations)  # a successor leads at once
+        assert all(o.leader != Leader.EXTRADITED for o in m.orgs.agents)  # a successor leads at once
     kinds = [e["kind"] for e in m.events]
     assert "extradition" in kinds
     assert "leader_returned" in kinds  # some return (000 l.212)
@@ -136,20 +140,21 @@ def test_m18_extradited_leaders_never_command_and_captured_executives_block():
             assert {"succession", "split"} & set(follow) or "extradition" in follow
     # with every executive captured and certain blocking, nobody is extradited
     blocked = CrimeModel(compose(*WORLD, "steps=300", *ext, "params.politics.block_extradition=1.0"))
-    for ex in blocked.executives.values():
+    for ex in blocked.offices.executives.values():
         ex.captured = True
         ex.integrity = 0.0
     for c in blocked.world.countries:
         c.extradites = False
     for _ in range(200):
         blocked.step()
-        for ex in blocked.executives.values():
+        for ex in blocked.offices.executives.values():
             ex.captured = True
     kinds = [e["kind"] for e in blocked.events]
     assert "extradition" not in kinds and "extradition_blocked" in kinds
 
 
-def test_m19_border_hardening_raises_smuggling_rents_and_border_corruption():
+@pytest.mark.slow  # six runs of 312 weeks (~5 s); quick M19 check: the smuggling-rent test below
+def test_m19_border_hardening_raises_smuggling_rents_and_border_corruption(synthetic_baseline):
     """004 l.2766, l.388-390."""
     # migrant control alone: the drug-interdiction side of hardening is M1's business
     hard = [
@@ -161,9 +166,12 @@ def test_m19_border_hardening_raises_smuggling_rents_and_border_corruption():
     for label, extra in (("base", []), ("hard", hard)):
         vals_r, vals_c = [], []
         for s in SEEDS:
-            m = run(*WORLD, "steps=260", f"seed={s}", *extra, keep_model=True).model
+            if extra:
+                m = run(*WORLD, "steps=260", f"seed={s}", *extra, keep_model=True).model
+            else:
+                m = synthetic_baseline(s).model  # run(*WORLD, "steps=260", f"seed={s}"), shared: read only
             border = m.world.role("border")
-            vals_r.append(m.income_by_source.get("smuggling", 0.0))
+            vals_r.append(m.orgs.income_by_source.get("smuggling", 0.0))
             vals_c.append(m.terr.corrupt[border].mean())
         rents[label], corrupt[label] = np.mean(vals_r), np.mean(vals_c)
     assert rents["hard"] > 1.5 * rents["base"]
@@ -187,7 +195,7 @@ def test_m19_smuggling_rents_are_criminal_value_the_next_week():
 def test_m18_a_leader_commanding_from_prison_stays_a_target_for_extradition():
     """A jailed leader who still commands is extradited where extradition applies, and stays in
     command from prison where it does not (enforcement._target_leader)."""
-    from sim.model.agents import LEADER_PRISON, Cartel
+    from sim.model.agents import Cartel, Leader
 
     fates = {}
     for label, extra in (("no extradition", []), ("extradition", ["scenario=extradition"])):
@@ -195,10 +203,10 @@ def test_m18_a_leader_commanding_from_prison_stays_a_target_for_extradition():
         m.step()
         home_rules = [o for o in m.agents_by_type[Cartel] if not m.world.countries[o.country].extradites]
         org = max(home_rules, key=lambda o: o.members)  # its country does not extradite by itself
-        org.leader, org.leader_commands = LEADER_PRISON, True  # jailed, still in command
+        org.leader, org.leader_commands = Leader.PRISON, True  # jailed, still in command
         for _ in range(104):
             m.step()
         extradited = [e for e in m.events if e["kind"] == "extradition" and e["actors"] == org.name]
         fates[label] = (len(extradited), org.leader)
-    assert fates["no extradition"] == (0, LEADER_PRISON)
+    assert fates["no extradition"] == (0, Leader.PRISON)
     assert fates["extradition"][0] >= 1

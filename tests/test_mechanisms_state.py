@@ -4,12 +4,13 @@ M6 abuses, M12 tenure and rotation, M14 idle youth."""
 from __future__ import annotations
 
 import numpy as np
-from conftest import compose, run
+from conftest import SYNTHETIC_40, compose, run
 
 from sim.model import CrimeModel
 from sim.model.phases import community, corruption, enforcement
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
+assert WORLD == SYNTHETIC_40  # the world of the shared baseline runs (conftest.synthetic_baseline)
 
 
 def _post(res, col, start=0.0, end=99.0):
@@ -19,23 +20,29 @@ def _post(res, col, start=0.0, end=99.0):
 
 def test_m3_cash_corrupts_police_first_then_courts_then_trust():
     """004 l.518: drug cash corrupts police, then courts, then public faith; impunity follows."""
+    import sim
+
     offers = "params.corruption.offer_rate=0.05"
-    m = CrimeModel(compose(*WORLD, "steps=520", offers, "params.market.price_market=100000"))
-    c, n_c = m.world.country, len(m.world.countries)
     police, courts = [], []
-    for _ in range(52 + 520):
-        m.step()
+
+    def record(m):  # after every week, by country: corrupt share of the officers, court capture
+        c, n_c = m.world.country, len(m.world.countries)
         officers = np.bincount(c, weights=m.terr.officers, minlength=n_c)
         police.append(np.bincount(c, weights=m.terr.corrupt * m.terr.officers, minlength=n_c) / officers)
-        courts.append(m.court_capture.copy())
+        courts.append(m.countries.court_capture.copy())
+
+    # one run serves the week-by-week sequence and the rich side of the comparison below
+    cfg = compose(*WORLD, "steps=520", offers, "params.market.price_market=100000")
+    rich = sim.run(cfg, keep_model=True, observers=(record,))
+    m = rich.model
     police, courts = np.array(police), np.array(courts)
+    assert len(police) == 52 + 520
     k = int(np.argmax(courts[-1]))  # the most captured country
     assert courts[-1, k] > 0.05
     police_week = np.argmax(police[:, k] > m.p.corruption.court_threshold)
     court_week = np.argmax(courts[:, k] > 0.05)
     assert police[police_week, k] > m.p.corruption.court_threshold and police_week < court_week
     # richer trade -> more corruption, more impunity and less trust than in a poor world
-    rich = run(*WORLD, "steps=520", offers, "params.market.price_market=100000", keep_model=True)
     poor = run(*WORLD, "steps=520", offers, "params.market.price_market=6000", keep_model=True)
     for col in ("corrupt_police_share", "court_capture"):
         assert _post(rich, col, 5) > _post(poor, col, 5)
@@ -43,7 +50,7 @@ def test_m3_cash_corrupts_police_first_then_courts_then_trust():
     assert _post(rich, "community_trust", 5) < _post(poor, "community_trust", 5)
 
 
-def test_m4_military_effect_decays_troops_corrupt_abuses_rise_few_convictions():
+def test_m4_military_effect_decays_troops_corrupt_abuses_rise_few_convictions(synthetic_baseline):
     """004 l.522-532."""
     cfg = compose(*WORLD, "steps=400")
     m = CrimeModel(cfg)
@@ -73,7 +80,7 @@ def test_m4_military_effect_decays_troops_corrupt_abuses_rise_few_convictions():
         "scenario.mano_dura.release_share=0",
         "scenario.mano_dura.innocent_share=0",
     ]
-    base = [run(*WORLD, "steps=260", f"seed={s}") for s in range(3)]
+    base = [synthetic_baseline(s) for s in range(3)]  # run(*WORLD, "steps=260", f"seed={s}")
     mil = [run(*WORLD, "steps=260", f"seed={s}", *troops) for s in range(3)]
     h = lambda rs, a, b: np.mean([_post(r, "homicide_rate", a, b) for r in rs])  # noqa: E731
     assert h(mil, 0, 1) < h(base, 0, 1)
@@ -139,7 +146,7 @@ def test_m6_abuses_feed_recruitment_and_cut_trust():
     assert trust[5] < trust[1]
 
 
-def test_m12_local_long_tenure_police_are_more_corruptible_and_rotation_costs_trust():
+def test_m12_local_long_tenure_police_are_more_corruptible_and_rotation_costs_trust(synthetic_baseline):
     """004 l.3338, l.522-524."""
     m = CrimeModel(compose(*WORLD, "steps=10"))
     n = m.world.n
@@ -158,7 +165,7 @@ def test_m12_local_long_tenure_police_are_more_corruptible_and_rotation_costs_tr
         "scenario.police_reform.transition_dip=0",
         "scenario.police_reform.rotation=1.0",
     ]
-    base = run(*WORLD, "steps=260")
+    base = synthetic_baseline(0)  # run(*WORLD, "steps=260")
     rotation = run(*WORLD, "steps=260", *rot)
     assert _post(rotation, "corrupt_police_share", 2) < _post(base, "corrupt_police_share", 2)
     assert _post(rotation, "community_trust", 2) < _post(base, "community_trust", 2)

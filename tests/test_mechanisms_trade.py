@@ -49,7 +49,7 @@ def test_m1_interdiction_displaces_flow_and_footprint_does_not_shrink():
 def test_m11_armed_groups_earn_much_of_their_drug_income_from_taxes():
     """004 l.2422, l.3222, l.3328: taxing production and transit is a large share of drug income."""
     m = run(*WORLD, "steps=104", keep_model=True).model
-    src = m.income_by_source
+    src = m.orgs.income_by_source
     taxes = src.get("production_tax", 0) + src.get("transit_tax", 0)
     drug = taxes + src.get("wholesale", 0) + src.get("subcontract", 0)
     assert taxes / drug > 0.2
@@ -57,7 +57,8 @@ def test_m11_armed_groups_earn_much_of_their_drug_income_from_taxes():
     m0 = run(
         *WORLD, "steps=104", "params.market.transit_tax=0", "params.market.production_tax=0", keep_model=True
     ).model
-    assert m0.income_by_source.get("transit_tax", 0) == 0 and m0.income_by_source.get("production_tax", 0) == 0
+    src0 = m0.orgs.income_by_source
+    assert src0.get("transit_tax", 0) == 0 and src0.get("production_tax", 0) == 0
 
 
 def test_m16_a_captured_unit_stops_seizing_its_patrons_drugs():
@@ -92,7 +93,7 @@ def test_mass_is_conserved_at_each_step():
     m = CrimeModel(compose(*WORLD, "steps=10"))
     for _ in range(60):
         m.step()
-        assert abs(trade.mass_balance(m)) < 1e-6 * max(m.produced, 1.0)
+        assert abs(trade.mass_balance(m)) < 1e-6 * max(m.totals.produced_kg, 1.0)
 
 
 def test_routes_avoid_other_markets_unless_a_market_is_only_reachable_through_one():

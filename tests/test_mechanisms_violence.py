@@ -39,10 +39,10 @@ def test_m7_removing_a_leader_can_split_the_cartel_and_violence_rises_in_its_pla
             plazas = org.presence > 0
             org.cohesion = 0.0  # no successor: the split branch
             if remove:
-                n_orgs = len(m.organisations)
+                n_orgs = len(m.orgs.agents)
                 leadership.remove_leader(m, org, how="killed")
-                assert len(m.organisations) == n_orgs + 1
-                child = m.organisations[-1]
+                assert len(m.orgs.agents) == n_orgs + 1
+                child = m.orgs.agents[-1]
                 assert child.founded_by == org.unique_id
                 assert m.ties.has("rivalry", org.unique_id, child.unique_id)
             hom = []
@@ -79,7 +79,7 @@ def test_m8_contested_plazas_are_more_violent_than_pacted_monopolies():
         m.step()
         rate = m.terr.homicides / (m.terr.population / 1e5)
         contested.extend(rate[m.terr.contested])
-        pacted.extend(rate[m.pact])
+        pacted.extend(rate[m.terr.pact])
     assert len(contested) > 50 and len(pacted) > 50
     assert np.mean(contested) > 1.5 * np.mean(pacted)
 
@@ -88,17 +88,17 @@ def test_m8_the_calm_breaks_abruptly_when_a_rival_enters():
     m = _model("steps=300")
     for _ in range(150):
         m.step()
-    pacts = np.flatnonzero(m.pact)
+    pacts = np.flatnonzero(m.terr.pact)
     assert pacts.size
     i = int(pacts[np.argmax(m.terr.population[pacts])])
-    before = m.organised_violence[i]
-    ctrl = m.org_by_uid[int(m.terr.controller[i])]
-    rival = next(o for o in m.organisations if o is not ctrl)
+    before = m.terr.organised_violence[i]
+    ctrl = m.orgs.by_uid[int(m.terr.controller[i])]
+    rival = next(o for o in m.orgs.agents if o is not ctrl)
     m.ties.set("rivalry", ctrl.unique_id, rival.unique_id)
     rival.presence[i] += ctrl.presence[i]  # a rival moves in with equal strength
     after = []
     for _ in range(4):
         m.step()
-        after.append(m.organised_violence[i])
-    assert not m.pact[i]
+        after.append(m.terr.organised_violence[i])
+    assert not m.terr.pact[i]
     assert after[0] > 2 * before  # expected organised violence jumps in the first week

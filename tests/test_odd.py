@@ -14,6 +14,8 @@ from sim.model.model import PHASES
 
 @pytest.fixture(scope="module")
 def rendered() -> str:
+    """The whole document, rendered once: ~10 s (it composes every scenario on the default world),
+    so the tests that read it are marked slow; the quick checks of sim.odd render one block."""
     return odd.render()
 
 
@@ -26,17 +28,20 @@ def _fields(cls: type, prefix: str):
             yield f"{prefix}{f.name}", f
 
 
+@pytest.mark.slow
 def test_docs_odd_is_up_to_date(rendered):
     """The --check path: docs/ODD.md is exactly what `python -m sim.odd` would write."""
     problem = odd.check(text=rendered)
     assert problem is None, problem
 
 
+@pytest.mark.slow
 def test_cli_check_passes_on_the_committed_doc(rendered, monkeypatch):
     monkeypatch.setattr(odd, "render", lambda template=None: rendered)  # rendered once per module
     assert odd.main(["--check"]) == 0
 
 
+@pytest.mark.slow
 def test_every_mechanism_parameter_is_in_a_table_row_with_its_metadata(rendered):
     lines = rendered.splitlines()
     for key, f in _fields(config.ParamsConfig, ""):
@@ -52,6 +57,7 @@ def test_every_mechanism_parameter_is_in_a_table_row_with_its_metadata(rendered)
             assert cells[4] == " ".join(f.metadata["source"].split()).replace("|", "\\|"), (key, cells)
 
 
+@pytest.mark.slow
 def test_every_lever_knob_is_in_a_table_row(rendered):
     lines = rendered.splitlines()
     for f in dataclasses.fields(config.ScenarioConfig):
@@ -66,6 +72,7 @@ def test_every_lever_knob_is_in_a_table_row(rendered):
             assert any(ln.startswith(token) for ln in lines), f"scenario.{lever}.{g.name} missing"
 
 
+@pytest.mark.slow
 def test_every_field_of_sim_config_appears(rendered):
     """Every parameter, lever knob, world field and run setting declared in sim/model/config.py."""
     for key, _f in _fields(config.Config, ""):
@@ -76,6 +83,7 @@ def test_every_field_of_sim_config_appears(rendered):
             assert f"[].{f.name}`" in rendered, f"{cls.__name__}.{f.name} not in docs/ODD.md"
 
 
+@pytest.mark.slow
 def test_every_phase_appears_in_order(rendered):
     positions = []
     for name, fn in PHASES:
@@ -85,6 +93,7 @@ def test_every_phase_appears_in_order(rendered):
     assert positions == sorted(positions), "phases out of the order of sim.model.model.PHASES"
 
 
+@pytest.mark.slow
 def test_every_world_scenario_and_mechanism_is_listed(rendered):
     for path in sorted((odd.CONFIGS / "world").glob("*.yaml")):
         assert re.search(rf"^\| `{path.stem}`( \(default\))? \|", rendered, re.MULTILINE), f"world {path.stem} missing"
@@ -96,6 +105,7 @@ def test_every_world_scenario_and_mechanism_is_listed(rendered):
         assert re.search(rf"^\| M{m} \|", rendered, re.MULTILINE), f"M{m} missing from the mechanism tables"
 
 
+@pytest.mark.slow
 def test_check_fails_when_the_doc_is_altered(rendered, tmp_path):
     doc = tmp_path / "ODD.md"
     doc.write_text(rendered)
@@ -113,6 +123,7 @@ def test_check_fails_when_the_doc_is_altered(rendered, tmp_path):
     assert "missing" in odd.check(doc, rendered)
 
 
+@pytest.mark.slow
 def test_cli_check_exits_1_with_one_line_when_out_of_date(rendered, tmp_path, monkeypatch, capsys):
     doc = tmp_path / "ODD.md"
     doc.write_text(rendered + "hand edit\n")
@@ -138,6 +149,7 @@ def test_unknown_block_is_an_error():
         odd.render("{{ no_such_block }}\n")
 
 
+@pytest.mark.slow
 def test_mechanism_table_points_at_existing_submodels(rendered):
     """Each `7.N name` reference in the M1-M19 table names an existing submodel heading."""
     headings = {m.group(1): m.group(2).lower() for m in re.finditer(r"^### (7\.\d+) (.+)$", rendered, re.MULTILINE)}

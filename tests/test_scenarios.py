@@ -76,7 +76,9 @@ def test_each_scenario_changes_only_its_levers(scenario):
     assert [lv for lv in policies.LEVERS if getattr(cfg.scenario, lv).enabled] == [lever]
     before = _model_at_week(scenario, -1)  # last burn-in week: nothing active yet
     assert _changed(policies.effects(before), before.world.n) == set()
-    m = _model_at_week(scenario, 2)
+    m = before  # the same run goes on to week 2 (= _model_at_week(scenario, 2))
+    while m.week < 2:
+        m.step()
     changed = _changed(policies.effects(m), m.world.n)
     assert changed and changed <= TOUCHES[lever], changed
 
@@ -148,7 +150,7 @@ def test_lever_timing_start_and_duration():
 
 
 def test_extradited_leaders_never_command_from_a_domestic_prison():
-    from sim.model.agents import LEADER_EXTRADITED
+    from sim.model.agents import Leader
 
     m = CrimeModel(
         compose(
@@ -162,8 +164,8 @@ def test_extradited_leaders_never_command_from_a_domestic_prison():
     )
     for _ in range(300):
         m.step()
-        for o in m.organisations:
-            assert o.leader != LEADER_EXTRADITED  # an extradited leader is replaced at once
+        for o in m.orgs.agents:
+            assert o.leader != Leader.EXTRADITED  # an extradited leader is replaced at once
     extraditions = [e for e in m.events if e["kind"] == "extradition"]
     assert extraditions
     for e in extraditions:  # each extradition opens a succession the same week: no command from prison
@@ -214,6 +216,8 @@ OUTCOME_SEEDS = (0, 1, 2)
 
 @pytest.fixture(scope="module")
 def outcome_runs():
+    """Every scenario x 3 seeds, run once for the module (~8 s): the tests that read them are marked
+    slow; the quick checks of each lever are the tests above."""
     scenarios = (
         "baseline",
         "mano_dura_2003",
@@ -242,6 +246,7 @@ def _post(outcome_runs, scenario, col, how="mean"):
     return float(np.sum(vals) if how == "sum" else np.mean(vals))
 
 
+@pytest.mark.slow
 def test_mano_dura_fills_prisons_and_deploys_troops(outcome_runs):
     base = _post(outcome_runs, "baseline", "prison_population")
     old = _post(outcome_runs, "mano_dura_2003", "prison_population")
@@ -259,6 +264,7 @@ def test_mano_dura_fills_prisons_and_deploys_troops(outcome_runs):
     )
 
 
+@pytest.mark.slow
 def test_police_reform_cuts_corruption_without_troops(outcome_runs):
     assert _post(outcome_runs, "police_reform", "corrupt_police_share") < 0.8 * _post(
         outcome_runs, "baseline", "corrupt_police_share"
@@ -266,6 +272,7 @@ def test_police_reform_cuts_corruption_without_troops(outcome_runs):
     assert _post(outcome_runs, "police_reform", "military_share") == 0
 
 
+@pytest.mark.slow
 def test_prevention_cuts_recruitment(outcome_runs):
     assert _post(outcome_runs, "prevention", "recruits", "sum") < 0.95 * _post(
         outcome_runs, "baseline", "recruits", "sum"
@@ -274,6 +281,7 @@ def test_prevention_cuts_recruitment(outcome_runs):
     assert _post(outcome_runs, "prevention", "military_share") == 0
 
 
+@pytest.mark.slow
 def test_truce_cuts_organised_violence_while_it_holds(outcome_runs):
     assert _post(outcome_runs, "truce", "organised_homicides", "sum") < 0.9 * _post(
         outcome_runs, "baseline", "organised_homicides", "sum"
@@ -283,6 +291,7 @@ def test_truce_cuts_organised_violence_while_it_holds(outcome_runs):
     )
 
 
+@pytest.mark.slow
 def test_extradition_removes_more_leaders(outcome_runs):
     assert _post(outcome_runs, "extradition", "leader_removals", "sum") > _post(
         outcome_runs, "baseline", "leader_removals", "sum"
@@ -290,6 +299,7 @@ def test_extradition_removes_more_leaders(outcome_runs):
     assert _post(outcome_runs, "extradition", "extraditions", "sum") > 0
 
 
+@pytest.mark.slow
 def test_border_hardening_seizes_more_at_hardened_territories(outcome_runs):
     def seized_at_hardened(scenario):
         total = 0.0

@@ -1,4 +1,6 @@
-"""The result store, collection, a killed and resumed sweep, and a sweep on a real SLURM cluster."""
+"""The result store, collection, the sweep planner, local sweeps killed and resumed, and sweeps on a
+real SLURM cluster: chunked across several job arrays, cancelled and relaunched, refused before
+submission."""
 
 from __future__ import annotations
 
@@ -12,12 +14,22 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from conftest import compose, require_service
 
 import sim
 from sim.analysis.collect import collect, collect_timeseries, parameters
 from sim.analysis.collect import main as collect_main
-from sim.analysis.store import complete_runs, is_complete, run_folders, run_into_store, run_key
+from sim.analysis.store import (
+    FAILED,
+    complete_runs,
+    is_complete,
+    read_marker,
+    run_folders,
+    run_into_store,
+    run_key,
+)
+from sim.analysis.sweep import Runner, SweepError, plan_sweep, states, status_main
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["world=synthetic", "world.n_territories=12", "steps=20", "burn_in=2", "progress=false"]
@@ -120,6 +132,7 @@ def _sweep_cmd(store: Path, seeds: str, extra=(), steps: int = 520) -> list[str]
     ]
 
 
+@pytest.mark.slow  # 16 runs of 260 weeks through Hydra sweeps in subprocesses (~20 s)
 def test_a_killed_sweep_resumes_without_lost_or_duplicated_runs(tmp_path):
     store = tmp_path / "store"
     n = 16  # 2 scenarios x 8 seeds
@@ -146,78 +159,287 @@ def test_a_killed_sweep_resumes_without_lost_or_duplicated_runs(tmp_path):
     finished = {p.name: _stamp(p) for p in complete_runs(store)}
     assert 4 <= len(finished) < len(run_folders(store)) <= n  # at least one run was cut midway
 
-    # relaunch (basic launcher: one process, so its output tells what it skipped)
+    # relaunch (no launcher: the runs one after another in one process, one line each)
     again = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert again.stdout.count("complete already, skipped") == len(finished)
+    assert f"{len(finished)} done already" in again.stdout and f"{n - len(finished)} to run" in again.stdout
+    assert again.stdout.count(": done in ") == n - len(finished)  # only the missing runs ran
     assert len(run_folders(store)) == len(complete_runs(store)) == n  # every run, once
+    assert not list(store.rglob("*.tmp")) and not list(store.glob("*/running"))  # the killed runs' leftovers
     assert all(_stamp(store / k) == s for k, s in finished.items())  # finished runs were not recomputed
     table = collect(store)
     assert len(table) == n and not table.duplicated(["scenario.name", "seed"]).any()
     assert _arms(table) == [(sc, s) for sc in ("baseline", "truce") for s in range(8)]  # sorted by collect
 
 
-def _start_slurm() -> str:
+def test_killing_the_local_launcher_stops_its_workers(tmp_path):
+    """SIGKILL to the launcher alone (not its process group): its workers stop too, and remove their
+    runs' temporary files and running markers on the way out."""
+    store = tmp_path / "store"
+    cmd = [*_sweep_cmd(store, "range(0,8)"), "hydra/launcher=local", "hydra.launcher.n_jobs=2"]
+    launcher = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.time() + 120
+    while time.time() < deadline and launcher.poll() is None:
+        if len(list(store.glob("*/running"))) >= 2:  # both workers are running a run
+            workers = _children(launcher.pid)
+            break
+        time.sleep(0.05)
+    assert launcher.poll() is None and len(workers) >= 2, "the sweep ended, or never started two workers"
+    launcher.kill()
+    launcher.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() and _state(w) != "Z" for w in workers):
+        time.sleep(0.1)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists() and _state(w) != "Z"], "workers outlived the launcher"
+    assert not list(store.rglob("*.tmp")) and not list(store.glob("*/running"))
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def test_planned_runs_have_the_keys_of_the_configs_they_run():
+    plan = plan_sweep(
+        [
+            "seed=0,1",
+            "scenario=baseline,[mano_dura_2022,police_reform]",
+            "params.violence.pax_factor=0.25,1",  # an integer for a float field
+            "scenario.truce.enabled=true,false",
+            "world=synthetic,hemisphere",
+            "steps=26",
+            "progress=false",
+        ]
+    )
+    assert len(plan.runs) == 32 and plan.constant == {"steps": 26}
+    assert plan.swept == ["scenario.name", "params.violence.pax_factor", "scenario.truce.enabled", "world.name", "seed"]
+    for r in plan.runs[::3]:
+        assert run_key(sim.compose([*plan.common, *r.overrides])) == r.key, r.overrides
+    assert {r.params["scenario.name"] for r in plan.runs} == {"baseline", "mano_dura_2022+police_reform"}
+    assert {r.params["params.violence.pax_factor"] for r in plan.runs} == {0.25, 1.0}
+
+
+def test_planning_is_cheap_per_run():
+    t0 = time.perf_counter()
+    plan = plan_sweep(["seed=range(0,1000)", "scenario=baseline,truce", "params.violence.pax_factor=0.2,0.4"])
+    elapsed = time.perf_counter() - t0
+    assert len(plan.runs) == 4000
+    assert elapsed / 4000 < 0.05, f"{elapsed:.1f} s for 4,000 runs"  # two world builds excluded: ~0.1 ms a run
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["params.violence.no_such=0.1,0.2"], "params.violence.no_such: unknown key; allowed keys here: "),
+        (["+params.violence.no_such=0.1,0.2"], "params.violence.no_such: unknown key"),
+        (["params.violence.pax_factor=0.5,7"], "params.violence.pax_factor=7.0: allowed range is [0.0, 1.0]"),
+        (["seed=range(0,0)"], "seed=range(0,0): the sweep is empty"),
+        (["output.territory_every=2,abc"], "output.territory_every=abc"),
+        (["scenario=baseline,atlantis"], "scenario=atlantis: unknown option; allowed: baseline"),
+        (["hydra.launcher.no_such=1"], "hydra.launcher.no_such: unknown knob"),
+        (["output.write=true,false"], "output.write=true,false: a run setting, not a parameter; it cannot be swept"),
+    ],
+)
+def test_a_bad_sweep_is_refused_whole(args, expect):
+    with pytest.raises(SweepError) as err:
+        plan_sweep([*TINY, *args])
+    assert expect in str(err.value) and "\n" not in str(err.value)
+
+
+def test_status_and_missing_runs_of_a_sweep(tmp_path, monkeypatch, capsys):
+    """Runs of a plan: one fails (its error recorded, the next runs go on), one is never started."""
+    store = tmp_path / "store"
+    plan = plan_sweep([*TINY, "seed=0,1,2", f"store={store}"])
+    plan.store.mkdir(parents=True)
+    plan.save()
+    run_module = sys.modules["sim.run"]  # (the attribute sim.run is the function)
+    real = run_module.run
+
+    def sometimes(cfg, *a, **k):
+        if int(cfg.seed) == 1:
+            raise RuntimeError("boom in week 3")
+        return real(cfg, *a, **k)
+
+    monkeypatch.setattr(run_module, "run", sometimes)
+    runner = Runner(store, plan.common)
+    outcomes = [runner.execute(r.key, r.overrides)[0] for r in plan.runs[:2]]
+    assert outcomes == ["done", "failed"]
+    assert read_marker(store / plan.runs[1].key, FAILED)["error"] == "RuntimeError: boom in week 3"
+    assert states(store) == {plan.runs[0].key: "done", plan.runs[1].key: "failed", plan.runs[2].key: "missing"}
+    capsys.readouterr()
+    assert status_main([str(store)]) == 1
+    out = capsys.readouterr().out
+    assert "done 1 | running 0 | queued 0 | failed 1 | missing 1" in out
+    assert f"{plan.runs[1].key} seed=1: RuntimeError: boom in week 3" in out
+    collect_main([str(store), "--missing"])
+    listed = capsys.readouterr().out.split("\n")
+    assert sorted(line.split()[0] for line in listed if line) == sorted([plan.runs[1].key, plan.runs[2].key])
+    table = collect(store)  # the plan's parameters: swept, then the ones the sweep fixed
+    assert list(table["seed"]) == [0] and table.attrs["swept"] == ["scenario.name", "seed"]
+    assert {"world.name", "world.n_territories", "steps", "burn_in"} <= set(table.attrs["constant"])
+
+
+def test_store_files_follow_the_umask_and_compact_runs_keep_the_summary(tmp_path):
+    old = os.umask(0o002)
+    try:
+        folder, _ = run_into_store(compose(*TINY, "seed=1"), tmp_path / "group")
+    finally:
+        os.umask(old)
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {
+        p.name: "0o664" for p in folder.iterdir()
+    }  # readable and writable by the research group
+    folder, _ = run_into_store(compose(*TINY, "seed=1"), tmp_path / "compact", compact=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["done", "summary.json"] and is_complete(folder)
+    assert len(collect(tmp_path / "compact")) == 1
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """The one-node cluster of scripts/slurm/up.sh with MaxArraySize=4 (a short sweep then needs
+    several arrays); stopped at the end of the module."""
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         require_service("the one-node SLURM cluster needs root and apt-get (scripts/slurm/up.sh)")
-    up = subprocess.run(["bash", str(ROOT / "scripts/slurm/up.sh")], capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "CRIMENET_SLURM_MAX_ARRAY_SIZE": "4"}
+    t0 = time.time()
+    up = subprocess.run(
+        ["bash", str(ROOT / "scripts/slurm/up.sh")], capture_output=True, text=True, timeout=900, env=env
+    )
     if up.returncode != 0:  # a daemon of an earlier cluster may still be going down: stop all, start once more
         subprocess.run(["bash", str(ROOT / "scripts/slurm/down.sh")], capture_output=True, timeout=400)
-        up = subprocess.run(["bash", str(ROOT / "scripts/slurm/up.sh")], capture_output=True, text=True, timeout=900)
+        up = subprocess.run(
+            ["bash", str(ROOT / "scripts/slurm/up.sh")], capture_output=True, text=True, timeout=900, env=env
+        )
     if up.returncode != 0:
         require_service(f"scripts/slurm/up.sh failed: {' | '.join(up.stderr.strip().splitlines()[-4:])}")
-    return up.stdout.strip().splitlines()[-1].split("=", 1)[1]
+    conf = up.stdout.strip().splitlines()[-1].split("=", 1)[1]
+    print(f"\nSLURM: cluster up in {time.time() - t0:.1f} s")
+    yield {**os.environ, "SLURM_CONF": conf}
+    subprocess.run(["bash", str(ROOT / "scripts/slurm/down.sh")], capture_output=True, timeout=400)
 
 
-def test_sweep_on_a_real_slurm_cluster(tmp_path):
-    t0 = time.time()
-    conf = _start_slurm()
-    t_up = time.time() - t0
-    env = {**os.environ, "SLURM_CONF": conf}
+def _sacct(env: dict, jobs: list[str]) -> list[list[str]]:
+    """sacct's JobID|State|JobName of the jobs' tasks, once none of them is pending or running."""
+    for _ in range(120):  # accounting is written after the job ends: give the last task a moment
+        out = subprocess.run(
+            ["sacct", "-n", "-P", "-X", "-j", ",".join(jobs), "-o", "JobID,State,JobName"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+        ).stdout.splitlines()
+        rows = [line.split("|") for line in out if line.strip()]
+        if rows and not any(r[1] in ("PENDING", "RUNNING") for r in rows):
+            return rows
+        time.sleep(0.5)
+    return rows
+
+
+def _rounds(store: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(store.glob(".sweep/launches/*/round-*.json"))]
+
+
+@pytest.mark.slow  # a SLURM cluster (installed first under CI); ~30 s
+def test_a_sweep_larger_than_max_array_size_runs_in_chunks_on_slurm(tmp_path, slurm):
     store = tmp_path / "store"
-    try:
-        t1 = time.time()
-        cmd = _sweep_cmd(
-            store,
-            "0,1,2",
-            ["hydra/launcher=slurm", "hydra.launcher.timeout_min=10", "hydra.launcher.partition=debug"],
-            steps=52,
+    cmd = _sweep_cmd(store, "range(0,9)", ["hydra/launcher=slurm", "hydra.launcher.runs_per_task=3"], steps=26)
+    t0 = time.time()
+    out = subprocess.run(
+        [*cmd, "hydra.launcher.poll_seconds=1", "hydra.launcher.partition=debug"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=slurm,
+    )
+    assert out.returncode == 0, (out.stdout[-1500:], out.stderr[-1500:])
+    t_sweep = time.time() - t0
+    (rnd,) = _rounds(store)
+    # 18 runs, 3 per task: 6 tasks, more than MaxArraySize=4 allows in one array: two arrays
+    assert [(a["offset"], a["count"]) for a in rnd["arrays"]] == [(0, 4), (4, 2)]
+    rows = _sacct(slurm, [a["job"] for a in rnd["arrays"]])
+    assert len(rows) == 6 and all(r[1:] == ["COMPLETED", "crimenet"] for r in rows), rows
+    dones = [json.loads((p / "done").read_text()) for p in complete_runs(store)]
+    assert len(dones) == 18 and len({d["slurm_job"] for d in dones}) == 6  # 3 runs in each task
+    table = collect(store)
+    assert len(table) == 18 and _arms(table) == [(sc, s) for sc in ("baseline", "truce") for s in range(9)]
+    assert table["year_1.homicide_rate"].notna().all()
+    # a run on the cluster equals the same run here (same folder name, same numbers)
+    here = sim.run(
+        compose("world=synthetic", "world.n_territories=12", "steps=26", "burn_in=2", "scenario=truce", "seed=2")
+    )
+    key = here.summary["config_hash"]
+    assert key in set(table["run"])
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(store / key / "timeseries.parquet"), here.timeseries, check_dtype=False
+    )
+    print(f"\nSLURM: 18 runs in 6 tasks, 2 arrays, in {t_sweep:.1f} s")
+
+
+@pytest.mark.slow  # a SLURM cluster; ~40 s
+def test_a_cancelled_slurm_sweep_relaunched_submits_only_the_missing_runs(tmp_path, slurm):
+    store = tmp_path / "store"
+    knobs = ["hydra/launcher=slurm", "hydra.launcher.runs_per_task=1", "hydra.launcher.poll_seconds=1"]
+    cmd = _sweep_cmd(store, "range(0,5)", knobs, steps=104)  # 10 runs, one per task
+    first = subprocess.run(
+        [*cmd, "hydra.launcher.detach=true"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=slurm
+    )
+    assert first.returncode == 0 and "detached" in first.stdout, first.stderr
+    deadline = time.time() + 180
+    while time.time() < deadline and len(complete_runs(store)) < 2:
+        time.sleep(0.2)
+    cancel = subprocess.run(
+        [sys.executable, "-m", "sim.status", str(store), "--cancel"], capture_output=True, text=True, env=slurm
+    )
+    assert "cancelled" in cancel.stdout, cancel.stdout + cancel.stderr
+    (first_round,) = _rounds(store)
+    rows = _sacct(slurm, [a["job"] for a in first_round["arrays"]])
+    assert any(r[1].startswith("CANCELLED") for r in rows), rows  # cancelled midway
+    finished = {p.name: _stamp(p) for p in complete_runs(store)}
+    assert 2 <= len(finished) < 10
+
+    # relaunch, 4 runs per task this time
+    again = subprocess.run(
+        [*cmd, "hydra.launcher.runs_per_task=4"], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=slurm
+    )
+    assert again.returncode == 0, (again.stdout[-1500:], again.stderr[-1500:])
+    relaunch = [r for r in _rounds(store) if r["launch"] != first_round["launch"]]
+    submitted = [k for r in relaunch for task in r["tasks"] for k in task]
+    assert sorted(submitted) == sorted(set(first_round["runs"]) - set(finished))  # the missing runs, once each
+    rows = _sacct(slurm, [a["job"] for r in relaunch for a in r["arrays"]])
+    assert len(rows) == -(-(10 - len(finished)) // 4) and all(r[1] == "COMPLETED" for r in rows), rows
+    assert len(complete_runs(store)) == 10 and all(_stamp(store / k) == s for k, s in finished.items())
+
+
+@pytest.mark.slow  # a SLURM cluster
+def test_a_bad_sweep_is_refused_before_anything_is_submitted(tmp_path, slurm):
+    store = tmp_path / "store"
+    name = f"refused-{os.getpid()}"
+    knobs = ["hydra/launcher=slurm", f"hydra.launcher.name={name}"]
+    cmd = _sweep_cmd(store, "0,1", ["params.violence.pax_factor=0.5,7", *knobs], steps=26)
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=slurm)
+    assert out.returncode == 2 and out.stdout == ""
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("error: params.violence.pax_factor=7.0: allowed range is [0.0, 1.0]")
+    assert not store.exists() and not (tmp_path / "hydra").exists()
+    for job_name in (name, f"{name}-check"):
+        acct = subprocess.run(
+            ["sacct", "-n", "-X", "-P", "-o", "JobID", "-S", "now-1hours", f"--name={job_name}"],
+            capture_output=True,
+            text=True,
+            env=slurm,
         )
-        out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
-        assert out.returncode == 0, (out.stdout[-1500:], out.stderr[-1500:])
-        t_sweep = time.time() - t1
-        # the runs went through SLURM: one array job whose 6 tasks sacct shows as COMPLETED
-        dones = [json.loads((p / "done").read_text()) for p in complete_runs(store)]
-        jobs = [d["slurm_job"] for d in dones]
-        assert all(j and "_" in j for j in jobs), jobs
-        array_ids = {j.split("_")[0] for j in jobs}
-        assert len(array_ids) == 1 and len(set(jobs)) == 6, jobs
-        array_id = array_ids.pop()
-        for _ in range(60):  # accounting is written after the job ends: give the last task a moment
-            acct = subprocess.run(
-                ["sacct", "-n", "-P", "-X", "-j", array_id, "-o", "JobID,State,JobName"],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=30,
-            ).stdout.split()
-            if len(acct) == 6 and all("|COMPLETED|" in line for line in acct):
-                break
-            time.sleep(0.5)
-        assert len(acct) == 6 and all(line.split("|")[1:] == ["COMPLETED", "crimenet"] for line in acct), acct
-        table = collect(store)
-        assert len(table) == 6
-        assert _arms(table) == [(sc, s) for sc in ("baseline", "truce") for s in range(3)]
-        assert table["year_1.homicide_rate"].notna().all()
-        # a run on the cluster equals the same run here (same folder name, same numbers)
-        here = sim.run(
-            compose("world=synthetic", "world.n_territories=12", "steps=52", "burn_in=2", "scenario=truce", "seed=2")
-        )
-        key = here.summary["config_hash"]
-        assert key in set(table["run"])
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(store / key / "timeseries.parquet"), here.timeseries, check_dtype=False
-        )
-        print(f"\nSLURM: cluster up in {t_up:.1f} s; sweep of 6 runs (2 scenarios x 3 seeds) in {t_sweep:.1f} s")
-    finally:
-        subprocess.run(["bash", str(ROOT / "scripts/slurm/down.sh")], capture_output=True, timeout=400)
+        assert acct.returncode == 0 and acct.stdout.split() == [], acct

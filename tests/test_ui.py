@@ -235,6 +235,7 @@ def _select(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+@pytest.mark.slow  # a headless chromium against the served UI (installs chromium first under CI)
 @pytest.mark.timeout(1200 if IN_CI else 300)
 def test_browser_ui(ui_server):
     from playwright.sync_api import sync_playwright

@@ -45,7 +45,7 @@ def model():
 
 
 def _model_pairs(m, kind: str) -> set[frozenset]:
-    return {frozenset((m.org_names[int(a)], m.org_names[int(b)])) for a, b in m.ties.edge_array(kind)}
+    return {frozenset((m.orgs.names[int(a)], m.orgs.names[int(b)])) for a, b in m.ties.edge_array(kind)}
 
 
 def test_report_territories_are_the_32_states(model):
@@ -66,14 +66,14 @@ def test_report_territories_are_the_32_states(model):
 
 
 def test_organisations_are_the_bacrim_groups_in_their_states(model):
-    assert len(model.organisations) == len(GROUPS) == len({g["Group"] for g in GROUPS})
-    assert {o.name for o in model.organisations} == {g["Group"] for g in GROUPS}
+    assert len(model.orgs.agents) == len(GROUPS) == len({g["Group"] for g in GROUPS})
+    assert {o.name for o in model.orgs.agents} == {g["Group"] for g in GROUPS}
     state_id = {s["bacrim_state"]: s["id"] for s in STATES}
     assert {g["State"] for g in GROUPS} <= set(state_id)  # every group's state is one of the 32
-    home = {o.name: model.world.ids[o.home] for o in model.organisations}
+    home = {o.name: model.world.ids[o.home] for o in model.orgs.agents}
     for g in GROUPS:
         assert home[g["Group"]] == state_id[g["State"]], g["Group"]
-    members = model.presence.sum(1)
+    members = model.orgs.presence.sum(1)
     assert (members > 0).all()
 
 
@@ -105,8 +105,8 @@ def test_short_run_moves_cocaine_through_mexico_to_the_us():
     m = res.model
     ts, terr = res.timeseries, res.territories
     assert len(ts) == 40 and np.isfinite(ts["homicide_rate"]).all()
-    assert abs(res.summary["mass_balance_kg"]) < 1e-6 * max(m.produced, 1.0)
-    assert m.delivered_total > 0
+    assert abs(res.summary["mass_balance_kg"]) < 1e-6 * max(m.totals.produced_kg, 1.0)
+    assert m.totals.delivered_kg > 0
     # deliveries reach only the US market nodes, and the flow crosses Mexican states on the way
     us = np.flatnonzero(m.world.consumption_kg > 0)
     assert {m.world.regions[i] for i in us} == {"us"}

@@ -14,6 +14,7 @@ SLURM_DIR=${CRIMENET_SLURM_DIR:-/tmp/crimenet-slurm}
 PORT_BASE=${CRIMENET_SLURM_PORT_BASE:-6817}   # slurmctld, slurmd = +1, slurmdbd = +2
 DB_PORT=${CRIMENET_SLURM_DB_PORT:-13306}      # private MariaDB, on 127.0.0.1
 TIMEOUT=${CRIMENET_SLURM_TIMEOUT:-60}         # seconds to wait for each daemon
+MAX_ARRAY_SIZE=${CRIMENET_SLURM_MAX_ARRAY_SIZE:-1001}   # slurm.conf MaxArraySize (SLURM's default: 1001)
 CLUSTER=crimenet
 ACCOUNT=crimenet
 PARTITION=debug
@@ -140,12 +141,26 @@ check_port_free() {  # before starting a daemon, make sure nobody else has its p
     fi
 }
 
+CHANGED=()   # config files write_if_changed rewrote
 write_if_changed() {  # write_if_changed FILE MODE  (content on stdin)
     local f=$1 mode=$2 tmp
     tmp=$(mktemp "$f.XXXXXX")
     cat >"$tmp"
     chmod "$mode" "$tmp"
-    if [ -f "$f" ] && cmp -s "$tmp" "$f"; then rm -f "$tmp"; else mv -f "$tmp" "$f"; fi
+    if [ -f "$f" ] && cmp -s "$tmp" "$f"; then rm -f "$tmp"; else mv -f "$tmp" "$f"; CHANGED+=("$f"); fi
+}
+
+stop_daemon() {  # stop_daemon NAME: SIGTERM, wait, SIGKILL after $TIMEOUT s (as down.sh)
+    local name=$1 pid deadline
+    pid=$(pid_of "$name") || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + TIMEOUT))
+    while pid_of "$name" >/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 1; break; fi
+        sleep 0.2
+    done
+    rm -f "$PIDS/$name.pid"
+    log "stopped $name (pid $pid) to apply the changed slurm.conf"
 }
 
 # One up.sh/down.sh at a time per state directory (e.g. parallel test workers).
@@ -156,7 +171,8 @@ flock -w $((TIMEOUT * 5)) 9 || die "another up.sh/down.sh holds $SLURM_DIR/.lock
 # ---------------------------------------------------------------- fast path
 all_up=1
 for d in "${DAEMONS[@]}"; do pid_of "$d" >/dev/null || { all_up=0; break; }; done
-if [ "$all_up" = 1 ] && [ -f "$SLURM_CONF_FILE" ] && timeout 10 sinfo -h >/dev/null 2>&1; then
+if [ "$all_up" = 1 ] && [ -f "$SLURM_CONF_FILE" ] && grep -qx "MaxArraySize=$MAX_ARRAY_SIZE" "$SLURM_CONF_FILE" \
+        && timeout 10 sinfo -h >/dev/null 2>&1; then
     log "already up"
     print_env
     exit 0
@@ -322,6 +338,7 @@ AccountingStorageHost=$ADDR
 AccountingStoragePort=$DBD_PORT
 AccountingStoragePass=$MUNGE_SOCKET
 JobCompType=jobcomp/none
+MaxArraySize=$MAX_ARRAY_SIZE
 NodeName=$NODE NodeAddr=$ADDR CPUs=$cpus $topo RealMemory=$mem State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -390,6 +407,12 @@ for u in $(printf '%s\n' root "$RUN_USER" "${SUDO_USER:-}" | sort -u); do
 done
 
 # ---------------------------------------------------------------- slurmctld
+# slurm.conf changed under running daemons (e.g. another MaxArraySize): restart them; `scontrol
+# reconfigure` does not apply every setting (a larger MaxArraySize stays refused until a restart)
+if [[ " ${CHANGED[*]} " == *" $SLURM_CONF_FILE "* ]]; then
+    stop_daemon slurmd
+    stop_daemon slurmctld
+fi
 if ! pid_of slurmctld >/dev/null; then
     start slurmctld "$LOGS/slurmctld.out" slurmctld -D
 fi

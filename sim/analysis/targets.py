@@ -139,11 +139,11 @@ class Recorder:
         t = model.terr
         self.weeks += 1
         self._add("homicides", t.homicides)
-        self._add("organised", model.organised_violence)
+        self._add("organised", t.organised_violence)
         self._add("emigration", t.emigration)
         self._add("population", t.population)
-        self._add("seized", [model.week_seized])
-        self._add("delivered", [model.week_delivered])
+        self._add("seized", [model.tally.seized_kg])
+        self._add("delivered", [model.tally.delivered_kg])
 
 
 def _exports(model, sel: np.ndarray) -> float:

@@ -100,7 +100,7 @@ def cross_section(result, rec: Recorder) -> dict:
         pd.Series(flow["flow"].to_numpy()[rep]).corr(pd.Series(flow["corrupt"].to_numpy()[rep]), method="spearman")
     )
     # drug income from taxing production and transit (M11)
-    inc = m.income_by_source
+    inc = m.orgs.income_by_source
     tax = inc.get("production_tax", 0.0) + inc.get("transit_tax", 0.0)
     out["tax_share"] = tax / max(tax + inc.get("wholesale", 0.0), 1e-9)
     # facilitators: share of service ties held by the top 10% (M10)

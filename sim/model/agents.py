@@ -1,6 +1,6 @@
 """The agents: organisations (cartels, gangs, militias), facilitators, politicians, police, communities.
 
-Organisations are agents and their members are counts (DESIGN.md "Agents"). An organisation's
+Organisations are agents and their members are counts (docs/ODD.md section 2). An organisation's
 armed presence is an array over territories, so the phases can be vectorised. Police units and
 communities are one per territory (``FixedAgent`` on the territory's cell); their state lives in
 the model's territory arrays (``model.terr``) and the agent attributes below read and write it.
@@ -8,11 +8,41 @@ the model's territory arrays (``model.terr``) and the agent attributes below rea
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-LEADER_FREE, LEADER_PRISON, LEADER_EXTRADITED = "free", "prison", "extradited"
+from sim.model.ties import Tie
+
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
+
+
+class Leader(StrEnum):
+    """Where an organisation's leader is (M18)."""
+
+    FREE = "free"
+    PRISON = "prison"  # in a domestic prison, commanding from there or not (``leader_commands``)
+    EXTRADITED = "extradited"  # for a moment: a successor takes over at once (leadership.remove_leader)
+
+
+class MilitiaPhase(StrEnum):
+    """A militia's course (M9, 004 l.3328-3330)."""
+
+    PROTECTIVE = "protective"  # suppresses extortion where it stands
+    PREDATORY = "predatory"  # extorts itself
+    CAPTURED = "captured"  # an ally of the cartel that captured it
+
+
+class Office(StrEnum):
+    """A politician's office."""
+
+    MAYOR = "mayor"  # one per territory
+    LEGISLATOR = "legislator"  # brokers_per_country per country, all brokers
+    EXECUTIVE = "executive"  # one per country
 
 
 class Organisation(Agent):
@@ -22,7 +52,7 @@ class Organisation(Agent):
 
     def __init__(
         self,
-        model,
+        model: CrimeModel,
         name: str,
         presence: np.ndarray,
         home: int,
@@ -39,7 +69,7 @@ class Organisation(Agent):
         self.cash = float(cash)  # USD
         self.lieutenants = int(lieutenants)  # succession depth
         self.cohesion = float(cohesion)  # 0..1
-        self.leader = LEADER_FREE
+        self.leader = Leader.FREE
         self.leader_commands = True  # False while a successor has not taken over
         self.disrupted_until = -1  # step until which a succession crisis disrupts operations
         self.pretrial = 0.0  # members held without conviction
@@ -52,6 +82,7 @@ class Organisation(Agent):
         self.revenue = 0.0  # USD income in the last week
         self.drug_revenue = 0.0  # USD from drugs (taxes, deliveries, subcontracts) in the last week
         self.founded_by = founded_by
+        model.orgs.add(self)  # its row of the presence matrix (sim/model/state/organisations.py)
 
     @property
     def members(self) -> float:
@@ -74,6 +105,7 @@ class Organisation(Agent):
     def remove(self) -> None:
         self.model.ties.drop_agent(self.unique_id)
         super().remove()
+        self.model.orgs.discard(self)
 
 
 class Cartel(Organisation):
@@ -97,9 +129,9 @@ class Militia(Organisation):
 
     kind = "militia"
 
-    def __init__(self, model, name: str, presence: np.ndarray, home: int) -> None:
+    def __init__(self, model: CrimeModel, name: str, presence: np.ndarray, home: int) -> None:
         super().__init__(model, name, presence, home, lieutenants=0, cohesion=model.p.gangs.militia_cohesion)
-        self.phase = "protective"
+        self.phase = MilitiaPhase.PROTECTIVE
         self.formed = model.steps
 
 
@@ -110,7 +142,7 @@ class Facilitator(Agent):
 
     KINDS = ("launderer", "transporter", "forger", "lawyer", "broker")
 
-    def __init__(self, model, kind: str, capacity: float, fee: float) -> None:
+    def __init__(self, model: CrimeModel, kind: str, capacity: float, fee: float) -> None:
         super().__init__(model)
         self.kind = kind
         self.capacity = float(capacity)
@@ -118,7 +150,7 @@ class Facilitator(Agent):
 
     @property
     def clients(self) -> list[int]:
-        return self.model.ties.neighbours("service", self.unique_id)
+        return self.model.ties.neighbours(Tie.SERVICE, self.unique_id)
 
     @property
     def slots(self) -> int:
@@ -129,7 +161,7 @@ class Facilitator(Agent):
 class Politician(Agent):
     """Mayor, legislator or executive; captured by illicit campaign money (004 l.2668-2700)."""
 
-    def __init__(self, model, level: str, country: int, territory: int, integrity: float) -> None:
+    def __init__(self, model: CrimeModel, level: Office, country: int, territory: int, integrity: float) -> None:
         super().__init__(model)
         self.level = level  # mayor | legislator | executive
         self.country = int(country)
@@ -171,7 +203,7 @@ class Police(FixedAgent):
     militarised = _TerritoryColumn()  # share of the unit that is military
     capacity = _TerritoryColumn()  # effective enforcement capacity this week
 
-    def __init__(self, model, idx: int, cell) -> None:
+    def __init__(self, model: CrimeModel, idx: int, cell) -> None:
         super().__init__(model)
         self.idx = idx
         self.cell = cell
@@ -188,12 +220,7 @@ class Community(FixedAgent):
     emigration = _TerritoryColumn()  # emigrants in the last week
     homicides = _TerritoryColumn()  # in the last week
 
-    def __init__(self, model, idx: int, cell) -> None:
+    def __init__(self, model: CrimeModel, idx: int, cell) -> None:
         super().__init__(model)
         self.idx = idx
         self.cell = cell
-
-    @property
-    def youth_pool(self) -> float:
-        w = self.model.world
-        return float(w.population[self.idx] * w.youth_share[self.idx])

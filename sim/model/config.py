@@ -93,9 +93,129 @@ class OrgSpec:
     cohesion: float = 0.7  # 0..1
 
 
+ASSUMED = "assumption (modeller's choice); no seed figure"
+
+
+@dataclass
+class SyntheticWorld:
+    """Settings of the generator of ``world=synthetic``: the ranges and shares it draws from; illustrative.
+
+    Read by ``sim/model/world/__init__.py: synthetic``. A pair ``x_min``, ``x_max`` bounds a uniform draw (``rng.integers`` for member counts: ``x_max``
+    excluded); :func:`validate` requires ``x_min <= x_max``. Integers are structural.
+    """
+
+    # geography: a Latin-America-sized box, corridors to the nearest neighbours
+    lon_min: float = p(
+        -110.0, -180.0, 180.0, "degrees east: western edge of the box territories are scattered in", ASSUMED
+    )
+    lon_max: float = p(
+        -60.0, -180.0, 180.0, "degrees east: eastern edge of the box territories are scattered in", ASSUMED
+    )
+    lat_min: float = p(-15.0, -90.0, 90.0, "degrees north: southern edge (producers are the southernmost)", ASSUMED)
+    lat_max: float = p(32.0, -90.0, 90.0, "degrees north: northern edge (markets are the northernmost)", ASSUMED)
+    neighbours: int = p(3, 1, 10, "corridors from each territory to its nearest neighbours (an integer)", ASSUMED)
+    territories_per_producer: int = p(
+        25, 1, 1000, "territories per production territory: n_territories // this, at least 1 (an integer)", ASSUMED
+    )
+    producers_max: int = p(16, 1, 100, "most production territories, whatever the map's size (an integer)", ASSUMED)
+    territories_per_market: int = p(
+        25, 1, 1000, "territories per market territory: n_territories // this, at least 1 (an integer)", ASSUMED
+    )
+    markets_max: int = p(16, 1, 100, "most market territories, whatever the map's size (an integer)", ASSUMED)
+    port_share: float = p(0.15, 0.0, 1.0, "probability a transit territory is a port", ASSUMED)
+    border_quantile: float = p(
+        0.85, 0.0, 1.0, "latitude quantile above which transit territories are border crossings", ASSUMED
+    )
+    mining_share: float = p(0.08, 0.0, 1.0, "probability a transit territory has mining", ASSUMED)
+    # countries: longitude bands, national institutions drawn uniformly
+    territories_per_country: int = p(
+        10, 1, 1000, "territories per country (longitude band): n_territories // this, at least 1 (an integer)", ASSUMED
+    )
+    police_per_100k_min: float = p(150.0, 10.0, 2000.0, "police officers per 100,000 population, lowest draw", ASSUMED)
+    police_per_100k_max: float = p(400.0, 10.0, 2000.0, "police officers per 100,000 population, highest draw", ASSUMED)
+    police_pay_min: float = p(0.6, 0.1, 5.0, "police wage relative to the local median wage, lowest draw", ASSUMED)
+    police_pay_max: float = p(1.5, 0.1, 5.0, "police wage relative to the local median wage, highest draw", ASSUMED)
+    police_integrity_min: float = p(0.4, 0.0, 1.0, "0..1 mean integrity of officers, lowest draw", ASSUMED)
+    police_integrity_max: float = p(0.8, 0.0, 1.0, "0..1 mean integrity of officers, highest draw", ASSUMED)
+    investigative_capacity_min: float = p(
+        0.1, 0.0, 1.0, "0..1 share of arrests that can be investigated, lowest draw", ASSUMED
+    )
+    investigative_capacity_max: float = p(
+        0.5, 0.0, 1.0, "0..1 share of arrests that can be investigated, highest draw", ASSUMED
+    )
+    prison_capacity_per_100k_min: float = p(
+        100.0, 10.0, 2000.0, "prison places per 100,000 population, lowest draw", ASSUMED
+    )
+    prison_capacity_per_100k_max: float = p(
+        400.0, 10.0, 2000.0, "prison places per 100,000 population, highest draw", ASSUMED
+    )
+    extradition_share: float = p(0.5, 0.0, 1.0, "probability a country extradites nationals to the US", ASSUMED)
+    election_every_years: int = p(4, 1, 10, "years between a country's elections (an integer)", ASSUMED)
+    # territories
+    population_median: float = p(1.0e6, 1.0e4, 1.0e8, "persons: median of the log-normal territory population", ASSUMED)
+    population_sigma: float = p(0.8, 0.0, 3.0, "standard deviation of log population", ASSUMED)
+    market_population_factor: float = p(20.0, 1.0, 200.0, "x population of market territories", ASSUMED)
+    homicide_rate_median: float = p(
+        20.0, 0.1, 200.0, "homicides per 100,000 per year: median of the log-normal baseline rate", ASSUMED
+    )
+    homicide_rate_sigma: float = p(0.8, 0.0, 3.0, "standard deviation of the log baseline homicide rate", ASSUMED)
+    market_homicide_rate: float = p(
+        5.0, 0.0, 100.0, "homicides per 100,000 per year: baseline rate of market territories", ASSUMED
+    )
+    youth_share_min: float = p(0.2, 0.0, 1.0, "share of population aged 15-29, lowest draw", ASSUMED)
+    youth_share_max: float = p(0.3, 0.0, 1.0, "share of population aged 15-29, highest draw", ASSUMED)
+    neet_share_min: float = p(
+        0.1, 0.0, 1.0, "share of youth neither in education, employment nor training, lowest draw", ASSUMED
+    )
+    neet_share_max: float = p(
+        0.35, 0.0, 1.0, "share of youth neither in education, employment nor training, highest draw", ASSUMED
+    )
+    poverty_min: float = p(0.1, 0.0, 1.0, "share of population below the national poverty line, lowest draw", ASSUMED)
+    poverty_max: float = p(0.6, 0.0, 1.0, "share of population below the national poverty line, highest draw", ASSUMED)
+    state_presence_min: float = p(0.3, 0.0, 1.0, "0..1 reach of state institutions, lowest draw", ASSUMED)
+    state_presence_max: float = p(0.9, 0.0, 1.0, "0..1 reach of state institutions, highest draw", ASSUMED)
+    production_t: float = p(1000.0, 1.0, 10000.0, "tonnes of cocaine per year, split evenly over producers", ASSUMED)
+    consumption_t: float = p(600.0, 1.0, 10000.0, "tonnes of cocaine per year, split evenly over markets", ASSUMED)
+    # organisations: cartels around transit homes (the first ones also hold the production zones), local gangs
+    territories_per_cartel: int = p(
+        8, 1, 1000, "territories per cartel: n_territories // this, at least cartels_min (an integer)", ASSUMED
+    )
+    cartels_min: int = p(2, 1, 50, "fewest cartels, whatever the map's size (an integer)", ASSUMED)
+    territories_per_gang: int = p(
+        6, 1, 1000, "territories per gang: n_territories // this, at least gangs_min (an integer)", ASSUMED
+    )
+    gangs_min: int = p(1, 0, 50, "fewest gangs, whatever the map's size (an integer)", ASSUMED)
+    territories_per_cartel_territory: int = p(
+        5,
+        1,
+        1000,
+        "territories per starting territory of a cartel (its home and nearest ones): n_territories // this, "
+        "clipped to [cartel_territories_min, cartel_territories_max] (an integer)",
+        ASSUMED,
+    )
+    cartel_territories_min: int = p(2, 1, 50, "fewest territories a cartel starts in (an integer)", ASSUMED)
+    cartel_territories_max: int = p(6, 1, 50, "most territories a cartel starts in (an integer)", ASSUMED)
+    cartel_members_min: int = p(500, 1, 100000, "members of a cartel at the start, lowest draw (an integer)", ASSUMED)
+    cartel_members_max: int = p(
+        5000, 2, 100000, "members of a cartel at the start, highest draw, excluded (an integer)", ASSUMED
+    )
+    cartel_lieutenants: int = p(3, 0, 10, "succession depth of a cartel at the start (an integer)", ASSUMED)
+    cartel_cohesion: float = p(0.7, 0.0, 1.0, "0..1 cohesion of a cartel at the start", ASSUMED)
+    gang_members_min: int = p(200, 1, 100000, "members of a gang at the start, lowest draw (an integer)", ASSUMED)
+    gang_members_max: int = p(
+        3000, 2, 100000, "members of a gang at the start, highest draw, excluded (an integer)", ASSUMED
+    )
+    gang_lieutenants: int = p(2, 0, 10, "succession depth of a gang at the start (an integer)", ASSUMED)
+    gang_cohesion: float = p(0.6, 0.0, 1.0, "0..1 cohesion of a gang at the start", ASSUMED)
+    rival_share: float = p(0.15, 0.0, 1.0, "probability two organisations start as rivals", ASSUMED)
+    ally_share: float = p(
+        0.1, 0.0, 1.0, "probability two organisations start as allies (rival_share + ally_share <= 1)", ASSUMED
+    )
+
+
 @dataclass
 class WorldConfig:
-    """A world preset. ``synthetic`` worlds are generated from ``n_territories``."""
+    """A world preset. ``synthetic`` worlds are generated from ``n_territories`` and ``generator``."""
 
     name: str = "synthetic"
     description: str = ""
@@ -104,6 +224,15 @@ class WorldConfig:
     facilitator_pareto_alpha: float = p(
         1.5, 1.1, 3.0, "Pareto shape of facilitator capacity", "004 l.2404-2454 (a few super-fixers)"
     )
+    home_weight: float = p(
+        2.0,
+        1.0,
+        10.0,
+        "weight of an organisation's first (home) territory, against 1 for each other, when its members are "
+        "spread over its territories at the start",
+        ASSUMED,
+    )
+    generator: SyntheticWorld = field(default_factory=SyntheticWorld)  # synthetic worlds only
     countries: list[CountrySpec] = field(default_factory=list)
     territories: list[TerritorySpec] = field(default_factory=list)
     corridors: list[CorridorSpec] = field(default_factory=list)
@@ -151,7 +280,8 @@ class PoliceReform(Lever):
     oversight: float = p(0.5, 0.0, 1.0, "0..1 internal-affairs strength", "004 l.542")
     investigative_boost: float = p(0.3, 0.0, 1.0, "absolute rise in investigative capacity", "004 l.532")
     rotation: float = p(0.0, 0.0, 1.0, "share of officers rotated per year", "004 l.524")
-    transition_dip: float = p(0.3, 0.0, 1.0, "capacity lost in the first year", "DESIGN.md")
+    transition_dip: float = p(0.3, 0.0, 1.0, "capacity lost in the first year", "assumption")
+    transition_weeks: float = p(52.0, 0.0, 260.0, "weeks after the reform starts during which capacity dips", ASSUMED)
 
 
 @dataclass
@@ -280,6 +410,9 @@ class CorruptionParams:
 
     integrity_sd: float = p(0.05, 0.0, 0.3, "spread of unit integrity around the national mean")
     mean_tenure_years: float = p(5.5, 1.0, 20.0, "mean years in post of officers at the start")
+    min_tenure_years: float = p(
+        1.0, 0.0, 1.0, "shortest years in post at the start (uniform up to 2 x mean_tenure_years - this)", ASSUMED
+    )
     local_recruitment: float = p(0.7, 0.0, 1.0, "share of officers recruited locally", "004 l.3338")
     wage_usd_week: float = p(120.0, 20.0, 2000.0, "median weekly wage (USD) that police pay is relative to")
     offer_rate: float = p(0.02, 0.0, 0.1, "weekly share of honest officers receiving an offer where groups are present")
@@ -302,6 +435,9 @@ class CorruptionParams:
     patron_change_loss: float = p(0.5, 0.0, 1.0, "share of a payroll lost when the dominant group changes")
     bribe_cost_weeks: float = p(0.5, 0.0, 52.0, "weeks of pay paid per newly corrupted officer")
     court_recovery: float = p(0.1, 0.0, 1.0, "court recovery rate relative to capture rate when police are clean")
+    patron_threshold: float = p(
+        0.01, 0.0, 0.1, "corrupt share of a unit above which it has a patron (who pays and is protected)", ASSUMED
+    )
 
 
 @dataclass
@@ -320,6 +456,13 @@ class ViolenceParams:
     dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
     expansion_rate: float = p(0.02, 0.0, 0.2, "weekly share of members redeployed toward valuable plazas")
     foothold: float = p(100.0, 1.0, 5000.0, "members in a territory from which a group can move into its neighbours")
+    scatter_share: float = p(
+        0.1,
+        0.0,
+        1.0,
+        "share of foothold below which a group's members in a plaza scatter and rejoin elsewhere",
+        ASSUMED,
+    )
     expansion_range_km: float = p(
         1000.0, 100.0, 20000.0, "distance from home (km along corridors) over which a plaza's value falls by 1/e"
     )
@@ -366,6 +509,13 @@ class GangParams:
     )
     squeeze_ratio: float = p(0.8, 0.0, 1.0, "drug income relative to its yearly norm below which a group is squeezed")
     diversify_decay: float = p(0.0125, 0.0, 0.5, "weekly fall of diversification when not squeezed")
+    drug_norm_weeks: float = p(
+        52.0,
+        1.0,
+        520.0,
+        "weeks: memory of the drug-income norm squeeze_ratio compares with (weekly weight 1/this)",
+        ASSUMED,
+    )
     extortion_reach: float = p(20.0, 1.0, 200.0, "residents reached per extorting member")
     mining_per_member: float = p(
         100.0,
@@ -429,6 +579,9 @@ class EnforcementParams:
     withdraw_rate: float = p(0.05, 0.01, 1.0, "weekly approach of troop levels to their target when withdrawing")
     military_investigation_penalty: float = p(0.8, 0.0, 1.0, "share of investigative capacity troops lack", "004 l.532")
     abuse_memory: float = p(0.05, 0.0, 1.0, "weekly update weight of the abuse index")
+    embed_threshold: float = p(
+        0.01, 0.0, 0.1, "military share of a unit above which its troops count as embedded (weeks accumulate)", ASSUMED
+    )
 
 
 @dataclass
@@ -459,6 +612,27 @@ class LeadershipParams:
     returned_cohesion: float = p(
         0.5, 0.0, 1.0, "cohesion of the group a returned extradited leader founds", "000 l.212"
     )
+    ally_inheritance: float = p(0.5, 0.0, 1.0, "probability a splinter inherits each alliance of its parent", ASSUMED)
+    split_min_multiple: float = p(
+        2.0, 1.0, 10.0, "members a group needs to split, as a multiple of min_members (it must exceed it)", ASSUMED
+    )
+    returned_members_multiple: float = p(
+        2.0,
+        1.0,
+        10.0,
+        "members of the group a returned extradited leader founds, as a multiple of min_members",
+        ASSUMED,
+    )
+    splinter_lieutenants: int = p(
+        1, 0, 5, "succession depth of a splinter group at its founding (an integer; not screened by Morris)", ASSUMED
+    )
+    returned_lieutenants: int = p(
+        1,
+        0,
+        5,
+        "succession depth of the group a returned extradited leader founds (an integer; not screened by Morris)",
+        ASSUMED,
+    )
 
 
 @dataclass
@@ -472,7 +646,22 @@ class PoliticsParams:
     money_vote_weight: float = p(1.0, 0.0, 5.0, "logit weight of illicit money on winning", "004 l.3334")
     block_extradition: float = p(0.8, 0.0, 1.0, "probability a captured executive blocks an extradition", "000 l.214")
     crackdown_demand: float = p(0.5, 0.0, 2.0, "enforcement pressure per doubling of homicides", "004 l.384")
-    integrity_mean: float = p(0.67, 0.05, 0.95, "mean integrity of politicians (Beta, concentration 6)")
+    integrity_mean: float = p(
+        0.67, 0.05, 0.95, "mean integrity of politicians (Beta, concentration integrity_concentration)"
+    )
+    integrity_concentration: float = p(
+        6.0, 1.0, 50.0, "concentration (a + b) of the Beta distribution of politicians' integrity", ASSUMED
+    )
+    election_stagger_weeks: int = p(
+        13, 0, 52, "weeks between successive countries' election weeks (an integer; not screened by Morris)", ASSUMED
+    )
+    elected_capture_share: float = p(
+        0.5,
+        0.0,
+        1.0,
+        "share of capture_threshold at which a winner financed by crime starts captured",
+        ASSUMED,
+    )
     brokers_per_country: int = p(
         2, 0, 10, "national brokers (legislators) per country (an integer; not screened by Morris)", "004 l.3334"
     )
@@ -491,7 +680,19 @@ class CommunityParams:
     )
     trust_floor: float = p(0.2, 0.0, 0.9, "trust that does not depend on the state's effectiveness")
     effectiveness_pivot: float = p(0.45, 0.0, 1.0, "effectiveness at which trust is halfway", "004 l.542-554")
-    violence_weight: float = p(0.3, 0.0, 2.0, "trust lost per doubling of homicides")
+    violence_weight: float = p(
+        0.3, 0.0, 2.0, "trust lost per violence_doublings doublings of (1 + homicide rate / violence_reference_rate)"
+    )
+    violence_reference_rate: float = p(
+        10.0,
+        1.0,
+        100.0,
+        "homicides per 100k per year: the violence penalty counts doublings of (1 + rate / this)",
+        ASSUMED,
+    )
+    violence_doublings: float = p(
+        4.0, 1.0, 10.0, "doublings of (1 + rate / violence_reference_rate) that cost violence_weight of trust", ASSUMED
+    )
     abuse_weight: float = p(0.1, 0.0, 1.0, "trust lost per 10 abuses per 100k per year", "004 l.747-751")
     tips_exponent: float = p(2.5, 0.5, 5.0, "tips = trust^k (convex: the few who trust report little)", "004 l.542")
     emigration_base: float = p(
@@ -627,6 +828,27 @@ def validate(cfg: Any) -> None:
             raise ConfigError(f"scenario.{lever}.duration={lv.duration}: must be -1 (open-ended) or >= 1")
     if w.territories:
         _validate_world_tables(w)
+    else:
+        _validate_generator(w.generator)
+
+
+def _validate_generator(g: Any) -> None:
+    """Each ``x_min`` at most its ``x_max`` (below it for member counts), and at most one tie per pair."""
+    for f in fields(SyntheticWorld):
+        if not f.name.endswith("_min") or not hasattr(g, f.name[:-4] + "_max"):
+            continue
+        hi_name = f.name[:-4] + "_max"
+        lo, hi = getattr(g, f.name), getattr(g, hi_name)
+        strict = f.name.endswith("_members_min")  # drawn with rng.integers(min, max): max excluded
+        if lo > hi or (strict and lo == hi):
+            raise ConfigError(
+                f"world.generator.{f.name}={lo}: must be {'below' if strict else 'at most'} "
+                f"world.generator.{hi_name}={hi}"
+            )
+    if g.rival_share + g.ally_share > 1.0:
+        raise ConfigError(
+            f"world.generator.rival_share + ally_share = {g.rival_share + g.ally_share}: must be at most 1"
+        )
 
 
 def _validate_world_tables(w: Any) -> None:

@@ -1,4 +1,4 @@
-"""Phase 13: the metrics of the output contract (DESIGN.md "Outputs").
+"""Phase 13: the metrics of the output contract (README "Outputs"; docs/ODD.md Appendix B).
 
 ``model_reporters`` feeds Mesa's DataCollector (one row per week: ``timeseries.parquet``);
 ``record_territories`` samples the per-territory table; ``summary`` computes the headline
@@ -8,61 +8,66 @@ of the world's ``report_regions`` (all territories when it is empty).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from sim.model.agents import Cartel, Gang, Militia
 from sim.model.phases import trade
 
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
-def _mask(m) -> np.ndarray:
+
+def _mask(m: CrimeModel) -> np.ndarray:
     w = m.world
     return w.report_mask if w.report_mask is not None else np.ones(w.n, dtype=bool)
 
 
-def _weighted(m, values: np.ndarray, weights: np.ndarray) -> float:
+def _weighted(m: CrimeModel, values: np.ndarray, weights: np.ndarray) -> float:
     mask = _mask(m)
     wsum = float(weights[mask].sum())
     return float((values[mask] * weights[mask]).sum() / wsum) if wsum > 0 else 0.0
 
 
-def homicide_rate(m) -> float:
+def homicide_rate(m: CrimeModel) -> float:
     mask = _mask(m)
     return float(m.terr.homicides[mask].sum() * 52.0 / max(m.terr.population[mask].sum() / 1e5, 1e-9))
 
 
-def _report_countries(m) -> np.ndarray:
+def _report_countries(m: CrimeModel) -> np.ndarray:
     """Countries with at least one reported territory."""
     return np.bincount(m.world.country, weights=_mask(m), minlength=len(m.world.countries)) > 0
 
 
-def prison_population(m) -> float:
+def prison_population(m: CrimeModel) -> float:
     """Inmates in the reported countries."""
     return float(m.prisons.population(m)[_report_countries(m)].sum())
 
 
-def incarceration_rate(m) -> float:
+def incarceration_rate(m: CrimeModel) -> float:
     """Inmates per 100,000 residents of the reported countries."""
     in_report = _report_countries(m)[m.world.country]
     return prison_population(m) / max(m.terr.population[in_report].sum() / 1e5, 1e-9)
 
 
-def hhi(m) -> float:
+def hhi(m: CrimeModel) -> float:
     """Herfindahl index of drug income across organisations (0..1; 1 = one group takes all)."""
-    inc = np.array([o.drug_income for o in m.organisations])
+    inc = np.array([o.drug_income for o in m.orgs.agents])
     tot = inc.sum()
     return float(((inc / tot) ** 2).sum()) if tot > 0 else 0.0
 
 
-def seizure_share(m) -> float:
-    tot = m.week_seized + m.week_delivered
-    return m.week_seized / tot if tot > 0 else 0.0
+def seizure_share(m: CrimeModel) -> float:
+    tot = m.tally.seized_kg + m.tally.delivered_kg
+    return m.tally.seized_kg / tot if tot > 0 else 0.0
 
 
-def criminal_members(m) -> float:
+def criminal_members(m: CrimeModel) -> float:
     """Members free, held pre-trial and sentenced, over all organisations."""
-    free = m.members_by_row().tolist()  # = [o.members for o in m.organisations]
-    return float(sum(f + o.pretrial + o.sentenced for f, o in zip(free, m.organisations)))
+    free = m.orgs.members_by_row().tolist()  # = [o.members for o in m.orgs.agents]
+    return float(sum(f + o.pretrial + o.sentenced for f, o in zip(free, m.orgs.agents)))
 
 
 def _count(cls):
@@ -75,39 +80,41 @@ def model_reporters() -> dict:
         "step": lambda m: m.steps,
         "year": lambda m: m.week / 52.0,
         "homicides": lambda m: float(m.terr.homicides[_mask(m)].sum()),
-        "organised_homicides": lambda m: float(m.organised_violence[_mask(m)].sum()),  # expected, from groups
+        "organised_homicides": lambda m: float(m.terr.organised_violence[_mask(m)].sum()),  # expected, from groups
         "homicide_rate": homicide_rate,
         "criminal_members": criminal_members,
-        "recruits": lambda m: m.week_recruits,
-        "arrests": lambda m: m.week_arrests,
+        "recruits": lambda m: m.tally.recruits,
+        "arrests": lambda m: m.tally.arrests,
         "prison_population": prison_population,
         "incarceration_rate": incarceration_rate,
-        "active_groups": lambda m: len(m.organisations),
+        "active_groups": lambda m: len(m.orgs.agents),
         "cartels": _count(Cartel),
         "gangs": _count(Gang),
         "militias": _count(Militia),
         "hhi": hhi,
-        "splits": lambda m: m.week_splits,
-        "leader_removals": lambda m: m.week_removals,
-        "extraditions": lambda m: m.week_extraditions,
-        "drug_produced_kg": lambda m: m.produced,
-        "drug_shipped_kg": lambda m: m.week_shipped,
-        "drug_delivered_kg": lambda m: m.week_delivered,
-        "drug_seized_kg": lambda m: m.week_seized,
+        "splits": lambda m: m.tally.splits,
+        "leader_removals": lambda m: m.tally.removals,
+        "extraditions": lambda m: m.tally.extraditions,
+        "drug_produced_kg": lambda m: m.totals.produced_kg,
+        "drug_shipped_kg": lambda m: m.tally.shipped_kg,
+        "drug_delivered_kg": lambda m: m.tally.delivered_kg,
+        "drug_seized_kg": lambda m: m.tally.seized_kg,
         "drug_in_transit_kg": trade.in_transit,
-        "drug_stock_kg": lambda m: float(m.stock.sum()),
+        "drug_stock_kg": lambda m: float(m.terr.stock.sum()),
         "seizure_share": seizure_share,
         "wholesale_price": lambda m: float(
-            np.average(m.price[m.world.consumption_kg > 0], weights=m.world.consumption_kg[m.world.consumption_kg > 0])
+            np.average(
+                m.terr.price[m.world.consumption_kg > 0], weights=m.world.consumption_kg[m.world.consumption_kg > 0]
+            )
         ),
         "route_territories": trade.footprint,
         "corrupt_police_share": lambda m: _weighted(m, t(m).corrupt, t(m).officers),
-        "court_capture": lambda m: float(np.mean(m.court_capture)),
-        "captured_politicians_share": lambda m: m.captured_politician_share,
+        "court_capture": lambda m: float(np.mean(m.countries.court_capture)),
+        "captured_politicians_share": lambda m: m.offices.captured_share,
         "community_trust": lambda m: _weighted(m, t(m).trust, t(m).population),
         "extortion_rate": lambda m: _weighted(m, t(m).extortion, t(m).population),
         "emigration": lambda m: float(t(m).emigration[_mask(m)].sum()),
-        "criminal_revenue": lambda m: float(sum(o.income for o in m.organisations)),
+        "criminal_revenue": lambda m: float(sum(o.income for o in m.orgs.agents)),
         "contested_territories": lambda m: int(t(m).contested.sum()),
         "military_share": lambda m: _weighted(m, t(m).militarised, t(m).officers),
         "abuse": lambda m: _weighted(m, t(m).abuse, t(m).population),
@@ -117,7 +124,7 @@ def model_reporters() -> dict:
 TERRITORY_COLUMNS = ("homicides", "flow", "seized", "trust", "corrupt", "extortion", "militarised", "population")
 
 
-def record_territories(m) -> None:
+def record_territories(m: CrimeModel) -> None:
     if m.steps % m.territory_every:
         return
     t = m.terr
@@ -128,7 +135,7 @@ def record_territories(m) -> None:
     m.territory_frames.append(frame)
 
 
-def territories_frame(m) -> pd.DataFrame:
+def territories_frame(m: CrimeModel) -> pd.DataFrame:
     w = m.world
     if not m.territory_frames:
         return pd.DataFrame()
@@ -142,7 +149,7 @@ def territories_frame(m) -> pd.DataFrame:
     for c in (*TERRITORY_COLUMNS, "contested"):
         cols[c] = np.concatenate([f[c] for f in m.territory_frames])
     uid = np.concatenate([f["controller"] for f in m.territory_frames])
-    names = {**m.org_names, -1: ""}
+    names = {**m.orgs.names, -1: ""}
     cols["controller"] = np.array([names.get(int(u), str(u)) for u in uid], dtype=object)
     df = pd.DataFrame(cols)
     df["year"] = (df["step"] - m.burn_in - 1) / 52.0
@@ -150,7 +157,7 @@ def territories_frame(m) -> pd.DataFrame:
     return df
 
 
-def events_frame(m) -> pd.DataFrame:
+def events_frame(m: CrimeModel) -> pd.DataFrame:
     cols = ["step", "year", "kind", "actors", "territory"]
     df = pd.DataFrame(m.events)
     if df.empty:

@@ -1,18 +1,26 @@
 """The typed, signed multiplex tie graph among agents, separate from the geography.
 
-Tie kinds (DESIGN.md "Ties"):
+Tie kinds (docs/ODD.md section 2, "Ties"):
 
 =============  =====================================  =============================================
 kind           direction                              weight
 =============  =====================================  =============================================
 alliance       organisation <-> organisation          +1 (signed: alliances positive)
 rivalry        organisation <-> organisation          -1 (rivalries negative)
-corruption     organisation -> police unit/politician  share of the unit corrupted / bribe in M USD
 service        facilitator <-> organisation            facilitator capacity share
-subcontract    cartel -> gang                          USD paid in the last week
-finance        organisation -> politician              illicit campaign money, M USD
-brokerage      politician <-> politician               1
+corruption     organisation -> police unit             share of the unit on its payroll
+subcontract    cartel -> gang                          USD a week for the gang's members in the cartel's plazas
+finance        organisation -> politician              M USD a week to its plazas' mayors and its country's brokers
+brokerage      politician <-> politician               1 (a broker and the mayors and executive of its country)
 =============  =====================================  =============================================
+
+The :class:`TieGraph` keeps the kinds the phases read (``STORED``: alliances and rivalries set
+hostility, service ties set facilitator coverage). The other kinds are views of the state, found
+when asked for (:func:`edges_of`, for the network view and :meth:`TieGraph.to_networkx`), by the
+rule of the phase that makes them: corruption from each police unit's patron and corrupt share
+(``corruption.payroll_ties``), subcontracts and finance from this week's state as the gangs and
+politics phases pay them (``gangs.subcontract_ties``, ``politics.finance_ties``), brokerage from
+the brokers of each country (``politics.brokerage_ties``).
 
 Presence (agent <-> territory) is not stored here: it is each organisation's ``presence`` array.
 :meth:`TieGraph.to_networkx` adds it when a full snapshot is wanted (UI, analysis).
@@ -20,22 +28,58 @@ Presence (agent <-> territory) is not stored here: it is each organisation's ``p
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
 import networkx as nx
 import numpy as np
 
-KINDS = ("alliance", "rivalry", "corruption", "service", "subcontract", "finance", "brokerage")
-SYMMETRIC = {"alliance", "rivalry", "service", "brokerage"}
-SIGN = {"alliance": 1.0, "rivalry": -1.0}
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
+
+
+class Tie(StrEnum):
+    """A kind of tie (the table above)."""
+
+    ALLIANCE = "alliance"
+    RIVALRY = "rivalry"
+    SERVICE = "service"
+    CORRUPTION = "corruption"
+    SUBCONTRACT = "subcontract"
+    FINANCE = "finance"
+    BROKERAGE = "brokerage"
+
+
+KINDS: tuple[str, ...] = tuple(Tie)
+STORED: tuple[str, ...] = (Tie.ALLIANCE, Tie.RIVALRY, Tie.SERVICE)  # kept in the TieGraph; the others are derived
+SYMMETRIC: set[str] = {Tie.ALLIANCE, Tie.RIVALRY, Tie.SERVICE, Tie.BROKERAGE}
+SIGN: dict[str, float] = {Tie.ALLIANCE: 1.0, Tie.RIVALRY: -1.0}
+
+
+def edges_of(model: CrimeModel, kind: str) -> dict[tuple[int, int], float]:
+    """The ``kind`` ties of a model, keyed as :meth:`TieGraph.edges` keys them: the stored ones
+    (do not modify), or the derived ones found from the state now (a new dict)."""
+    if kind in STORED:
+        return model.ties.edges(kind)
+    from sim.model.phases import corruption, gangs, politics
+
+    derive = {
+        Tie.CORRUPTION: corruption.payroll_ties,
+        Tie.SUBCONTRACT: gangs.subcontract_ties,
+        Tie.FINANCE: politics.finance_ties,
+        Tie.BROKERAGE: politics.brokerage_ties,
+    }
+    return derive[Tie(kind)](model)
 
 
 class TieGraph:
     """Edges keyed by agent ``unique_id``; one dict per tie kind. Deterministic iteration order."""
 
     def __init__(self) -> None:
-        self._e: dict[str, dict[tuple[int, int], float]] = {k: {} for k in KINDS}
+        self._e: dict[str, dict[tuple[int, int], float]] = {k: {} for k in STORED}
         # per kind, node -> the nodes it has a tie to (both ends for symmetric kinds), for fast look-up
-        self._adj: dict[str, dict[int, set[int]]] = {k: {} for k in KINDS}
-        self._version = dict.fromkeys(KINDS, 0)  # bumped on every change of a kind (for caches)
+        self._adj: dict[str, dict[int, set[int]]] = {k: {} for k in STORED}
+        self._version = dict.fromkeys(STORED, 0)  # bumped on every change of a kind (for caches)
         self._arrays: dict[str, tuple[int, np.ndarray]] = {}
 
     def _link(self, kind: str, key: tuple[int, int]) -> None:
@@ -58,14 +102,14 @@ class TieGraph:
 
     def set(self, kind: str, a: int, b: int, weight: float | None = None) -> None:
         if kind not in self._e:
-            raise KeyError(f"unknown tie kind {kind!r}; allowed: {KINDS}")
+            raise KeyError(f"tie kind {kind!r} is not stored; stored kinds: {[str(k) for k in STORED]}")
         key = self._key(kind, a, b)
         self._e[kind][key] = SIGN.get(kind, 1.0) if weight is None else float(weight)
         self._link(kind, key)
-        if kind == "alliance":
-            self.remove("rivalry", a, b)
-        elif kind == "rivalry":
-            self.remove("alliance", a, b)
+        if kind == Tie.ALLIANCE:
+            self.remove(Tie.RIVALRY, a, b)
+        elif kind == Tie.RIVALRY:
+            self.remove(Tie.ALLIANCE, a, b)
 
     def add(self, kind: str, a: int, b: int, weight: float) -> None:
         key = (a, b) if kind not in SYMMETRIC or a <= b else (b, a)
@@ -174,22 +218,23 @@ class TieGraph:
     def count(self, kind: str) -> int:
         return len(self._e[kind])
 
-    def to_networkx(self, model=None) -> nx.MultiDiGraph:
+    def to_networkx(self, model: CrimeModel | None = None) -> nx.MultiDiGraph:
         """A snapshot as a MultiDiGraph (edge key = tie kind, attribute ``weight``).
 
-        With ``model`` given, agent nodes carry their type and organisations get presence edges to
-        territory nodes ``("territory", i)``.
+        With ``model`` given, the derived kinds are added (:func:`edges_of`), agent nodes carry
+        their type and organisations get presence edges to territory nodes ``("territory", i)``.
         """
         g = nx.MultiDiGraph()
-        for kind, edges in self._e.items():
+        kinds = {k: self._e[k] for k in STORED} if model is None else {k: edges_of(model, k) for k in KINDS}
+        for kind, edges in kinds.items():
             for (a, b), w in edges.items():
-                g.add_edge(a, b, key=kind, weight=w)
+                g.add_edge(a, b, key=str(kind), weight=w)
                 if kind in SYMMETRIC:
-                    g.add_edge(b, a, key=kind, weight=w)
+                    g.add_edge(b, a, key=str(kind), weight=w)
         if model is not None:
             for agent in model.agents:
                 g.add_node(agent.unique_id, type=type(agent).__name__, label=getattr(agent, "name", ""))
-            for org in model.organisations:
+            for org in model.orgs.agents:
                 for i in org.presence.nonzero()[0]:
                     g.add_edge(org.unique_id, ("territory", int(i)), key="presence", weight=float(org.presence[i]))
         return g

@@ -204,7 +204,7 @@ def map_svg(model) -> str:
     geo = geometry(model)
     t = model.terr
     assign_colours(model)
-    orgs = {o.unique_id: o for o in list(model.organisations)}
+    orgs = {o.unique_id: o for o in list(model.orgs.agents)}
     controller = t.controller.copy()
     contested = t.contested.copy()
     rate = homicide_rates(model)
@@ -281,7 +281,7 @@ def map_legend(model) -> str:
     counts: dict[int, int] = {}
     for uid in t.controller.tolist():
         counts[uid] = counts.get(uid, 0) + 1
-    orgs = {o.unique_id: o for o in list(model.organisations)}
+    orgs = {o.unique_id: o for o in list(model.orgs.agents)}
     top = sorted((u for u in counts if u in orgs), key=lambda u: (-counts[u], u))
     items = [chip(org_colour(model, u), f"{orgs[u].name} ({counts[u]})") for u in top[:8]]
     if len(top) > 8:

@@ -26,7 +26,8 @@ import math
 
 import numpy as np
 
-from sim.model.agents import Cartel, Facilitator, Gang, Militia
+from sim.model.agents import Cartel, Facilitator, Gang, Militia, Office
+from sim.model.ties import edges_of
 from sim.viz.map import geometry
 from sim.viz.style import (
     FONT,
@@ -95,7 +96,7 @@ class Layout:
     def _initial_organisations(self, model) -> None:
         """Organisations present at the start: at their home's angle, pushed apart just enough
         to leave room for each (a one-dimensional relaxation on the circle, done once)."""
-        orgs = sorted(model.organisations, key=lambda o: (self.theta[int(o.home)], o.unique_id))
+        orgs = sorted(model.orgs.agents, key=lambda o: (self.theta[int(o.home)], o.unique_id))
         n = len(orgs)
         if not n:
             return
@@ -139,7 +140,7 @@ class Layout:
     def politician(self, pol) -> tuple[float, float]:
         uid = pol.unique_id
         if uid not in self.pos:
-            if pol.level == "mayor":
+            if pol.level == Office.MAYOR:
                 self.pos[uid] = self._xy(self.theta[pol.territory], RING["mayor"])
             else:
                 k = self.national_slots.get(pol.country, 0)
@@ -170,14 +171,15 @@ def _shape(kind: str, x: float, y: float, r: float, attrs: str) -> str:
 
 
 def snapshot(model) -> dict:
-    """The nodes and ties to draw this week (copies, so a stepping thread cannot change them)."""
+    """The nodes and ties to draw this week (copies, so a stepping thread cannot change them).
+
+    Politicians are drawn while they hold illicit money or are captured."""
     lay = layout(model)
-    orgs = list(model.organisations)
-    ties = {kind: dict(model.ties.edges(kind)) for kind in TIE_STYLE}
+    orgs = list(model.orgs.agents)
+    ties = {kind: dict(edges_of(model, kind)) for kind in TIE_STYLE}
     t = model.terr
     police = [u for u in model.police if t.corrupt[u.idx] >= OFFICIAL_MIN_CORRUPT]
-    funded = {b for (_a, b) in ties["finance"]}
-    pols = [p for p in getattr(model, "politicians", []) if p.captured or p.unique_id in funded]
+    pols = [p for p in model.offices.politicians if p.captured or p.illicit_money > 0]
     for o in orgs:
         lay.organisation(o)
     for u in police:
@@ -264,12 +266,12 @@ def network_svg(model, snap: dict | None = None) -> str:
     for p in snap["pols"]:
         x, y = pos[p.unique_id]
         colour = "purple" if p.captured else "plum"
-        where = model.world.names[p.territory] if p.level == "mayor" else lay.countries[p.country]
+        where = model.world.names[p.territory] if p.level == Office.MAYOR else lay.countries[p.country]
         tip = (
             f"{p.level}{' (broker)' if getattr(p, 'broker', False) else ''}, {where}: "
             f"{'captured' if p.captured else 'took criminal money'} (US$ {p.illicit_money:.2f} M)"
         )
-        r = 5.5 if p.level != "mayor" else 4.0
+        r = 5.5 if p.level != Office.MAYOR else 4.0
         parts.append(
             f"<g>{_shape('triangle', x, y, r, f'fill={chr(34)}{colour}{chr(34)}')}<title>{esc(tip)}</title></g>"
         )
@@ -325,7 +327,7 @@ def network_legend(model, snap: dict) -> str:
 def network_html(model) -> str:
     snap = snapshot(model)
     n_fac = len(model.agents_by_type.get(Facilitator, []))
-    captured = sum(1 for p in getattr(model, "politicians", []) if p.captured)
+    captured = sum(1 for p in model.offices.politicians if p.captured)
     sub = (
         f"{len(snap['orgs'])} groups · {n_fac} facilitators · {len(snap['police'])} corrupt police units · "
         f"{captured} captured politicians"

@@ -80,7 +80,7 @@ def org_colour(model, uid: int) -> str:
 
 def assign_colours(model) -> None:
     """Give every current organisation its colour, in order of unique_id (stable across redraws)."""
-    for org in sorted(model.organisations, key=lambda o: o.unique_id):
+    for org in model.orgs.agents:  # in unique_id order
         org_colour(model, org.unique_id)
 
 

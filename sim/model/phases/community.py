@@ -12,15 +12,22 @@ the trust a community can reach; rotating officers breaks local ties and costs t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-
-def violence_penalty(model, fear: np.ndarray) -> np.ndarray:
-    """Trust lost to violence: ``violence_weight`` per doubling of (1 + homicide rate / 10), over 4."""
-    return model.p.community.violence_weight * np.log2(1.0 + fear / 10.0) / 4.0
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
 
-def trust_target(model, effectiveness: np.ndarray, fear: np.ndarray, abuse: np.ndarray) -> np.ndarray:
+def violence_penalty(model: CrimeModel, fear: np.ndarray) -> np.ndarray:
+    """Trust lost to violence: ``violence_weight`` per ``violence_doublings`` doublings of
+    (1 + homicide rate / ``violence_reference_rate``)."""
+    cp = model.p.community
+    return cp.violence_weight * np.log2(1.0 + fear / cp.violence_reference_rate) / cp.violence_doublings
+
+
+def trust_target(model: CrimeModel, effectiveness: np.ndarray, fear: np.ndarray, abuse: np.ndarray) -> np.ndarray:
     """Trust a community moves toward: logistic in the state's visible effectiveness (tips x clean
     courts x clean police, see ``enforcement.effectiveness``), lowered by fear and abuses."""
     cp = model.p.community
@@ -29,7 +36,13 @@ def trust_target(model, effectiveness: np.ndarray, fear: np.ndarray, abuse: np.n
     return np.clip(base - violence_penalty(model, fear) - cp.abuse_weight * abuse / 10.0, 0.0, 1.0)
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Phase 12: community update: fear, trust, tips, emigration (M5, M6, M12, M14).
+
+    Reads ``terr.homicides``, ``terr.effectiveness``, ``terr.abuse``, ``fx.rotation``. Writes
+    ``terr.fear``, ``terr.trust``, ``terr.tips``, ``terr.emigration``, ``terr.population``,
+    ``terr.tenure``.
+    """
     w, t, cp, fx = model.world, model.terr, model.p.community, model.fx
     rate = t.homicides * 52.0 / np.maximum(t.population / 1e5, 1e-9)
     t.fear += cp.fear_memory * (rate - t.fear)
@@ -44,6 +57,5 @@ def step(model) -> None:
     share = np.where(w.role("market"), 0.0, share)
     t.emigration[:] = t.population * np.clip(share, 0.0, cp.max_emigration)
     t.population -= t.emigration
-    model.emigrants_total += float(t.emigration.sum())
     # police tenure grows; rotation resets part of it (M12)
     t.tenure += 1.0 / 52.0 - fx.rotation * t.tenure

@@ -13,14 +13,19 @@ Capture cascade (M3, 004 l.518): once a country's police are largely corrupt, it
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def acceptance(model, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray:
+def acceptance(model: CrimeModel, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray:
     """Probability an officer accepts an offer, per territory."""
     t, cp, fx = model.terr, model.p.corruption, model.fx
     mil_embed = np.minimum(1.0, t.embed_weeks / cp.military_corruptibility_weeks)
@@ -37,14 +42,22 @@ def acceptance(model, bribe_ratio: np.ndarray, threat: np.ndarray) -> np.ndarray
     return logistic(x)
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Phase 4: *plata o plomo* offers to police units, and the capture cascade (M3, M12, M16).
+
+    Reads ``orgs`` (presence, the strongest group), ``terr.value``, the police columns of ``terr``
+    (officers, pay, integrity, tenure, local, militarised, embed_weeks), ``fx.pay_mult``,
+    ``fx.oversight``, ``fx.vetting``, ``fx.rotation``. Writes ``terr.corrupt``, ``terr.patron``,
+    ``countries.court_capture`` and the patrons' cash (``orgs.debit``).
+    """
     t, cp, fx = model.terr, model.p.corruption, model.fx
     n = model.world.n
-    r, c = model.held()
-    armed = np.bincount(c, weights=model.presence[r, c], minlength=n)  # members per territory
+    orgs = model.orgs
+    r, c = orgs.held()
+    armed = np.bincount(c, weights=orgs.presence[r, c], minlength=n)  # members per territory
     officers = np.maximum(t.officers, 1.0)
     # the strongest organisation present is the one making offers (and the patron)
-    top_uid = model.org_uid[model.strongest()[0]] if model.organisations else np.full(n, -1)
+    top_uid = orgs.uid[orgs.strongest()[0]] if orgs.agents else np.full(n, -1)
     top_uid = np.where(armed > 0, top_uid, -1)
     # bribe budget: a share of the criminal value generated in the territory (taxes, smuggling)
     weekly_wage = cp.wage_usd_week * t.pay * fx.pay_mult
@@ -59,10 +72,10 @@ def step(model) -> None:
     # a change of patron (new dominant group) resets part of the payroll
     changed = (top_uid != t.patron) & (t.patron >= 0) & (top_uid >= 0)
     t.corrupt[changed] *= 1.0 - cp.patron_change_loss
-    t.patron[:] = np.where(t.corrupt > 0.01, np.where(top_uid >= 0, top_uid, t.patron), -1)
+    t.patron[:] = np.where(t.corrupt > cp.patron_threshold, np.where(top_uid >= 0, top_uid, t.patron), -1)
     # bribes paid come out of the patron's cash
     paid = gain * officers * weekly_wage * cp.bribe_cost_weeks
-    model.debit(t.patron, paid)
+    orgs.debit(t.patron, paid)
     # courts follow corrupt police, country by country (M3, 004 l.518)
     c = model.world.country
     n_c = len(model.world.countries)
@@ -70,16 +83,18 @@ def step(model) -> None:
         np.bincount(c, weights=t.officers, minlength=n_c), 1.0
     )
     push = np.maximum(0.0, mean_corrupt - cp.court_threshold)
-    model.court_capture += cp.court_capture_rate * push * (1.0 - model.court_capture)
-    model.court_capture -= (
-        cp.court_capture_rate * cp.court_recovery * (mean_corrupt < cp.court_threshold) * model.court_capture
-    )
-    np.clip(model.court_capture, 0.0, 1.0, out=model.court_capture)
-    # corruption ties in the tie graph: organisation -> police unit, weight = corrupt share
-    ties = model.ties
-    police = model.police_uid_set
-    ties.remove_many("corruption", [k for k in ties.edges("corruption") if k[1] in police])
-    paid_by = np.flatnonzero(t.patron >= 0)
-    ties.set_many(
-        "corruption", t.patron[paid_by].tolist(), model.police_uid[paid_by].tolist(), t.corrupt[paid_by].tolist()
-    )
+    courts = model.countries.court_capture
+    courts += cp.court_capture_rate * push * (1.0 - courts)
+    courts -= cp.court_capture_rate * cp.court_recovery * (mean_corrupt < cp.court_threshold) * courts
+    np.clip(courts, 0.0, 1.0, out=courts)
+
+
+def payroll_ties(model: CrimeModel) -> dict[tuple[int, int], float]:
+    """``corruption`` ties (organisation -> police unit): each unit's patron, weighted by the share
+    of its officers on the payroll (``terr.patron``, ``terr.corrupt``)."""
+    t, orgs = model.terr, model.orgs
+    return {
+        (patron, model.police[i].unique_id): float(t.corrupt[i])
+        for i, patron in enumerate(t.patron.tolist())
+        if patron in orgs.by_uid
+    }

@@ -23,27 +23,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.agents import LEADER_EXTRADITED, LEADER_FREE, LEADER_PRISON
+from sim.model.agents import Leader
+from sim.model.phases import leadership
+
+if TYPE_CHECKING:
+    from sim.model.agents import Organisation
+    from sim.model.model import CrimeModel
+    from sim.model.policies import Effects
 
 
-def deploy(model) -> None:
+def deploy(model: CrimeModel) -> None:
     """Move the military share of each unit toward the policy's target; track embedding."""
     t, fx = model.terr, model.fx
     target = fx.military_target
     rising = target > t.militarised
     ep = model.p.enforcement
     t.militarised += np.where(rising, ep.deploy_rate, ep.withdraw_rate) * (target - t.militarised)
-    t.embed_weeks = np.where(t.militarised > 0.01, t.embed_weeks + 1.0, 0.0)
+    t.embed_weeks = np.where(t.militarised > ep.embed_threshold, t.embed_weeks + 1.0, 0.0)
 
 
-def capacity(model) -> np.ndarray:
+def capacity(model: CrimeModel) -> np.ndarray:
     w, t, ep, fx = model.world, model.terr, model.p.enforcement, model.fx
     per_100k = t.officers / np.maximum(t.population / 1e5, 1e-9)
     boost = ep.military_boost * t.militarised * np.exp(-t.embed_weeks / ep.military_decay_weeks)
     t.boost[:] = boost
-    pressure = model.pressure[w.country]
+    pressure = model.countries.pressure[w.country]
     cap = (
         (per_100k / ep.reference_police_per_100k)
         * w.state_presence
@@ -55,14 +63,14 @@ def capacity(model) -> np.ndarray:
     return np.clip(cap, 0.0, ep.max_capacity)
 
 
-def effectiveness(model) -> np.ndarray:
+def effectiveness(model: CrimeModel) -> np.ndarray:
     """Share of the state's investigative capacity that works: tips x clean courts x clean police."""
     t, ep = model.terr, model.p.enforcement
     tips_factor = (1.0 - ep.tips_weight) + ep.tips_weight * t.tips
-    return tips_factor * (1.0 - model.court_capture[model.world.country]) * (1.0 - t.corrupt)
+    return tips_factor * (1.0 - model.countries.court_capture[model.world.country]) * (1.0 - t.corrupt)
 
 
-def conviction_probability(model) -> np.ndarray:
+def conviction_probability(model: CrimeModel) -> np.ndarray:
     t, ep, fx = model.terr, model.p.enforcement, model.fx
     invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (
         1.0 - ep.military_investigation_penalty * t.militarised
@@ -73,28 +81,40 @@ def conviction_probability(model) -> np.ndarray:
     return np.clip(p, 0.0, 1.0)
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Phase 8: enforcement: capacity, military deployment, arrests, leader targeting, convictions.
+
+    Reads ``fx`` (military target, multipliers, evidentiary bar, innocents, extradition),
+    ``orgs`` (presence, leaders), the police columns of ``terr``, ``terr.tips``, ``terr.population``,
+    ``countries.pressure``, ``countries.court_capture``, ``offices.executives``. Writes
+    ``terr.militarised``, ``terr.embed_weeks``, ``terr.boost``, ``terr.capacity``,
+    ``terr.impunity``, ``terr.effectiveness``, ``terr.conviction_p``, ``terr.arrests``,
+    ``terr.abuse``, ``orgs.presence`` and the groups' ``pretrial``, leaders removed
+    (``leadership.remove_leader``), ``prisons.extradited``, ``prisons.others`` (innocents),
+    ``tally.arrests``.
+    """
     t, ep, fx = model.terr, model.p.enforcement, model.fx
     deploy(model)
     t.capacity[:] = capacity(model)
     conv = conviction_probability(model)
     t.impunity[:] = 1.0 - conv
     t.effectiveness[:] = effectiveness(model)
-    model.conviction_p = conv
+    t.conviction_p[:] = conv
     arrests_total = 0.0
     t.arrests[:] = 0.0
     # arrests of every group at once (one row each); corrupt officers shield their patron's members
     # (entry by entry: only where a group has members can it lose any)
-    orgs = model.organisations
-    rows = np.flatnonzero(~model.is_militia)
+    orgs = model.orgs.agents  # this week's groups: a splinter born below does not shift their rows
+    is_militia = model.orgs.is_militia
+    rows = np.flatnonzero(~is_militia)
     if rows.size:
-        P = model.presence
-        r, c = model.held()
-        keep = ~model.is_militia[r]
+        P = model.orgs.presence
+        r, c = model.orgs.held()
+        keep = ~is_militia[r]
         r, c = r[keep], c[keep]
-        shielded = np.where(t.patron[c] == model.org_uid[r], t.corrupt[c], 0.0)
+        shielded = np.where(t.patron[c] == model.orgs.uid[r], t.corrupt[c], 0.0)
         rate = (ep.arrest_rate * t.capacity * (1.0 - t.corrupt))[c] * (1.0 - shielded)
-        gang = model.is_gang[r]
+        gang = model.orgs.is_gang[r]
         rate[gang] = rate[gang] * fx.gang_arrest_mult
         arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)
         P[r, c] -= arrested
@@ -104,7 +124,6 @@ def step(model) -> None:
         org = orgs[row]
         org.pretrial += a
         arrests_total += a
-        model.week_arrests_by_country[model.org_country[row]] += a
     # leaders are targeted group by group (random draws in group order)
     for row in rows.tolist():
         _target_leader(model, orgs[row])
@@ -121,17 +140,23 @@ def step(model) -> None:
         ep.abuse_rate * fx.abuse_mult * t.arrests * (1.0 - invest) * (1.0 + ep.military_abuse * t.militarised) * 52.0
     )
     t.abuse += ep.abuse_memory * (abuses / np.maximum(t.population / 1e5, 1e-9) - t.abuse)
-    model.week_arrests = arrests_total
+    model.tally.arrests = arrests_total
 
 
-def _target_leader(model, org) -> None:
+def _return_delay(model: CrimeModel, fx: Effects) -> int:
+    """Weeks until an extradited leader comes back: exponential with mean ``return_years``."""
+    mean = fx.extradition_return_weeks or 52.0 * model.scenario_cfg.extradition.return_years
+    return int(model.rng.exponential(mean))
+
+
+def _target_leader(model: CrimeModel, org: Organisation) -> None:
     """Leader targeting (M7, M18). A leader who commands from a domestic prison stays a target:
     where extradition applies he is extradited, which ends his command; elsewhere nothing changes,
     he is already held. (Assumption: 004 l.212 gives imprisonment and extradition as the fates of
     the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)"""
     t, ep, fx = model.terr, model.p.enforcement, model.fx
-    jailed = org.leader == LEADER_PRISON  # still commanding from prison (leadership.remove_leader)
-    if (org.leader != LEADER_FREE and not jailed) or org.disrupted:
+    jailed = org.leader == Leader.PRISON  # still commanding from prison (leadership.remove_leader)
+    if (org.leader != Leader.FREE and not jailed) or org.disrupted:
         return
     h = org.home
     p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult
@@ -139,15 +164,16 @@ def _target_leader(model, org) -> None:
         return
     country = org.country
     if fx.extradite or model.world.countries[country].extradites:
-        blocked = model.executive_captured(country) and model.rng.random() < model.p.politics.block_extradition
+        captured = bool(model.offices.executives[country].captured)
+        blocked = captured and model.rng.random() < model.p.politics.block_extradition
         if not blocked:
-            org.leader = LEADER_EXTRADITED
-            model.extradited.append((org.name, h, model.steps + model.return_delay(fx)))
-            model.leader_removed(org, how="extradited")
+            org.leader = Leader.EXTRADITED
+            model.prisons.extradited.append((org.name, h, model.steps + _return_delay(model, fx)))
+            leadership.remove_leader(model, org, how="extradited")
             return
         model.event("extradition_blocked", actors=[org.name], territory=h)
     if jailed:
         return
-    org.leader = LEADER_PRISON
+    org.leader = Leader.PRISON
     commands = model.rng.random() < model.p.prisons.prison_command
-    model.leader_removed(org, how="imprisoned", commands=commands)
+    leadership.remove_leader(model, org, how="imprisoned", commands=commands)

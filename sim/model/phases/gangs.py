@@ -20,69 +20,95 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.agents import Cartel, Gang, Militia
+from sim.model.agents import Cartel, Gang, Militia, MilitiaPhase
+from sim.model.ties import Tie
+
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
 
-def extorting_members(org) -> np.ndarray:
-    if isinstance(org, Gang):
-        return org.presence
-    if isinstance(org, Militia):
-        return org.presence if org.phase != "protective" else 0.0 * org.presence
-    return org.presence * org.diversification
-
-
-def _extorting_share(model) -> np.ndarray:
-    """Per organisation row, the factor that turns ``presence`` into ``extorting_members``."""
-    share = np.ones(len(model.organisations))
-    for row, org in enumerate(model.organisations):
+def _extorting_share(model: CrimeModel) -> np.ndarray:
+    """Per organisation row, the share of its members who extort: all of a gang's and of a
+    predatory or captured militia's, none of a protective militia's, a cartel's diversification."""
+    share = np.ones(len(model.orgs.agents))
+    for row, org in enumerate(model.orgs.agents):
         if isinstance(org, Militia):
-            share[row] = 0.0 if org.phase == "protective" else 1.0
+            share[row] = 0.0 if org.phase == MilitiaPhase.PROTECTIVE else 1.0
         elif not isinstance(org, Gang):
             share[row] = org.diversification
     return share
 
 
-def step(model) -> None:
+def subcontracts(model: CrimeModel) -> Iterator[tuple[Cartel, float, list[tuple[Gang, float]]]]:
+    """This week's subcontracts (M2), plaza by plaza: the cartel controlling a plaza pays
+    ``subcontract_share`` of the drug value passing through it to the gangs with members there,
+    shared by their members. Yields the cartel, its pay and each gang (in row order) with its part."""
+    orgs, t, n = model.orgs, model.terr, model.world.n
+    if not orgs.is_gang.any():
+        return
+    r, c = orgs.held()
+    held = orgs.presence[r, c]
+    gang = orgs.is_gang[r] & (held > 0)
+    g_r, g_c, g_held = r[gang], c[gang], held[gang]
+    g_tot = np.bincount(g_c, weights=g_held, minlength=n)
+    pay = model.p.gangs.subcontract_share * t.drug_value * (g_tot > 0)
+    by_territory = np.argsort(g_c, kind="stable")  # each territory's gangs, in row order
+    g_r, g_c, g_held = g_r[by_territory], g_c[by_territory], g_held[by_territory]
+    first = np.searchsorted(g_c, np.arange(n + 1))
+    for i in np.flatnonzero(pay > 0).tolist():
+        boss = orgs.by_uid.get(int(t.controller[i]))
+        if not isinstance(boss, Cartel):
+            continue
+        rows, members = g_r[first[i] : first[i + 1]].tolist(), g_held[first[i] : first[i + 1]].tolist()
+        yield boss, pay[i], [(orgs.agents[row], pay[i] * m / g_tot[i]) for row, m in zip(rows, members)]
+
+
+def subcontract_ties(model: CrimeModel) -> dict[tuple[int, int], float]:
+    """``subcontract`` ties (cartel -> gang, USD a week) as :func:`subcontracts` gives them now."""
+    out: dict[tuple[int, int], float] = {}
+    for boss, _pay, parts in subcontracts(model):
+        for g, amount in parts:
+            key = (boss.unique_id, g.unique_id)
+            out[key] = out.get(key, 0.0) + amount
+    return out
+
+
+def step(model: CrimeModel) -> None:
+    """Phase 6: gangs and communities: extortion, subcontracting, diversification, smuggling, militias.
+
+    Reads ``orgs`` (presence, diversification, drug revenue), ``terr.population``,
+    ``terr.drug_value``, ``terr.controller``, ``terr.emigration``, ``fx.migrant_control``. Writes
+    ``terr.extortion``, ``terr.migrants``, ``terr.smuggling``; the organisations' cash, income,
+    ``drug_norm`` and ``diversification`` (through ``orgs.credit``); new militias and their
+    ``phase`` (``militia_*`` events).
+    """
     w, t, gp = model.world, model.terr, model.p.gangs
-    orgs = model.organisations
+    orgs = model.orgs.agents
     n = w.n
     # --- protective militias suppress extortion where they stand
-    P = model.presence
+    P = model.orgs.presence
     k = len(orgs)
-    protective = np.array([isinstance(o, Militia) and o.phase == "protective" for o in orgs], dtype=bool)
-    r, c = model.held()  # the groups' members, entry by entry (the rest of P is 0)
+    protective = np.array([isinstance(o, Militia) and o.phase == MilitiaPhase.PROTECTIVE for o in orgs], dtype=bool)
+    r, c = model.orgs.held()  # the groups' members, entry by entry (the rest of P is 0)
     held = P[r, c]
     guard = np.bincount(c, weights=held * protective[r], minlength=n)  # militia by militia, in row order
-    ext = held * _extorting_share(model)[r]  # entries of extorting_members
+    ext = held * _extorting_share(model)[r]  # extorting members, entry by entry
     extorters = np.bincount(c, weights=ext, minlength=n)  # group by group, in row order
     suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
     for org, take in zip(orgs, np.bincount(r, weights=ext * suppress[c], minlength=k).tolist()):
-        model.credit_org(org, take * gp.extortion_per_member, "extortion")
+        model.orgs.credit_org(org, take * gp.extortion_per_member, "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
-    if model.is_gang.any():
-        gang = model.is_gang[r] & (held > 0)
-        g_r, g_c, g_held = r[gang], c[gang], held[gang]
-        g_tot = np.bincount(g_c, weights=g_held, minlength=n)
-        pay = gp.subcontract_share * t.drug_value * (g_tot > 0)
-        ties = model.ties
-        ties.clear("subcontract")
-        by_territory = np.argsort(g_c, kind="stable")  # each territory's gangs, in row order
-        g_r, g_c, g_held = g_r[by_territory], g_c[by_territory], g_held[by_territory]
-        first = np.searchsorted(g_c, np.arange(n + 1))
-        for i in np.flatnonzero(pay > 0).tolist():
-            boss = model.org_by_uid.get(int(t.controller[i]))
-            if not isinstance(boss, Cartel):
-                continue
-            model.debit_org(boss, pay[i])
-            for row, m in zip(g_r[first[i] : first[i + 1]].tolist(), g_held[first[i] : first[i + 1]].tolist()):
-                g = orgs[row]
-                amount = pay[i] * m / g_tot[i]
-                model.credit_org(g, amount, "subcontract", drug=True)
-                ties.add("subcontract", boss.unique_id, g.unique_id, amount)
+    for boss, pay, parts in subcontracts(model):
+        model.orgs.debit_org(boss, pay)
+        for g, amount in parts:
+            model.orgs.credit_org(g, amount, "subcontract", drug=True)
 
     # --- diversification under squeeze (M17), mining income
     mining = w.role("mining")
@@ -91,7 +117,7 @@ def step(model) -> None:
     for row, org in enumerate(orgs):
         if isinstance(org, Militia):
             continue
-        org.drug_norm += (org.drug_revenue - org.drug_norm) / 52.0
+        org.drug_norm += (org.drug_revenue - org.drug_norm) / gp.drug_norm_weeks
         below_norm = org.drug_revenue < gp.squeeze_ratio * org.drug_norm
         upkeep = model.p.recruitment.gang_upkeep if isinstance(org, Gang) else model.p.recruitment.upkeep
         cannot_pay = org.drug_revenue < upkeep * members[row]
@@ -99,7 +125,7 @@ def step(model) -> None:
             org.diversification += gp.diversify_rate * (1.0 - org.diversification)
         else:
             org.diversification -= gp.diversify_decay * org.diversification
-        model.credit_org(org, in_mines[row] * org.diversification * gp.mining_per_member, "mining")
+        model.orgs.credit_org(org, in_mines[row] * org.diversification * gp.mining_per_member, "mining")
 
     # --- migrant smuggling at border crossings (M19)
     border = w.role("border")
@@ -113,33 +139,31 @@ def step(model) -> None:
         fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
         rent = t.migrants * smuggled * fee
         t.smuggling[:] = rent  # local criminal value next week (routing): draws groups and bribes
-        model.credit(t.controller, rent, "smuggling")
-        model.smuggling_rent = float(rent.sum())
+        model.orgs.credit(t.controller, rent, "smuggling")
 
     _militias(model)
 
 
-def _militias(model) -> None:
+def _militias(model: CrimeModel) -> None:
     w, t, gp = model.world, model.terr, model.p.gangs
     has = np.zeros(w.n, dtype=bool)
-    has[model.org_home[model.is_militia]] = True
+    has[model.orgs.home[model.orgs.is_militia]] = True
     forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has
     for i in np.flatnonzero(forming):
         presence = np.zeros(w.n)
         presence[i] = gp.militia_size * t.population[i]
         m = Militia(model, f"Autodefensa {w.names[i]}", presence, int(i))
-        model.organisations_changed()
         model.event("militia_formed", actors=[m.name], territory=int(i))
-    for m in [o for o in model.organisations if isinstance(o, Militia)]:
-        if m.phase != "protective":
+    for m in [o for o in model.orgs.agents if isinstance(o, Militia)]:
+        if m.phase != MilitiaPhase.PROTECTIVE:
             continue
         u = model.rng.random()
         if u < gp.militia_predation_prob:
-            m.phase = "predatory"
+            m.phase = MilitiaPhase.PREDATORY
             model.event("militia_predatory", actors=[m.name], territory=m.home)
         elif u < gp.militia_predation_prob + gp.militia_capture_prob:
-            captor = model.org_by_uid.get(int(t.controller[m.home]))
+            captor = model.orgs.by_uid.get(int(t.controller[m.home]))
             if isinstance(captor, Cartel):
-                m.phase = "captured"
-                model.ties.set("alliance", m.unique_id, captor.unique_id)
+                m.phase = MilitiaPhase.CAPTURED
+                model.ties.set(Tie.ALLIANCE, m.unique_id, captor.unique_id)
                 model.event("militia_captured", actors=[m.name, captor.name], territory=m.home)

@@ -5,27 +5,43 @@ successor among its lieutenants, with probability ``cohesion`` while lieutenants
 splits with probability ``split_base`` into a parent and a splinter that take their share of the
 members in every plaza and become rivals: contested plazas, so violence spikes where the group
 operated (004 l.236-238, l.2760, l.3022-3036; 000 l.263-267). Either way operations are disrupted
-for ``succession_weeks`` (successors retake markets within weeks). Splinters start with little
-cohesion and one lieutenant: smaller, less stable groups. Groups below ``min_members`` dissolve.
+for ``succession_weeks`` (successors retake markets within weeks). Only a group larger than
+``split_min_multiple`` x ``min_members`` can split. Splinters start with little cohesion
+(``splinter_cohesion``) and ``splinter_lieutenants`` lieutenants: smaller, less stable groups; each
+alliance of the parent passes to the splinter with probability ``ally_inheritance``, every
+rivalry does. Groups below ``min_members`` dissolve.
 
 Extradited leaders never command (M18, 000 l.214); some return after ``return_years`` and found
-a new group at home (000 l.212: "extradited, released, rejoined an armed group").
+a new group at home (000 l.212: "extradited, released, rejoined an armed group") of
+``returned_members_multiple`` x ``min_members`` members.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.agents import LEADER_FREE, Cartel, Gang
+from sim.model.agents import Cartel, Gang, Leader
+from sim.model.ties import Tie
+
+if TYPE_CHECKING:
+    from sim.model.agents import Organisation
+    from sim.model.model import CrimeModel
 
 
-def remove_leader(model, org, how: str, commands: bool = False) -> None:
-    """Called by enforcement when a leader is removed; decides succession or split now."""
+def remove_leader(model: CrimeModel, org: Organisation, how: str, commands: bool = False) -> None:
+    """Called by enforcement when a leader is removed; decides succession or split now.
+
+    Writes the group's leadership (``leader``, ``leader_commands``, ``cohesion``,
+    ``disrupted_until``, ``lieutenants``), a splinter (:func:`split`), ``tally.removals``,
+    ``tally.extraditions`` and events.
+    """
     lp = model.p.leadership
-    model.week_removals += 1
+    model.tally.removals += 1
     model.event("leader_removed", actors=[org.name], territory=org.home, how=how)
     if how == "extradited":
-        model.week_extraditions += 1
+        model.tally.extraditions += 1
         model.event("extradition", actors=[org.name], territory=org.home)
     if commands:  # command from a domestic prison: no succession crisis
         org.leader_commands = True
@@ -37,16 +53,18 @@ def remove_leader(model, org, how: str, commands: bool = False) -> None:
     if org.lieutenants > 0 and rng.random() < org.cohesion:
         org.lieutenants -= 1
         model.event("succession", actors=[org.name], territory=org.home)
-    elif rng.random() < lp.split_base and org.members > 2 * lp.min_members:
+    elif rng.random() < lp.split_base and org.members > lp.split_min_multiple * lp.min_members:
         split(model, org)
     else:  # nobody ready: a weak successor takes over and the group loses depth
         org.lieutenants = max(org.lieutenants - 1, 0)
         model.event("succession_crisis", actors=[org.name], territory=org.home)
-    org.leader = LEADER_FREE  # a new (or the same, commanding) leader is in place
+    org.leader = Leader.FREE  # a new (or the same, commanding) leader is in place
     org.leader_commands = True
 
 
-def split(model, org) -> Cartel | Gang:
+def split(model: CrimeModel, org: Organisation) -> Cartel | Gang:
+    """A splinter takes ``splinter_share`` of the group's members in every plaza and of its cash,
+    and becomes its rival (``tally.splits``, a ``split`` event)."""
     lp = model.p.leadership
     share = lp.splinter_share
     presence = org.presence * share
@@ -54,47 +72,68 @@ def split(model, org) -> Cartel | Gang:
     held = np.flatnonzero(presence > 0)
     home = int(held[np.argmax(presence[held])]) if held.size else org.home
     cls = type(org)
-    model.n_splinters += 1
+    model.orgs.n_splinters += 1
     child = cls(
         model,
-        f"{org.name} splinter {model.n_splinters}",
+        f"{org.name} splinter {model.orgs.n_splinters}",
         presence,
         home,
         cash=org.cash * share,
-        lieutenants=1,
+        lieutenants=lp.splinter_lieutenants,
         cohesion=lp.splinter_cohesion,
         founded_by=org.unique_id,
     )
     org.cash *= 1.0 - share
     ties = model.ties
-    for ally in ties.neighbours("alliance", org.unique_id):
-        if model.rng.random() < 0.5:
-            ties.set("alliance", child.unique_id, ally)
-    for rival in ties.neighbours("rivalry", org.unique_id):
-        ties.set("rivalry", child.unique_id, rival)
-    ties.set("rivalry", child.unique_id, org.unique_id)
-    model.organisations_changed()
-    model.week_splits += 1
+    for ally in ties.neighbours(Tie.ALLIANCE, org.unique_id):
+        if model.rng.random() < lp.ally_inheritance:
+            ties.set(Tie.ALLIANCE, child.unique_id, ally)
+    for rival in ties.neighbours(Tie.RIVALRY, org.unique_id):
+        ties.set(Tie.RIVALRY, child.unique_id, rival)
+    ties.set(Tie.RIVALRY, child.unique_id, org.unique_id)
+    model.tally.splits += 1
     model.event("split", actors=[org.name, child.name], territory=home)
     return child
 
 
-def step(model) -> None:
+def dissolve(model: CrimeModel, org: Organisation) -> None:
+    """A group ends: its members in prison stay as ordinary inmates, its plazas have no controller
+    until the next control update (``violence.control``), and it leaves the model."""
+    model.prisons.others[org.country] += org.pretrial + org.sentenced
+    # routing, earlier in next week, must not ship for a group that no longer exists
+    model.terr.controller[model.terr.controller == org.unique_id] = -1
+    model.event("dissolved", actors=[org.name], territory=org.home)
+    org.remove()
+
+
+def step(model: CrimeModel) -> None:
+    """Phase 10: leadership and fragmentation after a leader is removed (M7, M18).
+
+    Reads the groups' members (``orgs.members_by_row``), ``pretrial``, ``sentenced``,
+    ``prisons.extradited``. Writes the groups' ``cohesion``, ``prisons.others`` and
+    ``terr.controller`` (:func:`dissolve`), ``prisons.extradited``, new groups and events.
+    """
     lp = model.p.leadership
-    members = model.members_by_row().tolist()
-    for org, m in zip(list(model.organisations), members):
+    members = model.orgs.members_by_row().tolist()
+    for org, m in zip(list(model.orgs.agents), members):
         org.cohesion = min(1.0, org.cohesion + lp.cohesion_recovery * (1.0 - org.cohesion))
         if m < lp.min_members and org.pretrial + org.sentenced < lp.min_members:
-            model.dissolve(org)
+            dissolve(model, org)
     # extradited leaders coming back (000 l.212)
     keep = []
-    for name, home, when in model.extradited:
+    for name, home, when in model.prisons.extradited:
         if model.steps < when:
             keep.append((name, home, when))
             continue
         presence = np.zeros(model.world.n)
-        presence[home] = 2 * lp.min_members
-        back = Cartel(model, f"{name} (returned leader)", presence, home, lieutenants=1, cohesion=lp.returned_cohesion)
-        model.organisations_changed()
+        presence[home] = lp.returned_members_multiple * lp.min_members
+        back = Cartel(
+            model,
+            f"{name} (returned leader)",
+            presence,
+            home,
+            lieutenants=lp.returned_lieutenants,
+            cohesion=lp.returned_cohesion,
+        )
         model.event("leader_returned", actors=[name, back.name], territory=home)
-    model.extradited = keep
+    model.prisons.extradited = keep

@@ -4,8 +4,10 @@
   they operate (mayors of their plazas; legislators and the executive of their home country
   through brokers). A politician is captured when illicit money x (1 - integrity) passes
   ``capture_threshold`` (M13, 004 l.2668-2700, l.3334).
-* Elections every ``election_every_years`` (per country, staggered): a candidate financed by crime
-  wins with a logistic advantage in illicit money; a clean winner starts uncaptured.
+* Elections every ``election_every_years`` (per country, each country ``election_stagger_weeks``
+  after the previous one): a candidate financed by crime wins with a logistic advantage in illicit
+  money and starts captured above ``elected_capture_share`` x ``capture_threshold``; a clean
+  winner starts uncaptured.
 * A few brokers per country (legislators) hold brokerage ties to many mayors: they link local
   crime to national power (004 l.3334). A captured broker's illicit money also reaches the
   executive: each week ``broker_passthrough / 52`` of it is added to the executive's, without
@@ -18,41 +20,85 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.agents import Militia
+from sim.model.agents import Militia, Office, Organisation, Politician
+
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
 
-def draw_integrity(model) -> float:
-    """Integrity of a new politician: Beta with mean ``integrity_mean`` (concentration 6)."""
-    m = model.p.politics.integrity_mean
-    return float(model.rng.beta(6.0 * m, 6.0 * (1.0 - m)))
+@dataclass
+class Offices:
+    """The politicians (``model.offices``): a mayor per territory and, per country, an executive and
+    ``brokers_per_country`` legislators who are brokers (brokerage ties to the country's mayors and
+    executive)."""
+
+    mayors: list[Politician]  # by territory
+    executives: dict[int, Politician]  # by country
+    brokers: dict[int, list[Politician]]  # by country
+    politicians: list[Politician]  # all of them, in unique_id order
+
+    @classmethod
+    def elect(cls, model: CrimeModel) -> Offices:
+        """The first office holders: every mayor, then country by country the executive (seated in
+        the most populous territory) and the brokers (in a random territory)."""
+        w, pp, rng = model.world, model.p.politics, model.rng
+        mayors = [Politician(model, Office.MAYOR, w.country[i], i, draw_integrity(model)) for i in range(w.n)]
+        executives: dict[int, Politician] = {}
+        brokers: dict[int, list[Politician]] = {}
+        for ci in range(len(w.countries)):
+            terr = np.flatnonzero(w.country == ci)
+            seat = int(terr[np.argmax(w.population[terr])])
+            executives[ci] = Politician(model, Office.EXECUTIVE, ci, seat, draw_integrity(model))
+            brokers[ci] = []
+            for _ in range(pp.brokers_per_country):
+                leg = Politician(model, Office.LEGISLATOR, ci, int(rng.choice(terr)), draw_integrity(model))
+                leg.broker = True
+                brokers[ci].append(leg)
+        everyone = [*mayors, *executives.values(), *(b for bs in brokers.values() for b in bs)]
+        return cls(mayors, executives, brokers, sorted(everyone, key=lambda a: a.unique_id))
+
+    @property
+    def captured_share(self) -> float:
+        """Share of the politicians who are captured."""
+        pols = self.politicians  # the share of an integer count: = np.mean of the flags
+        return float(sum(bool(p.captured) for p in pols) / len(pols)) if pols else 0.0
 
 
-def step(model) -> None:
+def draw_integrity(model: CrimeModel) -> float:
+    """Integrity of a new politician: Beta with mean ``integrity_mean`` and concentration
+    ``integrity_concentration``."""
+    pp = model.p.politics
+    m, k = pp.integrity_mean, pp.integrity_concentration
+    return float(model.rng.beta(k * m, k * (1.0 - m)))
+
+
+def step(model: CrimeModel) -> None:
+    """Phase 11: politics: illicit campaign finance, capture, elections, brokers, crackdown demand.
+
+    Reads ``orgs`` (agents, cash, revenue), ``terr.controller``, ``terr.fear``, ``terr.population``,
+    ``countries.fear0``, ``offices``. Writes the organisations' ``cash``; the politicians'
+    ``illicit_money``, ``captured`` and (at elections) ``integrity``; ``countries.pressure``;
+    ``election`` events.
+    """
     pp, t, w = model.p.politics, model.terr, model.world
-    pols = model.politicians
+    offices = model.offices
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
-    plazas = _plazas(model)
-    add_many = model.ties.add_many
-    for org, held, country in zip(model.organisations, plazas, model.org_country.tolist()):
-        if isinstance(org, Militia) or org.revenue <= 0:
-            continue
-        budget = min(org.cash, org.revenue * pp.finance_rate)
-        targets = [model.mayors[i] for i in held]
-        targets += model.brokers_by_country.get(country, [])
-        if not targets:
-            continue
+    for org, targets, budget in funding(model):
         each = budget / len(targets) / 1e6
-        model.debit_org(org, budget)
+        model.orgs.debit_org(org, budget)
         for pol in targets:
             pol.illicit_money += each
-        add_many("finance", org.unique_id, [pol.unique_id for pol in targets], each)
     # captured brokers pass money up to the executive (local crime -> national power)
-    for country, brokers in model.brokers_by_country.items():
+    for country, brokers in offices.brokers.items():
         up = sum(pp.broker_passthrough * b.illicit_money for b in brokers if b.captured) / 52.0
-        model.executives[country].illicit_money += up
-    for pol in pols:
+        offices.executives[country].illicit_money += up
+    for pol in offices.politicians:
         pol.captured = pol.captured or pol.illicit_money * (1.0 - pol.integrity) > pp.capture_threshold
     _elections(model)
     # public demand for a crackdown, by country
@@ -61,37 +107,77 @@ def step(model) -> None:
     hom = np.bincount(c, weights=t.fear * t.population, minlength=n_c) / np.maximum(
         np.bincount(c, weights=t.population, minlength=n_c), 1.0
     )
-    ratio = np.maximum(hom, 1e-6) / np.maximum(model.fear0, 1e-6)
-    model.pressure = 1.0 + pp.crackdown_demand * np.maximum(0.0, np.log2(ratio))
+    ratio = np.maximum(hom, 1e-6) / np.maximum(model.countries.fear0, 1e-6)
+    model.countries.pressure[:] = 1.0 + pp.crackdown_demand * np.maximum(0.0, np.log2(ratio))
 
 
-def _plazas(model) -> list[list[int]]:
+def funding(model: CrimeModel) -> Iterator[tuple[Organisation, list[Politician], float]]:
+    """Each organisation's campaign money this week, in row order: the politicians it funds (the
+    mayors of its plazas, then its home country's brokers) and its budget, ``finance_rate`` of last
+    week's revenue within its cash. Militias and groups without revenue fund nobody. Lazy: each
+    budget is found after the previous organisation has paid (:func:`step`)."""
+    pp, offices = model.p.politics, model.offices
+    orgs = model.orgs
+    for org, held, country in zip(orgs.agents, _plazas(model), orgs.country.tolist()):
+        if isinstance(org, Militia) or org.revenue <= 0:
+            continue
+        budget = min(org.cash, org.revenue * pp.finance_rate)
+        targets = [offices.mayors[i] for i in held]
+        targets += offices.brokers.get(country, [])
+        if targets:
+            yield org, targets, budget
+
+
+def finance_ties(model: CrimeModel) -> dict[tuple[int, int], float]:
+    """``finance`` ties (organisation -> politician, M USD a week) as :func:`funding` gives them now."""
+    return {
+        (org.unique_id, pol.unique_id): budget / len(targets) / 1e6
+        for org, targets, budget in funding(model)
+        for pol in targets
+    }
+
+
+def brokerage_ties(model: CrimeModel) -> dict[tuple[int, int], float]:
+    """``brokerage`` ties (symmetric, weight 1): each broker with the mayors and the executive of
+    its country."""
+    w, offices = model.world, model.offices
+    out: dict[tuple[int, int], float] = {}
+    for ci, brokers in offices.brokers.items():
+        others = [offices.mayors[i].unique_id for i in np.flatnonzero(w.country == ci)]
+        others.append(offices.executives[ci].unique_id)
+        for leg in brokers:
+            for uid in others:
+                out[(min(leg.unique_id, uid), max(leg.unique_id, uid))] = 1.0
+    return out
+
+
+def _plazas(model: CrimeModel) -> list[list[int]]:
     """Per organisation row, the territories it controls (``Organisation.plazas``), ascending."""
-    held: list[list[int]] = [[] for _ in model.organisations]
-    rows = model.rows_of(model.terr.controller).tolist()
+    held: list[list[int]] = [[] for _ in model.orgs.agents]
+    rows = model.orgs.rows_of(model.terr.controller).tolist()
     for i, row in enumerate(rows):
         if row >= 0:
             held[row].append(i)
     return held
 
 
-def _elections(model) -> None:
+def _elections(model: CrimeModel) -> None:
     pp, w = model.p.politics, model.world
     week = model.steps
     for ci, country in enumerate(w.countries):
         period = 52 * country.election_every_years
-        if (week + 13 * ci) % period != 0 or week == 0:  # countries' election weeks staggered by a quarter
+        if (week + pp.election_stagger_weeks * ci) % period != 0 or week == 0:  # countries' election weeks staggered
             continue
-        pols = [p for p in model.politicians if p.country == ci]
+        pols = [p for p in model.offices.politicians if p.country == ci]
         for pol in pols:
             money = pol.illicit_money
             p_funded = 1.0 / (1.0 + np.exp(-pp.money_vote_weight * np.log1p(money)))
             funded_wins = model.rng.random() < p_funded and money > 0
             pol.integrity = draw_integrity(model)
-            pol.captured = funded_wins and money * (1.0 - pol.integrity) > 0.5 * pp.capture_threshold
+            pol.captured = (
+                funded_wins and money * (1.0 - pol.integrity) > pp.elected_capture_share * pp.capture_threshold
+            )
             pol.illicit_money = money if funded_wins else 0.0
         model.event(
             "election", actors=[country.iso], territory=-1, captured=sum(p.captured for p in pols), seats=len(pols)
         )
-        seats = {p.unique_id for p in pols}
-        model.ties.remove_many("finance", [k for k in model.ties.edges("finance") if k[1] in seats])

@@ -11,47 +11,64 @@ the same country's prisons at ``prison_recruit_rate * crowding``, and come out a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.agents import Gang, Militia
 
+if TYPE_CHECKING:
+    from sim.model.config import PrisonParams
+    from sim.model.model import CrimeModel
+    from sim.model.world import World
+
 
 class Prisons:
-    """Per-country non-member inmates and capacity."""
+    """Per-country capacity and non-member inmates, and the leaders held abroad (members in prison
+    are counts of their organisation: ``pretrial``, ``sentenced``)."""
 
-    def __init__(self, world, params) -> None:
+    def __init__(self, world: World, params: PrisonParams) -> None:
         n_c = len(world.countries)
         pop = np.bincount(world.country, weights=world.population, minlength=n_c)
         self.capacity = np.array([c.prison_capacity_per_100k for c in world.countries]) * pop / 1e5
         self.others = params.initial_other_occupancy * self.capacity  # non-member inmates (ordinary crime)
         self.others_baseline = self.others.copy()  # ordinary admissions keep this level absent shocks
+        # extradited leaders (M18): (group name, home territory, step of return), in order of extradition
+        self.extradited: list[tuple[str, int, int]] = []
 
-    def admit_innocents(self, model, number: float) -> None:
+    def admit_innocents(self, model: CrimeModel, number: float) -> None:
         c = model.world.country
         weights = np.bincount(c, weights=model.terr.capacity * model.terr.population, minlength=len(self.others))
         if weights.sum() > 0:
             self.others += number * weights / weights.sum()
 
-    def population(self, model) -> np.ndarray:
+    def population(self, model: CrimeModel) -> np.ndarray:
         """Inmates per country (members and non-members)."""
         pop = self.others.copy()
-        for org, country in zip(model.organisations, model.org_country.tolist()):
+        for org, country in zip(model.orgs.agents, model.orgs.country.tolist()):
             pop[country] += org.pretrial + org.sentenced
         return pop
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Phase 9: prisons: pre-trial detention, sentences, releases, recruitment inside (M15, M18).
+
+    Reads ``prisons``, the groups' ``pretrial`` and ``sentenced``, ``terr.conviction_p``,
+    ``fx.prison_capacity_mult``, ``fx.pretrial_weeks``, ``fx.release_share``. Writes
+    ``countries.crowding``, ``prisons.others``, the groups' ``pretrial`` and ``sentenced``, and
+    ``orgs.presence`` at each group's home (released members).
+    """
     pp, fx, pr = model.p.prisons, model.fx, model.prisons
     capacity = pr.capacity * fx.prison_capacity_mult
     inmates = pr.population(model)
     crowding = np.maximum(0.0, inmates / np.maximum(capacity, 1.0) - 1.0)
     pretrial_weeks = fx.pretrial_weeks if fx.pretrial_weeks is not None else pp.pretrial_weeks
     conv_by_country = np.bincount(
-        model.world.country, weights=model.conviction_p, minlength=len(capacity)
+        model.world.country, weights=model.terr.conviction_p, minlength=len(capacity)
     ) / np.maximum(np.bincount(model.world.country, minlength=len(capacity)), 1)
     release_rate = 1.0 / (52.0 * pp.sentence_years)
     gang_jailed = np.zeros(len(capacity))
-    orgs, countries = model.organisations, model.org_country.tolist()
+    orgs, countries = model.orgs.agents, model.orgs.country.tolist()
     for org, country in zip(orgs, countries):
         if isinstance(org, Gang):
             gang_jailed[country] += org.pretrial + org.sentenced
@@ -75,4 +92,4 @@ def step(model) -> None:
         if isinstance(org, Gang) and gang_jailed[c] > 0:
             org.sentenced += recruited[c] * (org.pretrial + org.sentenced) / gang_jailed[c]
         org.presence[org.home] += released
-    model.crowding = crowding
+    model.countries.crowding[:] = crowding

@@ -15,24 +15,35 @@ share each week, so a group's size is bounded by its income.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.agents import Gang
 
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
-def neet_youth(model) -> np.ndarray:
+
+def neet_youth(model: CrimeModel) -> np.ndarray:
+    """Youth neither in education, employment nor training, per territory."""
     w, t = model.world, model.terr
     return t.population * w.youth_share * w.neet_share
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Phase 7: recruitment from the community youth pool, wages and attrition (M6, M14, M15).
+
+    Reads ``orgs`` (presence, revenue, cash), ``terr.population``, ``terr.abuse``,
+    ``fx.prevention``. Writes ``orgs.presence``, the organisations' cash (``orgs.debit_org``) and
+    ``tally.recruits``.
+    """
     t, rp, fx = model.terr, model.p.recruitment, model.fx
-    orgs = model.organisations
+    orgs = model.orgs.agents
     if not orgs:
-        model.week_recruits = 0.0
         return
-    P = model.presence
-    r, c = model.held()  # the groups' members, entry by entry (the rest of P is 0)
+    P = model.orgs.presence
+    r, c = model.orgs.held()  # the groups' members, entry by entry (the rest of P is 0)
     held = P[r, c]
     here = np.bincount(c, weights=held, minlength=model.world.n)  # members per territory
     total = np.maximum(here, 1e-9)
@@ -42,7 +53,7 @@ def step(model) -> None:
     # recruits are idle youth not yet in a group: a territory cannot give more than it has (without
     # this cap, abuses -> grievance -> recruits -> arrests -> abuses could grow without bound)
     pool = np.minimum(pool, np.maximum(neet - here, 0.0))
-    militia = model.is_militia
+    militia = model.orgs.is_militia
     rows = np.flatnonzero(~militia)
     members = np.bincount(r, weights=held, minlength=len(orgs))[rows].tolist()
     pull, exits = [], []
@@ -52,7 +63,7 @@ def step(model) -> None:
         pull.append(per_member / (per_member + rp.revenue_pull))
         wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * m
         unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
-        model.debit_org(org, wages)
+        model.orgs.debit_org(org, wages)
         exits.append(rp.attrition + rp.unpaid_exit * unpaid)
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
@@ -65,4 +76,4 @@ def step(model) -> None:
     recruits_total = 0.0
     for recruits in np.bincount(r, weights=new, minlength=len(orgs))[rows].tolist():
         recruits_total += recruits
-    model.week_recruits = recruits_total
+    model.tally.recruits = recruits_total

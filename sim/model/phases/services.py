@@ -10,22 +10,30 @@ super-fixer therefore raises costs for many groups at once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from mesa.agentset import AgentSet
 
-from sim.model.agents import Cartel, Facilitator, Gang, Militia
+from sim.model.agents import Cartel, Facilitator, Gang, Militia, Organisation
+from sim.model.ties import Tie
+
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
 NEEDED = ("launderer", "transporter")  # without these, costs rise (004 l.2422)
 
 
-def coverage(model, org) -> float:
+def coverage(model: CrimeModel, org: Organisation) -> float:
     """Share of the needed service kinds an organisation has this week."""
-    agents = (model.agent_by_uid(f) for f in model.ties.neighbour_set("service", org.unique_id))
+    agents = (model.agent_by_uid(f) for f in model.ties.neighbour_set(Tie.SERVICE, org.unique_id))
     kinds = {a.kind for a in agents if isinstance(a, Facilitator)}
     return sum(k in kinds for k in NEEDED) / len(NEEDED)
 
 
-def seek_services(org, open_: dict[str, list[Facilitator]], load: dict[int, int], slots: dict[int, int]) -> None:
+def seek_services(
+    org: Organisation, open_: dict[str, list[Facilitator]], load: dict[int, int], slots: dict[int, int]
+) -> None:
     """An organisation lacking a needed service picks a facilitator with a free slot, with
     probability proportional to capacity (preferential attachment to super-fixers).
 
@@ -33,20 +41,25 @@ def seek_services(org, open_: dict[str, list[Facilitator]], load: dict[int, int]
     leaves the list when its last slot is taken); ``slots``: clients each can serve at once
     (:attr:`Facilitator.slots`, computed once a week)."""
     model, ties = org.model, org.model.ties
-    have = {model.agent_by_uid(f).kind for f in ties.neighbour_set("service", org.unique_id)}
+    have = {model.agent_by_uid(f).kind for f in ties.neighbour_set(Tie.SERVICE, org.unique_id)}
     for kind in NEEDED:
         cands = open_[kind]
         if kind in have or not cands:
             continue
         w = np.array([f.capacity for f in cands])
         f = cands[int(model.rng.choice(len(cands), p=w / w.sum()))]
-        ties.set("service", f.unique_id, org.unique_id, f.capacity)
+        ties.set(Tie.SERVICE, f.unique_id, org.unique_id, f.capacity)
         load[f.unique_id] += 1
         if load[f.unique_id] >= slots[f.unique_id]:
             cands.remove(f)
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Facilitators' services: short-lived ties with many clients; heavy-tailed capacity (M10).
+
+    Reads ``ties`` (service), the facilitators, ``orgs`` (agents, revenue). Writes ``ties``
+    (service), the organisations' cash (``orgs.debit_org``) and ``service_coverage``.
+    """
     fp = model.p.facilitators
     ties = model.ties
     rng = model.rng
@@ -54,23 +67,23 @@ def step(model) -> None:
     if not facs:
         return
     # ties expire (one draw per tie, in tie order)
-    edges = list(ties.edges("service"))
+    edges = list(ties.edges(Tie.SERVICE))
     if edges:
         ends = rng.random(len(edges)) < 1.0 / fp.tie_weeks
-        ties.remove_many("service", [e for e, end in zip(edges, ends.tolist()) if end])
-    load = {f.unique_id: len(ties.neighbour_set("service", f.unique_id)) for f in facs}
+        ties.remove_many(Tie.SERVICE, [e for e, end in zip(edges, ends.tolist()) if end])
+    load = {f.unique_id: len(ties.neighbour_set(Tie.SERVICE, f.unique_id)) for f in facs}
     # first come, first served at the super-fixers: clients look for services in random order
     # (the cartels and gangs in the order of model.agents, as model.agents.select would give them)
-    clients = AgentSet([o for o in model.organisations if isinstance(o, (Cartel, Gang))], random=model.random)
+    clients = AgentSet([o for o in model.orgs.agents if isinstance(o, (Cartel, Gang))], random=model.random)
     slots = {f.unique_id: f.slots for f in facs}
     open_ = {kind: [f for f in facs if f.kind == kind and load[f.unique_id] < slots[f.unique_id]] for kind in NEEDED}
     clients.shuffle_do(seek_services, open_, load, slots)
     # fees and the cost of going unserved are settled on last week's revenue
     kind_of = {f.unique_id: f.kind for f in facs}
-    for org in model.organisations:
+    for org in model.orgs.agents:
         if isinstance(org, Militia):
             continue
-        kinds = {kind_of[f] for f in ties.neighbour_set("service", org.unique_id) if f in kind_of}
+        kinds = {kind_of[f] for f in ties.neighbour_set(Tie.SERVICE, org.unique_id) if f in kind_of}
         cov = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
-        model.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)))
+        model.orgs.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)))
         org.service_coverage = cov

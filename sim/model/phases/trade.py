@@ -17,11 +17,15 @@ Mass is conserved exactly: produced = delivered + seized + in transit + stock.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
 from sim.model.world.paths import PathFinder
+
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
 
 def candidate_paths(
@@ -205,18 +209,22 @@ def _pad(x: np.ndarray, fill: float = 0.0) -> np.ndarray:
     return np.append(x, fill)
 
 
-def production(model) -> None:
-    """Phase 1: coca production adds to stock; the controller taxes it (M11, 004 l.3328)."""
+def production(model: CrimeModel) -> None:
+    """Phase 1: coca production adds to stock; the controller taxes it (M11, 004 l.3328).
+
+    Reads ``terr.controller``. Writes ``terr.stock``, ``totals.produced_kg`` and the controllers'
+    income (``orgs.credit``, source ``production_tax``).
+    """
     w, t, mp = model.world, model.terr, model.p.market
     growth = (1.0 + mp.production_growth) ** (model.steps / 52.0)
     made = w.production_kg * growth
-    model.stock += made
-    model.produced += float(made.sum())
+    t.stock += made
+    model.totals.produced_kg += float(made.sum())
     tax = made * mp.price_source * mp.production_tax
-    model.credit(t.controller, tax, "production_tax", drug=True)
+    model.orgs.credit(t.controller, tax, "production_tax", drug=True)
 
 
-def seizure_probability(model) -> np.ndarray:
+def seizure_probability(model: CrimeModel) -> np.ndarray:
     """Weekly probability that a shipment passing a territory is seized (before protection)."""
     t, rp = model.terr, model.p.routing
     honest = 1.0 - t.corrupt
@@ -224,37 +232,41 @@ def seizure_probability(model) -> np.ndarray:
     return np.clip(rp.base_seizure * t.capacity * honest * w.interdiction * model.fx.seizure_mult, 0.0, rp.max_seizure)
 
 
-def rival_share(model, shippers: np.ndarray) -> np.ndarray:
+def rival_share(model: CrimeModel, shippers: np.ndarray) -> np.ndarray:
     """(shippers, territories): the share of each territory's armed members hostile to each
-    shipping organisation (uids), weighted by hostility (``model.hostility_matrix``)."""
-    n = model.world.n
-    r, c = model.held()  # members v of group r in territory c
-    v = model.presence[r, c]
-    hostile = model.hostility_matrix()
+    shipping organisation (uids), weighted by hostility (``orgs.hostility``)."""
+    n, orgs = model.world.n, model.orgs
+    r, c = orgs.held()  # members v of group r in territory c
+    v = orgs.presence[r, c]
+    hostile = orgs.hostility()
     armed = np.bincount(c, weights=v, minlength=n) + 1.0
     return np.array(
-        [
-            np.bincount(c, weights=hostile[k, r] * v, minlength=n) / armed
-            for k in (model.org_index[uid] for uid in shippers.tolist())
-        ]
+        [np.bincount(c, weights=hostile[k, r] * v, minlength=n) / armed for k in orgs.rows_of(shippers).tolist()]
     ).reshape(len(shippers), n)
 
 
-def routing(model) -> None:
-    """Phase 2: ship, choose routes, interdict, tax transit, schedule deliveries (M1, M11, M16)."""
+def routing(model: CrimeModel) -> None:
+    """Phase 2: ship, choose routes, interdict, tax transit, schedule deliveries (M1, M11, M16).
+
+    Reads ``terr.stock``, ``terr.controller``, ``terr.patron``, ``terr.corrupt``, ``terr.capacity``,
+    ``terr.price``, ``terr.smuggling``, ``orgs`` (presence, hostility), ``fx.seizure_mult``. Writes
+    ``terr.risk``, ``terr.stock``, ``terr.flow``, ``terr.seized``, ``terr.drug_value``,
+    ``terr.value``, ``routes`` (buffer, the week's shipments), ``totals.seized_kg``,
+    ``tally.shipped_kg``, ``tally.seized_kg`` and the controllers' income (``transit_tax``).
+    """
     w, t, rp, mp, R = model.world, model.terr, model.p.routing, model.p.market, model.routes
     n = w.n
     s = seizure_probability(model)
     # perceived risk follows actual risk with memory (seizures are news)
     t.risk += rp.risk_memory * (s - t.risk)
 
-    shipped = model.stock * rp.ship_share
-    model.stock -= shipped
+    shipped = t.stock * rp.ship_share
+    t.stock -= shipped
     owners = t.controller[R.prod]  # who ships (controller of the production territory)
 
     # route cost per path: distance + perceived risk + rival presence - protection (M16)
     # one row per shipping organisation (last row: no owner) of its view of every territory
-    shippers = np.unique(owners[owners >= 0]) if len(model.org_index) else np.zeros(0, dtype=np.int64)
+    shippers = np.unique(owners[owners >= 0]) if model.orgs.agents else np.zeros(0, dtype=np.int64)
     rival = np.zeros((shippers.size + 1, n + 1))  # hostile share of armed presence
     operates = np.zeros((shippers.size + 1, n + 1))  # police units that protect its shipments
     if shippers.size:
@@ -277,7 +289,7 @@ def routing(model) -> None:
         e = np.exp(-(c - c.min(1, keepdims=True)) / rp.route_temperature)
         path_share[paths] = e / e.sum(1, keepdims=True)
     # demand split across markets (scarcity raises price and attracts shipments)
-    pull = w.consumption_kg * model.price / mp.price_market
+    pull = w.consumption_kg * t.price / mp.price_market
     pair_pull = pull[R.pair_mkt]
     pull_sum = np.bincount(R.pair_prod, weights=pair_pull, minlength=n)
     pair_share = pair_pull / np.maximum(pull_sum[R.pair_prod], 1e-12)
@@ -300,45 +312,49 @@ def routing(model) -> None:
     seized.fill(0.0)
     seized[R.flat] = seized_flat
     seized_kg = float(seized.sum())
-    model.seized_total += seized_kg
-    model.week_seized = seized_kg
-    model.week_shipped = float(kg.sum())
+    model.totals.seized_kg += seized_kg
+    model.tally.seized_kg = seized_kg
+    model.tally.shipped_kg = float(kg.sum())
 
     # transit taxes to each territory's controller (M11), valued along the chain
-    value = mp.price_source + (model.price[R.flat_mkt] - mp.price_source) * R.flat_position
+    value = mp.price_source + (t.price[R.flat_mkt] - mp.price_source) * R.flat_position
     passing = np.bincount(R.flat_nodes, weights=arriving_flat * value, minlength=n)
     t.drug_value[:] = passing
     tax = passing * mp.transit_tax
     t.value[:] = tax + t.smuggling  # with last week's smuggling rents (phase 6, M19): what groups fight and bribe for
-    model.credit(t.controller, tax, "transit_tax", drug=True)
+    model.orgs.credit(t.controller, tax, "transit_tax", drug=True)
 
     slot = (model.steps + R.delay) % R.buffer.shape[0]
     R.buffer[slot, np.arange(R.n_paths)] += delivered
 
 
-def market(model) -> None:
+def market(model: CrimeModel) -> None:
     """Phase 3: deliveries arrive; wholesale prices respond to supply; revenue is credited.
 
     Price follows an inverse-demand curve around the market's consumption:
     price = price_market * (consumption / smoothed supply) ** price_elasticity.
+
+    Reads ``routes.buffer``, ``terr.controller``. Writes ``routes.buffer``, ``terr.supply_ema``,
+    ``terr.price``, ``totals.delivered_kg``, ``tally.delivered_kg`` and the last plazas'
+    controllers' income (``wholesale``).
     """
     w, t, mp, R = model.world, model.terr, model.p.market, model.routes
     slot = model.steps % R.buffer.shape[0]
     arriving = R.buffer[slot].copy()
     R.buffer[slot] = 0.0
     delivered = np.bincount(R.mkt, weights=arriving, minlength=w.n)
-    model.delivered_total += float(arriving.sum())
-    model.week_delivered = float(arriving.sum())
+    model.totals.delivered_kg += float(arriving.sum())
+    model.tally.delivered_kg = float(arriving.sum())
     mk = w.consumption_kg > 0
-    model.supply_ema[mk] += mp.supply_memory * (delivered[mk] - model.supply_ema[mk])
-    ratio = w.consumption_kg[mk] / np.maximum(model.supply_ema[mk], 1e-6 * w.consumption_kg[mk])
-    model.price[mk] = mp.price_market * np.clip(ratio, mp.price_ratio_min, mp.price_ratio_max) ** mp.price_elasticity
+    t.supply_ema[mk] += mp.supply_memory * (delivered[mk] - t.supply_ema[mk])
+    ratio = w.consumption_kg[mk] / np.maximum(t.supply_ema[mk], 1e-6 * w.consumption_kg[mk])
+    t.price[mk] = mp.price_market * np.clip(ratio, mp.price_ratio_min, mp.price_ratio_max) ** mp.price_elasticity
     # wholesale sale by whoever holds the last plaza before the market
-    sale = np.bincount(R.last_mile, weights=arriving * model.price[R.mkt] * mp.last_mile_share, minlength=w.n)
-    model.credit(t.controller, sale, "wholesale", drug=True)
+    sale = np.bincount(R.last_mile, weights=arriving * t.price[R.mkt] * mp.last_mile_share, minlength=w.n)
+    model.orgs.credit(t.controller, sale, "wholesale", drug=True)
 
 
-def corridor_flows(model) -> dict[tuple[int, int], float]:
+def corridor_flows(model: CrimeModel) -> dict[tuple[int, int], float]:
     """kg carried last week along each corridor (a, b), a < b: what leaves a toward b on every path."""
     R = model.routes
     out: dict[tuple[int, int], float] = {}
@@ -353,16 +369,17 @@ def corridor_flows(model) -> dict[tuple[int, int], float]:
     return out
 
 
-def in_transit(model) -> float:
+def in_transit(model: CrimeModel) -> float:
     return float(model.routes.buffer.sum())
 
 
-def mass_balance(model) -> float:
+def mass_balance(model: CrimeModel) -> float:
     """produced - (delivered + seized + in transit + stock); zero up to rounding."""
-    return model.produced - (model.delivered_total + model.seized_total + in_transit(model) + float(model.stock.sum()))
+    tot = model.totals
+    return tot.produced_kg - (tot.delivered_kg + tot.seized_kg + in_transit(model) + float(model.terr.stock.sum()))
 
 
-def footprint(model, min_kg: float = 1.0) -> int:
+def footprint(model: CrimeModel, min_kg: float = 1.0) -> int:
     """Number of territories a week's shipments pass through (excluding producers and markets)."""
     w = model.world
     mid = (w.production_kg == 0) & (w.consumption_kg == 0)

@@ -26,36 +26,41 @@ applies, so violence jumps abruptly.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.state import sorted_union
 
+if TYPE_CHECKING:
+    from sim.model.model import CrimeModel
 
-def expansion(model) -> None:
+
+def expansion(model: CrimeModel) -> None:
     """Members drift toward valuable, reachable plazas (004 l.304-308: violence follows flows).
 
     Each group moves independently of the others, so all groups move at once, on the entries of
-    ``model.presence`` they hold or can reach (the rest of a group's row is zero and stays so).
-    The new entries become ``model.held()``.
+    ``orgs.presence`` they hold or can reach (the rest of a group's row is zero and stays so).
+    The new entries become ``orgs.held()``.
     """
-    w, t, vp = model.world, model.terr, model.p.violence
+    w, t, vp, orgs = model.world, model.terr, model.p.violence, model.orgs
     value = t.value + vp.extortion_value * t.population / 1000.0
     value[w.role("market")] = 0.0  # consumer markets abroad are not fought over (retail there is not modelled)
-    P = model.presence
+    P = orgs.presence
     k, n = P.shape
-    r0, c0 = model.held()
+    r0, c0 = orgs.held()
     p0 = P[r0, c0]
     members = np.bincount(r0, weights=p0, minlength=k)
-    movers = ~model.is_militia & (members > 0)
+    movers = ~orgs.is_militia & (members > 0)
     if not movers.any():
         return
     sel = movers[r0] & (p0 != 0)
     held = r0[sel] * n + c0[sel]  # flat entries, row by row
     p_held = p0[sel]
-    # reachable: next to a foothold (corridors, model.adjacency), or where the group already is
+    # reachable: next to a foothold (corridors, world.adjacency), or where the group already is
     foot = p_held >= vp.foothold
     group, at = r0[sel][foot], c0[sel][foot]
-    adj = model.adjacency  # CSR with self-loops: row i lists i and its neighbours
+    adj = w.adjacency  # CSR with self-loops: row i lists i and its neighbours
     start, count = adj.indptr[at], np.diff(adj.indptr)[at]
     near = np.repeat(group, count) * n + adj.indices[_ranges(start, count)]
     flat = sorted_union(held, near)  # the entries that can change, row by row
@@ -64,25 +69,25 @@ def expansion(model) -> None:
     p_rc[np.searchsorted(flat, held)] = p_held
     reach = p_rc > 0
     reach[np.searchsorted(flat, near)] = True
-    gang = model.is_gang[r]  # gangs are local: stay within their country (004 l.2630-2632)
-    reach[gang] &= w.country[c[gang]] == model.org_country[r[gang]]
+    gang = orgs.is_gang[r]  # gangs are local: stay within their country (004 l.2630-2632)
+    reach[gang] &= w.country[c[gang]] == orgs.country[r[gang]]
     keep = reach | (p_rc != 0)  # reachable, or held (a gang's plazas abroad)
     r, c, p_rc, reach = r[keep], c[keep], p_rc[keep], reach[keep]
     # groups are territorial: a plaza is worth less the farther it lies from the home base
-    v_rc = np.where(reach, value[c] * model.home_decay[model.org_home[r], c], 0.0)
+    v_rc = np.where(reach, value[c] * model.home_decay[orgs.home[r], c], 0.0)
     v_sum = np.bincount(r, weights=v_rc, minlength=k)
     moving = (v_sum > 0)[r]
     r, c, p_rc, v_rc = r[moving], c[moving], p_rc[moving], v_rc[moving]
     target = members[r] * v_rc / v_sum[r]
-    disrupted = np.fromiter((o.disrupted for o in model.organisations), dtype=bool, count=k)
+    disrupted = np.fromiter((o.disrupted for o in orgs.agents), dtype=bool, count=k)
     rate = vp.expansion_rate * np.where(disrupted, 1.0 - model.p.leadership.disruption, 1.0)
     p_rc += rate[r] * (target - p_rc)
-    p_rc[p_rc < 0.1 * vp.foothold] = 0.0  # scattered members rejoin elsewhere
+    p_rc[p_rc < vp.scatter_share * vp.foothold] = 0.0  # scattered members rejoin elsewhere
     p_sum = np.bincount(r, weights=p_rc, minlength=k)
     back = p_sum[r] > 0
     p_rc[back] *= (members / np.where(p_sum > 0, p_sum, 1.0))[r[back]]
     P[r, c] = p_rc
-    model.set_held(np.concatenate([r0 * n + c0, r * n + c]))
+    orgs.set_held(np.concatenate([r0 * n + c0, r * n + c]))
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -90,27 +95,27 @@ def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.arange(count.sum()) - np.repeat(np.cumsum(count) - count - start, count)
 
 
-def control(model) -> np.ndarray:
-    """Controller and contested status of every territory; returns the controller's share of the
-    armed members in each territory (0 where nobody is)."""
-    t, vp = model.terr, model.p.violence
+def control(model: CrimeModel) -> np.ndarray:
+    """Controller, contested status and members engaged in fighting in every territory; returns
+    the controller's share of the armed members in each territory (0 where nobody is)."""
+    t, vp, orgs = model.terr, model.p.violence, model.orgs
     n = model.world.n
-    if not model.organisations:
+    if not orgs.agents:
         t.controller[:] = -1
         t.contested[:] = False
         return np.zeros(n)
-    r, c = model.held()
-    v = model.presence[r, c]
+    r, c = orgs.held()
+    v = orgs.presence[r, c]
     total = np.bincount(c, weights=v, minlength=n)  # column sums, row by row: = s.sum(0)
-    top, top_members = model.strongest()
+    top, top_members = orgs.strongest()
     share = np.where(total > 0, top_members / np.maximum(total, 1e-9), 0.0)
-    t.controller[:] = np.where(total > 0, model.org_uid[top], -1)
+    t.controller[:] = np.where(total > 0, orgs.uid[top], -1)
     # only ``gang_engagement`` of a gang's members fight; contested compares like with like
-    fighters = v * np.where(model.is_gang, vp.gang_engagement, 1.0)[r]
-    engaged = _engaged(r, c, fighters, model.hostility_matrix(), n)
+    fighters = v * np.where(orgs.is_gang, vp.gang_engagement, 1.0)[r]
+    engaged = _engaged(r, c, fighters, orgs.hostility(), n)
     armed = np.bincount(c, weights=fighters, minlength=n)
     t.contested[:] = (engaged > vp.contest_threshold * np.maximum(armed, 1.0)) & (share < vp.dominance)
-    model.engaged = engaged
+    t.engaged[:] = engaged
     return share
 
 
@@ -140,33 +145,41 @@ def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarr
     return np.bincount(terr[i], weights=fight, minlength=n)
 
 
-def step(model) -> None:
+def step(model: CrimeModel) -> None:
+    """Phase 5: territorial competition and violence over plazas (M7, M8, M2, M4).
+
+    Reads ``orgs`` (presence, homes, hostility, disruption), ``terr.value``, ``terr.population``,
+    ``terr.patron``, ``terr.corrupt``, ``terr.boost``, ``terr.officers``, ``terr.militarised``,
+    ``fx.truce_cut``, ``fx.abuse_mult``. Writes ``orgs.presence`` (moves and deaths),
+    ``terr.controller``, ``terr.contested``, ``terr.engaged``, ``terr.pact``,
+    ``terr.organised_violence``, ``terr.homicides``.
+    """
     w, t, vp, fx = model.world, model.terr, model.p.violence, model.fx
     expansion(model)
     share = control(model)
     n = w.n
-    P = model.presence
-    r, c = model.held()
+    orgs = model.orgs
+    P = orgs.presence
+    r, c = orgs.held()
     v = P[r, c]
-    gang_members = np.bincount(c, weights=v * model.is_gang[r], minlength=n)
+    gang_members = np.bincount(c, weights=v * orgs.is_gang[r], minlength=n)
     total = np.bincount(c, weights=v, minlength=n)
     pact = (share >= vp.dominance) & (t.patron == t.controller) & (t.corrupt > vp.pact_corruption)
     pax = np.where(pact, vp.pax_factor, 1.0)
     deter = 1.0 / (1.0 + vp.deterrence * t.boost)  # visible troops cut violence fast (004 l.522)
-    combat = vp.conflict_kill_rate * model.engaged * pax * deter
+    combat = vp.conflict_kill_rate * t.engaged * pax * deter
     gang = vp.gang_kill_rate * gang_members * pax * deter * (1.0 - fx.truce_cut)
     abuse = vp.abuse_kill_rate * t.officers * t.militarised / 1000.0 * fx.abuse_mult
     background = vp.background_share * w.base_homicide_rate * t.population / 1e5 / 52.0
     expected = combat * (1.0 + vp.civilian_ratio) + gang + abuse + background
-    model.organised_violence = combat * (1.0 + vp.civilian_ratio) + gang  # expected, per territory
+    t.organised_violence[:] = combat * (1.0 + vp.civilian_ratio) + gang  # expected, per territory
     homicides = model.rng.poisson(expected).astype(float)
     t.homicides[:] = homicides
-    model.pact = pact
+    t.pact[:] = pact
     # combatant deaths remove members, split over the organisations present by strength
-    if model.organisations and combat.any():
+    if orgs.agents and combat.any():
         dead = np.minimum(combat, total)
         frac = np.where(total > 0, dead / np.maximum(total, 1e-9), 0.0)
         held = v - v * frac[c]  # (the rest of P is 0 and stays so)
         held[held < 0] = 0.0
         P[r, c] = held
-    model.combat_deaths = float(combat.sum())

@@ -1,11 +1,18 @@
-"""Per-territory state arrays shared by the phases (community, police, control and flows), and a
-helper for the entries of the mostly-zero presence matrix (``CrimeModel.held``)."""
+"""The state the phases share, by owner: per territory (``model.terr``), per country
+(``model.countries``), this week's counts (``model.tally``) and the run's drug totals
+(``model.totals``). The organisations and their ledger are in :mod:`sim.model.state.organisations`
+(``model.orgs``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.world import World
 
 
 @dataclass
@@ -37,6 +44,7 @@ class TerritoryState:
     embed_weeks: np.ndarray  # weeks troops have been embedded
     capacity: np.ndarray  # effective enforcement capacity this week, 0..~3
     boost: np.ndarray  # current military boost (decays with embedding), 0..military_boost
+    conviction_p: np.ndarray  # 0..1 probability an arrest ends in conviction this week (1 - impunity)
     # control and flows (M1, M8, M11)
     controller: np.ndarray  # unique_id of the controlling organisation, -1 none
     contested: np.ndarray  # bool
@@ -47,6 +55,13 @@ class TerritoryState:
     drug_value: np.ndarray  # USD value of the drugs passing through in the last week
     migrants: np.ndarray  # migrants crossing in the last week (border territories)
     smuggling: np.ndarray  # USD of migrant-smuggling rent in the last week (border territories)
+    engaged: np.ndarray  # members of hostile groups engaged in fighting this week (violence phase)
+    pact: np.ndarray  # bool: pax mafiosa this week, a monopolised plaza whose police take the controller's money (M8)
+    organised_violence: np.ndarray  # expected homicides from combat and gangs this week
+    # drug market (M1)
+    stock: np.ndarray  # kg of cocaine waiting to be shipped (production territories)
+    price: np.ndarray  # wholesale USD per kg (markets; 0 elsewhere)
+    supply_ema: np.ndarray  # kg per week delivered, smoothed (markets)
 
     @classmethod
     def zeros(cls, n: int) -> TerritoryState:
@@ -54,10 +69,55 @@ class TerritoryState:
         kw["patron"] = np.full(n, -1, dtype=np.int64)
         kw["controller"] = np.full(n, -1, dtype=np.int64)
         kw["contested"] = np.zeros(n, dtype=bool)
+        kw["pact"] = np.zeros(n, dtype=bool)
         return cls(**kw)
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+@dataclass
+class CountryState:
+    """One float array per quantity; index = country (``world.countries``). Prisons keep their
+    own per-country counts (``model.prisons``)."""
+
+    court_capture: np.ndarray  # 0..1 share of the courts captured (M3, corruption phase)
+    pressure: np.ndarray  # public demand for a crackdown, x enforcement capacity (politics phase)
+    crowding: np.ndarray  # prison inmates over capacity, as a share of capacity (prisons phase)
+    fear0: np.ndarray  # homicide rate at the start, per 100k per year (reference of the crackdown demand)
+
+    @classmethod
+    def start(cls, world: World) -> CountryState:
+        """Courts clean, pressure 1, no crowding; ``fear0`` the population-weighted baseline
+        homicide rate (at least 1)."""
+        n_c = len(world.countries)
+        fear0 = np.maximum(
+            np.bincount(world.country, weights=world.base_homicide_rate * world.population, minlength=n_c)
+            / np.bincount(world.country, weights=world.population, minlength=n_c),
+            1.0,
+        )
+        return cls(court_capture=np.zeros(n_c), pressure=np.ones(n_c), crowding=np.zeros(n_c), fear0=fear0)
+
+
+@dataclass
+class Tally:
+    """This week's counts for the metrics; a new tally starts every week (``CrimeModel.step``)."""
+
+    removals: int = 0  # leaders removed (leadership.remove_leader)
+    extraditions: int = 0  # leaders extradited
+    splits: int = 0  # groups that split (leadership.split)
+    arrests: float = 0.0  # members arrested plus non-members swept up (enforcement)
+    recruits: float = 0.0  # members recruited (recruitment)
+    shipped_kg: float = 0.0  # cocaine shipped from the producers' stock (routing)
+    seized_kg: float = 0.0  # cocaine seized on the routes (routing)
+    delivered_kg: float = 0.0  # cocaine arriving at the markets (market)
+
+
+@dataclass
+class Totals:
+    """Cocaine since the start of the run, kg: produced = delivered + seized + in transit + stock
+    (``trade.mass_balance``)."""
+
+    produced_kg: float = 0.0
+    delivered_kg: float = 0.0
+    seized_kg: float = 0.0
 
 
 def sorted_union(*arrays: np.ndarray) -> np.ndarray:

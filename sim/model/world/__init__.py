@@ -11,9 +11,11 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
+from scipy.sparse import csr_array, identity
 
 from sim.model.config import ROLES
 
@@ -81,12 +83,14 @@ class World:
         a = nx.to_scipy_sparse_array(self.graph, nodelist=range(self.n), weight="km")
         return shortest_path(a, directed=False)
 
-    @property
-    def adjacency(self) -> np.ndarray:
-        """Dense 0/1 adjacency (with self-loops) used to limit expansion to neighbours."""
-        a = nx.to_numpy_array(self.graph, nodelist=range(self.n), weight=None)
-        np.fill_diagonal(a, 1.0)
-        return a
+    @cached_property
+    def adjacency(self) -> csr_array:
+        """The corridors as a sparse 0/1 matrix with self-loops: row i lists i and its neighbours
+        (``violence.expansion``: members move next to a foothold)."""
+        n = self.n
+        return csr_array(
+            nx.to_scipy_sparse_array(self.graph, nodelist=range(n), weight=None) + identity(n, format="csr")
+        )
 
 
 def from_preset(wcfg, rng: np.random.Generator) -> World:
@@ -155,12 +159,17 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
     producer and every market would otherwise grow with the square of the map. The rest are
     transit, ports and border crossings. Countries are longitude bands of about
     ten territories. Populations are log-normal around 1 million; figures are illustrative.
+    Each of these numbers, and the ranges of the uniform draws (countries' institutions, territories'
+    youth, NEET, poverty and state presence, organisations' sizes), is a default of
+    ``world.generator`` (``SyntheticWorld`` in ``sim/model/config.py``, with its range, units and
+    source).
     """
     n = int(wcfg.n_territories)
-    lon = rng.uniform(-110.0, -60.0, n)
-    lat = rng.uniform(-15.0, 32.0, n)
-    n_prod = max(1, min(n // 25, 16))
-    n_mkt = max(1, min(n // 25, 16))
+    gen = wcfg.generator  # the generator's settings (SyntheticWorld in sim/model/config.py)
+    lon = rng.uniform(gen.lon_min, gen.lon_max, n)
+    lat = rng.uniform(gen.lat_min, gen.lat_max, n)
+    n_prod = max(1, min(n // gen.territories_per_producer, gen.producers_max))
+    n_mkt = max(1, min(n // gen.territories_per_market, gen.markets_max))
     order = np.argsort(lat)
     prod = order[:n_prod]  # southernmost territories produce
     mkt = order[-n_mkt:]  # northernmost are markets
@@ -169,24 +178,26 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
     roles[mkt, ROLES.index("market")] = True
     rest = order[n_prod:-n_mkt] if n > n_prod + n_mkt else np.array([], dtype=int)
     roles[rest, ROLES.index("transit")] = True
-    roles[rest[rng.random(rest.size) < 0.15], ROLES.index("port")] = True
-    border_band = rest[lat[rest] > np.quantile(lat, 0.85)] if rest.size else rest
+    roles[rest[rng.random(rest.size) < gen.port_share], ROLES.index("port")] = True
+    border_band = rest[lat[rest] > np.quantile(lat, gen.border_quantile)] if rest.size else rest
     roles[border_band, ROLES.index("border")] = True
-    roles[rest[rng.random(rest.size) < 0.08], ROLES.index("mining")] = True
+    roles[rest[rng.random(rest.size) < gen.mining_share], ROLES.index("mining")] = True
 
-    n_countries = max(1, n // 10)
+    n_countries = max(1, n // gen.territories_per_country)
     band = np.argsort(np.argsort(lon)) * n_countries // n
     countries = [
         Country(
             iso=f"C{i:03d}",
             name=f"Country {i}",
-            police_per_100k=float(rng.uniform(150, 400)),
-            police_pay=float(rng.uniform(0.6, 1.5)),
-            police_integrity=float(rng.uniform(0.4, 0.8)),
-            investigative_capacity=float(rng.uniform(0.1, 0.5)),
-            prison_capacity_per_100k=float(rng.uniform(100, 400)),
-            extradites=bool(rng.random() < 0.5),
-            election_every_years=4,
+            police_per_100k=float(rng.uniform(gen.police_per_100k_min, gen.police_per_100k_max)),
+            police_pay=float(rng.uniform(gen.police_pay_min, gen.police_pay_max)),
+            police_integrity=float(rng.uniform(gen.police_integrity_min, gen.police_integrity_max)),
+            investigative_capacity=float(rng.uniform(gen.investigative_capacity_min, gen.investigative_capacity_max)),
+            prison_capacity_per_100k=float(
+                rng.uniform(gen.prison_capacity_per_100k_min, gen.prison_capacity_per_100k_max)
+            ),
+            extradites=bool(rng.random() < gen.extradition_share),
+            election_every_years=int(gen.election_every_years),
         )
         for i in range(n_countries)
     ]
@@ -194,7 +205,7 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
     g.add_nodes_from(range(n))
     xy = np.column_stack([lon, lat])
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
-    k = min(3, n - 1)
+    k = min(gen.neighbours, n - 1)
     nearest = np.argsort(d2, axis=1)[:, 1 : k + 1]
     full = nx.Graph()
     for i in range(n):
@@ -210,32 +221,33 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
         sea = roles[a, ROLES.index("port")] and roles[b, ROLES.index("port")]
         g.edges[a, b].update(mode="sea" if sea else "land", km=max(km, 10.0))
 
-    population = np.exp(rng.normal(np.log(1.0e6), 0.8, n))
-    population[mkt] *= 20
-    base_hr = np.exp(rng.normal(np.log(20.0), 0.8, n))
-    base_hr[mkt] = 5.0
+    population = np.exp(rng.normal(np.log(gen.population_median), gen.population_sigma, n))
+    population[mkt] *= gen.market_population_factor
+    base_hr = np.exp(rng.normal(np.log(gen.homicide_rate_median), gen.homicide_rate_sigma, n))
+    base_hr[mkt] = gen.market_homicide_rate
     production_kg = np.zeros(n)
-    production_kg[prod] = 1000.0 * 1000.0 / 52.0 / n_prod  # 1,000 t/yr in all
+    production_kg[prod] = gen.production_t * 1000.0 / 52.0 / n_prod  # tonnes a year in all, kg a week each
     consumption_kg = np.zeros(n)
-    consumption_kg[mkt] = 600.0 * 1000.0 / 52.0 / n_mkt
+    consumption_kg[mkt] = gen.consumption_t * 1000.0 / 52.0 / n_mkt
 
     orgs = []
-    n_cartels = max(2, n // 8)
-    n_gangs = max(1, n // 6)
+    n_cartels = max(gen.cartels_min, n // gen.territories_per_cartel)
+    n_gangs = max(gen.gangs_min, n // gen.territories_per_gang)
+    n_near = max(gen.cartel_territories_min, min(gen.cartel_territories_max, n // gen.territories_per_cartel_territory))
     transit_nodes = rest if rest.size else np.arange(n)
     for c in range(n_cartels):
         home = int(rng.choice(transit_nodes))
-        near = [int(j) for j in np.argsort(d2[home])[: max(2, min(6, n // 5))]]
+        near = [int(j) for j in np.argsort(d2[home])[:n_near]]
         orgs.append(
             dict(
                 name=f"Cartel {c}",
                 kind="cartel",
-                members=float(rng.integers(500, 5000)),
+                members=float(rng.integers(gen.cartel_members_min, gen.cartel_members_max)),
                 territories=near,
                 allies=[],
                 rivals=[],
-                lieutenants=3,
-                cohesion=0.7,
+                lieutenants=int(gen.cartel_lieutenants),
+                cohesion=float(gen.cartel_cohesion),
             )
         )
     for i in range(n_gangs):
@@ -244,24 +256,26 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
             dict(
                 name=f"Gang {i}",
                 kind="gang",
-                members=float(rng.integers(200, 3000)),
+                members=float(rng.integers(gen.gang_members_min, gen.gang_members_max)),
                 territories=[home],
                 allies=[],
                 rivals=[],
-                lieutenants=2,
-                cohesion=0.6,
+                lieutenants=int(gen.gang_lieutenants),
+                cohesion=float(gen.gang_cohesion),
             )
         )
     # production zones are held by the first cartels
     for j, t in enumerate(prod):
         orgs[j % n_cartels]["territories"].append(int(t))
     names = [o["name"] for o in orgs]
+    rival = float(gen.rival_share)
+    rival_or_ally = float(gen.rival_share + gen.ally_share)
     for i, o in enumerate(orgs):
         for j in range(i + 1, len(orgs)):
             u = rng.random()
-            if u < 0.15:
+            if u < rival:
                 o["rivals"].append(names[j])
-            elif u < 0.25:
+            elif u < rival_or_ally:
                 o["allies"].append(names[j])
 
     return World(
@@ -271,10 +285,10 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
         countries=countries,
         country=band.astype(int),
         population=population,
-        youth_share=rng.uniform(0.2, 0.3, n),
-        neet_share=rng.uniform(0.1, 0.35, n),
-        poverty=rng.uniform(0.1, 0.6, n),
-        state_presence=rng.uniform(0.3, 0.9, n),
+        youth_share=rng.uniform(gen.youth_share_min, gen.youth_share_max, n),
+        neet_share=rng.uniform(gen.neet_share_min, gen.neet_share_max, n),
+        poverty=rng.uniform(gen.poverty_min, gen.poverty_max, n),
+        state_presence=rng.uniform(gen.state_presence_min, gen.state_presence_max, n),
         base_homicide_rate=base_hr,
         roles=roles,
         lon=lon,

@@ -1,0 +1,233 @@
+"""The organisations of a run (``model.orgs``): who they are, where their members are, their money.
+
+Organisations are agents (``sim/model/agents.py``) whose members are counts spread over the
+territories. Here they are kept in ``unique_id`` order, one row each of
+
+* the presence matrix ``presence`` (organisations x territories): each agent's ``presence`` is a
+  view of its row, so writing to either writes to both;
+* the per-row arrays ``uid``, ``home``, ``country``, ``is_gang``, ``is_militia``;
+
+with the entries of the mostly-zero presence matrix that the phases work on (:meth:`held`), the
+strongest group of each territory, the hostility between groups, and the money ledger (credits,
+debits and income by source). An organisation registers itself when it is created and leaves when
+it is removed (``Organisation.__init__`` and ``Organisation.remove``): the rows follow at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.agents import Gang, Militia, MilitiaPhase
+from sim.model.state import sorted_union
+from sim.model.ties import Tie
+
+if TYPE_CHECKING:
+    from sim.model.agents import Organisation
+    from sim.model.ties import TieGraph
+    from sim.model.world import World
+
+
+class Organisations:
+    """The organisation agents in ``unique_id`` order (``agents``), their rows and their ledger."""
+
+    def __init__(self, world: World, ties: TieGraph, neutral_hostility: float) -> None:
+        self._n = world.n
+        self._country_of = world.country
+        self._ties = ties
+        self._neutral_hostility = neutral_hostility
+        self.agents: list[Organisation] = []  # in unique_id order: row k is agents[k]
+        self.names: dict[int, str] = {}  # every organisation the run has had, by unique_id (outputs)
+        self.n_splinters = 0  # splits so far (numbers the splinters' names)
+        self.income_by_source: dict[str, float] = {}  # USD credited so far, by source (M11, M17)
+        self._buffer = np.zeros((0, world.n))  # the presence rows, with room for more below them
+        self._rows_changed()
+
+    # ------------------------------------------------------------------ births and deaths
+    def add(self, org: Organisation) -> None:
+        """Called by ``Organisation.__init__``: the new group gets the next row (Mesa's unique ids
+        grow, so it comes last). The rows sit in a buffer with room to spare: a birth copies one
+        row, not the matrix."""
+        k = len(self.agents)
+        if k == len(self._buffer):  # full: a buffer twice as large, every row's view moved to it
+            buffer = np.zeros((2 * k + 8, self._n))
+            buffer[:k] = self._buffer
+            self._buffer = buffer
+            for row, o in enumerate(self.agents):
+                o.presence = buffer[row]
+        self._buffer[k] = org.presence
+        org.presence = self._buffer[k]
+        self.agents = [*self.agents, org]
+        self._rows_changed()
+
+    def discard(self, org: Organisation) -> None:
+        """Called by ``Organisation.remove``: the group's row goes, the rows below move up."""
+        self.agents = [o for o in self.agents if o is not org]
+        self._buffer = np.array([o.presence for o in self.agents], dtype=float).reshape(len(self.agents), self._n)
+        for row, o in enumerate(self.agents):
+            o.presence = self._buffer[row]
+        self._rows_changed()
+
+    def _rows_changed(self) -> None:
+        """Index the rows of ``agents`` (a new list at every change, so a loop over the old one is
+        not disturbed)."""
+        orgs = self.agents
+        self.by_uid: dict[int, Organisation] = {o.unique_id: o for o in orgs}
+        self.names.update({o.unique_id: o.name for o in orgs})
+        k = len(orgs)
+        self.presence = self._buffer[:k]
+        # fixed attributes of the organisations, by row
+        self.uid = np.array([o.unique_id for o in orgs], dtype=np.int64)
+        self.home = np.array([o.home for o in orgs], dtype=np.int64)
+        self.country = self._country_of[self.home]
+        self.is_gang = np.array([isinstance(o, Gang) for o in orgs], dtype=bool)
+        self.is_militia = np.array([isinstance(o, Militia) for o in orgs], dtype=bool)
+        self._uid_row = np.full(int(self.uid.max(initial=-1)) + 1, -1, dtype=np.int64)
+        self._uid_row[self.uid] = np.arange(k)
+        self._hostility_key: tuple | None = None
+        self._held: tuple[np.ndarray, np.ndarray] | None = None  # rows changed: held() recomputes its entries
+
+    def new_week(self) -> None:
+        """At the start of a week: the held entries are found afresh, and each group's income so
+        far becomes last week's ``revenue`` (and ``drug_revenue``) and restarts at zero."""
+        self._held = None
+        for org in self.agents:
+            org.revenue, org.drug_revenue = org.income, org.drug_income
+            org.income = org.drug_income = 0.0
+
+    # ------------------------------------------------------------------ where the groups are
+    def held(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the entries of ``presence`` that may be non-zero, row by row
+        (columns ascending within a row): every non-zero entry, and each group's home.
+
+        A group holds a few plazas of a large map (at 1,600 territories, about 2,000 of 780,000
+        entries), so phases work on these entries rather than on the whole matrix, and their cost
+        grows with the groups' footprint rather than with groups x territories. The entries are
+        found afresh at the start of each week (so writes to ``presence`` between steps, from a
+        script or a test, are seen) and when a group joins or leaves. Within the week only the
+        move of members to new plazas adds entries (``violence.expansion``, which passes them to
+        :meth:`set_held`); arrests, deaths, recruitment and releases at home change values at held
+        entries only. ``tests/test_held.py`` checks this after every phase of runs with splits,
+        militias and returning leaders.
+        """
+        if self._held is None:
+            self.set_held(np.flatnonzero(self.presence != 0))
+        assert self._held is not None
+        return self._held
+
+    def set_held(self, flat: np.ndarray) -> None:
+        """Set the held entries from flat indices into ``presence`` (any order, repeats allowed)
+        that include every non-zero entry; entries now zero are dropped, homes kept."""
+        k, n = self.presence.shape
+        homes = np.arange(k) * n + self.home
+        flat = sorted_union(flat, homes)
+        keep = self.presence.ravel()[flat] != 0
+        keep[np.searchsorted(flat, homes)] = True
+        r, c = np.divmod(flat[keep], n)
+        r.flags.writeable = c.flags.writeable = False
+        self._held = (r, c)
+
+    def members_by_row(self) -> np.ndarray:
+        """Free members of each organisation (row sums of ``presence``, over held entries)."""
+        r, c = self.held()
+        return np.bincount(r, weights=self.presence[r, c], minlength=self.presence.shape[0])
+
+    def strongest(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row of the strongest organisation in each territory (the first on ties, 0 where nobody
+        is) and its members: ``P.argmax(0)`` and ``P.max(0)`` of the presence matrix ``P``, found
+        from the held entries."""
+        P = self.presence
+        k, n = P.shape
+        r, c = self.held()
+        v = P[r, c]
+        if (v < 0).any():  # not reached by the model; argmax semantics kept for any input
+            return P.argmax(0), P.max(0)
+        top = np.zeros(n)
+        np.maximum.at(top, c, v)
+        hit = (v == top[c]) & (v > 0)
+        row = np.full(n, k, dtype=np.intp)
+        np.minimum.at(row, c[hit], r[hit])  # the first (smallest) row among equals
+        row[row == k] = 0
+        return row, top
+
+    def rows_of(self, uids: np.ndarray) -> np.ndarray:
+        """Row of each organisation uid (-1: not an organisation)."""
+        uids = np.asarray(uids, dtype=np.int64)
+        if self._uid_row.size == 0:  # no organisations left
+            return np.full(uids.shape, -1, dtype=np.int64)
+        ok = (uids >= 0) & (uids < self._uid_row.size)
+        return np.where(ok, self._uid_row[np.where(ok, uids, 0)], -1)
+
+    def hostility(self) -> np.ndarray:
+        """(organisations, organisations) hostility: 1 rivals, 0 allies/self, ``neutral_hostility``
+        otherwise.
+
+        Militias that are not captured are hostile to every criminal group (004 l.2974-3118).
+        Read-only; rebuilt only when alliances, rivalries, militias or the organisations change.
+        """
+        hostile_militias = tuple(
+            int(o.unique_id) for o in self.agents if isinstance(o, Militia) and o.phase != MilitiaPhase.CAPTURED
+        )
+        ties = self._ties
+        key = (ties.version(Tie.RIVALRY), ties.version(Tie.ALLIANCE), hostile_militias)
+        if key != self._hostility_key:
+            k = len(self.agents)
+            h = np.full((k, k), self._neutral_hostility)
+            for kind, value in ((Tie.RIVALRY, 1.0), (Tie.ALLIANCE, 0.0)):
+                pairs = ties.edge_array(kind)
+                a, b = self.rows_of(pairs[:, 0]), self.rows_of(pairs[:, 1])
+                keep = (a >= 0) & (b >= 0)
+                h[a[keep], b[keep]] = h[b[keep], a[keep]] = value
+            rows = self.rows_of(np.array(hostile_militias, dtype=np.int64))
+            h[rows, :] = 1.0
+            h[:, rows] = 1.0
+            np.fill_diagonal(h, 0.0)
+            h.flags.writeable = False
+            self._hostility, self._hostility_key = h, key
+        return self._hostility
+
+    # ------------------------------------------------------------------ money
+    def credit(self, owners: np.ndarray, amounts: np.ndarray, source: str, drug: bool = False) -> None:
+        """Credit per-territory amounts (USD) to each territory's owner organisation (uid or -1).
+
+        Territory by territory, as ``credit_org`` would (the same sums in the same order).
+        """
+        sel = (owners >= 0) & (amounts > 0)
+        if not sel.any():
+            return
+        by_uid = self.by_uid
+        total = self.income_by_source.get(source, 0.0)
+        credited = False
+        for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
+            org = by_uid.get(uid)
+            if org is not None:
+                org.cash += amt
+                org.income += amt
+                total += amt
+                if drug:
+                    org.drug_income += amt
+                credited = True
+        if credited:
+            self.income_by_source[source] = total
+
+    def debit(self, owners: np.ndarray, amounts: np.ndarray) -> None:
+        """Debit per-territory amounts (USD) from each territory's owner organisation (uid or -1)."""
+        sel = (owners >= 0) & (amounts > 0)
+        for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
+            org = self.by_uid.get(uid)
+            if org is not None:
+                self.debit_org(org, amt)
+
+    def credit_org(self, org: Organisation, amount: float, source: str, drug: bool = False) -> None:
+        """Add income to an organisation; ``source`` feeds ``income_by_source`` (M11, M17)."""
+        org.cash += amount
+        org.income += amount
+        self.income_by_source[source] = self.income_by_source.get(source, 0.0) + amount
+        if drug:
+            org.drug_income += amount
+
+    @staticmethod
+    def debit_org(org: Organisation, amount: float) -> None:
+        """Take a payment from an organisation's cash (never below zero)."""
+        org.cash = max(0.0, org.cash - amount)
