@@ -1,5 +1,5 @@
 # Quick start:  make run   (set up, then run the main job)   |   make test   (set up, then run the tests)
-.PHONY: setup run single compare30 ui test test-fast clean
+.PHONY: setup run single compare30 ui lint test test-fast clean
 PY := .venv/bin/python
 # pytest-xdist workers for the tests: one per CPU, at most 8 (make test JOBS=0 runs them in one process)
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2); echo $$(( n < 8 ? n : 8 )))
@@ -22,7 +22,14 @@ ui: setup  ## the browser UI at http://127.0.0.1:8765/ (first call installs chro
 	@bash scripts/ui_setup.sh > /dev/null
 	$(PY) -m sim.viz
 
-test: setup  ## every test (~2.5 min on 2 cores)
+# the checks of .pre-commit-config.yaml; each stops make at once with what to do
+LINT_PATHS := sim tests experiments scripts
+lint: setup  ## ruff check, ruff format --check and mypy ([tool.ruff] and [tool.mypy] in pyproject.toml; ~10 s)
+	@.venv/bin/ruff check $(LINT_PATHS) || { echo "make lint: ruff check failed (many fix with .venv/bin/ruff check --fix $(LINT_PATHS))" >&2; exit 1; }
+	@.venv/bin/ruff format --check $(LINT_PATHS) || { echo "make lint: files need formatting: run .venv/bin/ruff format $(LINT_PATHS)" >&2; exit 1; }
+	@.venv/bin/mypy || { echo "make lint: mypy found type errors (see above)" >&2; exit 1; }
+
+test: setup lint  ## lint, then every test (~2.5 min on 2 cores)
 	$(PYTEST)
 
 test-fast: setup  ## the quick tier: every mechanism and module, without the tests marked slow (~1 min on 2 cores)

@@ -32,7 +32,7 @@ import sys
 import tokenize
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from omegaconf import OmegaConf
@@ -111,9 +111,10 @@ def _class_fields_comments(path: Path, class_name: str) -> list[tuple[str, str, 
         for ln in range(last, node.lineno):
             if ln in comments and lines[ln - 1].strip().startswith("#"):
                 group = comments[ln]
-        last = node.end_lineno + 1
+        end = node.end_lineno or node.lineno  # always set by ast.parse
+        last = end + 1
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            out.append((node.target.id, comments.get(node.end_lineno, comments.get(node.lineno, "")), group))
+            out.append((node.target.id, comments.get(end, comments.get(node.lineno, "")), group))
     return out
 
 
@@ -149,6 +150,7 @@ def _columns_of(path: Path, class_name: str) -> list[tuple[str, str]]:
     for node in cls.body:
         if (
             isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
             and isinstance(node.value, ast.Call)
             and getattr(node.value.func, "id", "") == "_TerritoryColumn"
         ):
@@ -164,13 +166,13 @@ def _columns_of(path: Path, class_name: str) -> list[tuple[str, str]]:
 def _default(f: dataclasses.Field) -> Any:
     if f.default is not dataclasses.MISSING:
         return f.default
-    return f.default_factory()  # type: ignore[misc]
+    if not callable(f.default_factory):
+        raise TypeError(f"{f.name}: a field without a default")
+    return f.default_factory()
 
 
 def _is_group(f: dataclasses.Field) -> bool:
-    return f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(  # type: ignore[misc]
-        f.default_factory()
-    )  # type: ignore[misc]
+    return callable(f.default_factory) and dataclasses.is_dataclass(f.default_factory())
 
 
 def param_rows(
@@ -224,9 +226,11 @@ def calibrated_values() -> tuple[str, dict[str, Any], list[str]]:
     name = default_choice("params")
     path = CONFIGS / "params" / f"{name}.yaml"
     raw = OmegaConf.to_container(OmegaConf.load(path)) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: not a mapping of parameter groups")
     flat: dict[str, Any] = {}
     for group, values in raw.items():
-        if isinstance(values, dict):
+        if isinstance(group, str) and isinstance(values, dict):
             for k, v in values.items():
                 flat[f"{group}.{k}"] = v
     header = []
@@ -242,7 +246,7 @@ def block_params() -> str:
     name, cal, _ = calibrated_values()
     out = []
     for f in dataclasses.fields(config_module.ParamsConfig):
-        cls = type(f.default_factory())  # type: ignore[misc]
+        cls = type(_default(f))
         out.append(f"#### `params.{f.name}`: {_first_line(cls.__doc__)}\n")
         out.append(
             _table(
@@ -314,7 +318,7 @@ def block_levers() -> str:
     for f in dataclasses.fields(config_module.ScenarioConfig):
         if not _is_group(f):
             continue
-        cls = type(f.default_factory())  # type: ignore[misc]
+        cls = type(_default(f))
         apply = policies.APPLY.get(f.name)
         out.append(f"#### `scenario.{f.name}`: {_first_line(cls.__doc__)}\n")
         if apply is not None:
@@ -347,7 +351,7 @@ def block_scenarios() -> str:
     rows = []
     for path in sorted((CONFIGS / "scenario").glob("*.yaml")):
         cfg = _compose([f"scenario={path.stem}"])
-        scn = OmegaConf.to_object(cfg.scenario)
+        scn = cast(config_module.ScenarioConfig, OmegaConf.to_object(cfg.scenario))
         parts = []
         for f in dataclasses.fields(config_module.ScenarioConfig):
             if not _is_group(f):

@@ -29,7 +29,7 @@ from sim.resources import CONFIG_DIR, WORK_ROOT
 
 #: The checkout (results/ go there), or the working directory when installed from a wheel.
 PROJECT_ROOT = WORK_ROOT
-OUTPUT_FILES = ("timeseries.parquet", "territories.parquet", "events.parquet", "summary.json")
+OUTPUT_FILES = ("timeseries.parquet", "territories.parquet", "countries.parquet", "events.parquet", "summary.json")
 
 
 def quiet_mesa() -> None:
@@ -170,6 +170,7 @@ class RunResult:
     territories: pd.DataFrame
     events: pd.DataFrame
     summary: dict
+    countries: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per country and week
     output_dir: Path | None = None
     model: object | None = field(default=None, repr=False)
 
@@ -226,6 +227,7 @@ def run(
         print(f"{desc}: {total} weeks in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     terr = metrics.territories_frame(model)
+    countries = metrics.countries_frame(model)
     events = metrics.events_frame(model)
     summary = {
         "scenario": str(cfg.scenario.name),
@@ -237,22 +239,24 @@ def run(
         "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
         "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
         "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
+        "countries": metrics.country_aggregates(countries),
         "mass_balance_kg": float(trade.mass_balance(model)),
         "versions": _versions(),
         "git_commit": _git_commit(),
     }
-    result = RunResult(ts, terr, events, summary, model=model if keep_model else None)
+    result = RunResult(ts, terr, events, summary, countries=countries, model=model if keep_model else None)
     if output_dir is not None and cfg.output.write:
         write_outputs(result, Path(output_dir))
     return result
 
 
 def write_outputs(result: RunResult, out: Path) -> None:
-    """Write the four contract files atomically (temporary file, then rename)."""
+    """Write the contract files (:data:`OUTPUT_FILES`) atomically (temporary file, then rename)."""
     out.mkdir(parents=True, exist_ok=True)
     tables = {
         "timeseries.parquet": result.timeseries,
         "territories.parquet": result.territories,
+        "countries.parquet": result.countries,
         "events.parquet": result.events,
     }
     for name, df in tables.items():

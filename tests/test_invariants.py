@@ -64,3 +64,11 @@ def test_conservation_and_no_negative_or_nan(overrides):
     for arr in ("trust", "corrupt", "extortion", "militarised", "tips"):
         a = getattr(m.terr, arr)
         assert ((a >= 0) & (a <= 1)).all(), arr
+
+
+def test_conservation_and_no_negative_or_nan_on_one_config_with_every_lever():
+    """The quick check of the property above (which draws 12 random configs and is marked slow): the
+    same assertions on one fixed config, every lever on."""
+    over = [*FAST, "world=synthetic", "world.n_territories=20", "steps=104", "burn_in=20", "seed=11"]
+    over += [f"scenario.{lever}.enabled=true" for lever in LEVERS]
+    test_conservation_and_no_negative_or_nan.hypothesis.inner_test(over)

@@ -91,6 +91,18 @@ def test_declared_ranges_are_accepted_by_the_config_at_both_ends():
         compose([f"params.{k}={v[end]!r}" for k, v in params.items()])
 
 
+def test_a_morris_screen_has_one_run_per_design_point_and_a_row_per_outcome_and_parameter():
+    """The quick check of sensitivity.screen (one process, a tiny design); the test below screens for real."""
+    params = {k: v for k, v in config.declared_ranges(("routing",)).items() if k == "routing.base_seizure"}
+    table, Y, X = sensitivity.screen(params, trajectories=2, steps=2, jobs=1, progress=False, burn_in=0)
+    assert X.shape == (2 * (len(params) + 1), len(params)) and len(Y) == len(X)
+    assert list(Y.columns) == list(sensitivity.OUTCOMES) and np.isfinite(Y.to_numpy()).all()
+    assert len(table) == len(sensitivity.OUTCOMES) * len(params) and (table["mu_star"] >= 0).all()
+    lo, hi = params["routing.base_seizure"]
+    assert lo <= X.min() and X.max() <= hi
+
+
+@pytest.mark.slow  # nine runs of 130 weeks on the default world in two worker processes (~5-14 s)
 def test_morris_screening_ranks_the_seizure_rate_first_for_seizures():
     params = {
         k: v

@@ -121,6 +121,7 @@ def test_short_run_moves_cocaine_through_mexico_to_the_us():
     assert set(res.summary["homicide_rate_by_region"]) >= {s["region"] for s in STATES}
 
 
+@pytest.mark.slow  # three runs on the Mexico world (~4-6 s); determinism's quick checks are in test_run.py
 def test_same_seed_same_run():
     a = run("world=mexico", "steps=20", "burn_in=0", "seed=5")
     b = run("world=mexico", "steps=20", "burn_in=0", "seed=5")

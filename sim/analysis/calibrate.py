@@ -49,7 +49,9 @@ def declared_range(key: str) -> tuple[float, float]:
 def load_space(path: str | Path = SPACE_YAML) -> tuple[dict, dict]:
     """Parameters {key: (low, high, log)} and settings; bounds must lie inside the declared ranges."""
     cfg = OmegaConf.to_container(OmegaConf.load(path))
-    space = {}
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{path}: expected a mapping with 'parameters' and 'settings'")
+    space: dict[str, tuple[float, float, bool]] = {}
     for key, spec in cfg["parameters"].items():
         lo, hi = float(spec["low"]), float(spec["high"])
         dlo, dhi = declared_range(key)
@@ -83,7 +85,7 @@ def simulate(sets: list[tuple[str, ...]], seeds, targets: list[Target], jobs: in
 
     tasks = [(i, s) for i in range(len(sets)) for s in seeds]
     out = Parallel(n_jobs=jobs)(delayed(_one)(sets[i], s, targets) for i, s in tasks)
-    frames = [[] for _ in sets]
+    frames: list[list[dict]] = [[] for _ in sets]
     for (i, s), values in zip(tasks, out):
         frames[i].append({"seed": s, **values})
     return [pd.DataFrame(f).set_index("seed") for f in frames]
@@ -113,10 +115,14 @@ def fit(
         direction="minimize", sampler=optuna.samplers.TPESampler(seed=int(settings["sampler_seed"]))
     )
     study.enqueue_trial(current_values(space))
-    dists = {k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()}
-    rows = []
+    dists: dict[str, optuna.distributions.BaseDistribution] = {
+        k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()
+    }
+    rows: list[dict] = []
     batch = max(1, jobs)  # trials asked at once, so that trials x seeds keep every worker busy
-    bar = tqdm(total=trials, desc="calibrate", unit="trial", disable=not progress)
+    from sim.run import on_terminal
+
+    bar = tqdm(total=trials, desc="calibrate", unit="trial", disable=not (progress and on_terminal()))
     while len(rows) < trials:
         asked = [study.ask(dists) for _ in range(min(batch, trials - len(rows)))]
         sets = [tuple(overrides_for(t.params)) for t in asked]
@@ -133,6 +139,12 @@ def fit(
             )
             bar.update(1)
             bar.set_postfix(best=f"{study.best_value:.2f}")
+            if progress and bar.disable:  # not a terminal (a log): one line per trial
+                print(
+                    f"calibrate: {len(rows)}/{trials} trials, best loss {study.best_value:.2f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
     bar.close()
     return dict(study.best_params), pd.DataFrame(rows)
 
@@ -197,16 +209,17 @@ def markdown(tab: pd.DataFrame, seeds: int) -> str:
         f"calibrated: mean [90% of {seeds} seeds] |",
         "|---|---|---|---|---|",
     ]
-    for r in tab.itertuples():
-        mark = "" if r.calibrated else " (not fitted)"
+    for r in tab.to_dict("records"):  # plain values (itertuples' fields are typed as any scalar)
+        mark = "" if r["calibrated"] else " (not fitted)"
 
         def cell(m, lo, hi, ok):
             return f"{'**' if ok else ''}{_num(m)}{'**' if ok else ''} [{_num(lo)}, {_num(hi)}]"
 
         lines.append(
-            f"| {r.quantity}{mark} | {_num(r.value)} [{_num(r.low)}, {_num(r.high)}] {r.units} | {r.source} | "
-            f"{cell(r.before_mean, r.before_lo, r.before_hi, r.before_in)} | "
-            f"{cell(r.after_mean, r.after_lo, r.after_hi, r.after_in)} |"
+            f"| {r['quantity']}{mark} | {_num(r['value'])} [{_num(r['low'])}, {_num(r['high'])}] {r['units']} | "
+            f"{r['source']} | "
+            f"{cell(r['before_mean'], r['before_lo'], r['before_hi'], r['before_in'])} | "
+            f"{cell(r['after_mean'], r['after_lo'], r['after_hi'], r['after_in'])} |"
         )
     return "\n".join(lines) + "\n\nBold: the mean over seeds lies inside the band.\n"
 

@@ -47,15 +47,13 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 
 def swept(configs: pd.DataFrame) -> list[str]:
-    """The config columns that differ between runs (plus scenario.name), then seed."""
+    """scenario.name, the config columns that differ between runs (in the config's order), then seed."""
     cols = [
         c
         for c in configs.columns
-        if c != "seed"
-        and not c.endswith(".description")
-        and (c in ALWAYS or configs[c].astype(str).nunique(dropna=False) > 1)
+        if c not in ALWAYS and not c.endswith(".description") and configs[c].astype(str).nunique(dropna=False) > 1
     ]
-    return [*cols, "seed"]
+    return ["scenario.name", *cols, "seed"]
 
 
 def _load(root: str | Path, planned: dict[str, dict] | None = None) -> tuple[list[Path], pd.DataFrame, pd.DataFrame]:

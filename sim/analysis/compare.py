@@ -8,7 +8,11 @@ first scenario) are paired by seed. Statistics: :mod:`sim.analysis.stats`.
 Writes ``results/<name>/``: ``table.csv`` (long format: scenario, year, outcome, mean and spread,
 paired change with its spread and the confidence interval of its mean), ``table.md``,
 ``runs_yearly.csv`` (every run's yearly means, for any other statistic), one PNG per outcome and
-``report.md``.
+``report.md``. By country (``--countries``; by default the countries the scenarios target, see
+:func:`scenario_countries`), the same from each run's ``countries.parquet``: ``countries_table.csv``
+(the long table with a ``country`` column), ``countries_table.md``, ``countries_yearly.csv`` and one
+small-multiples PNG per outcome of :data:`COUNTRY_PLOTS` (``country_<outcome>.png``: a column per
+country, levels above, paired changes below).
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ import argparse
 import os
 import shlex
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from omegaconf import OmegaConf
 
 from sim.analysis import stats
 from sim.run import PROJECT_ROOT, _git_commit, compose, run
@@ -49,29 +57,122 @@ COLORS = (
     "tab:gray",
 )
 STYLES = ("-", "--", ":", "-.")
+#: Per-country outcomes drawn by :func:`plot_countries` (one PNG each); all of
+#: :data:`sim.analysis.stats.COUNTRY_OUTCOMES` are in the tables.
+COUNTRY_PLOTS = (
+    "homicide_rate",
+    "incarceration_rate",
+    "members",
+    "pretrial",
+    "innocents_held",
+    "military_share",
+    "trust",
+    "extortion_rate",
+)
+
+
+def scenario_countries(cfg: Any) -> list[str] | None:
+    """The countries a scenario acts in, read from a composed config (or its ``scenario`` node): the
+    union of the ``countries`` (ISO codes) of its enabled levers, in order of appearance; None
+    ("everywhere") when an enabled lever has no countries (an empty list or no such key); ``[]``
+    when no lever is enabled (the baseline).
+
+    Read defensively, whatever the schema's shape: a lever is any mapping with an ``enabled`` key,
+    wherever it sits (``scenario.<lever>``; a named variant ``scenario.<lever>.<variant>``; a
+    government's ``scenario.governments.<label>.<lever>``); other mappings are searched for levers.
+    """
+    node: Any = cfg
+    if OmegaConf.is_config(node):
+        node = OmegaConf.to_container(node, resolve=True)
+    elif is_dataclass(node) and not isinstance(node, type):
+        node = asdict(node)
+    if isinstance(node, Mapping) and isinstance(node.get("scenario"), Mapping):
+        node = node["scenario"]
+    found: list[str] = []
+    everywhere = False
+
+    def walk(n: Any) -> None:
+        nonlocal everywhere
+        if not isinstance(n, Mapping):
+            return
+        if "enabled" in n:
+            if n["enabled"]:
+                codes = n.get("countries") or []
+                codes = [codes] if isinstance(codes, str) else [str(c) for c in codes]
+                everywhere = everywhere or not codes
+                found.extend(c for c in codes if c not in found)
+            return
+        for value in n.values():
+            walk(value)
+
+    walk(node)
+    return None if everywhere else found
+
+
+def target_label(targets: list[str] | None) -> str:
+    """How the report names a scenario's countries (:func:`scenario_countries`)."""
+    if targets is None:
+        return "everywhere"
+    return ", ".join(targets) if targets else "no policy lever"
 
 
 def one_run(scenario: str, seed: int, extra: tuple[str, ...]) -> pd.DataFrame:
     """Yearly means of the headline outcomes of one run (the last burn-in year, then every policy year)."""
+    return yearly_runs(scenario, seed, extra)[0]
+
+
+def yearly_runs(
+    scenario: str, seed: int, extra: tuple[str, ...], countries: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Yearly means of one run: the headline outcomes (as :func:`one_run`) and, for each of
+    ``countries`` (ISO codes), the outcomes of :data:`sim.analysis.stats.COUNTRY_OUTCOMES` (columns
+    scenario, seed, country, year_index, outcomes...; no rows without ``countries``)."""
     cfg = compose([f"scenario={scenario}", f"seed={seed}", "progress=false", "output.write=false", *extra])
-    ts = run(cfg).timeseries
-    y = stats.yearly(ts, pre_years=1 if int(cfg.burn_in) >= 52 else 0).reset_index()
+    res = run(cfg)
+    pre = 1 if int(cfg.burn_in) >= 52 else 0
+    y = stats.yearly(res.timeseries, pre_years=pre).reset_index()
     y.insert(0, "seed", seed)
     y.insert(0, "scenario", scenario)
-    return y
+    parts = []
+    by_country = res.countries
+    for iso in countries:
+        rows = by_country[by_country["country"] == iso]
+        if rows.empty:
+            raise ValueError(f"country {iso} is not in world {cfg.world.name}")
+        cy = stats.yearly(rows, outcomes=tuple(stats.COUNTRY_OUTCOMES), pre_years=pre).reset_index()
+        cy.insert(0, "country", iso)
+        cy.insert(0, "seed", seed)
+        cy.insert(0, "scenario", scenario)
+        parts.append(cy)
+    if not parts:
+        return y, pd.DataFrame(columns=["scenario", "seed", "country", "year_index", *stats.COUNTRY_OUTCOMES])
+    return y, pd.concat(parts, ignore_index=True)
 
 
 def run_all(scenarios, seeds: int, extra=(), jobs: int = -1, progress: bool = True) -> pd.DataFrame:
     """Every scenario x seed (seeds 0..seeds-1) in ``jobs`` worker processes, with a progress bar."""
+    return run_all_countries(scenarios, seeds, extra, (), jobs, progress)[0]
+
+
+def run_all_countries(
+    scenarios, seeds: int, extra=(), countries: Sequence[str] = (), jobs: int = -1, progress: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`run_all`, and the yearly means of each of ``countries`` in every run (:func:`yearly_runs`)."""
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+
+    from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
 
     tasks = [(sc, s) for s in range(seeds) for sc in scenarios]
     gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(one_run)(sc, s, tuple(extra)) for sc, s in tasks
+        delayed(yearly_runs)(sc, s, tuple(extra), tuple(countries)) for sc, s in tasks
     )
-    frames = list(tqdm(gen, total=len(tasks), desc="scenario x seed runs", unit="run", disable=not progress))
-    return pd.concat(frames, ignore_index=True).sort_values(["scenario", "seed", "year_index"], ignore_index=True)
+    frames = list(progress_bar(gen, total=len(tasks), desc="scenario x seed runs", enabled=progress))
+    per_run = pd.concat([f[0] for f in frames], ignore_index=True)
+    per_country = pd.concat([f[1] for f in frames], ignore_index=True)
+    return (
+        per_run.sort_values(["scenario", "seed", "year_index"], ignore_index=True),
+        per_country.sort_values(["country", "scenario", "seed", "year_index"], ignore_index=True),
+    )
 
 
 def paired_changes(per_run: pd.DataFrame, outcome: str, baseline: str) -> pd.DataFrame:
@@ -142,6 +243,128 @@ def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> lis
     return files
 
 
+def summarise_countries(
+    per_country: pd.DataFrame, countries: Sequence[str], years=(5, 10), baseline: str = "baseline"
+) -> pd.DataFrame:
+    """:func:`sim.analysis.stats.summarise` for each country of ``per_country`` (the yearly means of
+    :func:`yearly_runs`), in the order of ``countries``: the long table with a ``country`` column first."""
+    frames = [
+        stats.summarise(per_country[per_country["country"] == iso].drop(columns="country"), years, baseline).assign(
+            country=iso
+        )
+        for iso in countries
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["country", *stats.COLUMNS])
+    table = pd.concat(frames, ignore_index=True)
+    return table[["country", *stats.COLUMNS]]
+
+
+def plot_countries(
+    per_country: pd.DataFrame, scenarios, countries: Sequence[str], out: Path, level: float = 0.9
+) -> list[str]:
+    """One small-multiples PNG per outcome of :data:`COUNTRY_PLOTS` (``country_<outcome>.png``): a
+    column per country (four to a row), the yearly mean across seeds with its central ``level``
+    band above, the change against the baseline (first scenario) paired by seed below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    q = [(1 - level) / 2, (1 + level) / 2]
+    ncol = min(4, len(countries))
+    blocks = -(-len(countries) // ncol)
+    look = {
+        sc: (COLORS[k % len(COLORS)], STYLES[(k // len(COLORS)) % len(STYLES)], 2.0 if k == 0 else 1.4)
+        for k, sc in enumerate(scenarios)
+    }
+
+    def draw(ax, frame: pd.DataFrame, col: str, sc: str) -> None:
+        color, style, lw = look[sc]
+        g = frame.groupby("year_index")[col]
+        mean, lo, hi = g.mean(), g.quantile(q[0]), g.quantile(q[1])
+        x = mean.index.to_numpy() - 0.5
+        ax.plot(x, mean.values, color=color, ls=style, lw=lw, label=sc, marker="o", ms=2.5)
+        ax.fill_between(x, lo.values, hi.values, color=color, alpha=0.12, lw=0)
+
+    files = []
+    for outcome in COUNTRY_PLOTS:
+        label = stats.COUNTRY_OUTCOMES[outcome][0]
+        fig, axes = plt.subplots(
+            2 * blocks, ncol, figsize=(3.4 * ncol + 0.6, 4.6 * blocks + 0.8), sharex=True, squeeze=False
+        )
+        for i in range(blocks * ncol):
+            top, bottom = axes[2 * (i // ncol), i % ncol], axes[2 * (i // ncol) + 1, i % ncol]
+            if i >= len(countries):
+                top.axis("off")
+                bottom.axis("off")
+                continue
+            iso = countries[i]
+            frame = per_country[per_country["country"] == iso]
+            for sc in scenarios:
+                draw(top, frame[frame["scenario"] == sc], outcome, sc)
+            diffs = paired_changes(frame, outcome, scenarios[0])
+            for sc in scenarios[1:]:
+                draw(bottom, diffs[diffs["scenario"] == sc], "diff", sc)
+            bottom.axhline(0, color=look[scenarios[0]][0], lw=1.0)
+            for ax in (top, bottom):
+                ax.axvline(0, color="0.4", ls=":", lw=1)
+                ax.grid(alpha=0.3)
+                ax.tick_params(labelsize=8)
+            top.set_title(iso, fontsize=11)
+            if i % ncol == 0:
+                top.set_ylabel(label, fontsize=9)
+                bottom.set_ylabel(f"change against {scenarios[0]}", fontsize=9)
+        fig.suptitle(f"{label} by country: mean and {round(level * 100)}% band across seeds; below, paired change")
+        fig.supxlabel("years after the policies start (yearly means; left of the dotted line: last burn-in year)")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, -0.04), ncol=min(4, len(scenarios)))
+        fig.tight_layout()
+        name = f"country_{outcome}.png"
+        fig.savefig(out / name, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        files.append(name)
+    return files
+
+
+def write_countries(
+    country_summary: pd.DataFrame, per_country: pd.DataFrame, scenarios, out: Path, years=(5, 10), note: str = ""
+) -> list[str]:
+    """Write countries_table.csv, countries_table.md, countries_yearly.csv and the country plots into
+    ``out``; return the lines of the report's "By country" section (``note``: how the countries were chosen)."""
+    countries = list(dict.fromkeys(country_summary["country"]))
+    baseline = scenarios[0]
+    country_summary.to_csv(out / "countries_table.csv", index=False)
+    per_country.to_csv(out / "countries_yearly.csv", index=False)
+    md: list[str] = []
+    for iso in countries:
+        s = country_summary[country_summary["country"] == iso]
+        md += [f"## {iso}"]
+        for y in years:
+            table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=stats.COUNTRY_OUTCOMES)
+            md += ["", f"### {iso}, year {y}", "", table, ""]
+    (out / "countries_table.md").write_text("\n".join(md))
+    plots = plot_countries(per_country, scenarios, countries, out)
+    lines = [
+        "",
+        "## By country",
+        "",
+        f"Countries: {', '.join(countries)}{f' ({note})' if note else ''}. The same statistics, from each run's",
+        "`countries.parquet`: figures over all of a country's territories (the regional tables above cover",
+        "the world's report regions); members, pre-trial detainees and prisons of the groups based in the",
+        "country. Tables: `countries_table.md`, `countries_table.csv` (long format, a `country` column).",
+    ]
+    for iso in countries:
+        s = country_summary[country_summary["country"] == iso]
+        lines += ["", f"### {iso}"]
+        for y in years:
+            table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=stats.COUNTRY_OUTCOMES)
+            lines += ["", f"Year {y}:", "", table]
+    lines += ["", "Plots by country (a column per country):", ""]
+    lines += [f"- [{stats.COUNTRY_OUTCOMES[p[len('country_') : -4]][0]}]({p})" for p in plots]
+    return lines
+
+
 def write_report(
     summary: pd.DataFrame,
     per_run: pd.DataFrame,
@@ -152,8 +375,13 @@ def write_report(
     extra=(),
     info: dict | None = None,
     years=(5, 10),
+    country_summary: pd.DataFrame | None = None,
+    per_country: pd.DataFrame | None = None,
 ) -> None:
-    """Write table.csv, table.md, runs_yearly.csv, the plots and report.md into ``out``."""
+    """Write table.csv, table.md, runs_yearly.csv, the plots and report.md into ``out``; with
+    ``country_summary`` (:func:`summarise_countries`) and ``per_country``, the country tables and
+    plots too (:func:`write_countries`). ``info["targets"]``: each scenario's countries
+    (:func:`scenario_countries`), named in the report."""
     info = info or {}
     baseline = scenarios[0]
     summary.to_csv(out / "table.csv", index=False)
@@ -184,11 +412,20 @@ def write_report(
         "## Scenarios",
         "",
     ]
-    lines += [f"- `{sc}`: {info.get('descriptions', {}).get(sc, '')}" for sc in scenarios]
+    targets = info.get("targets", {})
+    lines += [
+        f"- `{sc}`: {info.get('descriptions', {}).get(sc, '')}"
+        + (f" (acts in: {target_label(targets[sc])})" if sc in targets else "")
+        for sc in scenarios
+    ]
     for y in years:
         lines += ["", f"## Year {y}", "", tables[y]]
     lines += ["", "## Plots", ""]
     lines += [f"- [{stats.OUTCOMES[p[:-4]][0]}]({p})" for p in plots]
+    if country_summary is not None and per_country is not None and not country_summary.empty:
+        lines += write_countries(
+            country_summary, per_country, scenarios, out, years, note=info.get("countries_note", "")
+        )
     if info.get("command"):
         lines += ["", "## Reproduce", "", "```", info["command"], "```"]
     (out / "report.md").write_text("\n".join(lines) + "\n")
@@ -212,6 +449,12 @@ def _parse(argv):
     ap.add_argument(
         "--years", default="5,10", help="years after the policies start shown in the tables (default 5,10; e.g. 1,5,10)"
     )
+    ap.add_argument(
+        "--countries",
+        default=None,
+        help="comma-separated ISO codes (e.g. SLV,HND,MEX), 'all' or 'none': per-country tables and plots "
+        "(default: the countries the scenarios target, if any)",
+    )
     ap.add_argument("overrides", nargs="*", help="Hydra overrides applied to every run, e.g. steps=260")
     return ap, ap.parse_args(argv)
 
@@ -232,6 +475,7 @@ def main(argv=None) -> None:
         ap.error("set scenarios with --scenarios and seeds with --seeds, not as overrides")
     expanded = [f"[{s.replace('+', ',')}]" if "+" in s else s for s in scenarios]
     descriptions = {}
+    targets: dict[str, list[str] | None] = {}
     for name, s in zip(scenarios, expanded):  # fail fast, in one line, on a bad scenario or override
         try:
             cfg = compose([f"scenario={s}", *a.overrides])
@@ -240,6 +484,8 @@ def main(argv=None) -> None:
 
             raise SystemExit(f"error: {describe_error(err, [f'scenario={s}', *a.overrides])}") from None
         descriptions[name] = str(cfg.scenario.description)
+        targets[name] = scenario_countries(cfg)
+    countries, countries_note = _countries(ap, a.countries, cfg, targets)
     for name in scenarios:  # a combination is described by its parts (each file sets its own description)
         if "+" in name:
             parts = [
@@ -250,12 +496,15 @@ def main(argv=None) -> None:
     out = Path(a.out) if a.out else PROJECT_ROOT / "results" / a.name
     jobs = a.jobs if a.jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + a.jobs)
     t0 = time.perf_counter()
-    per_run = run_all(expanded, a.seeds, a.overrides, a.jobs)
+    per_run, per_country = run_all_countries(expanded, a.seeds, a.overrides, countries, a.jobs)
     per_run["scenario"] = per_run["scenario"].map(dict(zip(expanded, scenarios)))
+    per_country["scenario"] = per_country["scenario"].map(dict(zip(expanded, scenarios)))
     wall = time.perf_counter() - t0
     summary = stats.summarise(per_run, years=years, baseline=scenarios[0])
+    country_summary = summarise_countries(per_country, countries, years, scenarios[0])
+    chosen = [f"--countries={a.countries}"] if a.countries is not None else []
     command = "python experiments/compare.py " + shlex.join(
-        [f"--seeds={a.seeds}", f"--scenarios={','.join(scenarios)}", f"--years={a.years}", *a.overrides]
+        [f"--seeds={a.seeds}", f"--scenarios={','.join(scenarios)}", f"--years={a.years}", *chosen, *a.overrides]
     )
     info = {
         "world": str(cfg.world.name),
@@ -264,14 +513,42 @@ def main(argv=None) -> None:
         "jobs": jobs,
         "commit": _git_commit()[:10],
         "descriptions": descriptions,
+        "targets": targets,
+        "countries_note": countries_note,
         "command": command,
     }
     out.mkdir(parents=True, exist_ok=True)
-    write_report(summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years)
+    write_report(summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years, country_summary, per_country)
     print((out / "table.md").read_text())
+    if countries:
+        print((out / "countries_table.md").read_text())
     full = out.resolve()
     shown = full.relative_to(PROJECT_ROOT) if full.is_relative_to(PROJECT_ROOT) else full
     print(f"{len(scenarios)} scenarios x {a.seeds} seeds in {wall:.0f} s; report: {shown / 'report.md'}")
+
+
+def _countries(
+    ap: argparse.ArgumentParser, arg: str | None, cfg: Any, targets: dict[str, list[str] | None]
+) -> tuple[list[str], str]:
+    """The countries of the per-country tables, in world order, and how they were chosen: ``arg``
+    (``--countries``: ISO codes, ``all`` or ``none``) or, without it, every country some scenario
+    targets (none when they all act everywhere)."""
+    from sim.model.config import country_codes
+
+    codes = country_codes(cfg.world)
+    if arg is None:
+        wanted = {c for t in targets.values() if t for c in t}
+        return [c for c in codes if c in wanted], "the countries the scenarios target"
+    text = arg.strip()
+    if text.lower() == "all":
+        return codes, "every country of the world"
+    if text.lower() in ("", "none"):
+        return [], ""
+    chosen = [c.strip().upper() for c in text.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in codes]
+    if unknown:
+        ap.error(f"--countries: unknown country {unknown[0]}; allowed: {', '.join(codes)}, all, none")
+    return list(dict.fromkeys(chosen)), "chosen with --countries"
 
 
 if __name__ == "__main__":  # pragma: no cover

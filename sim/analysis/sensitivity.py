@@ -71,7 +71,8 @@ def screen(
     from joblib import Parallel, delayed
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
-    from tqdm.auto import tqdm
+
+    from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
 
     names = list(params)
     problem = {"num_vars": len(names), "names": names, "bounds": [list(params[n]) for n in names]}
@@ -79,7 +80,7 @@ def screen(
     gen = Parallel(n_jobs=jobs, return_as="generator")(
         delayed(one)(dict(zip(names, row)), seed, steps, burn_in) for row in X
     )
-    Y = pd.DataFrame(list(tqdm(gen, total=len(X), desc="morris runs", unit="run", disable=not progress)))
+    Y = pd.DataFrame(list(progress_bar(gen, total=len(X), desc="morris runs", enabled=progress)))
     rows = []
     for o in OUTCOMES:
         res = analyze.analyze(problem, X, Y[o].to_numpy(), num_levels=levels, print_to_console=False, seed=sample_seed)
@@ -168,11 +169,10 @@ def main(argv=None) -> int:
         "| rank | parameter | score | " + " | ".join(f"mu* {o}" for o in OUTCOMES) + " |",
         "|---|---|---|" + "---|" * len(OUTCOMES),
     ]
-    wide = table.pivot(index="parameter", columns="outcome", values="mu_star")
+    # {parameter: {outcome: mu*}}
+    wide = table.pivot(index="parameter", columns="outcome", values="mu_star").to_dict("index")
     for i, (name, score) in enumerate(rank.head(20).items(), 1):
-        lines.append(
-            f"| {i} | `{name}` | {score:.2f} | " + " | ".join(f"{wide.loc[name, o]:.3g}" for o in OUTCOMES) + " |"
-        )
+        lines.append(f"| {i} | `{name}` | {score:.2f} | " + " | ".join(f"{wide[name][o]:.3g}" for o in OUTCOMES) + " |")
     text = "\n".join(lines) + "\n"
     (out / "report.md").write_text(text)
     print(text)

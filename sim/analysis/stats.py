@@ -17,6 +17,8 @@ baseline share the world and every random draw until the policies start (tested 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,28 @@ OUTCOMES = {
     "community_trust": ("community trust", "{:.3f}"),
     "emigration": ("emigration (/wk)", "{:,.0f}"),
     "criminal_revenue": ("criminal revenue (USD/wk)", "{:,.0f}"),
+}
+
+#: Per-country outcomes of a comparison (columns of ``countries.parquet``), display names and formats.
+COUNTRY_OUTCOMES = {
+    "homicide_rate": ("homicide rate (/100k/yr)", "{:.1f}"),
+    "members": ("members of groups based there", "{:,.0f}"),
+    "members_present": ("members present", "{:,.0f}"),
+    "recruits": ("recruits (/wk)", "{:,.1f}"),
+    "arrests": ("arrests (/wk)", "{:,.1f}"),
+    "pretrial": ("pre-trial detainees", "{:,.0f}"),
+    "prison_population": ("prison population", "{:,.0f}"),
+    "incarceration_rate": ("incarceration (/100k)", "{:.0f}"),
+    "innocents_held": ("innocents held", "{:,.0f}"),
+    "military_share": ("military share", "{:.3f}"),
+    "corrupt_police_share": ("corrupt police share", "{:.3f}"),
+    "court_capture": ("court capture", "{:.3f}"),
+    "captured_politicians_share": ("captured politicians share", "{:.3f}"),
+    "trust": ("trust in the state", "{:.3f}"),
+    "extortion_rate": ("extortion rate", "{:.3f}"),
+    "emigration": ("emigration (/wk)", "{:,.0f}"),
+    "drug_seized_kg": ("drug seized (kg/wk)", "{:,.0f}"),
+    "active_groups_present": ("groups present", "{:.1f}"),
 }
 
 KEYS = ("scenario", "seed", "year_index")
@@ -104,7 +128,7 @@ def summarise(per_run: pd.DataFrame, years=(5, 10), baseline: str = "baseline", 
             mean, lo, hi = interval(g[outcome], level)
             row = {
                 "scenario": scenario,
-                "year": int(year),
+                "year": int(cast(int, year)),  # a groupby key: typed Hashable
                 "outcome": outcome,
                 "n": len(g),
                 "mean": mean,
@@ -137,8 +161,15 @@ def significant(row) -> bool:
     return bool(not pd.isna(lo) and not pd.isna(hi) and (lo > 0 or hi < 0))
 
 
-def markdown_table(summary: pd.DataFrame, year: int, scenarios: list[str], baseline: str = "baseline") -> str:
-    """One markdown table for one year: outcomes as rows, scenarios as columns.
+def markdown_table(
+    summary: pd.DataFrame,
+    year: int,
+    scenarios: list[str],
+    baseline: str = "baseline",
+    outcomes: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """One markdown table for one year: outcomes as rows (``outcomes``, default :data:`OUTCOMES`:
+    name -> (label, format)), scenarios as columns.
 
     Cell: ``mean [lo, hi]`` across seeds; under it, for every scenario but the baseline,
     ``Δ mean [lo, hi]`` of the paired change, the mean in bold when its confidence interval
@@ -149,14 +180,14 @@ def markdown_table(summary: pd.DataFrame, year: int, scenarios: list[str], basel
         return f"(no run reaches year {year})"
     head = "| outcome | " + " | ".join(scenarios) + " |"
     lines = [head, "|---|" + "---|" * len(scenarios)]
-    for outcome, (label, fmt) in OUTCOMES.items():
+    for outcome, (label, fmt) in (OUTCOMES if outcomes is None else outcomes).items():
         cells = []
         for sc in scenarios:
-            r = s[(s["scenario"] == sc) & (s["outcome"] == outcome)]
-            if r.empty:
+            match = s[(s["scenario"] == sc) & (s["outcome"] == outcome)]
+            if match.empty:
                 cells.append("")
                 continue
-            r = r.iloc[0]
+            r = match.iloc[0]
             cell = f"{fmt_value(fmt, r['mean'])} [{fmt_value(fmt, r['lo'])}, {fmt_value(fmt, r['hi'])}]"
             if sc != baseline and not pd.isna(r.get("diff_mean", np.nan)):
                 d = fmt_value(fmt, r["diff_mean"], sign=True)

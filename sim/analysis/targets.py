@@ -32,10 +32,14 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.resources import DATA_DIR
+
+if TYPE_CHECKING:
+    from sim.model import CrimeModel
 
 TARGETS_CSV = DATA_DIR / "targets.csv"
 KINDS = ("homicide_rate", "emigration_rate", "organised_share", "exports_t", "seizure_share", "neet_share")
@@ -123,7 +127,7 @@ class Recorder:
         self.first, self.last = first_week, last_week
         self.weeks = 0
         self.sums: dict[str, np.ndarray] = {}
-        self.model = None
+        self.model: CrimeModel | None = None  # the run's model, once a week in the window is seen
 
     def _add(self, key: str, values) -> None:
         v = np.asarray(values, dtype=float)
@@ -208,6 +212,8 @@ class ExportRecorder(Recorder):
 def statistic(rec: Recorder, term: str) -> float:
     """Value of one ``kind(selection)`` term from a filled recorder."""
     kind, spec = _parse(term)
+    if rec.model is None:
+        raise ValueError(f"{term}: the recorder saw no week in [{rec.first}, {rec.last})")
     w, s = rec.model.world, rec.sums
     years = rec.weeks / 52.0
     if kind == "exports_t":

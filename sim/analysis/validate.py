@@ -121,24 +121,23 @@ def one(scenario: str, seed: int, steps: int) -> tuple[pd.DataFrame, dict | None
     cfg = compose([f"scenario={choice}", f"seed={seed}", f"steps={steps}", "progress=false", "output.write=false"])
     is_base = scenario == "baseline"
     rec = Recorder(0, steps) if is_base else None
-    result = run(cfg, keep_model=is_base, observers=(rec,) if is_base else ())
+    result = run(cfg, keep_model=is_base, observers=(rec,) if rec is not None else ())
     y = stats.yearly(result.timeseries, outcomes=COLUMNS).reset_index()
     y.insert(0, "seed", seed)
     y.insert(0, "scenario", scenario)
-    return y, (cross_section(result, rec) if is_base else None)
+    return y, (cross_section(result, rec) if rec is not None else None)
 
 
 def simulate(seeds: int, steps: int = 520, jobs: int = 2, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every scenario x seed; returns (yearly means per run, baseline cross-sections per seed)."""
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+
+    from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
 
     tasks = [(sc, s) for s in range(seeds) for sc in SCENARIOS]
     gen = Parallel(n_jobs=jobs, return_as="generator")(delayed(one)(sc, s, steps) for sc, s in tasks)
     frames, cross = [], []
-    for (_sc, s), (y, c) in tqdm(
-        zip(tasks, gen), total=len(tasks), desc="validation runs", unit="run", disable=not progress
-    ):
+    for (_sc, s), (y, c) in progress_bar(zip(tasks, gen), total=len(tasks), desc="validation runs", enabled=progress):
         frames.append(y)
         if c is not None:
             cross.append({"seed": s, **c})

@@ -245,13 +245,21 @@ class WorldConfig:
 # --------------------------------------------------------------------------------------------
 
 
+#: In a lever's ``countries``: every country of the world's headline (``report_regions``: Latin
+#: America in the default world), so that a regional scenario file works in any world.
+REGION = "region"
+
+
 @dataclass
 class Lever:
-    """Common timing of a policy lever, in weeks after the burn-in."""
+    """Common timing and reach of a policy lever: weeks after the burn-in, and the countries whose
+    government applies it (ISO codes of the world's countries, or ``region`` for the countries of
+    the headline; empty = every country, the markets abroad included)."""
 
     enabled: bool = False
     start: int = 0  # weeks after burn-in
     duration: int = -1  # weeks; -1 = until the end of the run
+    countries: list[str] = field(default_factory=list)  # ISO codes or "region"; empty = everywhere
 
 
 @dataclass
@@ -321,15 +329,37 @@ class Truce(Lever):
 
 
 @dataclass
-class ScenarioConfig:
-    name: str = "baseline"
-    description: str = "status quo"
+class LeverSet:
+    """One of each policy lever: what one programme of government does."""
+
     mano_dura: ManoDura = field(default_factory=ManoDura)
     police_reform: PoliceReform = field(default_factory=PoliceReform)
     extradition: Extradition = field(default_factory=Extradition)
     border_hardening: BorderHardening = field(default_factory=BorderHardening)
     prevention: Prevention = field(default_factory=Prevention)
     truce: Truce = field(default_factory=Truce)
+
+
+#: The policy levers, in the order their effects are combined each week (sim/model/policies.py).
+LEVERS = tuple(f.name for f in fields(LeverSet))
+
+
+@dataclass
+class ScenarioConfig(LeverSet):
+    """A scenario: its own levers (each acting in its ``countries``, everywhere when empty) and, in
+    ``governments``, further programmes by label, so that two governments can run different
+    variants of the same lever in one scenario (e.g. El Salvador's 2022 regime and Honduras'
+    military police). Scenario files that set different labels compose: ``scenario=[a,b]``."""
+
+    name: str = "baseline"
+    description: str = "status quo"
+    governments: dict[str, LeverSet] = field(default_factory=dict)
+
+
+def programmes(scenario: Any) -> list[tuple[str, Any]]:
+    """The scenario's lever sets as (label, levers): its own (label ``""``), then each government's
+    in label order."""
+    return [("", scenario), *sorted(scenario.governments.items())]
 
 
 # --------------------------------------------------------------------------------------------
@@ -762,7 +792,7 @@ class Config:
 def declared_ranges(groups: tuple[str, ...] = ()) -> dict[str, tuple[float, float]]:
     """{``group.name``: (lo, hi)} for every documented parameter under ``params`` (optionally only
     some groups): the ranges :func:`validate` enforces, searched by calibration and sensitivity."""
-    out = {}
+    out: dict[str, tuple[float, float]] = {}
     for g in fields(ParamsConfig):
         if (groups and g.name not in groups) or not is_dataclass(g.default_factory):
             continue
@@ -794,8 +824,9 @@ def _check_params(node: Any, path: str, schema: type) -> None:
     for f in fields(schema):
         val = getattr(node, f.name)
         key = f"{path}.{f.name}"
-        if is_dataclass(f.type) or (isinstance(f.type, str) and is_dataclass(globals().get(f.type))):
-            _check_params(val, key, globals()[f.type] if isinstance(f.type, str) else f.type)
+        sub = globals().get(f.type) if isinstance(f.type, str) else f.type  # a nested group's dataclass
+        if isinstance(sub, type) and is_dataclass(sub):
+            _check_params(val, key, sub)
             continue
         rng = f.metadata.get("range")
         if rng is not None and isinstance(val, (int, float)) and not isinstance(val, bool):
@@ -818,18 +849,34 @@ def validate(cfg: Any) -> None:
     if w.n_facilitators < 0:
         raise ConfigError(f"world.n_facilitators={w.n_facilitators}: must be >= 0")
     _check_params(cfg.params, "params", ParamsConfig)
-    _check_params(cfg.scenario, "scenario", ScenarioConfig)
     _check_params(w, "world", WorldConfig)
-    for lever in ("mano_dura", "police_reform", "extradition", "border_hardening", "prevention", "truce"):
-        lv = getattr(cfg.scenario, lever)
-        if lv.start < 0:
-            raise ConfigError(f"scenario.{lever}.start={lv.start}: must be >= 0 (weeks after burn-in)")
-        if lv.duration < -1 or lv.duration == 0:
-            raise ConfigError(f"scenario.{lever}.duration={lv.duration}: must be -1 (open-ended) or >= 1")
+    codes = country_codes(w)
+    for label, levers in programmes(cfg.scenario):
+        where = f"scenario.governments.{label}" if label else "scenario"
+        _check_params(levers, where, LeverSet)
+        for lever in LEVERS:
+            lv = getattr(levers, lever)
+            if lv.start < 0:
+                raise ConfigError(f"{where}.{lever}.start={lv.start}: must be >= 0 (weeks after burn-in)")
+            if lv.duration < -1 or lv.duration == 0:
+                raise ConfigError(f"{where}.{lever}.duration={lv.duration}: must be -1 (open-ended) or >= 1")
+            unknown = [c for c in lv.countries if c not in codes and c != REGION]
+            if unknown:
+                raise ConfigError(
+                    f"{where}.{lever}.countries: unknown country {unknown[0]}; allowed: {REGION}, {', '.join(codes)}"
+                )
     if w.territories:
         _validate_world_tables(w)
     else:
         _validate_generator(w.generator)
+
+
+def country_codes(w: Any) -> list[str]:
+    """ISO codes of a world config's countries, in world order, without building the world (the
+    synthetic generator names its countries ``C000``, ``C001``, ...: sim/model/world)."""
+    if w.territories:
+        return [c.iso for c in w.countries]
+    return [f"C{i:03d}" for i in range(max(1, w.n_territories // w.generator.territories_per_country))]
 
 
 def _validate_generator(g: Any) -> None:

@@ -165,6 +165,138 @@ def events_frame(m: CrimeModel) -> pd.DataFrame:
     return df
 
 
+#: Columns of ``countries.parquet`` (one row per country and week, :func:`record_countries`) and their
+#: meaning. Sums and shares cover all of a country's territories (not only ``report_regions``).
+COUNTRY_COLUMNS = {
+    "step": "Mesa step",
+    "year": "as in the timeseries",
+    "country": "ISO code",
+    "population": "residents",
+    "homicides": "homicides in the week",
+    "homicide_rate": "homicides per 100k per year (annualised)",
+    "organised_homicides": "expected homicides from combat and gangs in the week (terr.organised_violence)",
+    "members_present": "free members of any group in the country's territories",
+    "members": "members (free, pre-trial, sentenced) of the groups whose home is in the country",
+    "recruits": "members recruited in the country's territories in the week",
+    "arrests": "arrests in the week (members and non-members swept up)",
+    "pretrial": "members of the groups based in the country held pre-trial",
+    "prison_population": "inmates (members and non-members) in the country's prisons",
+    "incarceration_rate": "inmates per 100k residents",
+    "innocents_held": "non-members swept up by mass arrests, still held",
+    "military_share": "officer-weighted share of militarised police units",
+    "corrupt_police_share": "officer-weighted share of officers on a payroll",
+    "court_capture": "0..1 share of the courts captured",
+    "captured_politicians_share": "share of the country's politicians (mayors, executive, brokers) captured",
+    "trust": "population-weighted trust in the state",
+    "extortion_rate": "population-weighted share of residents paying extortion",
+    "emigration": "emigrants in the week",
+    "drug_flow_kg": "kg of cocaine passing through the country's territories in the week",
+    "drug_seized_kg": "kg seized in the country's territories in the week",
+    "active_groups_present": "groups with members in the country",
+    "active_groups_home": "groups whose home is in the country",
+}
+
+
+#: Territory quantities summed by country (:func:`countries_frame`), and (quantity, weight) pairs of the
+#: weighted means.
+_BY_TERRITORY = (
+    "population",
+    "officers",
+    "homicides",
+    "organised_violence",
+    "recruits",
+    "arrests",
+    "emigration",
+    "flow",
+    "seized",
+)
+_WEIGHTED = (("militarised", "officers"), ("corrupt", "officers"), ("trust", "population"), ("extortion", "population"))
+
+
+def record_countries(m: CrimeModel) -> None:
+    """Keep what this week's country rows need (:func:`countries_frame` sums it by country at the end
+    of the run): the territories' quantities, the free members in each territory, and per country
+    the members, detainees and inmates of the groups based there, the courts and the captured
+    politicians. Every week; some 30 us a week on the default world."""
+    w, t, orgs = m.world, m.terr, m.orgs
+    n_c = len(w.countries)
+    groups = orgs.agents
+    r, c = orgs.held()
+    v = orgs.presence[r, c]
+    home = orgs.country
+    pretrial = np.array([o.pretrial for o in groups])
+    jailed = pretrial + np.array([o.sentenced for o in groups])
+    terr = np.empty((len(_BY_TERRITORY) + len(_WEIGHTED) + 1, w.n))
+    for i, k in enumerate(_BY_TERRITORY):
+        terr[i] = getattr(t, k)
+    for i, (k, wk) in enumerate(_WEIGHTED, len(_BY_TERRITORY)):
+        np.multiply(getattr(t, k), getattr(t, wk), out=terr[i])
+    terr[-1] = np.bincount(c, weights=v, minlength=w.n)  # free members
+    present = np.zeros((len(groups), n_c), dtype=bool)  # group x country: members there
+    present[r[v > 0], w.country[c[v > 0]]] = True
+    ctry = np.empty((8, n_c))
+    ctry[0] = np.bincount(home[r], weights=v, minlength=n_c) + np.bincount(home, weights=jailed, minlength=n_c)
+    ctry[1] = np.bincount(home, weights=pretrial, minlength=n_c)
+    ctry[2] = m.prisons.others + np.bincount(home, weights=jailed, minlength=n_c)
+    ctry[3] = m.prisons.innocents
+    ctry[4] = m.countries.court_capture
+    ctry[5] = np.bincount([p.country for p in m.offices.politicians if p.captured], minlength=n_c)
+    ctry[6] = present.sum(0)
+    ctry[7] = np.bincount(home, minlength=n_c)
+    m.country_frames.append({"step": m.steps, "territories": terr, "countries": ctry})
+
+
+def countries_frame(m: CrimeModel) -> pd.DataFrame:
+    """``countries.parquet``: one row per country and week, columns :data:`COUNTRY_COLUMNS`."""
+    frames, w = m.country_frames, m.world
+    n_c, k = len(w.countries), len(frames)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="object" if c == "country" else "float64") for c in COUNTRY_COLUMNS})
+    onehot = np.zeros((w.n, n_c))
+    onehot[np.arange(w.n), w.country] = 1.0
+    # (weeks, quantities, countries): each week's territory sums by country, then the country counts
+    terr = np.stack([f["territories"] for f in frames]) @ onehot
+    ctry = np.stack([f["countries"] for f in frames])
+    s = dict(zip((*_BY_TERRITORY, *(k for k, _ in _WEIGHTED), "members_present"), terr.transpose(1, 0, 2)))
+    members, pretrial, inmates, innocents, courts, captured, present, home = ctry.transpose(1, 0, 2)
+    n_pols = np.bincount([p.country for p in m.offices.politicians], minlength=n_c)  # fixed offices
+    per_100k = np.maximum(s["population"] / 1e5, 1e-9)
+    officers, pop = np.maximum(s["officers"], 1e-9), np.maximum(s["population"], 1e-9)
+    steps = np.array([f["step"] for f in frames], dtype=np.int64)
+    values = {
+        "population": s["population"],
+        "homicides": s["homicides"],
+        "homicide_rate": s["homicides"] * 52.0 / per_100k,
+        "organised_homicides": s["organised_violence"],
+        "members_present": s["members_present"],
+        "members": members,
+        "recruits": s["recruits"],
+        "arrests": s["arrests"],
+        "pretrial": pretrial,
+        "prison_population": inmates,
+        "incarceration_rate": inmates / per_100k,
+        "innocents_held": innocents,
+        "military_share": s["militarised"] / officers,
+        "corrupt_police_share": s["corrupt"] / officers,
+        "court_capture": courts,
+        "captured_politicians_share": captured / np.maximum(n_pols, 1),
+        "trust": s["trust"] / pop,
+        "extortion_rate": s["extortion"] / pop,
+        "emigration": s["emigration"],
+        "drug_flow_kg": s["flow"],
+        "drug_seized_kg": s["seized"],
+        "active_groups_present": present.astype(np.int64),
+        "active_groups_home": home.astype(np.int64),
+    }
+    cols: dict[str, np.ndarray] = {
+        "step": np.repeat(steps, n_c),
+        "year": np.repeat((steps - m.burn_in - 1) / 52.0, n_c),
+        "country": np.tile(np.array([c.iso for c in w.countries], dtype=object), k),
+    }
+    cols.update({name: values[name].ravel() for name in list(COUNTRY_COLUMNS)[3:]})
+    return pd.DataFrame(cols)
+
+
 HEADLINES = (
     "homicide_rate",
     "criminal_members",
@@ -207,6 +339,59 @@ def summary_aggregates(ts: pd.DataFrame, burn_in: int) -> dict:
         "emigration": float(post["emigration"].sum()),
     }
     return out
+
+
+#: Per-country headline outcomes of ``summary.json`` (columns of ``countries.parquet``).
+COUNTRY_HEADLINES = (
+    "homicide_rate",
+    "members",
+    "members_present",
+    "recruits",
+    "arrests",
+    "pretrial",
+    "prison_population",
+    "incarceration_rate",
+    "innocents_held",
+    "military_share",
+    "corrupt_police_share",
+    "court_capture",
+    "captured_politicians_share",
+    "trust",
+    "extortion_rate",
+    "emigration",
+    "drug_seized_kg",
+    "active_groups_present",
+)
+COUNTRY_TOTALS = ("homicides", "recruits", "arrests", "emigration", "drug_flow_kg", "drug_seized_kg")
+
+
+def country_aggregates(countries: pd.DataFrame) -> dict:
+    """Per country (ISO code), as :func:`summary_aggregates`: the mean over the final year, years
+    1, 5 and 10 (those the run reaches) of :data:`COUNTRY_HEADLINES`, and post-burn-in totals."""
+    post = countries[countries["year"] >= 0]
+    if post.empty:
+        return {}
+    codes, isos = pd.factorize(post["country"])
+    year = post["year"].to_numpy()
+    heads = post[list(COUNTRY_HEADLINES)].to_numpy(dtype=float)
+    windows = {"final_year": year >= year.max() - 1.0}
+    for yr in (1, 5, 10):
+        windows[f"year_{yr}"] = (year >= yr - 1) & (year < yr)
+
+    def by_country(values: np.ndarray, sel: np.ndarray) -> np.ndarray:  # (countries, columns) sums
+        return np.stack([np.bincount(codes[sel], weights=col[sel], minlength=len(isos)) for col in values.T], 1)
+
+    result: dict = {str(iso): {} for iso in isos}
+    for key, sel in windows.items():
+        n = np.bincount(codes[sel], minlength=len(isos))
+        means = by_country(heads, sel) / np.maximum(n, 1)[:, None]
+        for i, iso in enumerate(isos):
+            if n[i]:
+                result[str(iso)][key] = dict(zip(COUNTRY_HEADLINES, means[i].tolist()))
+    totals = by_country(post[list(COUNTRY_TOTALS)].to_numpy(dtype=float), np.ones(len(post), dtype=bool))
+    for i, iso in enumerate(isos):
+        result[str(iso)]["totals"] = dict(zip(COUNTRY_TOTALS, totals[i].tolist()))
+    return result
 
 
 def regional_homicide_rates(terr: pd.DataFrame) -> dict:

@@ -7,6 +7,8 @@ effects of the levers active this week (``sim/model/policies.py``).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from mesa import Agent, DataCollector, Model
 from mesa.discrete_space import Network
@@ -67,9 +69,10 @@ class CrimeModel(Model):
         super().__init__(rng=int(cfg.seed))
         self.cfg = cfg
         params = cfg.params
-        self.p: ParamsConfig = OmegaConf.to_object(params) if OmegaConf.is_config(params) else params
+        # a structured config's to_object is the dataclass instance
+        self.p = cast(ParamsConfig, OmegaConf.to_object(params) if OmegaConf.is_config(params) else params)
         scn = cfg.scenario
-        self.scenario_cfg: ScenarioConfig = OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn
+        self.scenario_cfg = cast(ScenarioConfig, OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn)
         self.territory_every = int(cfg.output.territory_every)
         self.burn_in = int(cfg.burn_in)
         self.world = w = build_world(cfg.world, self.rng)
@@ -98,6 +101,7 @@ class CrimeModel(Model):
         self.events: list[dict] = []
         self.datacollector = DataCollector(model_reporters=metrics.model_reporters())
         self.territory_frames: list[dict] = []
+        self.country_frames: list[dict] = []  # one per week: countries.parquet (metrics.record_countries)
         self.running = True
 
     # ------------------------------------------------------------------ setup
@@ -197,3 +201,4 @@ class CrimeModel(Model):
             phase(self)
         self.datacollector.collect(self)
         metrics.record_territories(self)
+        metrics.record_countries(self)

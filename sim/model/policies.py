@@ -8,70 +8,101 @@ The gang truce also has a state of its own over the run (:class:`Truce`, ``model
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from sim.model.config import LEVERS, REGION, programmes
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
 
-LEVERS = ("mano_dura", "police_reform", "extradition", "border_hardening", "prevention", "truce")
-
 
 @dataclass
 class Effects:
-    """What the active policies do this week. Neutral values = baseline."""
+    """What the active policies do this week, where they act. Neutral values = baseline.
+
+    Per-territory arrays ``(n,)`` hold what a government does on its own ground; per-country arrays
+    ``(countries,)`` what acts through a country's institutions (its prisons, courts, extradition).
+    A lever acts in the countries of its ``countries`` list (every country when the list is empty).
+    """
 
     arrest_mult: np.ndarray  # (n,) x arrest rate
-    gang_arrest_mult: float  # extra x arrest rate applied to gang members
-    innocent_share: float  # share of extra arrests that hit non-members
+    gang_arrest_mult: np.ndarray  # (n,) extra x arrest rate applied to gang members
+    innocent_share: np.ndarray  # (countries,) share of a country's arrests that hit non-members
     military_target: np.ndarray  # (n,) share of the unit that should be military
     seizure_mult: np.ndarray  # (n,) x interdiction
-    pretrial_weeks: float | None  # override of mean pre-trial detention
-    evidentiary_bar: float | None  # share of arrests needing investigation (None = all)
-    release_share: float | None  # share of pre-trial detainees released without charge
-    prison_capacity_mult: float
-    abuse_mult: float
-    vetting: float  # weekly share of corrupt officers removed
-    pay_mult: float
-    oversight: float
-    investigative_boost: float
-    rotation: float  # weekly share of officers rotated
-    capacity_mult: float  # transition dip of a reform
-    targeting_mult: float  # x leader targeting
-    extradite: bool
-    extradition_return_weeks: float
-    migrant_control: float
-    prevention: float  # share cut of recruitment
-    truce_cut: float  # share of gang violence suspended
+    pretrial_weeks: np.ndarray  # (countries,) mean pre-trial detention, weeks
+    evidentiary_bar: np.ndarray  # (n,) share of arrests needing investigation to convict (1 = all)
+    release_share: np.ndarray  # (countries,) share of pre-trial detainees released without charge
+    prison_capacity_mult: np.ndarray  # (countries,) x prison places
+    abuse_mult: np.ndarray  # (n,) x abuse risk
+    vetting: np.ndarray  # (n,) weekly share of corrupt officers removed
+    pay_mult: np.ndarray  # (n,) x police pay
+    oversight: np.ndarray  # (n,) 0..1 internal-affairs strength
+    investigative_boost: np.ndarray  # (n,) absolute rise in investigative capacity
+    rotation: np.ndarray  # (n,) weekly share of officers rotated
+    capacity_mult: np.ndarray  # (n,) transition dip of a reform
+    targeting_mult: np.ndarray  # (n,) x leader targeting (at the group's home)
+    extradition_return_weeks: np.ndarray  # (countries,) mean weeks before a leader returns (0: default)
+    migrant_control: np.ndarray  # (n,) 0..1 control of irregular crossings
+    prevention: np.ndarray  # (n,) share cut of recruitment
+    truce_cut: np.ndarray  # (n,) share of gang violence suspended
 
     @classmethod
-    def neutral(cls, n: int) -> Effects:
+    def neutral(cls, n: int, n_countries: int, pretrial_weeks: float) -> Effects:
+        def ones() -> np.ndarray:
+            return np.ones(n)
+
+        def zeros() -> np.ndarray:
+            return np.zeros(n)
+
         return cls(
-            arrest_mult=np.ones(n),
-            gang_arrest_mult=1.0,
-            innocent_share=0.0,
-            military_target=np.zeros(n),
-            seizure_mult=np.ones(n),
-            pretrial_weeks=None,
-            evidentiary_bar=None,
-            release_share=None,
-            prison_capacity_mult=1.0,
-            abuse_mult=1.0,
-            vetting=0.0,
-            pay_mult=1.0,
-            oversight=0.0,
-            investigative_boost=0.0,
-            rotation=0.0,
-            capacity_mult=1.0,
-            targeting_mult=1.0,
-            extradite=False,
-            extradition_return_weeks=0.0,
-            migrant_control=0.0,
-            prevention=0.0,
-            truce_cut=0.0,
+            arrest_mult=ones(),
+            gang_arrest_mult=ones(),
+            innocent_share=np.zeros(n_countries),
+            military_target=zeros(),
+            seizure_mult=ones(),
+            pretrial_weeks=np.full(n_countries, float(pretrial_weeks)),
+            evidentiary_bar=ones(),
+            release_share=np.zeros(n_countries),
+            prison_capacity_mult=np.ones(n_countries),
+            abuse_mult=ones(),
+            vetting=zeros(),
+            pay_mult=ones(),
+            oversight=zeros(),
+            investigative_boost=zeros(),
+            rotation=zeros(),
+            capacity_mult=ones(),
+            targeting_mult=ones(),
+            extradition_return_weeks=np.zeros(n_countries),
+            migrant_control=zeros(),
+            prevention=zeros(),
+            truce_cut=zeros(),
         )
+
+
+@dataclass
+class Reach:
+    """Where a lever acts: its countries, and their territories."""
+
+    countries: np.ndarray  # (countries,) bool
+    territories: np.ndarray  # (n,) bool
+
+    @classmethod
+    def of(cls, lever: Any, model: CrimeModel) -> Reach:
+        w = model.world
+        if not lever.countries:
+            return cls(np.ones(len(w.countries), dtype=bool), np.ones(w.n, dtype=bool))
+        codes = [c.iso for c in w.countries]
+        unknown = [c for c in lever.countries if c not in codes and c != REGION]
+        if unknown:  # validate() refuses these before a run; a lever built by hand is checked here
+            raise ValueError(f"unknown country {unknown[0]}; allowed: {REGION}, {', '.join(codes)}")
+        mask = np.isin(np.array(codes), list(lever.countries))
+        if REGION in lever.countries:
+            mask |= w.report_countries
+        return cls(mask, mask[w.country])
 
 
 def active(lever, week: int) -> bool:
@@ -81,11 +112,11 @@ def active(lever, week: int) -> bool:
     return lever.duration < 0 or week < lever.start + lever.duration
 
 
-def most_violent(model: CrimeModel, share: float) -> np.ndarray:
-    """1 in the most violent ``share`` of territories (by fear, excluding markets abroad), else 0:
-    where mano dura sends troops."""
+def most_violent(model: CrimeModel, share: float, where: np.ndarray) -> np.ndarray:
+    """1 in the most violent ``share`` of the territories ``where`` (by fear, markets abroad
+    excluded), else 0: where mano dura sends troops."""
     w = model.world
-    eligible = ~w.role("market")
+    eligible = ~w.role("market") & where
     rate = np.where(eligible, model.terr.fear, -1.0)
     k = int(round(share * eligible.sum()))
     out = np.zeros(w.n)
@@ -94,45 +125,67 @@ def most_violent(model: CrimeModel, share: float) -> np.ndarray:
     return out
 
 
-def _mano_dura(lv, model: CrimeModel, fx: Effects, since: int) -> None:
+def _mano_dura(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
     """003 l.241-252 (2022: >65,000 arrested, detention without charge); 004 l.691-693, l.1083 (2003:
-    mass arrests, most released, prisons as recruitment hubs); 004 l.522-524 (troops)."""
+    mass arrests, most released, prisons as recruitment hubs); 004 l.522-524 (troops). Arrests, troops
+    and abuses on the government's territory; detention, releases and prison places in its prisons;
+    the innocents it sweeps up are held there too (enforcement.step)."""
+    T, C = at.territories, at.countries
     if lv.target_gangs:  # the 2003 and 2022 campaigns targeted gang members (003 l.241)
-        fx.gang_arrest_mult *= lv.arrest_multiplier
+        fx.gang_arrest_mult = np.where(T, fx.gang_arrest_mult * lv.arrest_multiplier, fx.gang_arrest_mult)
     else:
-        fx.arrest_mult = fx.arrest_mult * lv.arrest_multiplier
-    fx.innocent_share = lv.innocent_share
-    deploy = most_violent(model, lv.military_deployment)
-    fx.military_target = np.maximum(fx.military_target, deploy)
-    fx.pretrial_weeks = lv.pretrial_weeks
-    fx.evidentiary_bar = lv.evidentiary_bar
-    fx.release_share = lv.release_share
-    fx.prison_capacity_mult *= lv.prison_capacity_multiplier
-    fx.abuse_mult *= lv.abuse_multiplier
+        fx.arrest_mult = np.where(T, fx.arrest_mult * lv.arrest_multiplier, fx.arrest_mult)
+    fx.innocent_share = np.where(C, lv.innocent_share, fx.innocent_share)
+    fx.military_target = np.maximum(fx.military_target, most_violent(model, lv.military_deployment, T))
+    fx.pretrial_weeks = np.where(C, lv.pretrial_weeks, fx.pretrial_weeks)
+    fx.evidentiary_bar = np.where(T, lv.evidentiary_bar, fx.evidentiary_bar)
+    fx.release_share = np.where(C, lv.release_share, fx.release_share)
+    fx.prison_capacity_mult = np.where(
+        C, fx.prison_capacity_mult * lv.prison_capacity_multiplier, fx.prison_capacity_mult
+    )
+    fx.abuse_mult = np.where(T, fx.abuse_mult * lv.abuse_multiplier, fx.abuse_mult)
 
 
-def _police_reform(lv, model: CrimeModel, fx: Effects, since: int) -> None:
+def captured_share_by_country(model: CrimeModel) -> np.ndarray:
+    """Share of each country's politicians (mayors, executive, brokers) who are captured."""
+    n_c = len(model.world.countries)
+    pols = model.offices.politicians
+    country = np.array([p.country for p in pols], dtype=np.int64)
+    captured = np.array([bool(p.captured) for p in pols], dtype=float)
+    count = np.bincount(country, minlength=n_c)
+    return np.bincount(country, weights=captured, minlength=n_c) / np.maximum(count, 1)
+
+
+def _police_reform(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
     """004 l.522-554: vetting, pay, oversight, investigation; resisted by captured politicians
-    (004 l.400). The resistance scales every lever by the captured share of politicians."""
-    resist = 1.0 - model.offices.captured_share
-    fx.vetting += lv.vetting * resist / 52.0
-    fx.pay_mult *= 1.0 + lv.pay_increase * resist
-    fx.oversight = max(fx.oversight, lv.oversight * resist)
-    fx.investigative_boost += lv.investigative_boost * resist
-    fx.rotation += lv.rotation / 52.0
+    (004 l.400). The resistance scales every lever by the captured share of the reforming
+    country's own politicians."""
+    T = at.territories
+    resist = (1.0 - captured_share_by_country(model))[model.world.country]
+    fx.vetting = np.where(T, fx.vetting + lv.vetting * resist / 52.0, fx.vetting)
+    fx.pay_mult = np.where(T, fx.pay_mult * (1.0 + lv.pay_increase * resist), fx.pay_mult)
+    fx.oversight = np.where(T, np.maximum(fx.oversight, lv.oversight * resist), fx.oversight)
+    fx.investigative_boost = np.where(
+        T, fx.investigative_boost + lv.investigative_boost * resist, fx.investigative_boost
+    )
+    fx.rotation = np.where(T, fx.rotation + lv.rotation / 52.0, fx.rotation)
     if since < lv.transition_weeks:
-        fx.capacity_mult *= 1.0 - lv.transition_dip
+        fx.capacity_mult = np.where(T, fx.capacity_mult * (1.0 - lv.transition_dip), fx.capacity_mult)
 
 
-def _extradition(lv, model: CrimeModel, fx: Effects, since: int) -> None:
-    """000 l.214, l.267; 004 l.212: captured leaders go to the US unless a captured executive blocks."""
-    fx.extradite = True
-    fx.targeting_mult *= lv.targeting_multiplier
-    fx.extradition_return_weeks = lv.return_years * 52.0
+def _extradition(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """000 l.214, l.267; 004 l.212: the government targets leaders harder (004 l.236-238) and sends
+    those it captures to the US, unless its own captured executive blocks it
+    (enforcement._target_leader). Extradition applies only where the country's law allows it
+    (``CountrySpec.extradites``): Venezuela's regime does not extradite (000 l.267), nor do the
+    countries whose constitutions bar extraditing nationals; there the lever only raises targeting."""
+    fx.targeting_mult = np.where(at.territories, fx.targeting_mult * lv.targeting_multiplier, fx.targeting_mult)
+    fx.extradition_return_weeks = np.where(at.countries, lv.return_years * 52.0, fx.extradition_return_weeks)
 
 
-def _border_hardening(lv, model: CrimeModel, fx: Effects, since: int) -> None:
-    """004 l.388-390, l.2766: more interdiction at crossings (and ports), migrant control."""
+def _border_hardening(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """004 l.388-390, l.2766: more interdiction and migrant control at the government's crossings
+    (and ports), or at the territories it names in ``targets``."""
     w = model.world
     if lv.targets:
         unknown = sorted(set(lv.targets) - set(w.ids))
@@ -141,38 +194,43 @@ def _border_hardening(lv, model: CrimeModel, fx: Effects, since: int) -> None:
         mask = np.isin(np.array(w.ids), list(lv.targets))
     else:
         mask = w.role("border") | (w.role("port") if lv.include_ports else False)
+    mask = mask & at.territories
     fx.seizure_mult = np.where(mask, fx.seizure_mult * lv.interdiction_multiplier, fx.seizure_mult)
-    fx.migrant_control = max(fx.migrant_control, lv.migrant_control)
+    fx.migrant_control = np.where(mask, np.maximum(fx.migrant_control, lv.migrant_control), fx.migrant_control)
 
 
-def _prevention(lv, model: CrimeModel, fx: Effects, since: int) -> None:
+def _prevention(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
     """004 l.360, l.374-376: youth programmes cut recruitment of the youth they reach."""
-    fx.prevention = 1.0 - (1.0 - fx.prevention) * (1.0 - lv.coverage * lv.effect)
+    reached = 1.0 - (1.0 - fx.prevention) * (1.0 - lv.coverage * lv.effect)
+    fx.prevention = np.where(at.territories, reached, fx.prevention)
 
 
-def _truce(lv, model: CrimeModel, fx: Effects, since: int) -> None:
-    """003 l.245: a gang pact lowers homicides until it breaks (March 2022, 003 l.250)."""
-    if not model.truce.broken:
-        fx.truce_cut = lv.violence_cut
+def _truce(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach, label: str = "") -> None:
+    """003 l.245: a gang pact lowers homicides in the government's territory until it breaks
+    (March 2022, 003 l.250)."""
+    if not model.truce.broken.get(label, False):
+        fx.truce_cut = np.where(at.territories, lv.violence_cut, fx.truce_cut)
 
 
 @dataclass
 class Truce:
-    """The gang truce over the run (003 l.245): announced in the week the lever starts; each week
-    it holds it breaks for good with ``weekly_break_prob`` (March 2022, 003 l.250). A break is
-    felt from the next week's effects on."""
+    """The gang truces over the run, one per programme (003 l.245): announced in the week the lever
+    starts; each week it holds it breaks for good with ``weekly_break_prob`` (March 2022, 003
+    l.250). A break is felt from the next week's effects on."""
 
-    broken: bool = False
+    broken: dict[str, bool] = field(default_factory=dict)  # by programme label ("" = the scenario's own)
 
     def check(self, model: CrimeModel) -> None:
         """Run at the start of each week, after :func:`effects`."""
-        lv = model.scenario_cfg.truce
-        if active(lv, model.week) and not self.broken:
-            if model.week == lv.start:
-                model.event("truce", actors=["gangs"], territory=-1)
-            if model.rng.random() < lv.weekly_break_prob:
-                self.broken = True
-                model.event("truce_broken", actors=["gangs"], territory=-1)
+        for label, levers in programmes(model.scenario_cfg):
+            lv = levers.truce
+            if active(lv, model.week) and not self.broken.get(label, False):
+                who = "gangs" + (f" ({', '.join(lv.countries)})" if lv.countries else "")
+                if model.week == lv.start:
+                    model.event("truce", actors=[who], territory=-1)
+                if model.rng.random() < lv.weekly_break_prob:
+                    self.broken[label] = True
+                    model.event("truce_broken", actors=[who], territory=-1)
 
 
 APPLY = {
@@ -181,16 +239,22 @@ APPLY = {
     "extradition": _extradition,
     "border_hardening": _border_hardening,
     "prevention": _prevention,
-    "truce": _truce,
 }
 
 
 def effects(model: CrimeModel) -> Effects:
-    """Combine the levers active this week."""
-    fx = Effects.neutral(model.world.n)
+    """Combine the levers active this week, programme by programme, each where it acts."""
+    w = model.world
+    fx = Effects.neutral(w.n, len(w.countries), model.p.prisons.pretrial_weeks)
     week = model.week
-    for name in LEVERS:
-        lv = getattr(model.scenario_cfg, name)
-        if active(lv, week):
-            APPLY[name](lv, model, fx, week - lv.start)
+    for label, levers in programmes(model.scenario_cfg):
+        for name in LEVERS:
+            lv = getattr(levers, name)
+            if not active(lv, week):
+                continue
+            at = Reach.of(lv, model)
+            if name == "truce":
+                _truce(lv, model, fx, week - lv.start, at, label)
+            else:
+                APPLY[name](lv, model, fx, week - lv.start, at)
     return fx

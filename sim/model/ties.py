@@ -28,6 +28,7 @@ Presence (agent <-> territory) is not stored here: it is each organisation's ``p
 
 from __future__ import annotations
 
+import builtins
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -200,7 +201,7 @@ class TieGraph:
             cached = self._arrays[kind] = (self._version[kind], arr)
         return cached[1]
 
-    def neighbour_set(self, kind: str, a: int) -> set[int] | tuple:
+    def neighbour_set(self, kind: str, a: int) -> builtins.set[int] | tuple:  # builtins: TieGraph.set shadows it
         """The nodes ``a`` has a tie of ``kind`` to, unordered (do not modify)."""
         return self._adj[kind].get(a, ())
 

@@ -60,11 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         help="without the cache, let Solara fetch the page's assets from its CDN (needs internet)",
     )
     args = ap.parse_args(argv)
-    assets: Path | None = Path(args.assets).resolve()
-    if not (assets / CHECK_FILE).is_file():
+    cache = Path(args.assets).resolve()
+    assets: Path | None = cache  # None: Solara fetches the assets from its CDN
+    if not (cache / CHECK_FILE).is_file():
         if not args.allow_cdn:
             print(
-                f"error: the offline asset cache {assets} is empty: run scripts/ui_setup.sh "
+                f"error: the offline asset cache {cache} is empty: run scripts/ui_setup.sh "
                 "(or make ui), or pass --allow-cdn",
                 file=sys.stderr,
             )

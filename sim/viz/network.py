@@ -122,7 +122,7 @@ class Layout:
         uid = org.unique_id
         if uid not in self.pos:
             founder = getattr(org, "founded_by", None)
-            th = self.angle.get(founder, self.theta[int(org.home)])
+            th = self.angle[founder] if founder in self.angle else self.theta[int(org.home)]
             k = self.late_slots.get(round(th, 1), 0)
             self.late_slots[round(th, 1)] = k + 1
             th += 0.06 * ((k + 1) // 2) * (1 if k % 2 else -1)

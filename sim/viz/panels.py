@@ -86,7 +86,7 @@ def events_html(model) -> str:
     for ev in model.events:
         counts[ev["kind"]] = counts.get(ev["kind"], 0) + 1
     summary = " · ".join(f"{EVENT_STYLE[k][1]} {counts[k]}" for k in HEADLINE_KINDS if counts.get(k))
-    recent = []
+    recent: list[dict] = []
     for ev in reversed(model.events):
         if len(recent) == MAX_EVENTS:
             break

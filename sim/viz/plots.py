@@ -78,7 +78,7 @@ def nice_ticks(lo: float, hi: float, n: int = 3, integer: bool = False) -> tuple
     if integer:
         step = max(1.0, round(step))
     t = math.floor(lo / step) * step
-    ticks = []
+    ticks: list[float] = []
     while t <= hi + step * 0.5 and len(ticks) < 12:
         ticks.append(round(t, 10))
         t += step
@@ -110,9 +110,9 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
             f'fill="gainsboro" fill-opacity="0.6"/>'
         )
     # x ticks: whole years
-    step = 1 if x1 - x0 <= 6 else 2
+    year_step = 1 if x1 - x0 <= 6 else 2
     for yr in range(math.ceil(x0), math.floor(x1) + 1):
-        if yr % step:
+        if yr % year_step:
             continue
         x = sx(yr)
         parts.append(

@@ -76,8 +76,9 @@ def conviction_probability(model: CrimeModel) -> np.ndarray:
         1.0 - ep.military_investigation_penalty * t.militarised
     )
     p = invest * effectiveness(model)
-    if fx.evidentiary_bar is not None:  # a low bar convicts without investigation (003 l.241-252)
-        p = fx.evidentiary_bar * p + (1.0 - fx.evidentiary_bar)
+    bar = fx.evidentiary_bar
+    if (bar < 1.0).any():  # a low bar convicts without investigation (003 l.241-252)
+        p = np.where(bar < 1.0, bar * p + (1.0 - bar), p)
     return np.clip(p, 0.0, 1.0)
 
 
@@ -90,7 +91,7 @@ def step(model: CrimeModel) -> None:
     ``terr.militarised``, ``terr.embed_weeks``, ``terr.boost``, ``terr.capacity``,
     ``terr.impunity``, ``terr.effectiveness``, ``terr.conviction_p``, ``terr.arrests``,
     ``terr.abuse``, ``orgs.presence`` and the groups' ``pretrial``, leaders removed
-    (``leadership.remove_leader``), ``prisons.extradited``, ``prisons.others`` (innocents),
+    (``leadership.remove_leader``), ``prisons.extradited``, ``prisons.others`` and ``prisons.innocents`` (innocents swept up),
     ``tally.arrests``.
     """
     t, ep, fx = model.terr, model.p.enforcement, model.fx
@@ -115,7 +116,7 @@ def step(model: CrimeModel) -> None:
         shielded = np.where(t.patron[c] == model.orgs.uid[r], t.corrupt[c], 0.0)
         rate = (ep.arrest_rate * t.capacity * (1.0 - t.corrupt))[c] * (1.0 - shielded)
         gang = model.orgs.is_gang[r]
-        rate[gang] = rate[gang] * fx.gang_arrest_mult
+        rate[gang] = rate[gang] * fx.gang_arrest_mult[c[gang]]
         arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)
         P[r, c] -= arrested
         t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
@@ -127,12 +128,15 @@ def step(model: CrimeModel) -> None:
     # leaders are targeted group by group (random draws in group order)
     for row in rows.tolist():
         _target_leader(model, orgs[row])
-    # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent")
-    if fx.innocent_share > 0:
-        innocents = arrests_total * fx.innocent_share / (1.0 - fx.innocent_share)
-        model.prisons.admit_innocents(model, innocents)
-        arrests_total += innocents
-        t.arrests += innocents * t.arrests / max(t.arrests.sum(), 1e-9)
+    # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent"), where the
+    # government runs them, into its own prisons
+    if (fx.innocent_share > 0).any():
+        w = model.world
+        per_arrest = fx.innocent_share / (1.0 - fx.innocent_share)
+        swept = t.arrests * per_arrest[w.country]
+        model.prisons.admit_innocents(np.bincount(w.country, weights=swept, minlength=len(w.countries)))
+        arrests_total += float(swept.sum())
+        t.arrests += swept
     # abuses per 100k residents per year, smoothed. Arrests made on confessions rather than evidence
     # breed abuse (004 l.536-538, l.586); troops without community ties abuse more (004 l.524, l.711-713)
     invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0)
@@ -143,9 +147,10 @@ def step(model: CrimeModel) -> None:
     model.tally.arrests = arrests_total
 
 
-def _return_delay(model: CrimeModel, fx: Effects) -> int:
-    """Weeks until an extradited leader comes back: exponential with mean ``return_years``."""
-    mean = fx.extradition_return_weeks or 52.0 * model.scenario_cfg.extradition.return_years
+def _return_delay(model: CrimeModel, fx: Effects, country: int) -> int:
+    """Weeks until an extradited leader comes back: exponential with mean ``return_years`` (of the
+    extraditing government's lever, else of the scenario's own ``extradition`` lever)."""
+    mean = fx.extradition_return_weeks[country] or 52.0 * model.scenario_cfg.extradition.return_years
     return int(model.rng.exponential(mean))
 
 
@@ -159,16 +164,16 @@ def _target_leader(model: CrimeModel, org: Organisation) -> None:
     if (org.leader != Leader.FREE and not jailed) or org.disrupted:
         return
     h = org.home
-    p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult
+    p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult[h]
     if model.rng.random() >= min(p, 1.0):
         return
     country = org.country
-    if fx.extradite or model.world.countries[country].extradites:
+    if model.world.countries[country].extradites:  # the law decides; the lever targets harder
         captured = bool(model.offices.executives[country].captured)
         blocked = captured and model.rng.random() < model.p.politics.block_extradition
         if not blocked:
             org.leader = Leader.EXTRADITED
-            model.prisons.extradited.append((org.name, h, model.steps + _return_delay(model, fx)))
+            model.prisons.extradited.append((org.name, h, model.steps + _return_delay(model, fx, country)))
             leadership.remove_leader(model, org, how="extradited")
             return
         model.event("extradition_blocked", actors=[org.name], territory=h)

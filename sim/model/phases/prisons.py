@@ -33,14 +33,14 @@ class Prisons:
         self.capacity = np.array([c.prison_capacity_per_100k for c in world.countries]) * pop / 1e5
         self.others = params.initial_other_occupancy * self.capacity  # non-member inmates (ordinary crime)
         self.others_baseline = self.others.copy()  # ordinary admissions keep this level absent shocks
+        self.innocents = np.zeros(n_c)  # of ``others``: non-members swept up by mass arrests, still held
         # extradited leaders (M18): (group name, home territory, step of return), in order of extradition
         self.extradited: list[tuple[str, int, int]] = []
 
-    def admit_innocents(self, model: CrimeModel, number: float) -> None:
-        c = model.world.country
-        weights = np.bincount(c, weights=model.terr.capacity * model.terr.population, minlength=len(self.others))
-        if weights.sum() > 0:
-            self.others += number * weights / weights.sum()
+    def admit_innocents(self, by_country: np.ndarray) -> None:
+        """Non-members swept up by mass arrests, held in each country's prisons."""
+        self.others += by_country
+        self.innocents += by_country
 
     def population(self, model: CrimeModel) -> np.ndarray:
         """Inmates per country (members and non-members)."""
@@ -55,14 +55,15 @@ def step(model: CrimeModel) -> None:
 
     Reads ``prisons``, the groups' ``pretrial`` and ``sentenced``, ``terr.conviction_p``,
     ``fx.prison_capacity_mult``, ``fx.pretrial_weeks``, ``fx.release_share``. Writes
-    ``countries.crowding``, ``prisons.others``, the groups' ``pretrial`` and ``sentenced``, and
+    ``countries.crowding``, ``prisons.others`` and ``prisons.innocents``, the groups' ``pretrial`` and ``sentenced``, and
     ``orgs.presence`` at each group's home (released members).
     """
     pp, fx, pr = model.p.prisons, model.fx, model.prisons
     capacity = pr.capacity * fx.prison_capacity_mult
     inmates = pr.population(model)
     crowding = np.maximum(0.0, inmates / np.maximum(capacity, 1.0) - 1.0)
-    pretrial_weeks = fx.pretrial_weeks if fx.pretrial_weeks is not None else pp.pretrial_weeks
+    pretrial_weeks = fx.pretrial_weeks.tolist()  # by country (the lever's, else the parameter)
+    keep_share = (1.0 - fx.release_share).tolist()  # of the decided cases, those not released uncharged
     conv_by_country = np.bincount(
         model.world.country, weights=model.terr.conviction_p, minlength=len(capacity)
     ) / np.maximum(np.bincount(model.world.country, minlength=len(capacity)), 1)
@@ -76,15 +77,16 @@ def step(model: CrimeModel) -> None:
         pr.others,
         model.p.recruitment.prison_recruit_rate * pp.crowding_recruitment * crowding * pr.others * (gang_jailed > 0),
     )
+    # innocents leave with the other non-member inmates: recruited in proportion, released at the same rate
+    pr.innocents -= recruited * pr.innocents / np.maximum(pr.others, 1e-9)
     pr.others -= recruited
     pr.others += (pr.others_baseline - pr.others) * release_rate  # ordinary admissions and releases
+    pr.innocents -= pr.innocents * release_rate
     for org, c in zip(orgs, countries):
         if isinstance(org, Militia):
             continue
-        decided = org.pretrial / pretrial_weeks
-        p_conv = conv_by_country[c]
-        if fx.release_share is not None:
-            p_conv *= 1.0 - fx.release_share
+        decided = org.pretrial / pretrial_weeks[c]
+        p_conv = conv_by_country[c] * keep_share[c]
         convicted = decided * p_conv
         released = decided - convicted + org.sentenced * release_rate
         org.pretrial -= decided

@@ -35,11 +35,12 @@ def step(model: CrimeModel) -> None:
     """Phase 7: recruitment from the community youth pool, wages and attrition (M6, M14, M15).
 
     Reads ``orgs`` (presence, revenue, cash), ``terr.population``, ``terr.abuse``,
-    ``fx.prevention``. Writes ``orgs.presence``, the organisations' cash (``orgs.debit_org``) and
-    ``tally.recruits``.
+    ``fx.prevention``. Writes ``orgs.presence``, the organisations' cash (``orgs.debit_org``),
+    ``tally.recruits`` and ``terr.recruits``.
     """
     t, rp, fx = model.terr, model.p.recruitment, model.fx
     orgs = model.orgs.agents
+    t.recruits[:] = 0.0
     if not orgs:
         return
     P = model.orgs.presence
@@ -77,3 +78,4 @@ def step(model: CrimeModel) -> None:
     for recruits in np.bincount(r, weights=new, minlength=len(orgs))[rows].tolist():
         recruits_total += recruits
     model.tally.recruits = recruits_total
+    t.recruits[:] = np.bincount(c, weights=new, minlength=model.world.n)  # by territory (countries.parquet)

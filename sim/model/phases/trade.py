@@ -90,7 +90,7 @@ def _all_candidate_paths(g: nx.Graph, n: int, prod: np.ndarray, mkts: np.ndarray
             if s == t:
                 continue
             found = None
-            if fast:
+            if first is not None:  # the fast search is usable
                 if np.isfinite(first[0][t]):
                     found = finder.penalty_paths(s, t, k, penalty, blocked, first)
                 else:  # reachable only through another market: no node avoided (see candidate_paths)

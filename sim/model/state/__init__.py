@@ -31,6 +31,7 @@ class TerritoryState:
     impunity: np.ndarray  # 0..1 share of arrests not ending in conviction
     effectiveness: np.ndarray  # 0..1 share of the state's capacity residents see working (M5)
     arrests: np.ndarray  # arrests in the last week
+    recruits: np.ndarray  # members recruited in the last week (recruitment phase)
     # police (M3, M4, M12, M16)
     officers: np.ndarray
     integrity: np.ndarray

@@ -12,6 +12,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -66,7 +67,14 @@ class World:
     interdiction: np.ndarray  # multiplier of the local seizure rate
     graph: nx.Graph  # nodes 0..n-1; edge attrs: mode, km
     organisations: list = field(default_factory=list)  # OrgSpec-like dicts
-    report_mask: np.ndarray | None = None  # territories counted in headline rates
+    report_mask: np.ndarray | None = None  # territories counted in headline rates (whole countries)
+
+    @property
+    def report_countries(self) -> np.ndarray:
+        """(countries,) bool: the countries of the headline figures (all when no report regions)."""
+        if self.report_mask is None:
+            return np.ones(len(self.countries), dtype=bool)
+        return np.bincount(self.country, weights=self.report_mask, minlength=len(self.countries)) > 0
 
     @property
     def n(self) -> int:
@@ -144,8 +152,25 @@ def from_preset(wcfg, rng: np.random.Generator) -> World:
         interdiction=np.array([t.interdiction for t in ts], dtype=float),
         graph=g,
         organisations=orgs,
-        report_mask=None if report is None else np.array([t.region in report for t in ts]),
+        report_mask=None
+        if report is None
+        else report_countries_mask(
+            np.array([iso[t.country] for t in ts]),
+            np.array([t.population for t in ts], dtype=float),
+            np.array([t.region in report for t in ts]),
+        ),
     )
+
+
+def report_countries_mask(country: np.ndarray, population: np.ndarray, in_regions: np.ndarray) -> np.ndarray:
+    """Territories counted in the headline figures: every territory of each country that has most
+    of its population in the report regions. Headline rates, prisons and incarceration then cover
+    whole countries: the USA, with Puerto Rico in the Caribbean but its border cities and markets
+    outside Latin America, is not counted, nor is its prison system (issue: "headline scope")."""
+    n_c = int(country.max(initial=-1)) + 1
+    inside = np.bincount(country, weights=population * in_regions, minlength=n_c)
+    total = np.bincount(country, weights=population, minlength=n_c)
+    return (inside > 0.5 * total)[country]
 
 
 def synthetic(wcfg, rng: np.random.Generator) -> World:
@@ -230,7 +255,7 @@ def synthetic(wcfg, rng: np.random.Generator) -> World:
     consumption_kg = np.zeros(n)
     consumption_kg[mkt] = gen.consumption_t * 1000.0 / 52.0 / n_mkt
 
-    orgs = []
+    orgs: list[dict[str, Any]] = []
     n_cartels = max(gen.cartels_min, n // gen.territories_per_cartel)
     n_gangs = max(gen.gangs_min, n // gen.territories_per_gang)
     n_near = max(gen.cartel_territories_min, min(gen.cartel_territories_max, n // gen.territories_per_cartel_territory))
