@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 # pytest-xdist workers for the tests: one per CPU, at most 8 (make test JOBS=0 runs them in one process)
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2); echo $$(( n < 8 ? n : 8 )))
-# --dist loadscope: the tests of a module run on one worker, so a module's shared runs are made once
+# --dist loadscope: the tests of a module run on one worker, so what a module shares (runs, the SLURM cluster) is made once
 PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadscope
 
 setup:
@@ -29,10 +29,10 @@ lint: setup  ## ruff check, ruff format --check and mypy ([tool.ruff] and [tool.
 	@.venv/bin/ruff format --check $(LINT_PATHS) || { echo "make lint: files need formatting: run .venv/bin/ruff format $(LINT_PATHS)" >&2; exit 1; }
 	@.venv/bin/mypy || { echo "make lint: mypy found type errors (see above)" >&2; exit 1; }
 
-test: setup lint  ## lint, then every test (~2.5 min on 2 cores)
+test: setup lint  ## lint, then every test (~3.5 min on 2 cores)
 	$(PYTEST)
 
-test-fast: setup  ## the quick tier: every mechanism and module, without the tests marked slow (~1 min on 2 cores)
+test-fast: setup  ## the quick tier: every mechanism and module, without the tests marked slow (~70 s on 2 cores)
 	$(PYTEST) -m "not slow"
 
 clean:

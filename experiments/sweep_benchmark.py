@@ -36,8 +36,10 @@ wall time of 10,000 default runs on a 100-core SLURM cluster.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,6 +55,7 @@ from sim.analysis.sweep import launcher_knobs, plan_sweep
 from sim.model import CrimeModel
 
 ROOT = Path(__file__).resolve().parent.parent
+CPU: dict[str, list[float]] = collections.defaultdict(list)  # CPU seconds of each sweep command (all its processes)
 SCENARIOS = ["baseline", "mano_dura_2022"]
 FIXED = ["progress=false"]
 
@@ -91,9 +94,12 @@ def hydra_sweep(seeds: int, overrides: list[str], launcher: list[str]) -> float:
             *FIXED,
             *launcher,
         ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=tmp, check=True, capture_output=True)
         elapsed = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU[" ".join(launcher)].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         runs = len([p for p in Path(tmp, "store").iterdir() if (p / "done").exists()])
         assert runs == len(SCENARIOS) * seeds, f"{runs} runs in the store"
         return elapsed
@@ -214,11 +220,13 @@ def main() -> None:
         methods["mesa batch_run, 1 process"] = (1, lambda: batch_run(a.seeds, a.overrides, 1, max_steps))
         methods[f"mesa batch_run, {n} processes"] = (n, lambda: batch_run(a.seeds, a.overrides, n, max_steps))
     times: dict[str, list[float]] = {k: [] for k in methods}
+    load = [os.getloadavg()[0]]
     for rep in range(a.reps):
         for name, (_, fn) in methods.items():
             times[name].append(fn())
             print(f"rep {rep + 1}/{a.reps} {name}: {times[name][-1]:.1f} s", file=sys.stderr)
     ref = statistics.median(times["in-process loop (reference)"])
+    load.append(os.getloadavg()[0])
     print(
         f"\ngrid: {' | '.join(SCENARIOS)} x {a.seeds} seeds = {runs} runs of {max_steps} weeks "
         f"(world {cfg.world.name}{'; overrides: ' + ' '.join(a.overrides) if a.overrides else ''}); "
@@ -236,7 +244,13 @@ def main() -> None:
     ratios = [s / (n * p) for s, p in zip(one, par)]
     print(
         f"\nlocal launcher efficiency T(one process) / ({n} x T(local launcher)): median {statistics.median(ratios):.2f} "
-        f"over {len(ratios)} alternating repetitions ({', '.join(f'{r:.2f}' for r in ratios)})"
+        f"over {len(ratios)} alternating repetitions ({', '.join(f'{r:.2f}' for r in ratios)}); load average "
+        f"{load[0]:.1f} before, {load[1]:.1f} after (other programs on the {os.cpu_count()} cores)"
+    )
+    cpu_one, cpu_par = (statistics.median(v) for v in CPU.values())
+    print(
+        f"CPU time of the sweep commands (every process): one process {cpu_one:.1f} s, local launcher "
+        f"{cpu_par:.1f} s (x{cpu_par / cpu_one:.2f}: what the workers cost beyond the runs)"
     )
     print(
         f"planning {planned['runs']:,} runs: {planned['total_s']:.1f} s ({planned['bases']} base configs at "

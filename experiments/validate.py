@@ -1,10 +1,11 @@
 """Check the seeds' stylized facts (mechanisms M1-M19 and the policy claims) on the default world.
 
-    .venv/bin/python experiments/validate.py              # 9 scenarios x 10 seeds, ~3 min on 2 cores
+    .venv/bin/python experiments/validate.py              # 12 runs x 10 seeds, ~3 min on 2 idle cores
     .venv/bin/python experiments/validate.py --seeds 30   # tighter intervals
 
-Prints a pass/fail table (claim, seed line, criterion, measured effect with its 90% CI) and writes
-results/validate/ (report.md, checks.csv, runs_yearly.csv, baseline_cross_section.csv).
+Prints a pass/fail table (country where each check is measured, claim, seed line, criterion,
+measured effect with its 90% CI) and writes results/validate/ (report.md, checks.csv,
+runs_yearly.csv, countries_yearly.csv, countries_weekly.csv, baseline_cross_section.csv).
 A failing check is reported, never hidden. Logic: sim/analysis/validate.py.
 """
 

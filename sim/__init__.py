@@ -2,7 +2,7 @@
 
 >>> import sim
 >>> cfg = sim.compose(["world=synthetic", "world.n_territories=30", "steps=52"])
->>> result = sim.run(cfg)            # result.timeseries, .territories, .events, .summary
+>>> result = sim.run(cfg)            # result.timeseries, .territories, .countries, .events, .summary
 """
 
 from sim.run import RunResult, compose, run

@@ -307,7 +307,10 @@ def block_levers() -> str:
     from sim.model import policies
 
     out = [
-        "Every lever has the timing fields of `Lever`:",
+        "A scenario's own levers act in their `countries`; `scenario.governments` maps a label to a"
+        " further set of the same levers (`LeverSet`), one programme of government each, so that"
+        " two governments run variants of one lever (`sim/model/config.py: programmes`)."
+        " Every lever has the timing and reach fields of `Lever`:",
         "",
         _table(
             ["field", "default", "range", "units / meaning", "source"],
@@ -353,18 +356,18 @@ def block_scenarios() -> str:
         cfg = _compose([f"scenario={path.stem}"])
         scn = cast(config_module.ScenarioConfig, OmegaConf.to_object(cfg.scenario))
         parts = []
-        for f in dataclasses.fields(config_module.ScenarioConfig):
-            if not _is_group(f):
-                continue
-            lv, base = getattr(scn, f.name), getattr(neutral, f.name)
-            if not lv.enabled:
-                continue
-            knobs = [
-                f"{x.name}={_num(getattr(lv, x.name))}"
-                for x in dataclasses.fields(lv)
-                if x.name != "enabled" and getattr(lv, x.name) != getattr(base, x.name)
-            ]
-            parts.append(f"`{f.name}`" + (f" ({', '.join(knobs)})" if knobs else " (schema defaults)"))
+        for label, levers in config_module.programmes(scn):
+            for f in dataclasses.fields(config_module.LeverSet):
+                lv, base = getattr(levers, f.name), getattr(neutral, f.name)
+                if not lv.enabled:
+                    continue
+                knobs = [
+                    f"{x.name}={_num(getattr(lv, x.name))}"
+                    for x in dataclasses.fields(lv)
+                    if x.name != "enabled" and getattr(lv, x.name) != getattr(base, x.name)
+                ]
+                name = f"governments.{label}.{f.name}" if label else f.name
+                parts.append(f"`{name}`" + (f" ({', '.join(knobs)})" if knobs else " (schema defaults)"))
         label = f"`{path.stem}`" + (" (default)" if path.stem == default else "")
         rows.append([label, scn.description, "; ".join(parts) or "none (every lever off)"])
     return _table(["scenario", "description", "levers switched on (knobs that differ from the schema default)"], rows)
@@ -673,6 +676,7 @@ def block_outputs() -> str:
         controller="name of the controlling organisation ('' if none)",
     )
     terr_rows = [[f"`{c}`", terr_notes.get(c, "")] for c in res.territories.columns]
+    country_rows = [[f"`{c}`", metrics.COUNTRY_COLUMNS.get(c, "")] for c in res.countries.columns]
     summary = ", ".join(f"`{k}`" for k in res.summary)
     return "\n".join(
         [
@@ -686,6 +690,13 @@ def block_outputs() -> str:
             ),
             "",
             _table(["column", "meaning"], terr_rows),
+            "",
+            (
+                "**`countries.parquet`** (one row per country and week, every week, `sim.model.metrics.record_countries`; "
+                "over all of the country's territories):"
+            ),
+            "",
+            _table(["column", "meaning"], country_rows),
             "",
             (
                 f"**`events.parquet`**: columns {', '.join(f'`{c}`' for c in ('step', 'year', 'kind', 'actors', 'territory'))}"
@@ -747,8 +758,8 @@ def block_targets() -> str:
 def block_checks() -> str:
     from sim.analysis.validate import CHECKS
 
-    rows = [[f"`{c.id}`", c.tests, c.claim, c.criterion, c.source] for c in CHECKS]
-    return _table(["check", "tests", "claim", "criterion (fixed in advance)", "source"], rows)
+    rows = [[f"`{c.id}`", c.country, c.tests, c.claim, c.criterion, c.source] for c in CHECKS]
+    return _table(["check", "measured in", "tests", "claim", "criterion (fixed in advance)", "source"], rows)
 
 
 def block_header() -> str:

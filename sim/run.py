@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -175,6 +176,7 @@ class RunResult:
     model: object | None = field(default=None, repr=False)
 
 
+@functools.cache  # once per process: the code a process runs is the one it started with
 def _git_commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5)
@@ -183,6 +185,7 @@ def _git_commit() -> str:
         return "unknown"
 
 
+@functools.cache
 def _versions() -> dict:
     out = {"python": sys.version.split()[0]}
     for pkg in ("mesa", "numpy", "pandas", "networkx", "hydra-core", "pyarrow"):
@@ -241,7 +244,7 @@ def run(
         "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
         "countries": metrics.country_aggregates(countries),
         "mass_balance_kg": float(trade.mass_balance(model)),
-        "versions": _versions(),
+        "versions": dict(_versions()),
         "git_commit": _git_commit(),
     }
     result = RunResult(ts, terr, events, summary, countries=countries, model=model if keep_model else None)

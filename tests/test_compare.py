@@ -125,7 +125,10 @@ def test_same_seed_shares_world_and_draws_until_the_policies_start():
     """The pairing is sound: with one seed, every scenario's burn-in is the baseline's, week for week."""
     world = ["world=synthetic", "world.n_territories=20", "burn_in=30", "steps=8", "seed=4"]
     base = run(*world).timeseries
-    for scenario in SCENARIOS[1:]:
+    regional = [
+        s for s in SCENARIOS[1:] if not s.startswith(("slv_", "hnd_", "col_", "mex_"))
+    ]  # episodes name countries
+    for scenario in regional:
         ts = run(*world, f"scenario={scenario}").timeseries
         num = base.select_dtypes("number").columns
         pre = (base["year"] < 0).to_numpy()

@@ -230,7 +230,7 @@ def test_planned_runs_have_the_keys_of_the_configs_they_run():
     )
     assert len(plan.runs) == 32 and plan.constant == {"steps": 26}
     assert plan.swept == ["scenario.name", "params.violence.pax_factor", "scenario.truce.enabled", "world.name", "seed"]
-    for r in plan.runs[::3]:
+    for r in plan.runs[::4]:
         assert run_key(sim.compose([*plan.common, *r.overrides])) == r.key, r.overrides
     assert {r.params["scenario.name"] for r in plan.runs} == {"baseline", "mano_dura_2022+police_reform"}
     assert {r.params["params.violence.pax_factor"] for r in plan.runs} == {0.25, 1.0}
@@ -308,6 +308,60 @@ def test_store_files_follow_the_umask_and_compact_runs_keep_the_summary(tmp_path
     folder, _ = run_into_store(compose(*TINY, "seed=1"), tmp_path / "compact", compact=True)
     assert sorted(p.name for p in folder.iterdir()) == ["done", "summary.json"] and is_complete(folder)
     assert len(collect(tmp_path / "compact")) == 1
+
+
+def test_the_check_job_retries_timed_out_runs_a_bounded_number_of_times(tmp_path, monkeypatch):
+    """What the check job does after a round's arrays ended, with sacct's answer made up: the
+    unfinished runs of a timed-out task go out again (twice the time limit); after the last retry
+    they are recorded as failed; the run a killed task was running is recorded as failed."""
+    from sim.analysis import slurm
+
+    store = tmp_path / "store"
+    plan = plan_sweep([*TINY, "seed=0,1,2", f"store={store}"])
+    k0, k1, k2 = (r.key for r in plan.runs)
+    Runner(store, plan.common).execute(k0, plan.runs[0].overrides)  # done before the time limit
+    (store / k2).mkdir()
+    (store / k2 / "running").write_text("{}")  # was running when its task was killed
+    launch = store / ".sweep" / "launches" / "L"
+    launch.mkdir(parents=True)
+    rnd = {
+        "launch": "L",
+        "round": 0,
+        "attempt": 0,
+        "runs_per_task": 2,
+        "time_min": 5,
+        "expected_seconds": 1.0,
+        "knobs": {"retries": 1},
+        "common": plan.common,
+        "runs": {r.key: r.overrides for r in plan.runs},
+        "tasks": [[k0, k1], [k2]],
+        "arrays": [{"job": "900", "offset": 0, "count": 2}],
+        "logs": str(store / ".sweep" / "logs" / "L"),
+    }
+    (launch / "round-0.json").write_text(json.dumps(rnd))
+    monkeypatch.setattr(slurm, "_sacct", lambda jobs: {"900_0": "TIMEOUT", "900_1": "OUT_OF_MEMORY"})
+    submitted = []
+    monkeypatch.setattr(
+        slurm, "submit_round", lambda *a: submitted.append(a) or {"attempt": 1, "time_min": 10, "arrays": []}
+    )
+    assert slurm.check_round(store, launch / "round-0.json") == 0
+    (_, _, number, attempt, _, runs, knobs, _) = submitted[0]
+    assert (number, attempt, runs, knobs["runs_per_task"]) == (1, 1, [(k1, rnd["runs"][k1])], 2)
+    assert "ended OUT_OF_MEMORY" in read_marker(store / k2, FAILED)["error"]
+    monkeypatch.setattr(slurm, "_sacct", lambda jobs: {"900_0": "TIMEOUT"})
+    rnd1 = {**rnd, "round": 1, "attempt": 1, "tasks": [[k1]], "arrays": [{"job": "900", "offset": 0, "count": 1}]}
+    (launch / "round-1.json").write_text(json.dumps(rnd1))
+    assert slurm.check_round(store, launch / "round-1.json") == 0 and len(submitted) == 1  # no third attempt
+    assert read_marker(store / k1, FAILED)["error"].startswith("TimeoutError: its task hit the time limit")
+    assert states(store, [k0, k1, k2]) == {k0: "done", k1: "failed", k2: "failed"}
+    # the automatic chunking: tasks of 2 to 10 minutes of work, enough of them for the parallelism
+    assert slurm.runs_per_task({"array_parallelism": 100, "task_minutes": 10}, 10_000, 2.5) == 100
+    assert slurm.runs_per_task({"array_parallelism": 256, "task_minutes": 10}, 10_000, 2.5) == 48
+    assert slurm.runs_per_task({"array_parallelism": 256, "task_minutes": 10}, 36, 0.8) == 150
+    assert (
+        slurm.time_limit({"timeout_min": None}, 100, 2.5, 0) == 15
+        and slurm.time_limit({"timeout_min": 7}, 1, 1, 2) == 28
+    )
 
 
 @pytest.fixture(scope="module")

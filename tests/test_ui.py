@@ -3,8 +3,9 @@
 The browser test starts ``python -m sim.viz`` (the documented command) on a free localhost port
 and drives it with Playwright and Debian's chromium: no page errors, no request leaving
 localhost (the page works offline), Step x5 advances Time and changes the map and the plots,
-a second tab has its own model, Play and Pause work, a scenario (or, while ``baseline`` is the
-only one, a policy lever) is switched and Reset rebuilds the model, and a screenshot goes to
+a second tab has its own model, Play and Pause work, a scenario is switched and a policy lever
+ticked with a country picked, Reset rebuilds the model (the status shows the countries' override),
+the plots switch to a country's series, and a screenshot of that goes to
 ``results/ui_screenshot.png``.
 
 Under CI (``CI=true``) it first runs ``scripts/ui_setup.sh`` (playwright, chromium, the offline
@@ -68,6 +69,9 @@ def test_sidebar_lists_the_configs_on_disk(viz):
     for key, spec in params.items():  # every choice offered is a valid value
         if spec["type"] == "Select":
             assert spec["value"] in spec["values"], key
+        if spec["type"] == "SelectMultiple":  # a lever's countries: none picked, the world's codes offered
+            assert key.endswith("__countries") and spec["value"] == []
+            assert spec["values"] == ["region", *f.world_countries("hemisphere")] and "SLV" in spec["values"]
 
 
 def test_levers_become_the_cli_overrides(viz):
@@ -84,6 +88,40 @@ def test_levers_become_the_cli_overrides(viz):
         f.UIModel(no_such_knob=1)
 
 
+def test_lever_countries_become_the_cli_override(viz):
+    f, panels = viz["factory"], viz["panels"]
+    base = {**f.default_kwargs(), "mano_dura": True}
+    ovr = f.overrides({**base, "mano_dura__countries": ["SLV", "region"], "truce__countries": ["HND"]})
+    assert "scenario.mano_dura.countries=[SLV,region]" in ovr
+    assert not any(o.startswith("scenario.truce") for o in ovr)  # unticked: its countries are not applied
+    assert f.composed(ovr).scenario.mano_dura.countries == ["SLV", "region"]
+    assert "scenario.mano_dura.countries=[]" in f.overrides(base)  # none picked = everywhere
+    assert "scenario.mano_dura.countries=[SLV,HND]" in f.overrides({**base, "mano_dura__countries": "SLV, HND"})
+    # the model built from the sidebar acts where picked, and its status line says so (shell-quoted)
+    m = f.UIModel(world="synthetic", burn_in=0, mano_dura=True, mano_dura__countries=["C001"])
+    assert m.ui_error is None and m.cfg.scenario.mano_dura.countries == ["C001"]
+    status = panels.status_html(m)
+    assert "mano dura in C001" in status and "&#x27;scenario.mano_dura.countries=[C001]&#x27;" in status
+    # a country the world lacks: the defaults, and why
+    bad = f.UIModel(world="synthetic", mano_dura=True, mano_dura__countries=["SLV"])
+    assert bad.ui_error and "unknown country SLV" in bad.ui_error
+
+
+def test_sidebar_lists_the_governments_programmes_of_a_scenario(viz):
+    f, panels = viz["factory"], viz["panels"]
+    assert f.world_countries("synthetic") == ["C000", "C001", "C002", "C003"]
+    progs = f.scenario_programmes("slv_exception_2022")
+    assert progs == [("slv_2022", "mano_dura", ["SLV"])]
+    html = panels.programmes_html("slv_exception_2022", progs)
+    assert "government <b>slv_2022</b>: mano dura in SLV" in html
+    assert f.scenario_programmes("baseline") == [] and "status quo" in panels.programmes_html("baseline", [])
+    assert f.scenario_programmes("no_such_scenario") is None
+    # the running model's status lists the government's programme too
+    m = f.UIModel(scenario_name="slv_exception_2022", burn_in=0)
+    m.step()
+    assert "slv_2022: mano dura in SLV (on)" in panels.status_html(m)
+
+
 def test_a_config_that_does_not_compose_falls_back_and_says_why(viz):
     m = viz["factory"].UIModel(scenario_name="no_such_scenario")
     assert m.ui_error and "scenario=no_such_scenario" in m.ui_error
@@ -93,7 +131,10 @@ def test_a_config_that_does_not_compose_falls_back_and_says_why(viz):
 
 @pytest.mark.parametrize("scenario", sorted(p.stem for p in (REPO / "configs" / "scenario").glob("*.yaml")))
 def test_every_scenario_builds_in_the_ui(viz, scenario):
-    m = viz["factory"].UIModel(scenario_name=scenario, world="synthetic")
+    f = viz["factory"]
+    # in the small synthetic world, unless the file names real countries (then the default world)
+    named = {c for _label, _lever, countries in f.scenario_programmes(scenario) for c in countries} - {"region"}
+    m = f.UIModel(scenario_name=scenario, world=f.default_world() if named else "synthetic")
     assert m.ui_error is None, m.ui_error
     assert m.cfg.scenario.name == scenario
     m.step()
@@ -128,6 +169,40 @@ def test_views_change_when_the_model_steps_and_redraw_fast(viz):
     median_ms = 1000 * statistics.median(times)
     print(f"server-side redraw of the four views: median {median_ms:.1f} ms")
     assert median_ms < 250, f"redrawing the views takes {median_ms:.0f} ms a step"
+
+
+def test_country_series_are_the_country_s_own_values(viz):
+    """The plots' series of a selected country equal its values computed from the model's state."""
+    plots = viz["plots"]
+    m = viz["factory"].UIModel(burn_in=2)
+    w, t = m.world, m.terr
+    c = [x.iso for x in w.countries].index("SLV")
+    mine = w.country == c
+    direct: dict[str, list[float]] = {k: [] for k in ("homicide", "members", "prisoners", "incarceration", "trust")}
+    for _ in range(8):
+        m.step()
+        pop = t.population[mine].sum()
+        direct["homicide"].append(t.homicides[mine].sum() * 52.0 / (pop / 1e5))
+        direct["members"].append(m.orgs.presence[:, mine].sum())
+        direct["prisoners"].append(m.prisons.population(m)[c])
+        direct["incarceration"].append(m.prisons.population(m)[c] / (pop / 1e5))
+        direct["trust"].append((t.trust * t.population)[mine].sum() / pop)
+        year, got = plots.country_series(m, "SLV")  # redrawn every week: the cache grows a week at a time
+    assert np.allclose(year, np.asarray(m.datacollector.model_vars["year"]))
+    for key, col in (
+        ("homicide", "homicide_rate"),
+        ("members", "members_present"),
+        ("prisoners", "prison_population"),
+        ("incarceration", "incarceration_rate"),
+        ("trust", "trust"),
+    ):
+        np.testing.assert_allclose(got[col], direct[key], rtol=1e-9, err_msg=col)
+    assert direct["prisoners"][-1] > 0 and direct["members"][-1] > 0
+    html = plots.timeseries_html(m, "SLV")
+    assert 'data-country="SLV"' in html and "El Salvador (SLV), week by week" in html
+    assert 'data-country="Region"' in plots.timeseries_html(m)
+    with pytest.raises(KeyError):
+        plots.country_series(m, "XXX")
 
 
 # ------------------------------------------------------------------ in a real browser
@@ -305,24 +380,30 @@ def test_browser_ui(ui_server):
             page.wait_for_timeout(1000)
             assert _time(page) == paused_at, "the model kept running after Pause"
 
-            # switch the scenario (or, with only the baseline on disk, tick a policy lever) and Reset
+            # switch the scenario (its levers are listed under it), tick a policy lever in one country, Reset
             page.locator(".v-select", has_text="Scenario (configs/scenario)").first.click()
             options = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
             others = [o for o in options if o != "baseline"]
             if others:
                 page.get_by_role("option", name=others[0], exact=True).click()
                 expect_text = f"Scenario {others[0]}"
+                programmes = page.locator("[data-testid=programmes]")
+                programmes.get_by_text(f"Levers of {others[0]}").wait_for(timeout=30_000)
             else:
                 page.keyboard.press("Escape")
-                page.get_by_text("Mano dura (add lever)", exact=True).click()
-                _select(page, "Mano dura: arrests of gang members", "20")
                 expect_text = "mano dura"
+            page.get_by_text("Mano dura (add lever)", exact=True).click()
+            _select(page, "Mano dura: arrests of gang members", "20")
+            _select(page, "Mano dura: countries", "SLV")
+            page.keyboard.press("Escape")  # a multi-select stays open
             _select(page, "Burn-in weeks", "0")  # policies act from the first week
             page.get_by_role("button", name="Reset", exact=True).click()
             _time_is(page, 0)
             status = page.locator("[data-testid=status]")
             status.get_by_text(re.compile(re.escape(expect_text))).first.wait_for(timeout=30_000)
             assert "burn_in=0" in status.inner_text()
+            assert "'scenario.mano_dura.countries=[SLV]'" in status.inner_text()
+            assert "mano dura in SLV" in status.inner_text()
             # run the new configuration for most of a year, for a picture worth looking at
             page.get_by_role("button", name="▶", exact=True).click()
             deadline = time.monotonic() + 40
@@ -333,6 +414,10 @@ def test_browser_ui(ui_server):
             final = int(_time(page))
             assert final >= 10, "Play did not run after Reset"
             page.locator(f'[data-testid=map] svg[data-step="{final}"]').wait_for(timeout=30_000)
+            # the plots: El Salvador's series instead of the headline
+            _select(page, "Outcomes of", "El Salvador (SLV)")
+            page.locator(f'[data-testid=plots] svg[data-country="SLV"][data-step="{final}"]').wait_for(timeout=30_000)
+            assert "El Salvador (SLV), week by week" in page.locator("[data-testid=plots]").inner_text()
             page.wait_for_timeout(300)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)

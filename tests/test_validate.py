@@ -24,6 +24,23 @@ def test_every_check_is_named_sourced_and_has_a_criterion():
         assert c.criterion and c.claim
     tested = " ".join(c.tests for c in validate.CHECKS)
     assert len(set(re.findall(r"M\d+", tested))) >= 14  # most mechanisms have a check
+    for c in validate.CHECKS:
+        assert c.scenarios[0] == "baseline" and set(c.scenarios) <= set(validate.SCENARIOS), c.id
+
+
+@pytest.mark.slow  # composes the config of each of the 12 runs with Hydra (~7 s idle)
+def test_each_policy_check_is_measured_where_its_lever_acts():
+    """A check measured in a country runs scenarios whose levers act in that country and nowhere else;
+    only border hardening (displacement across the hemisphere) is regional."""
+    policy = [c for c in validate.CHECKS if len(c.scenarios) > 1]
+    assert {c.country for c in policy} >= {"SLV", "HND", "COL", "MEX"}
+    regional = {c.id for c in policy if c.country == config.REGION}
+    assert regional == {"border_displaces", "border_rents"}
+    where = {sc: validate.acts_in(validate.SCENARIOS[sc]) for c in policy for sc in c.scenarios[1:]}
+    for c in policy:
+        for sc in c.scenarios[1:]:
+            assert where[sc] == ({""} if c.country == config.REGION else {c.country}), (c.id, sc, where[sc])
+    assert validate.acts_in(validate.SCENARIOS["baseline"]) == set()
 
 
 def _per_run(effects: dict[str, dict[int, float]], seeds: int = 6, noise: float = 0.05) -> pd.DataFrame:
@@ -49,14 +66,85 @@ def test_paired_change_removes_what_seeds_share():
     assert lo < 0 < hi
 
 
-def test_truce_check_passes_on_a_fragile_truce_and_fails_on_none_or_a_lasting_one():
-    check = next(c for c in validate.CHECKS if c.id == "truce_fragile")
-    fragile = validate.Data(_per_run({"truce": {1: -3.0, 2: -1.0}}), pd.DataFrame())
-    none = validate.Data(_per_run({"truce": {}}), pd.DataFrame())
-    lasting = validate.Data(_per_run({"truce": {y: -3.0 for y in range(1, 11)}}), pd.DataFrame())
-    assert check.measure(fragile)[0] is True
-    assert check.measure(none)[0] is False
-    assert check.measure(lasting)[0] is False
+def _per_country(effects: dict[str, dict[str, dict[int, float]]], seeds: int = 6, noise: float = 0.05) -> pd.DataFrame:
+    """Hand-made yearly means by country (years 0-10): 10 + noise shared by seed and country; each
+    ``effects[country][scenario]`` adds its effect by year in that country only."""
+    rng = np.random.default_rng(2)
+    cols = [*validate.COUNTRY_COLUMNS, "members_per_group", *validate.EVENT_COLUMNS.values()]
+    scenarios = {"baseline", *(sc for by_sc in effects.values() for sc in by_sc)}
+    rows = []
+    for iso in ("SLV", "HND", "GTM"):
+        for s in range(seeds):
+            shared = rng.normal(0, 1, 11)
+            for sc in sorted(scenarios):
+                for y in range(0, 11):
+                    value = 10 + shared[y] + effects.get(iso, {}).get(sc, {}).get(y, 0.0) + rng.normal(0, noise)
+                    rows.append(
+                        {"scenario": sc, "seed": s, "country": iso, "year_index": y, **dict.fromkeys(cols, value)}
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_pact_check_passes_on_a_fragile_pact_and_fails_on_none_or_a_lasting_one():
+    check = next(c for c in validate.CHECKS if c.id == "slv_pact_fragile")
+    assert check.country == "SLV"
+
+    def data(effect: dict[int, float]) -> validate.Data:
+        return validate.Data(_per_run({}), pd.DataFrame(), _per_country({"SLV": {"slv_gang_pact": effect}}))
+
+    assert check.measure(data({1: -3.0, 2: -1.0}))[0] is True
+    assert check.measure(data({}))[0] is False
+    assert check.measure(data({y: -3.0 for y in range(1, 11)}))[0] is False
+
+
+def test_a_country_check_reads_only_its_country():
+    """The pact lowers homicides in El Salvador only; elsewhere (Guatemala, the headline rows) the same
+    scenario shows the opposite. The check passes on El Salvador's rows, and fails when the effects
+    swap countries: a check that ignored its country (or read the headline) would not tell them apart."""
+    check = next(c for c in validate.CHECKS if c.id == "slv_pact_fragile")
+    fall, rise = {1: -3.0, 2: -1.0}, {1: 3.0, 2: 3.0, 5: 3.0}
+    per_run = _per_run({"slv_gang_pact": rise})
+    here = validate.Data(
+        per_run, pd.DataFrame(), _per_country({"SLV": {"slv_gang_pact": fall}, "GTM": {"slv_gang_pact": rise}})
+    )
+    there = validate.Data(
+        per_run, pd.DataFrame(), _per_country({"GTM": {"slv_gang_pact": fall}, "SLV": {"slv_gang_pact": rise}})
+    )
+    assert check.measure(here)[0] is True
+    assert check.measure(there)[0] is False
+    d = validate.Data(per_run, pd.DataFrame(), _per_country({"SLV": {"slv_gang_pact": fall}}))
+    assert d.change("slv_gang_pact", "homicide_rate", 1, country="SLV")[2] < 0
+    assert (
+        d.change("slv_gang_pact", "homicide_rate", 1, country="HND")[1]
+        < 0
+        < d.change("slv_gang_pact", "homicide_rate", 1, country="HND")[2]
+    )
+    with pytest.raises(KeyError):  # a country without rows is an error, not the headline's numbers
+        d.change("slv_gang_pact", "homicide_rate", 1, country="MEX")
+
+
+def test_the_prison_check_reads_el_salvadors_weeks():
+    """The prison population doubled in nine months (003 l.252): week 39 against the weeks before."""
+    check = next(c for c in validate.CHECKS if c.id == "slv_2022_prisons_double")
+
+    def weekly(slv: float, other: float) -> pd.DataFrame:
+        rows = []
+        for s in range(5):
+            for sc in ("baseline", "slv_exception_2022"):
+                for iso, after in (("SLV", slv), ("HND", other)):
+                    for week in range(-13, 53):
+                        grown = after if sc != "baseline" and week >= 39 else 1.0
+                        value = 1000.0 * (1 + 0.01 * s) * grown
+                        rows.append(
+                            {"scenario": sc, "seed": s, "country": iso, "week": week, "prison_population": value}
+                        )
+        return pd.DataFrame(rows)
+
+    def data(slv: float, other: float) -> validate.Data:
+        return validate.Data(_per_run({}), pd.DataFrame(), weekly=weekly(slv, other))
+
+    assert check.measure(data(2.5, 1.0))[0] is True
+    assert check.measure(data(1.5, 2.5))[0] is False
 
 
 def test_a_missing_scenario_is_reported_as_a_failure_not_an_error():
@@ -82,6 +170,22 @@ def test_cross_section_of_a_baseline_run():
     assert -1 <= c["corr_flow_corrupt"] <= 1
     assert rec2.weeks == rec.weeks == steps
     assert c["nt_vs_ca"] == pytest.approx(evaluate(rec2, target), rel=1e-9)
+    # by country: yearly means from year 0 (the pre-policy year), events by the country of the group's home
+    yearly, weekly = validate.by_country(result)
+    assert sorted(yearly["year_index"].unique()) == [0, 1, 2]
+    assert set(yearly["country"]) == set(result.countries["country"])
+    slv = yearly[(yearly["country"] == "SLV") & (yearly["year_index"] == 1)].iloc[0]
+    rows = result.countries[(result.countries["country"] == "SLV") & result.countries["year"].between(0, 51 / 52)]
+    assert slv["homicide_rate"] == pytest.approx(rows["homicide_rate"].mean())
+    ev = result.events[result.events["year"] >= -1]
+    home = result.territories.drop_duplicates("territory").set_index("territory")["country"]
+    for kind, col in validate.EVENT_COLUMNS.items():
+        these = ev[ev["kind"] == kind]
+        assert yearly[col].sum() == len(these)
+        by_home = these["territory"].map(home).value_counts()
+        assert (yearly.groupby("country")[col].sum().reindex(by_home.index) == by_home).all()
+    assert set(weekly["country"]) == set(validate.WEEKLY_COUNTRIES)
+    assert weekly["week"].min() == validate.WEEKS[0] and weekly["week"].max() == steps - 1
 
 
 def test_declared_ranges_are_accepted_by_the_config_at_both_ends():
@@ -91,8 +195,11 @@ def test_declared_ranges_are_accepted_by_the_config_at_both_ends():
         compose([f"params.{k}={v[end]!r}" for k, v in params.items()])
 
 
-def test_a_morris_screen_has_one_run_per_design_point_and_a_row_per_outcome_and_parameter():
-    """The quick check of sensitivity.screen (one process, a tiny design); the test below screens for real."""
+def test_a_morris_screen_has_one_run_per_design_point_and_a_row_per_outcome_and_parameter(monkeypatch):
+    """The quick check of sensitivity.screen: a tiny design, in this process, on a small synthetic world
+    instead of the default one; the test below screens for real."""
+    small = ["world=synthetic", "world.n_territories=12"]
+    monkeypatch.setattr(sensitivity, "compose", lambda overrides: compose([*overrides, *small]))
     params = {k: v for k, v in config.declared_ranges(("routing",)).items() if k == "routing.base_seizure"}
     table, Y, X = sensitivity.screen(params, trajectories=2, steps=2, jobs=1, progress=False, burn_in=0)
     assert X.shape == (2 * (len(params) + 1), len(params)) and len(Y) == len(X)

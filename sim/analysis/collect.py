@@ -128,7 +128,10 @@ def collect_timeseries(root: str | Path, table: pd.DataFrame | None = None) -> p
     keys = ["run", *parameters(table)]
     parts = []
     for _, row in table[keys].iterrows():
-        ts = pd.read_parquet(Path(root) / row["run"] / "timeseries.parquet")
+        path = Path(root) / row["run"] / "timeseries.parquet"
+        if not path.is_file():  # a compact run: summary.json only
+            continue
+        ts = pd.read_parquet(path)
         for k in reversed(keys):
             ts.insert(0, k, row[k])
         parts.append(ts)

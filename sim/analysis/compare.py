@@ -30,6 +30,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.analysis import stats
+from sim.model.config import REGION, country_codes
 from sim.run import PROJECT_ROOT, _git_commit, compose, run
 
 SCENARIOS = (
@@ -41,6 +42,13 @@ SCENARIOS = (
     "border_hardening",
     "prevention",
     "truce",
+    # the seeds' country episodes, each acting in its own country (configs/scenario/<name>.yaml)
+    "slv_mano_dura_2003",
+    "slv_gang_pact",
+    "slv_exception_2022",
+    "hnd_military_police",
+    "col_extradition",
+    "mex_kingpin",
 )
 #: baseline in black, then the tab10 colours; past 10 scenarios the line style changes
 COLORS = (
@@ -73,8 +81,9 @@ COUNTRY_PLOTS = (
 
 def scenario_countries(cfg: Any) -> list[str] | None:
     """The countries a scenario acts in, read from a composed config (or its ``scenario`` node): the
-    union of the ``countries`` (ISO codes) of its enabled levers, in order of appearance; None
-    ("everywhere") when an enabled lever has no countries (an empty list or no such key); ``[]``
+    union of the ``countries`` of its enabled levers (ISO codes, and ``region`` for the countries of
+    the world's headline, :data:`sim.model.config.REGION`, left unexpanded), in order of appearance;
+    None ("everywhere") when an enabled lever has no countries (an empty list or no such key); ``[]``
     when no lever is enabled (the baseline).
 
     Read defensively, whatever the schema's shape: a lever is any mapping with an ``enabled`` key,
@@ -113,7 +122,9 @@ def target_label(targets: list[str] | None) -> str:
     """How the report names a scenario's countries (:func:`scenario_countries`)."""
     if targets is None:
         return "everywhere"
-    return ", ".join(targets) if targets else "no policy lever"
+    if not targets:
+        return "no policy lever"
+    return ", ".join("the headline countries (`region`)" if t == REGION else t for t in targets)
 
 
 def one_run(scenario: str, seed: int, extra: tuple[str, ...]) -> pd.DataFrame:
@@ -318,7 +329,9 @@ def plot_countries(
         fig.suptitle(f"{label} by country: mean and {round(level * 100)}% band across seeds; below, paired change")
         fig.supxlabel("years after the policies start (yearly means; left of the dotted line: last burn-in year)")
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, -0.04), ncol=min(4, len(scenarios)))
+        fig.legend(
+            handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(4, len(scenarios)), frameon=False
+        )
         fig.tight_layout()
         name = f"country_{outcome}.png"
         fig.savefig(out / name, dpi=100, bbox_inches="tight")
@@ -518,7 +531,9 @@ def main(argv=None) -> None:
         "command": command,
     }
     out.mkdir(parents=True, exist_ok=True)
-    write_report(summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years, country_summary, per_country)
+    write_report(
+        summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years, country_summary, per_country
+    )
     print((out / "table.md").read_text())
     if countries:
         print((out / "countries_table.md").read_text())
@@ -532,9 +547,8 @@ def _countries(
 ) -> tuple[list[str], str]:
     """The countries of the per-country tables, in world order, and how they were chosen: ``arg``
     (``--countries``: ISO codes, ``all`` or ``none``) or, without it, every country some scenario
-    targets (none when they all act everywhere)."""
-    from sim.model.config import country_codes
-
+    targets by its ISO code (not those acting everywhere or in the whole ``region``: the regional
+    tables show them)."""
     codes = country_codes(cfg.world)
     if arg is None:
         wanted = {c for t in targets.values() if t for c in t}

@@ -39,6 +39,7 @@ RETRY_STATES = ("TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE")
 KILLED_STATES = ("FAILED", "OUT_OF_MEMORY")
 LIVE_STATES = ("PENDING", "RUNNING", "REQUEUED", "RESIZING", "SUSPENDED", "CONFIGURING")  # may still run runs
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's own default
+MIN_TASK_SECONDS = 120  # expected work per task at least (automatic runs_per_task)
 
 
 def _cmd(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
@@ -125,15 +126,19 @@ def cancel(store: str | Path, wait_s: float = 60) -> list[str]:
 
 
 def runs_per_task(knobs: dict, n_runs: int, seconds: float) -> int:
-    """The knob, or tasks of about ``task_minutes`` but at least ``array_parallelism`` of them."""
+    """The knob, or enough runs for ``array_parallelism`` tasks, but tasks of at least
+    ``MIN_TASK_SECONDS`` (a task's start-up, ~5-15 s, stays under a tenth) and at most
+    ``task_minutes`` of expected work."""
     given = knobs.get("runs_per_task")
     if given is not None:
         if not isinstance(given, int) or given < 1:
             raise SweepError(f"hydra.launcher.runs_per_task={given}: must be an integer >= 1 (or null: automatic)")
         return given
-    by_time = math.ceil(float(knobs.get("task_minutes") or 10) * 60 / max(seconds, 0.01))
-    by_parallelism = n_runs // max(1, int(knobs.get("array_parallelism") or 1))
-    return max(1, min(by_time, by_parallelism))
+    seconds = max(seconds, 0.01)
+    longest = math.ceil(float(knobs.get("task_minutes") or 10) * 60 / seconds)
+    shortest = math.ceil(MIN_TASK_SECONDS / seconds)
+    spread = n_runs // max(1, int(knobs.get("array_parallelism") or 1))
+    return max(1, min(longest, max(shortest, spread)))
 
 
 def time_limit(knobs: dict, k: int, seconds: float, attempt: int) -> float:
@@ -212,7 +217,7 @@ def submit_round(
     """Submit ``runs`` as chunks in job arrays (each under MaxArraySize) plus the check job; the
     round is recorded in the store before the first task can start."""
     pairs = [(r.key, r.overrides) if isinstance(r, Run) else (r[0], list(r[1])) for r in runs]
-    k = runs_per_task(knobs, len(pairs), seconds)
+    k = min(runs_per_task(knobs, len(pairs), seconds), max(1, len(pairs)))
     tasks = [[key for key, _ in pairs[i : i + k]] for i in range(0, len(pairs), k)]
     limit = time_limit(knobs, k, seconds, attempt)
     biggest = int(knobs.get("max_array_size") or max_array_size())
@@ -316,20 +321,25 @@ def launch(plan: Plan, todo: list[Run]) -> int:
         print(f"detached: follow with python -m sim.status {store}; gather with python -m sim.collect {store}")
         return 0
     poll = float(knobs.get("poll_seconds") or 10)
-    keys = [r.key for r in todo]
+    remaining = [r.key for r in todo]  # runs not yet done or failed: the only ones looked at again
+    ended = {"done": 0, "failed": 0}
     last = ""
     try:
         while True:
             time.sleep(poll)
-            st = states(store, keys)
-            counts = {s: sum(1 for v in st.values() if v == s) for s in ("done", "failed", "running", "queued")}
+            st = states(store, remaining)
+            for state in st.values():
+                if state in ended:
+                    ended[state] += 1
+            remaining = [k for k in remaining if st[k] not in ended]
+            counts = {**ended, **{s: sum(1 for v in st.values() if v == s) for s in ("running", "queued")}}
             line = " | ".join(f"{s} {n}" for s, n in counts.items())
             if line != last:
                 print(f"[{time.perf_counter() - t0:.0f} s] {line}", flush=True)
                 last = line
             jobs = [j for _, r in read_rounds(store) if r.get("launch") == launch_id for j in _job_ids(r)]
             live = {j: s for j, s in squeue(jobs).items() if s in LIVE_STATES}
-            if counts["done"] + counts["failed"] == len(keys):
+            if not remaining:
                 pending_checks = [j for j in jobs if live.get(j) == "PENDING" and "_" not in j]
                 if pending_checks:
                     _cmd(["scancel", *pending_checks])

@@ -1,6 +1,6 @@
 """A result store for sweeps: one folder per run, named by a stable hash of what the run computes.
 
-Many jobs (joblib workers, SLURM array tasks) may write into one store at once. A run writes its
+Many jobs (local worker processes, SLURM array tasks) may write into one store at once. A run writes its
 four contract files atomically (temporary file in the same folder, then rename:
 ``sim.run.write_outputs``), then its resolved config, and last a ``done`` marker. A run is
 complete when the marker and every file exist; a complete run is skipped, so relaunching a killed

@@ -186,7 +186,8 @@ def _set(data: Any, parts: list[str], value: Any) -> Any:
 
 
 class _View:
-    """Attribute access to a run's plain values, as :func:`sim.model.config.validate` reads a config."""
+    """Attribute and mapping access to a run's plain values, as :func:`sim.model.config.validate`
+    reads a config (anything else it needs makes the planner check a real config instead)."""
 
     __slots__ = ("_data",)
 
@@ -198,6 +199,30 @@ class _View:
             return _view(self._data[name])
         except KeyError:
             raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return _view(self._data[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return _view(self._data[name]) if name in self._data else default
+
+    def keys(self) -> list[str]:
+        return list(self._data)
+
+    def values(self) -> list[Any]:
+        return [_view(v) for v in self._data.values()]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, _view(v)) for k, v in self._data.items()]
 
 
 def _view(value: Any) -> Any:

@@ -297,7 +297,7 @@ class Extradition(Lever):
     """Captured leaders are extradited unless blocked (000 l.214, l.267; 004 l.212)."""
 
     targeting_multiplier: float = p(2.0, 1.0, 10.0, "x high-value targeting rate", "004 l.236-238")
-    return_years: float = p(8.0, 1.0, 30.0, "mean years before an extradited leader returns", "000 l.212")
+    return_years: float = p(8.0, 1.0, 30.0, "mean years before an extradited leader returns", "000 l.267")
 
 
 @dataclass
@@ -640,7 +640,7 @@ class LeadershipParams:
     disruption: float = p(0.7, 0.0, 1.0, "share of expansion lost during a succession crisis", "004 l.3022-3036")
     splinter_cohesion: float = p(0.4, 0.0, 1.0, "cohesion of a splinter group at its founding", "004 l.236-238")
     returned_cohesion: float = p(
-        0.5, 0.0, 1.0, "cohesion of the group a returned extradited leader founds", "000 l.212"
+        0.5, 0.0, 1.0, "cohesion of the group a returned extradited leader founds", "000 l.267"
     )
     ally_inheritance: float = p(0.5, 0.0, 1.0, "probability a splinter inherits each alliance of its parent", ASSUMED)
     split_min_multiple: float = p(

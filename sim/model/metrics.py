@@ -8,6 +8,7 @@ of the world's ``report_regions`` (all territories when it is empty).
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -197,9 +198,8 @@ COUNTRY_COLUMNS = {
 }
 
 
-#: Territory quantities summed by country (:func:`countries_frame`), and (quantity, weight) pairs of the
-#: weighted means.
-_BY_TERRITORY = (
+#: Territory quantities kept every week and summed by country at the end (:func:`countries_frame`).
+_TERRITORY_QUANTITIES = (
     "population",
     "officers",
     "homicides",
@@ -209,67 +209,89 @@ _BY_TERRITORY = (
     "emigration",
     "flow",
     "seized",
+    "militarised",
+    "corrupt",
+    "trust",
+    "extortion",
 )
-_WEIGHTED = (("militarised", "officers"), ("corrupt", "officers"), ("trust", "population"), ("extortion", "population"))
 
 
 def record_countries(m: CrimeModel) -> None:
-    """Keep what this week's country rows need (:func:`countries_frame` sums it by country at the end
-    of the run): the territories' quantities, the free members in each territory, and per country
-    the members, detainees and inmates of the groups based there, the courts and the captured
-    politicians. Every week; some 30 us a week on the default world."""
-    w, t, orgs = m.world, m.terr, m.orgs
-    n_c = len(w.countries)
-    groups = orgs.agents
-    r, c = orgs.held()
-    v = orgs.presence[r, c]
-    home = orgs.country
-    pretrial = np.array([o.pretrial for o in groups])
-    jailed = pretrial + np.array([o.sentenced for o in groups])
-    terr = np.empty((len(_BY_TERRITORY) + len(_WEIGHTED) + 1, w.n))
-    for i, k in enumerate(_BY_TERRITORY):
-        terr[i] = getattr(t, k)
-    for i, (k, wk) in enumerate(_WEIGHTED, len(_BY_TERRITORY)):
-        np.multiply(getattr(t, k), getattr(t, wk), out=terr[i])
-    terr[-1] = np.bincount(c, weights=v, minlength=w.n)  # free members
-    present = np.zeros((len(groups), n_c), dtype=bool)  # group x country: members there
-    present[r[v > 0], w.country[c[v > 0]]] = True
-    ctry = np.empty((8, n_c))
-    ctry[0] = np.bincount(home[r], weights=v, minlength=n_c) + np.bincount(home, weights=jailed, minlength=n_c)
-    ctry[1] = np.bincount(home, weights=pretrial, minlength=n_c)
-    ctry[2] = m.prisons.others + np.bincount(home, weights=jailed, minlength=n_c)
-    ctry[3] = m.prisons.innocents
-    ctry[4] = m.countries.court_capture
-    ctry[5] = np.bincount([p.country for p in m.offices.politicians if p.captured], minlength=n_c)
-    ctry[6] = present.sum(0)
-    ctry[7] = np.bincount(home, minlength=n_c)
-    m.country_frames.append({"step": m.steps, "territories": terr, "countries": ctry})
+    """Keep what this week's country rows need, as cheaply as possible (:func:`countries_frame` sums
+    it by country for every week at once, at the end of the run): the territories' quantities, the
+    groups' members by territory (the held entries of ``orgs.presence``), their detainees, the
+    captured politicians' countries, and the prisons' and courts' per-country state."""
+    t, orgs = m.terr, m.orgs
+    r, c = orgs.held()  # read-only arrays, replaced (not written) when the entries change
+    m.country_frames.append(
+        {
+            "step": m.steps,
+            "territories": np.concatenate([getattr(t, k) for k in _TERRITORY_QUANTITIES]),
+            "held": (r, c, orgs.presence[r, c]),
+            "home": orgs.country.copy(),  # country of each group's home, by row
+            "pretrial": [o.pretrial for o in orgs.agents],
+            "sentenced": [o.sentenced for o in orgs.agents],
+            "captured": [p.country for p in m.offices.politicians if p.captured],
+            "countries": np.concatenate([m.prisons.others, m.prisons.innocents, m.countries.court_capture]),
+        }
+    )
 
 
 def countries_frame(m: CrimeModel) -> pd.DataFrame:
-    """``countries.parquet``: one row per country and week, columns :data:`COUNTRY_COLUMNS`."""
+    """``countries.parquet``: one row per country and week, columns :data:`COUNTRY_COLUMNS`, from the
+    weeks kept by :func:`record_countries`."""
     frames, w = m.country_frames, m.world
-    n_c, k = len(w.countries), len(frames)
+    n_c, k, n = len(w.countries), len(frames), w.n
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object" if c == "country" else "float64") for c in COUNTRY_COLUMNS})
-    onehot = np.zeros((w.n, n_c))
-    onehot[np.arange(w.n), w.country] = 1.0
-    # (weeks, quantities, countries): each week's territory sums by country, then the country counts
-    terr = np.stack([f["territories"] for f in frames]) @ onehot
-    ctry = np.stack([f["countries"] for f in frames])
-    s = dict(zip((*_BY_TERRITORY, *(k for k, _ in _WEIGHTED), "members_present"), terr.transpose(1, 0, 2)))
-    members, pretrial, inmates, innocents, courts, captured, present, home = ctry.transpose(1, 0, 2)
-    n_pols = np.bincount([p.country for p in m.offices.politicians], minlength=n_c)  # fixed offices
+    weeks = np.arange(k)
+
+    def by_week_country(week: np.ndarray, country: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """(weeks, countries) sums of ``weights`` (counts without), entry by entry."""
+        return np.bincount(week * n_c + country, weights=weights, minlength=k * n_c).reshape(k, n_c)
+
+    # the territories' quantities, summed by country: (weeks, quantities, territories) @ (territories, countries)
+    terr = np.stack([f["territories"] for f in frames]).reshape(k, len(_TERRITORY_QUANTITIES), n)
+    q = dict(zip(_TERRITORY_QUANTITIES, terr.transpose(1, 0, 2)))
+    onehot = np.zeros((n, n_c))
+    onehot[np.arange(n), w.country] = 1.0
+    s = {name: q[name] @ onehot for name in _TERRITORY_QUANTITIES[:9]}
+    for name, weight in (("militarised", "officers"), ("corrupt", "officers"), ("trust", "population")):
+        s[name] = (q[name] * q[weight]) @ onehot
+    s["extortion"] = (q["extortion"] * q["population"]) @ onehot
+    # the groups' free members, entry by entry: where they are, and by their group's home country
+    n_held = np.array([len(f["held"][0]) for f in frames])
+    week_e = np.repeat(weeks, n_held)
+    r = np.concatenate([f["held"][0] for f in frames])
+    v = np.concatenate([f["held"][2] for f in frames])
+    where = w.country[np.concatenate([f["held"][1] for f in frames])]
+    home_e = np.concatenate([f["home"][f["held"][0]] for f in frames])
+    rows = max(int(r.max(initial=-1)) + 1, 1)
+    there = np.zeros(k * rows * n_c, dtype=bool)  # (week, group, country): the group has members there
+    there[((week_e * rows + r) * n_c + where)[v > 0]] = True
+    present = there.reshape(k, rows, n_c).sum(1)
+    # detainees, by their group's home country
+    n_groups = np.array([len(f["home"]) for f in frames])
+    week_g = np.repeat(weeks, n_groups)
+    home_g = np.concatenate([f["home"] for f in frames])
+    detained = np.fromiter(chain.from_iterable(f["pretrial"] for f in frames), float, count=len(home_g))
+    sentenced = np.fromiter(chain.from_iterable(f["sentenced"] for f in frames), float, count=len(home_g))
+    pretrial = by_week_country(week_g, home_g, detained)
+    held = by_week_country(week_g, home_g, detained + sentenced)
+    captured = [f["captured"] for f in frames]
+    week_p = np.repeat(weeks, [len(x) for x in captured])
+    n_pols = np.bincount([p.country for p in m.offices.politicians], minlength=n_c)  # offices are fixed
+    others, innocents, courts = np.stack([f["countries"] for f in frames]).reshape(k, 3, n_c).transpose(1, 0, 2)
+    inmates = others + held
     per_100k = np.maximum(s["population"] / 1e5, 1e-9)
     officers, pop = np.maximum(s["officers"], 1e-9), np.maximum(s["population"], 1e-9)
-    steps = np.array([f["step"] for f in frames], dtype=np.int64)
     values = {
         "population": s["population"],
         "homicides": s["homicides"],
         "homicide_rate": s["homicides"] * 52.0 / per_100k,
         "organised_homicides": s["organised_violence"],
-        "members_present": s["members_present"],
-        "members": members,
+        "members_present": by_week_country(week_e, where, v),
+        "members": by_week_country(week_e, home_e, v) + held,
         "recruits": s["recruits"],
         "arrests": s["arrests"],
         "pretrial": pretrial,
@@ -279,15 +301,17 @@ def countries_frame(m: CrimeModel) -> pd.DataFrame:
         "military_share": s["militarised"] / officers,
         "corrupt_police_share": s["corrupt"] / officers,
         "court_capture": courts,
-        "captured_politicians_share": captured / np.maximum(n_pols, 1),
+        "captured_politicians_share": by_week_country(week_p, np.fromiter(chain.from_iterable(captured), np.int64))
+        / np.maximum(n_pols, 1),
         "trust": s["trust"] / pop,
         "extortion_rate": s["extortion"] / pop,
         "emigration": s["emigration"],
         "drug_flow_kg": s["flow"],
         "drug_seized_kg": s["seized"],
-        "active_groups_present": present.astype(np.int64),
-        "active_groups_home": home.astype(np.int64),
+        "active_groups_present": present,
+        "active_groups_home": by_week_country(week_g, home_g),
     }
+    steps = np.array([f["step"] for f in frames], dtype=np.int64)
     cols: dict[str, np.ndarray] = {
         "step": np.repeat(steps, n_c),
         "year": np.repeat((steps - m.burn_in - 1) / 52.0, n_c),

@@ -9,20 +9,27 @@ The four views are plain functions of the model, re-run by SolaraViz after every
 the map (``map.py``), the network (``network.py``), the headline outcomes (``plots.py``) and the
 run's status with the recent events (``panels.py``). All four are HTML/inline SVG strings (the map
 and the network from fixed layouts), so a redraw is a few milliseconds on the server and one DOM
-swap per view in the browser, with nothing fetched.
+swap per view in the browser, with nothing fetched. Above the plots, a selector switches them from
+the headline (the report regions) to one country's series; the choice is kept per browser tab.
+
+The sidebar is Mesa's, with two additions (:func:`UserInputs`): each lever's countries are picked
+in a multi-select, and under the scenario the levers of the selected file (its governments'
+programmes included) are listed read-only.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization import solara_viz as _solara_viz
 
+from sim.viz import factory, panels, plots
 from sim.viz import map as map_view
 from sim.viz import network as network_view
-from sim.viz import panels, plots
 from sim.viz.factory import UIModel, default_kwargs, model_params
 from sim.viz.style import esc
 
@@ -63,6 +70,87 @@ def _use_dashboard_layout() -> None:
 
 _use_dashboard_layout()
 
+#: Mesa's sidebar inputs (``solara_viz.UserInputs``), drawn by :func:`UserInputs` for every input it knows.
+_MESA_USER_INPUTS: Any = getattr(_solara_viz, "UserInputs", None)
+PICKER = "SelectMultiple"  # the input type of a lever's countries (factory.model_params)
+
+
+def _picked(user_params: dict) -> dict[str, list[str]]:
+    return {k: list(v["value"]) for k, v in user_params.items() if isinstance(v, dict) and v.get("type") == PICKER}
+
+
+@solara.component
+def ScenarioLevers(name: str):
+    """Under the scenario: the levers the selected file switches on, with their countries (read-only)."""
+    progs = solara.use_memo(lambda: factory.scenario_programmes(name), dependencies=[name])
+    solara.HTML(
+        tag="div", unsafe_innerHTML=panels.programmes_html(name, progs), attributes={"data-testid": "programmes"}
+    )
+
+
+@solara.component
+def UserInputs(user_params: dict, on_change=None):
+    """Mesa's sidebar inputs, plus what Mesa 3.5 has no input for: each lever's countries (a
+    ``solara.SelectMultiple`` of the sidebar world's codes and ``region``) and, under the scenario,
+    its levers (:func:`ScenarioLevers`). Installed by :func:`_use_country_pickers`."""
+    world, set_world = solara.use_state(user_params.get("world", {}).get("value"))
+    scenario, set_scenario = solara.use_state(user_params.get("scenario_name", {}).get("value"))
+    picked, set_picked = solara.use_state(_picked(user_params))
+    choices = solara.use_memo(lambda: factory.country_choices(world) if world else [], dependencies=[world])
+
+    def changed(name, value):
+        if name == "world":  # another world: its countries, and the picks it does not have dropped
+            allowed = set(factory.country_choices(value))
+            kept = {k: [c for c in v if c in allowed] for k, v in picked.items()}
+            for k, v in kept.items():
+                if v != picked[k]:
+                    on_change(k, v)
+            set_picked(kept)
+            set_world(value)
+        elif name == "scenario_name":
+            set_scenario(value)
+        on_change(name, value)
+
+    def pick(name, values):
+        set_picked(lambda old: {**old, name: list(values)})
+        on_change(name, list(values))
+
+    for name, spec in user_params.items():
+        if isinstance(spec, dict) and spec.get("type") == PICKER:
+            solara.SelectMultiple(
+                spec.get("label", name),
+                values=picked.get(name, []),
+                all_values=choices or spec["values"],
+                on_value=functools.partial(pick, name),
+                dense=True,
+            )
+        else:
+            _MESA_USER_INPUTS({name: spec}, on_change=changed)
+        if name == "scenario_name" and scenario:
+            ScenarioLevers(scenario)
+
+
+def _use_country_pickers() -> bool:
+    """Let Mesa's ``ModelCreator`` draw the sidebar with :func:`UserInputs`. Without Mesa's function
+    (another Mesa version) the countries are a text field (codes separated by commas)."""
+    if _MESA_USER_INPUTS is None:
+        return False
+    _solara_viz.UserInputs = UserInputs
+    return True
+
+
+COUNTRY_PICKERS = _use_country_pickers()
+
+
+def sidebar_params() -> dict:
+    """:func:`~sim.viz.factory.model_params`, the countries as text fields when they cannot be picked."""
+    params = model_params()
+    if not COUNTRY_PICKERS:
+        for spec in params.values():
+            if spec.get("type") == PICKER:
+                spec.update(type="InputText", value=",".join(spec["value"]))
+    return params
+
 
 def _safe(build, model, key: str) -> str:
     """Run a view builder; on an error keep showing the last good picture (and say why)."""
@@ -80,9 +168,10 @@ def _safe(build, model, key: str) -> str:
         return note + cache.get(f"last_{key}", "")
 
 
-def _box(i: int) -> str:
-    """CSS of view ``i``: fits its grid cell (a row is 30 px + 10 px gap), scrolls if longer."""
-    height = DASHBOARD_LAYOUT[i]["h"] * 40 - 10
+def _box(i: int, above: int = 0) -> str:
+    """CSS of view ``i``: fits its grid cell (a row is 30 px + 10 px gap) below ``above`` px of
+    controls, scrolls if longer."""
+    height = DASHBOARD_LAYOUT[i]["h"] * 40 - 10 - above
     return f"padding: 2px 8px; max-height: {height}px; overflow-y: auto; overflow-x: hidden"
 
 
@@ -106,14 +195,33 @@ def NetworkView(model):
     )
 
 
+#: The plots' choice, the label of a country or plots.REGION. A module-level solara.reactive holds
+#: one value per browser tab (per kernel).
+plot_country = solara.reactive(plots.REGION)
+SELECTOR_PX = 44  # height of the country selector above the plots
+
+
 def PlotsView(model):
-    """Headline outcomes over time (small multiples)."""
-    return solara.HTML(
-        tag="div",
-        unsafe_innerHTML=_safe(plots.timeseries_html, model, "plots"),
-        attributes={"data-testid": "plots"},
-        style=_box(2),
-    )
+    """Outcomes over time (small multiples): the headline, or the country selected above them."""
+    iso_of = {label: iso for iso, label in plots.country_options(model)}
+    choice = plot_country.value if plot_country.value in iso_of else plots.REGION
+    iso = iso_of.get(choice)
+    with solara.Column(gap="0px") as view:
+        solara.Select(
+            "Outcomes of",
+            value=choice,
+            values=[plots.REGION, *iso_of],
+            on_value=plot_country.set,
+            dense=True,
+            style="max-width: 300px; margin: 2px 8px 0 8px",
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=_safe(lambda m: plots.timeseries_html(m, iso), model, "plots"),
+            attributes={"data-testid": "plots"},
+            style=_box(2, SELECTOR_PX),
+        )
+    return view
 
 
 def EventsView(model):
@@ -133,14 +241,15 @@ INTRO = (
     "<b>Step</b> or <b>▶</b> runs the model week by week (❚❚ pauses). Map: territories in the colour of the "
     "group that controls them, darker where more people are killed; corridors wider where more cocaine moves. "
     "Network: groups, facilitators (middle) and corrupt officials (outside). To try a policy, pick a "
-    "<b>scenario</b> or tick a <b>lever</b> in the sidebar and press <b>Reset</b>. Hover for details."
+    "<b>scenario</b> or tick a <b>lever</b> (and pick its countries) in the sidebar and press <b>Reset</b>. "
+    "<b>Outcomes of</b> above the plots shows one country's. Hover for details."
 )
 
 
 @solara.component
 def Page():
     """One browser session: its own model, built from the sidebar's defaults."""
-    params = solara.use_memo(model_params, dependencies=[])
+    params = solara.use_memo(sidebar_params, dependencies=[])
     model = solara.use_memo(lambda: UIModel(**default_kwargs()), dependencies=[])
     solara.Title("crimenet")
     solara.HTML(

@@ -8,8 +8,11 @@ seen in the browser can be repeated from the command line).
 The sidebar lists what is on disk: every ``configs/scenario/*.yaml`` and ``configs/world/*.yaml``,
 the default world being the one ``configs/config.yaml`` composes. Each policy lever gets a
 checkbox and one or two intensity knobs (drop-down lists of levels within the schema's declared
-range, ``sim/model/config.py``). A ticked lever is switched on *on top of* the selected scenario with
-the knobs' values; an unticked lever leaves the scenario file's settings alone.
+range, ``sim/model/config.py``) and a country picker (the world's ISO codes, or ``region`` for the
+headline countries; none picked = everywhere). A ticked lever is switched on *on top of* the selected
+scenario with the knobs' values and countries; an unticked lever leaves the scenario file's settings
+alone. The programmes of governments a scenario file holds (``scenario.governments``) are listed
+read-only (:func:`scenario_programmes`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +59,8 @@ LEVER_LABELS = {
     "truce": "Gang truce",
 }
 SEP = "__"  # keyword argument "<lever>__<knob>" -> override "scenario.<lever>.<knob>=..."
+COUNTRIES = "countries"  # keyword argument "<lever>__countries" (a list) -> "scenario.<lever>.countries=[...]"
+REGION = schema.REGION  # in a lever's countries: the headline countries of the world
 FIXED = ("progress=false", "output.write=false")
 SEEDS = 20  # seeds offered in the sidebar
 
@@ -117,10 +123,67 @@ def _levels(values, lo: float, hi: float, default: float) -> list[float]:
     return sorted(keep)
 
 
+def _base_overrides(world: str) -> list[str]:
+    """The overrides of the sidebar's defaults in ``world`` (the first model's, in the default world)."""
+    cfg = _schema_defaults()
+    return [f"scenario={default_scenario()}", f"world={world}", f"seed={int(cfg.seed)}", f"burn_in={int(cfg.burn_in)}"]
+
+
+def world_countries(world: str) -> list[str]:
+    """ISO codes of a world preset's countries, in world order ([] when it does not compose).
+
+    Read from the composition the sidebar's defaults build in that world (cached: in the default
+    world it is the first model's)."""
+    try:
+        return schema.country_codes(_composed(tuple(_base_overrides(world)), _configs_stamp()).world)
+    except Exception:
+        log.warning("world %s does not compose; no countries to offer", world, exc_info=True)
+        return []
+
+
+def country_choices(world: str) -> list[str]:
+    """What a lever's country picker offers in ``world``: ``region`` (the headline countries), then its ISO codes."""
+    return [REGION, *world_countries(world)]
+
+
+def country_list(value) -> list[str]:
+    """A picker's value as a list of codes: a list, or a string of codes separated by commas or spaces."""
+    items = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value or [])
+    return list(dict.fromkeys(str(c).strip() for c in items if str(c).strip()))
+
+
+@lru_cache(maxsize=64)
+def _programmes(name: str, stamp: tuple) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    del stamp  # part of the cache key only
+    # the levers do not depend on the world: compose in the small synthetic one, without the value
+    # checks (they refuse a country the synthetic world lacks)
+    world = "synthetic" if "synthetic" in worlds() else default_world()
+    with _compose_lock:
+        scn = compose([*FIXED, f"scenario={name}", f"world={world}"], check=False).scenario
+    return tuple(
+        (label, lever, tuple(getattr(levers, lever).countries))
+        for label, levers in schema.programmes(scn)
+        for lever in schema.LEVERS
+        if getattr(levers, lever).enabled
+    )
+
+
+def scenario_programmes(name: str) -> list[tuple[str, str, list[str]]] | None:
+    """The levers a scenario file switches on, as (programme, lever, countries): programme ``""`` for
+    the scenario's own levers, else the label of a government's (``scenario.governments``); countries
+    empty = everywhere. None when the file does not compose."""
+    try:
+        return [(label, lever, list(c)) for label, lever, c in _programmes(name, _configs_stamp())]
+    except Exception:
+        log.warning("scenario %s does not compose", name, exc_info=True)
+        return None
+
+
 def model_params() -> dict:
     """SolaraViz ``model_params``: the sidebar's inputs, all of them keyword arguments of UIModel.
 
-    Choices are drop-down lists (a Mesa 3.5 slider does not show its value).
+    Choices are drop-down lists (a Mesa 3.5 slider does not show its value). A lever's countries are a
+    ``SelectMultiple`` (no Mesa input type: ``sim.viz.app`` draws it, or a text field without it).
     """
     cfg = _schema_defaults()
     burn_in = int(cfg.burn_in)
@@ -147,6 +210,12 @@ def model_params() -> dict:
     }
     for lever, knobs in levers().items():
         params[lever] = {"type": "Checkbox", "label": f"{LEVER_LABELS.get(lever, lever)} (add lever)", "value": False}
+        params[f"{lever}{SEP}{COUNTRIES}"] = {
+            "type": "SelectMultiple",
+            "label": f"{LEVER_LABELS.get(lever, lever)}: countries (none = all)",
+            "value": [],
+            "values": country_choices(default_world()),
+        }
         lever_obj = getattr(cfg.scenario, lever)
         for knob, f in knobs.items():
             lo, hi = f.metadata["range"]
@@ -178,6 +247,9 @@ def overrides(settings: dict) -> list[str]:
         if not settings.get(lever):
             continue
         out.append(f"scenario.{lever}.enabled=true")
+        key = f"{lever}{SEP}{COUNTRIES}"
+        if key in settings:
+            out.append(f"scenario.{lever}.countries=[{','.join(country_list(settings[key]))}]")
         for knob in knobs:
             key = f"{lever}{SEP}{knob}"
             if key in settings:

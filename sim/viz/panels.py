@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+
+from sim.model.config import REGION, programmes
 from sim.model.policies import LEVERS, active
 from sim.viz.factory import FIXED
 from sim.viz.map import geometry
@@ -9,6 +12,32 @@ from sim.viz.style import EVENT_STYLE, FONT, esc, panel_title
 
 MAX_EVENTS = 12
 HEADLINE_KINDS = ("leader_removed", "extradition", "split", "militia_formed", "dissolved", "leader_returned")
+
+
+def reach_text(countries) -> str:
+    """A lever's reach in words: in its countries (``region``: the region), or everywhere."""
+    codes = [str(c) for c in countries]
+    if not codes:
+        return "everywhere"
+    return "in " + ", ".join("the region" if c == REGION else c for c in codes)
+
+
+def programmes_html(name: str, progs: list[tuple[str, str, list[str]]] | None) -> str:
+    """The levers a scenario file switches on (read-only, under its name in the sidebar), one line per
+    programme: its own levers, then each government's (``scenario.governments.<label>``)."""
+    style = f"{FONT}; font-size: 12px; line-height: 17px; color: #444; margin: -6px 0 8px 0"
+    if progs is None:
+        return f'<div style="{style}; color: firebrick">{esc(name)}: the file does not compose</div>'
+    if not progs:
+        return f'<div style="{style}">{esc(name)}: no lever switched on (status quo)</div>'
+    lines: dict[str, list[str]] = {}
+    for label, lever, countries in progs:
+        lines.setdefault(label, []).append(f"{lever.replace('_', ' ')} {reach_text(countries)}")
+    rows = "".join(
+        f"<div>{'government <b>' + esc(label) + '</b>' if label else 'the scenario'}: {esc('; '.join(items))}</div>"
+        for label, items in lines.items()
+    )
+    return f'<div style="{style}"><div style="color: dimgray">Levers of {esc(name)} (read-only):</div>{rows}</div>'
 
 
 def _now(model) -> str:
@@ -38,15 +67,17 @@ def status_html(model) -> str:
     else:
         phase = f"year {week / 52:.1f} after the burn-in"
     levers = []
-    for name in LEVERS:
-        lv = getattr(scn, name, None)
-        if lv is None or not lv.enabled:
-            continue
-        state = "on" if active(lv, week) else ("from week " + str(int(cfg.burn_in) + int(lv.start)))
-        source = ", ticked in the sidebar" if model.ui_settings.get(name) else ""
-        levers.append(f"{name.replace('_', ' ')} ({state}{source})")
-    lever_text = ", ".join(levers) if levers else "none (status quo)"
-    cli = " ".join(o for o in model.ui_overrides if o not in FIXED)
+    for label, programme in programmes(scn):
+        for name in LEVERS:
+            lv = getattr(programme, name, None)
+            if lv is None or not lv.enabled:
+                continue
+            state = "on" if active(lv, week) else ("from week " + str(int(cfg.burn_in) + int(lv.start)))
+            source = ", ticked in the sidebar" if not label and model.ui_settings.get(name) else ""
+            who = f"{label}: " if label else ""
+            levers.append(f"{who}{name.replace('_', ' ')} {reach_text(lv.countries)} ({state}{source})")
+    lever_text = "; ".join(levers) if levers else "none (status quo)"
+    cli = " ".join(shlex.quote(o) for o in model.ui_overrides if o not in FIXED)
     err = (
         f'<div style="color: firebrick; margin-top: 4px">{esc(model.ui_error)}</div>'
         if getattr(model, "ui_error", None)

@@ -9,16 +9,25 @@ The x axis is the year after the burn-in (negative during it, shaded grey; polic
 dashed line). It reaches a year ahead of the run and grows a year at a time up to the configured
 horizon, so the lines grow from left to right and the axis seldom rescales. Each panel shows the
 last value at the end of its line; hovering gives the value at any week.
+
+The headline is the world's report regions (the DataCollector's columns) or one country: the model's
+per-country weekly rows (``countries.parquet``, :func:`sim.model.metrics.countries_frame`), read by
+:func:`country_table`.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from sim.model import metrics
 from sim.viz.style import FONT, esc, panel_title
+
+if TYPE_CHECKING:
+    from sim.model import CrimeModel
 
 #: (DataCollector column, title, CSS colour, scale to the unit in the title, value format)
 SERIES = (
@@ -31,6 +40,18 @@ SERIES = (
     ("incarceration_rate", "Prisoners per 100k", "dimgray", 1.0, "{:,.0f}"),
     ("active_groups", "Active criminal groups", "purple", 1.0, "{:.0f}"),
 )
+#: The same panels for one country: columns of ``countries.parquet`` (sim/model/metrics.py), same layout.
+COUNTRY_SERIES = (
+    ("homicide_rate", "Homicides per 100k per year", "firebrick", 1.0, "{:,.1f}"),
+    ("drug_flow_kg", "Cocaine passing through, t/yr", "sienna", 52.0 / 1000.0, "{:,.0f}"),
+    ("prison_population", "Prisoners (members and others)", "steelblue", 1.0, "{:,.0f}"),
+    ("corrupt_police_share", "Police on a criminal payroll, %", "darkorange", 100.0, "{:.1f}"),
+    ("trust", "Community trust in the state (0-1)", "seagreen", 1.0, "{:.3f}"),
+    ("members_present", "Criminal members present", "slateblue", 1.0, "{:,.0f}"),
+    ("incarceration_rate", "Prisoners per 100k", "dimgray", 1.0, "{:,.0f}"),
+    ("active_groups_present", "Criminal groups present", "purple", 1.0, "{:.0f}"),
+)
+REGION = "Region"  # the headline choice that is not a country: the world's report regions
 MAX_POINTS = 400  # points per line (longer runs are thinned evenly, the last week always kept)
 HOVER_STRIPS = 40  # hover targets per panel
 COLS = 2
@@ -47,6 +68,13 @@ def x_range(model) -> tuple[float, float]:
     return x0, float(x1)
 
 
+def _thin(n: int, max_points: int) -> np.ndarray:
+    """Indices of at most ``max_points`` of ``n`` weeks, evenly spread, the last week kept."""
+    if n > max_points:
+        return np.unique(np.append(np.linspace(0, n - 1, max_points).astype(int), n - 1))
+    return np.arange(n)
+
+
 def series(model, max_points: int = MAX_POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Years and the plotted series (in the units of their titles), thinned to ``max_points``."""
     mv = model.datacollector.model_vars
@@ -54,15 +82,65 @@ def series(model, max_points: int = MAX_POINTS) -> tuple[np.ndarray, dict[str, n
     n = min([len(mv.get("year", []))] + [len(mv[f]) for f in fields])
     if n == 0:
         return np.zeros(0), {}
-    idx = np.arange(n)
-    if n > max_points:
-        idx = np.unique(np.append(np.linspace(0, n - 1, max_points).astype(int), n - 1))
+    idx = _thin(n, max_points)
     year = np.asarray(mv["year"][:n], float)[idx]
     scale = {f: k for f, _t, _c, k, _fmt in SERIES}
     out = {f: np.asarray(mv[f][:n], float)[idx] * scale[f] for f in fields}
     if "seizure_share" in out and "drug_delivered_kg" in out:  # undefined until deliveries arrive
         out["seizure_share"] = np.where(out["drug_delivered_kg"] > 0, out["seizure_share"], np.nan)
     return year, out
+
+
+class _NewWeeks:
+    """The model as :func:`sim.model.metrics.countries_frame` sees it, with only the weekly records
+    from ``start`` on (every other attribute is the model's)."""
+
+    def __init__(self, model, start: int) -> None:
+        self._model = model
+        self.country_frames = model.country_frames[start:]
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+
+def country_table(model) -> dict[str, np.ndarray]:
+    """The model's per-country rows so far (``countries.parquet``: :func:`sim.model.metrics.countries_frame`)
+    as arrays: ``year`` (weeks,) and each numeric column (weeks, countries), countries in world order.
+
+    The rows of the weeks already seen are kept in ``model.view_cache``: a redraw computes only the
+    new weeks'."""
+    cache = getattr(model, "view_cache", {})
+    table = cache.get("countries")
+    done = len(table["year"]) if table else 0
+    if table is None or done < len(model.country_frames):
+        df = metrics.countries_frame(cast("CrimeModel", _NewWeeks(model, done)))  # the new weeks only
+        n_c = len(model.world.countries)
+        k = len(df) // n_c
+        new = {"year": df["year"].to_numpy(float).reshape(k, n_c)[:, 0]}
+        new |= {c: df[c].to_numpy(float).reshape(k, n_c) for c in df.columns if c not in ("step", "year", "country")}
+        table = {c: np.concatenate([table[c], v]) for c, v in new.items()} if table else new
+        cache["countries"] = table
+    return table
+
+
+def country_options(model) -> list[tuple[str, str]]:
+    """(ISO code, label) of the world's countries, in world order."""
+    return [(c.iso, f"{c.name} ({c.iso})" if c.name and c.name != c.iso else c.iso) for c in model.world.countries]
+
+
+def country_series(model, iso: str, max_points: int = MAX_POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Years and the country's plotted series (:data:`COUNTRY_SERIES`, in the units of their titles),
+    thinned to ``max_points``."""
+    codes = [c.iso for c in model.world.countries]
+    if iso not in codes:
+        raise KeyError(f"no country {iso} in this world ({', '.join(codes)})")
+    table = country_table(model)
+    n = len(table["year"])
+    if n == 0:
+        return np.zeros(0), {}
+    idx, col = _thin(n, max_points), codes.index(iso)
+    out = {f: table[f][idx, col] * k for f, _t, _c, k, _fmt in COUNTRY_SERIES if f in table}
+    return table["year"][idx], out
 
 
 def nice_ticks(lo: float, hi: float, n: int = 3, integer: bool = False) -> tuple[list[float], float]:
@@ -179,15 +257,18 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
     return "".join(parts)
 
 
-def timeseries_svg(model) -> str:
-    year, data = series(model)
+def timeseries_svg(model, country: str | None = None) -> str:
+    """The panels of the headline (``country`` None) or of one country (its ISO code)."""
+    year, data = country_series(model, country) if country else series(model)
     x0, x1 = x_range(model)
-    panels = [(f, title, colour, fmt) for f, title, colour, _k, fmt in SERIES if f in data or not data]
+    specs = COUNTRY_SERIES if country else SERIES
+    panels = [(f, title, colour, fmt) for f, title, colour, _k, fmt in specs if f in data or not data]
     rows = math.ceil(len(panels) / COLS)
     w, h = COLS * PANEL_W, rows * PANEL_H
     parts = [
         (
             f'<svg viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
+            f'data-country="{esc(country or REGION)}" '
             f'style="width: 100%; height: auto; max-height: 420px; {FONT}">'
         )
     ]
@@ -198,11 +279,18 @@ def timeseries_svg(model) -> str:
     return "".join(parts)
 
 
-def timeseries_html(model) -> str:
+def timeseries_html(model, country: str | None = None) -> str:
+    """The panel: the headline outcomes (the report regions), or one country's (``country``: ISO code)."""
     burn_in = int(getattr(model, "burn_in", 0))
     sub = (
         f"x: years after the {burn_in}-week burn-in (grey); policies start at the dashed line"
         if burn_in
         else "x: years; policies start at 0"
     )
-    return panel_title("Headline outcomes, week by week", sub) + timeseries_svg(model)
+    if country:
+        name = dict(country_options(model)).get(country, country)
+        title = f"{name}, week by week"
+        sub = "all of the country's territories · " + sub
+    else:
+        title = "Headline outcomes, week by week"
+    return panel_title(title, sub) + timeseries_svg(model, country)

@@ -12,7 +12,7 @@ alliance of the parent passes to the splinter with probability ``ally_inheritanc
 rivalry does. Groups below ``min_members`` dissolve.
 
 Extradited leaders never command (M18, 000 l.214); some return after ``return_years`` and found
-a new group at home (000 l.212: "extradited, released, rejoined an armed group") of
+a new group at home (000 l.267: "extradited, released, rejoined an armed group") of
 ``returned_members_multiple`` x ``min_members`` members.
 """
 
@@ -119,7 +119,7 @@ def step(model: CrimeModel) -> None:
         org.cohesion = min(1.0, org.cohesion + lp.cohesion_recovery * (1.0 - org.cohesion))
         if m < lp.min_members and org.pretrial + org.sentenced < lp.min_members:
             dissolve(model, org)
-    # extradited leaders coming back (000 l.212)
+    # extradited leaders coming back (000 l.267)
     keep = []
     for name, home, when in model.prisons.extradited:
         if model.steps < when:
