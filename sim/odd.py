@@ -708,6 +708,23 @@ def block_outputs() -> str:
     )
 
 
+def block_accounts() -> str:
+    from sim.model.accounts import ACCOUNTS, TOTALS
+
+    rows = [[f"`{a}`", "`total`", TOTALS[a]] for a in ACCOUNTS]
+    rows += [[f"`{a}`", f"`{c}`", meaning] for a, causes in ACCOUNTS.items() for c, meaning in causes.items()]
+    rows.sort(key=lambda r: list(ACCOUNTS).index(r[0].strip("`")))
+    return "\n".join(
+        [
+            "**`flows.parquet`** (long format, one row per week, country, account and cause; rows whose value is 0 "
+            "are left out): columns `step, year, country` (ISO code), `account, cause, value`; `cause` is one of "
+            "the causes below or `total`, the account's observed total (generated from `sim.model.accounts.ACCOUNTS`):",
+            "",
+            _table(["account", "cause", "meaning"], rows),
+        ]
+    )
+
+
 def event_kinds() -> list[tuple[str, str]]:
     """(kind, where) of every ``model.event("kind", ...)`` call in ``sim/``."""
     found: list[tuple[str, str]] = []
@@ -749,10 +766,11 @@ def block_targets() -> str:
                 r["units"],
                 r["years"],
                 r["calibrate"],
+                r.get("world") or "hemisphere",
                 r["source"],
             ]
         )
-    return _table(["target", "quantity", "value [band]", "units", "years", "calibrated on", "source"], rows)
+    return _table(["target", "quantity", "value [band]", "units", "years", "calibrated on", "world", "source"], rows)
 
 
 def block_checks() -> str:
@@ -784,6 +802,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "levers": block_levers,
     "scenarios": block_scenarios,
     "outputs": block_outputs,
+    "accounts": block_accounts,
     "events": block_events,
     "targets": block_targets,
     "checks": block_checks,

@@ -23,14 +23,21 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from sim.model import metrics
+from sim.model import accounts, metrics
 from sim.model.config import Config, ConfigError, register, validate
 from sim.model.phases import trade
 from sim.resources import CONFIG_DIR, WORK_ROOT
 
 #: The checkout (results/ go there), or the working directory when installed from a wheel.
 PROJECT_ROOT = WORK_ROOT
-OUTPUT_FILES = ("timeseries.parquet", "territories.parquet", "countries.parquet", "events.parquet", "summary.json")
+OUTPUT_FILES = (
+    "timeseries.parquet",
+    "territories.parquet",
+    "countries.parquet",
+    "flows.parquet",
+    "events.parquet",
+    "summary.json",
+)
 
 
 def quiet_mesa() -> None:
@@ -172,6 +179,7 @@ class RunResult:
     events: pd.DataFrame
     summary: dict
     countries: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per country and week
+    flows: pd.DataFrame = field(default_factory=pd.DataFrame)  # the accounts: week x country x account x cause
     output_dir: Path | None = None
     model: object | None = field(default=None, repr=False)
 
@@ -231,6 +239,7 @@ def run(
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     terr = metrics.territories_frame(model)
     countries = metrics.countries_frame(model)
+    flows = accounts.flows_frame(model)
     events = metrics.events_frame(model)
     summary = {
         "scenario": str(cfg.scenario.name),
@@ -243,11 +252,12 @@ def run(
         "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
         "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
         "countries": metrics.country_aggregates(countries),
+        "report_countries": accounts.headline_countries(model),
         "mass_balance_kg": float(trade.mass_balance(model)),
         "versions": dict(_versions()),
         "git_commit": _git_commit(),
     }
-    result = RunResult(ts, terr, events, summary, countries=countries, model=model if keep_model else None)
+    result = RunResult(ts, terr, events, summary, countries=countries, flows=flows, model=model if keep_model else None)
     if output_dir is not None and cfg.output.write:
         write_outputs(result, Path(output_dir))
     return result
@@ -260,6 +270,7 @@ def write_outputs(result: RunResult, out: Path) -> None:
         "timeseries.parquet": result.timeseries,
         "territories.parquet": result.territories,
         "countries.parquet": result.countries,
+        "flows.parquet": result.flows,
         "events.parquet": result.events,
     }
     for name, df in tables.items():

@@ -24,14 +24,19 @@ from sim.model import config
 from sim.run import PROJECT_ROOT, compose, run
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
+DATA_FILE = re.compile(r"^data/[\w/.-]+\.csv$")
 
 
 def test_targets_table_is_sourced_and_readable():
     targets = load_targets()
-    ids = [t.id for t in targets]
+    assert {t.world for t in targets} == {"hemisphere"}  # the default world's rows
+    everything = load_targets(world=None)
+    ids = [t.id for t in everything]
     assert len(ids) == len(set(ids)) >= 12
-    for t in targets:
-        assert SEED_LINE.search(t.source), f"{t.id}: source {t.source!r} names no seed line"
+    for t in everything:
+        data = DATA_FILE.match(t.source)
+        assert SEED_LINE.search(t.source) or data, f"{t.id}: source {t.source!r} names no seed line or data file"
+        assert not data or (PROJECT_ROOT / t.source).exists(), f"{t.id}: {t.source} is not shipped"
         assert 0 < t.low <= t.value <= t.high
     # the figures the issue names are there
     stats = " ".join(t.statistic for t in targets)
@@ -44,8 +49,22 @@ def test_targets_table_is_sourced_and_readable():
         "seizure_share(all)",
         "emigration_rate(region=northern_triangle)",
         "neet_share(region=northern_triangle)",
+        "incarceration_rate(country=SLV)",
+        "seized_t(country=COL)",
     ):
         assert needle in stats
+    # the Honduras series (004 l.412) year by year, and Mexico's 2012-2021 series from the shipped file
+    assert [(t.first_year, t.value) for t in targets if t.id.startswith("hnd_homicide_")] == [
+        (1, 75.1),
+        (2, 67.0),
+        (3, 64.5),
+    ]
+    trend = pd.read_csv(PROJECT_ROOT / "data" / "bacrim2020" / "Trends2012_2021.csv", encoding="utf-8-sig")
+    mex = {t.id: t for t in load_targets(world="mexico")}
+    for k, row in enumerate(trend.itertuples(), start=1):
+        for column, name in (("homicide", "homicides"), ("arrests", "arrests")):
+            t = mex[f"mex_{name}_{row.YEAR}"]
+            assert (t.first_year, t.last_year, t.value) == (k, k, getattr(row, column))
 
 
 def test_bad_statistic_is_a_clear_error(tmp_path):
@@ -66,8 +85,8 @@ def test_loss_is_zero_inside_the_band_and_grows_outside():
 
 @pytest.fixture(scope="module")
 def measured():
-    """One default-world run over the targets' window, with the recorder and the timeseries."""
-    targets = load_targets()
+    """One default-world run over the targets' window (years 1-3), with the recorder and the timeseries."""
+    targets = [t for t in load_targets() if (t.first_year, t.last_year) == (1, 3)]
     rec = recorder_for(targets)
     cfg = compose(["steps=156", "progress=false", "output.write=false"])
     result = run(cfg, keep_model=True, observers=(rec,))
@@ -89,6 +108,43 @@ def test_recorder_agrees_with_the_timeseries(measured):
     mean_pop = rec.sums["population"][selection(rec.model.world, "all")].sum() / 156
     emigration = Target("e", "e", "emigration_rate(all)", 1.0, 1.0, 1.0, "", 1, 3, "004 l.326", "", False)
     assert evaluate(rec, emigration) == pytest.approx(window["emigration"].sum() / 3 / (mean_pop / 1e5), rel=1e-9)
+
+
+def test_counts_seizures_and_prisons_agree_with_the_country_outputs(measured):
+    """The new statistics (issue 19) against countries.parquet, another code path."""
+    _targets, rec, result = measured
+    c = result.countries
+    window = c[(c["year"] >= 0) & (c["year"] < 3)]
+    slv, col = window[window["country"] == "SLV"], window[window["country"] == "COL"]
+
+    def stat(text):
+        return evaluate(rec, Target("s", "s", text, 1.0, 1.0, 1.0, "", 1, 3, "004 l.1", "", False))
+
+    assert stat("seized_t(country=COL)") == pytest.approx(col["drug_seized_kg"].sum() / 1000 / 3, rel=1e-9)
+    assert stat("homicides(country=SLV)") == pytest.approx(slv["homicides"].sum() / 3, rel=1e-9)
+    assert stat("arrests(country=SLV|COL)") == pytest.approx(
+        (slv["arrests"].sum() + col["arrests"].sum()) / 3, rel=1e-9
+    )
+    # inmates over residents of the whole country, whichever of its territories is selected
+    rate = slv["prison_population"].sum() / (slv["population"].sum() / 1e5)
+    assert stat("incarceration_rate(country=SLV)") == pytest.approx(rate, rel=1e-9)
+    w = rec.model.world
+    one_territory = next(i for i, k in zip(w.ids, w.country) if w.countries[k].iso == "SLV")
+    assert stat(f"incarceration_rate(territory={one_territory})") == pytest.approx(rate, rel=1e-9)
+
+
+def test_measure_fills_one_recorder_per_window_and_refuses_another_world():
+    """The Honduras series (one row per year) and the 1-3 mean come from one run; rows of world=mexico
+    cannot be measured on the default world."""
+    from sim.analysis.targets import measure
+
+    targets = [t for t in load_targets() if t.id.startswith("hnd_homicide")]
+    values = measure(compose(["seed=2"]), targets)
+    yearly = [values[f"hnd_homicide_{y}"] for y in (2013, 2014, 2015)]
+    assert values["hnd_homicide"] == pytest.approx(np.mean(yearly), rel=0.02)  # populations move little in 3 years
+    assert len(set(yearly)) == 3
+    with pytest.raises(ValueError, match="targets of world mexico measured on world hemisphere"):
+        measure(compose([]), load_targets(world="mexico")[:1])
 
 
 def test_exports_count_only_hops_that_leave_the_selection(measured):

@@ -9,6 +9,7 @@ from conftest import compose, run
 
 import sim
 from sim.model.phases import trade, violence
+from sim.model.phases.shippers import learn as shippers_learn
 
 
 def _graph(kind: str, seed: int) -> nx.Graph:
@@ -67,7 +68,8 @@ def test_sparse_engagement_equals_dense(seed):
     h = rng.choice([0.0, 0.3, 1.0], (k, k))
     h = np.triu(h, 1) + np.triu(h, 1).T
     r, c = np.nonzero(s)
-    assert np.array_equal(violence._engaged(r, c, s[r, c], h, n), _engaged_dense(s, h))
+    where, _a, _b, fight = violence._fights(r, c, s[r, c], h, n)
+    assert np.array_equal(np.bincount(where, weights=fight, minlength=n), _engaged_dense(s, h))
 
 
 def test_presence_rows_are_views_of_the_presence_matrix():
@@ -82,8 +84,10 @@ def test_presence_rows_are_views_of_the_presence_matrix():
 def _routing_padded(model) -> None:
     """Phase 2 as it was written before the flat-entry version: every quantity on the padded
     (paths, positions) arrays, the shipper's view gathered entry by entry."""
-    w, t, rp, mp, R = model.world, model.terr, model.p.routing, model.p.market, model.routes
+    w, t, rp, mp, R, sh = model.world, model.terr, model.p.routing, model.p.market, model.routes, model.shippers
+    tp = model.p.trafficking
     n = w.n
+    model.interdiction.budget(model.fx.seizure_mult, model.p.interdiction.mobile_share)
     s = trade.seizure_probability(model)
     t.risk += rp.risk_memory * (s - t.risk)
     shipped = model.terr.stock * rp.ship_share
@@ -102,12 +106,18 @@ def _routing_padded(model) -> None:
     at = R.nodes + (shipper_row * (n + 1))[:, None]
     rival_cost = rival.ravel().take(at).sum(1)
     exposed = 1.0 - operates.ravel().take(at)
-    risk_eff = np.append(t.risk, 0.0).take(R.nodes) * exposed
+    risk_eff = sh.perceived.ravel().take(sh.at) * exposed
     cost = R.base_cost + rp.risk_cost * risk_eff.sum(1) + rp.rival_cost * rival_cost
     path_share = np.empty(R.n_paths)
     for pair in range(len(R.pairs)):
         paths = np.flatnonzero(R.pair_index == pair)
-        e = np.exp(-(cost[paths] - cost[paths].min()) / rp.route_temperature)
+        best = cost[paths][sh.open[paths]].min()
+        weight = np.exp(-(cost[paths] - best) / rp.route_temperature)
+        sh.weight[paths] = weight
+        keep = sh.open[paths] & ((weight >= tp.drop_share) | (model.steps - sh.opened_at[paths] < tp.trial_weeks))
+        sh.closed += int(sh.open[paths].sum() - keep.sum())
+        sh.open[paths] = keep
+        e = weight * keep
         path_share[paths] = e / e.sum()
     pull = w.consumption_kg * model.terr.price / mp.price_market
     pair_pull = pull[R.pair_mkt]
@@ -121,6 +131,8 @@ def _routing_padded(model) -> None:
     arriving = kg[:, None] * before * R.valid
     seized = arriving * s_nodes
     model.padded_arriving = arriving
+    flat = arriving.ravel()[R.flat]
+    shippers_learn(model, kg, flat, seized.ravel()[R.flat], s_nodes.ravel()[R.flat])
     t.flow[:] = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat], minlength=n)
     t.seized[:] = np.bincount(R.flat_nodes, weights=seized.ravel()[R.flat], minlength=n)
     model.totals.seized_kg += float(seized.sum())

@@ -215,7 +215,8 @@ def test_m17_squeezed_groups_diversify_into_extortion_and_mining():
             m.step()
         traffickers = {o.name for o in m.orgs.agents if o.drug_norm > 0 and o.diversification < 0.5}
         if label == "squeezed":
-            m.world.production_kg *= 0.1  # an eradication shock: the drug business collapses
+            m.coca.area *= 0.1  # an eradication shock: the drug business collapses ...
+            m.p.cultivation.expansion_rate = 0.0  # ... and growers do not plant elsewhere
         for _ in range(52):
             m.step()
         models[label] = (m, traffickers)

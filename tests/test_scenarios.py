@@ -23,6 +23,7 @@ LEVER_OF = {
     "border_hardening": "border_hardening",
     "prevention": "prevention",
     "truce": "truce",
+    "eradication": "eradication",
 }
 # the Effects fields each lever may change
 TOUCHES = {
@@ -42,6 +43,7 @@ TOUCHES = {
     "border_hardening": {"seizure_mult", "migrant_control"},
     "prevention": {"prevention"},
     "truce": {"truce_cut"},
+    "eradication": {"eradication"},
 }
 
 
@@ -189,6 +191,7 @@ def test_every_knob_is_documented_with_its_declared_range(path):
         "border_hardening": schema.BorderHardening,
         "prevention": schema.Prevention,
         "truce": schema.Truce,
+        "eradication": schema.Eradication,
     }
     lever = None
     for line in path.read_text().splitlines():

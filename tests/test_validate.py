@@ -35,7 +35,7 @@ def test_each_policy_check_is_measured_where_its_lever_acts():
     policy = [c for c in validate.CHECKS if len(c.scenarios) > 1]
     assert {c.country for c in policy} >= {"SLV", "HND", "COL", "MEX"}
     regional = {c.id for c in policy if c.country == config.REGION}
-    assert regional == {"border_displaces", "border_rents"}
+    assert regional == {"border_displaces", "border_balloon", "border_rents"}
     where = {sc: validate.acts_in(validate.SCENARIOS[sc]) for c in policy for sc in c.scenarios[1:]}
     for c in policy:
         for sc in c.scenarios[1:]:

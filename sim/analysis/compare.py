@@ -12,7 +12,9 @@ paired change with its spread and the confidence interval of its mean), ``table.
 :func:`scenario_countries`), the same from each run's ``countries.parquet``: ``countries_table.csv``
 (the long table with a ``country`` column), ``countries_table.md``, ``countries_yearly.csv`` and one
 small-multiples PNG per outcome of :data:`COUNTRY_PLOTS` (``country_<outcome>.png``: a column per
-country, levels above, paired changes below).
+country, levels above, paired changes below). Why (:mod:`sim.analysis.decompose`): each scenario's
+change split by cause from the runs' accounts, where it acts (``decomposition.csv``, one
+``why_<account>.png`` waterfall per headline account, a table and a sentence per scenario in the report).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.analysis import stats
+from sim.analysis import decompose, stats
 from sim.model.config import REGION, country_codes
 from sim.run import PROJECT_ROOT, _git_commit, compose, run
 
@@ -49,6 +51,7 @@ SCENARIOS = (
     "hnd_military_police",
     "col_extradition",
     "mex_kingpin",
+    "col_eradication",
 )
 #: baseline in black, then the tab10 colours; past 10 scenarios the line style changes
 COLORS = (
@@ -134,12 +137,16 @@ def one_run(scenario: str, seed: int, extra: tuple[str, ...]) -> pd.DataFrame:
 
 def yearly_runs(
     scenario: str, seed: int, extra: tuple[str, ...], countries: Sequence[str] = ()
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Yearly means of one run: the headline outcomes (as :func:`one_run`) and, for each of
     ``countries`` (ISO codes), the outcomes of :data:`sim.analysis.stats.COUNTRY_OUTCOMES` (columns
-    scenario, seed, country, year_index, outcomes...; no rows without ``countries``)."""
+    scenario, seed, country, year_index, outcomes...; no rows without ``countries``); and the run's
+    accounts over the policy years (:func:`sim.analysis.decompose.run_totals`, with scenario and seed)."""
     cfg = compose([f"scenario={scenario}", f"seed={seed}", "progress=false", "output.write=false", *extra])
     res = run(cfg)
+    why = decompose.run_totals(res.flows, res.summary["report_countries"], int(cfg.steps))
+    why.insert(0, "seed", seed)
+    why.insert(0, "scenario", scenario)
     pre = 1 if int(cfg.burn_in) >= 52 else 0
     y = stats.yearly(res.timeseries, pre_years=pre).reset_index()
     y.insert(0, "seed", seed)
@@ -156,8 +163,8 @@ def yearly_runs(
         cy.insert(0, "scenario", scenario)
         parts.append(cy)
     if not parts:
-        return y, pd.DataFrame(columns=["scenario", "seed", "country", "year_index", *stats.COUNTRY_OUTCOMES])
-    return y, pd.concat(parts, ignore_index=True)
+        return y, pd.DataFrame(columns=["scenario", "seed", "country", "year_index", *stats.COUNTRY_OUTCOMES]), why
+    return y, pd.concat(parts, ignore_index=True), why
 
 
 def run_all(scenarios, seeds: int, extra=(), jobs: int = -1, progress: bool = True) -> pd.DataFrame:
@@ -167,8 +174,9 @@ def run_all(scenarios, seeds: int, extra=(), jobs: int = -1, progress: bool = Tr
 
 def run_all_countries(
     scenarios, seeds: int, extra=(), countries: Sequence[str] = (), jobs: int = -1, progress: bool = True
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`run_all`, and the yearly means of each of ``countries`` in every run (:func:`yearly_runs`)."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`run_all`, the yearly means of each of ``countries`` in every run, and every run's
+    accounts over the policy years (:func:`yearly_runs`)."""
     from joblib import Parallel, delayed
 
     from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
@@ -180,9 +188,11 @@ def run_all_countries(
     frames = list(progress_bar(gen, total=len(tasks), desc="scenario x seed runs", enabled=progress))
     per_run = pd.concat([f[0] for f in frames], ignore_index=True)
     per_country = pd.concat([f[1] for f in frames], ignore_index=True)
+    why = pd.concat([f[2] for f in frames], ignore_index=True)
     return (
         per_run.sort_values(["scenario", "seed", "year_index"], ignore_index=True),
         per_country.sort_values(["country", "scenario", "seed", "year_index"], ignore_index=True),
+        why.sort_values(["scenario", "seed", "place", "account", "cause"], ignore_index=True),
     )
 
 
@@ -390,11 +400,13 @@ def write_report(
     years=(5, 10),
     country_summary: pd.DataFrame | None = None,
     per_country: pd.DataFrame | None = None,
+    why: pd.DataFrame | None = None,
 ) -> None:
     """Write table.csv, table.md, runs_yearly.csv, the plots and report.md into ``out``; with
     ``country_summary`` (:func:`summarise_countries`) and ``per_country``, the country tables and
-    plots too (:func:`write_countries`). ``info["targets"]``: each scenario's countries
-    (:func:`scenario_countries`), named in the report."""
+    plots too (:func:`write_countries`); with ``why`` (every run's accounts, :func:`yearly_runs`), the
+    changes by cause (:func:`sim.analysis.decompose.write`). ``info["targets"]``: each scenario's
+    countries (:func:`scenario_countries`), named in the report and where the changes by cause are read."""
     info = info or {}
     baseline = scenarios[0]
     summary.to_csv(out / "table.csv", index=False)
@@ -439,6 +451,8 @@ def write_report(
         lines += write_countries(
             country_summary, per_country, scenarios, out, years, note=info.get("countries_note", "")
         )
+    if why is not None and not why.empty and len(scenarios) > 1:
+        lines += decompose.write(why, scenarios, targets, out)
     if info.get("command"):
         lines += ["", "## Reproduce", "", "```", info["command"], "```"]
     (out / "report.md").write_text("\n".join(lines) + "\n")
@@ -468,6 +482,14 @@ def _parse(argv):
         help="comma-separated ISO codes (e.g. SLV,HND,MEX), 'all' or 'none': per-country tables and plots "
         "(default: the countries the scenarios target, if any)",
     )
+    ap.add_argument(
+        "--ensemble",
+        type=int,
+        default=0,
+        help="run every scenario over the first N members of configs/ensemble.yaml x the seeds, so the "
+        "intervals carry parameter uncertainty; the report says which effects keep their sign (default 0: off)",
+    )
+    ap.add_argument("--ensemble-file", default=None, help=argparse.SUPPRESS)
     ap.add_argument("overrides", nargs="*", help="Hydra overrides applied to every run, e.g. steps=260")
     return ap, ap.parse_args(argv)
 
@@ -509,13 +531,25 @@ def main(argv=None) -> None:
     out = Path(a.out) if a.out else PROJECT_ROOT / "results" / a.name
     jobs = a.jobs if a.jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + a.jobs)
     t0 = time.perf_counter()
-    per_run, per_country = run_all_countries(expanded, a.seeds, a.overrides, countries, a.jobs)
-    per_run["scenario"] = per_run["scenario"].map(dict(zip(expanded, scenarios)))
-    per_country["scenario"] = per_country["scenario"].map(dict(zip(expanded, scenarios)))
+    if a.ensemble > 0:
+        from sim.analysis import ensemble as ens
+
+        try:
+            members = ens.load_ensemble(a.ensemble_file or ens.ENSEMBLE_YAML)
+            per_run, per_country, why = ens.run_members(
+                expanded, a.seeds, members, a.ensemble, a.overrides, countries, a.jobs
+            )
+        except (OSError, ValueError) as err:
+            raise SystemExit(f"error: --ensemble: {err}") from None
+    else:
+        per_run, per_country, why = run_all_countries(expanded, a.seeds, a.overrides, countries, a.jobs)
+    for frame in (per_run, per_country, why):
+        frame["scenario"] = frame["scenario"].map(dict(zip(expanded, scenarios)))
     wall = time.perf_counter() - t0
     summary = stats.summarise(per_run, years=years, baseline=scenarios[0])
     country_summary = summarise_countries(per_country, countries, years, scenarios[0])
     chosen = [f"--countries={a.countries}"] if a.countries is not None else []
+    chosen += [f"--ensemble={a.ensemble}"] if a.ensemble > 0 else []
     command = "python experiments/compare.py " + shlex.join(
         [f"--seeds={a.seeds}", f"--scenarios={','.join(scenarios)}", f"--years={a.years}", *chosen, *a.overrides]
     )
@@ -532,8 +566,13 @@ def main(argv=None) -> None:
     }
     out.mkdir(parents=True, exist_ok=True)
     write_report(
-        summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years, country_summary, per_country
+        summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years, country_summary, per_country, why
     )
+    if a.ensemble > 0:
+        signs = pd.concat([ens.sign_table(per_run, list(stats.OUTCOMES), scenarios[0], y) for y in years])
+        signs.to_csv(out / "signs.csv", index=False)
+        with open(out / "report.md", "a") as fh:
+            fh.write("\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds)) + "\n")
     print((out / "table.md").read_text())
     if countries:
         print((out / "countries_table.md").read_text())

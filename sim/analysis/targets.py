@@ -13,13 +13,21 @@ acceptable band ``[low, high]`` around the figure, the simulated years it is com
   territory outside it (003 l.5 counts what "leaves" Venezuela);
 * ``seizure_share(sel)``: seized / (seized + delivered) over the window (``sel`` must be ``all``);
 * ``neet_share(sel)``: population-weighted NEET share (an input of the world, checked as data);
+* ``homicides(sel)``, ``arrests(sel)``: homicides and arrests (members and non-members swept up)
+  per year, counts (the Mexico series of ``data/bacrim2020/Trends2012_2021.csv``);
+* ``seized_t(sel)``: tonnes of cocaine per year seized in the selected territories;
+* ``incarceration_rate(sel)``: inmates per 100,000 residents of the countries the selection
+  touches (prisons are national), mean over the window;
 * ``A / B``: the ratio of two statistics.
 
 A selection ``sel`` is ``all`` (the headline territories, ``world.report_regions``), or
 ``country=ISO``, ``region=name`` or ``territory=id``, each with several values joined by ``|``.
 
 The window ``years = a-b`` counts policy-free years after the burn-in: the default world is pinned
-to about 2013-2015 (``configs/world/hemisphere.yaml``), so years 1-3 stand for 2013-2015.
+to about 2013-2015 (``configs/world/hemisphere.yaml``), so years 1-3 stand for 2013-2015; a row
+with ``years = k`` is one year of a series. The column ``world`` names the world preset a row is
+measured on (``hemisphere``, the default world, or ``mexico``); :func:`load_targets` returns one
+world's rows. :func:`measure` runs once and fills one recorder per window.
 
 :class:`Recorder` is an observer for :func:`sim.run.run` that keeps what the statistics need, week
 by week; :func:`measure` turns it into one value per target.
@@ -42,7 +50,19 @@ if TYPE_CHECKING:
     from sim.model import CrimeModel
 
 TARGETS_CSV = DATA_DIR / "targets.csv"
-KINDS = ("homicide_rate", "emigration_rate", "organised_share", "exports_t", "seizure_share", "neet_share")
+KINDS = (
+    "homicide_rate",
+    "emigration_rate",
+    "organised_share",
+    "exports_t",
+    "seizure_share",
+    "neet_share",
+    "homicides",
+    "arrests",
+    "seized_t",
+    "incarceration_rate",
+)
+DEFAULT_WORLD = "hemisphere"
 _TERM = re.compile(r"^\s*(\w+)\(([^)]*)\)\s*$")
 
 
@@ -62,6 +82,7 @@ class Target:
     source: str
     note: str
     calibrate: bool  # used by experiments/calibrate.py (False: reported only)
+    world: str = DEFAULT_WORLD  # the world preset the row is measured on
 
     def inside(self, x: float) -> bool:
         return self.low <= x <= self.high
@@ -82,8 +103,9 @@ class Target:
         return 0.0
 
 
-def load_targets(path: str | Path = TARGETS_CSV) -> list[Target]:
-    """Read the targets table; raise ValueError naming the row if a statistic cannot be parsed."""
+def load_targets(path: str | Path = TARGETS_CSV, world: str | None = DEFAULT_WORLD) -> list[Target]:
+    """Read the targets table (the rows of ``world``; every row if None); raise ValueError naming
+    the row if a statistic cannot be parsed."""
     out = []
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(row for row in fh if not row.startswith("#")):
@@ -101,12 +123,14 @@ def load_targets(path: str | Path = TARGETS_CSV) -> list[Target]:
                 source=row["source"],
                 note=row["note"],
                 calibrate=row["calibrate"].strip() == "yes",
+                world=(row.get("world") or DEFAULT_WORLD).strip(),
             )
             if not (0 < t.low <= t.value <= t.high):
                 raise ValueError(f"{path}: target {t.id}: needs 0 < low <= value <= high")
             for term in t.statistic.split("/"):
                 _parse(term, t.id)
-            out.append(t)
+            if world is None or t.world == world:
+                out.append(t)
     return out
 
 
@@ -148,6 +172,9 @@ class Recorder:
         self._add("population", t.population)
         self._add("seized", [model.tally.seized_kg])
         self._add("delivered", [model.tally.delivered_kg])
+        self._add("arrests", t.arrests)
+        self._add("seized_kg", t.seized)
+        self._add("inmates", model.prisons.population(model))  # by country
 
 
 def _exports(model, sel: np.ndarray) -> float:
@@ -230,6 +257,15 @@ def statistic(rec: Recorder, term: str) -> float:
     if kind == "organised_share":
         hom = s["homicides"][mask].sum()
         return s["organised"][mask].sum() / hom if hom > 0 else float("nan")
+    if kind == "incarceration_rate":
+        touched = np.zeros(len(w.countries), dtype=bool)
+        touched[w.country[mask]] = True
+        whole = touched[w.country]  # every territory of the countries the selection touches
+        return float(s["inmates"][touched].sum() / (s["population"][whole].sum() / 1e5))
+    if kind in ("homicides", "arrests"):
+        return float(s[kind][mask].sum() / years)
+    if kind == "seized_t":
+        return float(s["seized_kg"][mask].sum() / 1000.0 / years)
     column = {"homicide_rate": "homicides", "emigration_rate": "emigration"}[kind]
     return float(s[column][mask].sum() / years / (mean_pop / 1e5))
 
@@ -253,19 +289,26 @@ def recorder_for(targets: list[Target]) -> ExportRecorder:
 
 
 def measure(cfg, targets: list[Target] | None = None) -> dict[str, float]:
-    """Run ``cfg`` (only as long as the targets' window needs) and return {target id: simulated value}."""
+    """Run ``cfg`` once (only as long as the last window needs), one recorder per window, and return
+    {target id: simulated value}. The targets must belong to the world ``cfg`` runs."""
     from omegaconf import OmegaConf
 
     from sim.run import run
 
     targets = load_targets() if targets is None else targets
-    rec = recorder_for(targets)
+    worlds = {t.world for t in targets} - {str(cfg.world.name)}
+    if worlds:
+        raise ValueError(f"targets of world {', '.join(sorted(worlds))} measured on world {cfg.world.name}")
+    groups: dict[tuple[int, int], list[Target]] = {}
+    for t in targets:
+        groups.setdefault((t.first_year, t.last_year), []).append(t)
+    recs = {window: recorder_for(group) for window, group in groups.items()}
     cfg = cfg.copy()
     OmegaConf.set_struct(cfg, False)
-    cfg.steps = max(1, rec.last)
+    cfg.steps = max(1, max(rec.last for rec in recs.values()))
     cfg.progress = False
     cfg.output.write = False
-    run(cfg, observers=(rec,))
-    if rec.weeks == 0:
-        raise ValueError("the run ended before the targets' window")
-    return {t.id: float(evaluate(rec, t)) for t in targets}
+    run(cfg, observers=tuple(recs.values()))
+    if any(rec.weeks == 0 for rec in recs.values()):
+        raise ValueError("the run ended before a target's window")
+    return {t.id: float(evaluate(recs[(t.first_year, t.last_year)], t)) for t in targets}

@@ -69,6 +69,7 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "mex_kingpin": ("scenario=mex_kingpin",),
     # regional on purpose: its claim is displacement across the hemisphere (004 l.304-308)
     "border_hardening": ("scenario=border_hardening",),
+    "col_eradication": ("scenario=col_eradication",),
 }
 #: Per-country outcomes kept as yearly means (columns of ``RunResult.countries``), and the events
 #: counted per year by the country of the group's home.
@@ -86,6 +87,7 @@ COUNTRY_COLUMNS = (
     "active_groups_home",
     "corrupt_police_share",
     "trust",
+    "coca_production_kg",
 )
 EVENT_COLUMNS = {"leader_removed": "leader_removals", "extradition": "extraditions"}
 #: Countries and weeks (after the burn-in; -13..-1 = the last pre-policy quarter) kept week by week,
@@ -108,6 +110,8 @@ COLUMNS = (
     "emigration",
     "criminal_revenue",
     "route_territories",
+    "active_routes",
+    "drug_seized_kg",
 )
 
 
@@ -506,6 +510,29 @@ def _border_displace(d: Data, country: str) -> Outcome:
     return dl[1] > -0.2 and fp[1] > -0.02, f"delivered {_ci(dl, True)}; route territories {_ci(fp, True)} (years 1-5)"
 
 
+def _border_balloon(d: Data, country: str) -> Outcome:
+    fp = _rel(d, "border_hardening", "route_territories", (1, 5), country=country)
+    ar = _rel(d, "border_hardening", "active_routes", (1, 5), country=country)
+    dl = _rel(d, "border_hardening", "drug_delivered_kg", (1, 5), country=country)
+    sz = _rel(d, "border_hardening", "drug_seized_kg", (1, 5), country=country)
+    ok = above(fp) and above(ar) and -dl[1] < 0.25 * sz[1]
+    return ok, (
+        f"route territories {_ci(fp, True)}; active routes {_ci(ar, True)}; delivered {_ci(dl, True)}; "
+        f"seized {_ci(sz, True)} (years 1-5)"
+    )
+
+
+def _eradication_balloon(d: Data, country: str) -> Outcome:
+    col = d.change("col_eradication", "coca_production_kg", (1, 5), country=country)
+    others = [d.change("col_eradication", "coca_production_kg", (1, 5), country=c) for c in ("PER", "BOL")]
+    gained = sum(o[0] for o in others)
+    ok = below(col) and all(above(o) for o in others)
+    return ok, (
+        f"cocaine produced, kg a week, years 1-5: Colombia {_ci(col)}; Peru {_ci(others[0])}; Bolivia "
+        f"{_ci(others[1])}; the three {col[0] + gained:+,.0f}"
+    )
+
+
 def _border_rents(d: Data, country: str) -> Outcome:
     r = _rel(d, "border_hardening", "criminal_revenue", (1, 5), country=country)
     c = d.change("border_hardening", "corrupt_police_share", (1, 5), country=country)
@@ -825,6 +852,28 @@ CHECKS: tuple[Check, ...] = (
         "border hardening, years 1-5: delivered falls by less than 20% and the route footprint does not shrink "
         "by more than 2% (CI)",
         _border_displace,
+    ),
+    policy(
+        "border_balloon",
+        "M1",
+        REGION,
+        ("border_hardening",),
+        "interdiction displaces and spreads routes: the footprint grows while the flow barely falls",
+        "004 l.304-308, l.3322-3364, l.3476; 003 l.12",
+        "border hardening, years 1-5: route territories and active routes change > 0 (CI); the relative fall in "
+        "delivered (upper CI) is less than a quarter of the relative rise in seizures (lower CI)",
+        _border_balloon,
+    ),
+    policy(
+        "col_eradication_balloon",
+        "M1",
+        "COL",
+        ("col_eradication",),
+        "eradication in Colombia moves coca to Peru and Bolivia: regional production falls by less than Colombia's",
+        "004 l.3324, l.3364, l.3588",
+        "Colombian eradication, years 1-5: cocaine produced in Colombia change < 0 (CI), in Peru and in Bolivia "
+        "> 0 (CI), so the three fall by less than Colombia",
+        _eradication_balloon,
     ),
     policy(
         "border_rents",

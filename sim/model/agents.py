@@ -61,9 +61,11 @@ class Organisation(Agent):
         lieutenants: int = 3,
         cohesion: float = 0.7,
         founded_by: int | None = None,
+        origin: str = "founding",
     ) -> None:
         super().__init__(model)
         self.name = name
+        self.origin = origin  # founding | splinter | returned | militia: how the group began (sim/model/accounts.py)
         self.presence = presence.astype(float)  # members per territory
         self.home = int(home)
         self.cash = float(cash)  # USD
@@ -130,7 +132,9 @@ class Militia(Organisation):
     kind = "militia"
 
     def __init__(self, model: CrimeModel, name: str, presence: np.ndarray, home: int) -> None:
-        super().__init__(model, name, presence, home, lieutenants=0, cohesion=model.p.gangs.militia_cohesion)
+        super().__init__(
+            model, name, presence, home, lieutenants=0, cohesion=model.p.gangs.militia_cohesion, origin="militia"
+        )
         self.phase = MilitiaPhase.PROTECTIVE
         self.formed = model.steps
 

@@ -75,6 +75,7 @@ class CountrySpec:
     police_integrity: float = 0.6  # 0..1 mean integrity of officers
     investigative_capacity: float = 0.3  # 0..1 share of arrests that can be investigated
     prison_capacity_per_100k: float = 200.0  # prison places per 100,000 population
+    prisoners_per_100k: float = 0.0  # inmates per 100,000 at the start (0: initial_other_occupancy x capacity)
     extradites: bool = False  # whether the country extradites nationals to the US
     election_every_years: int = 4
 
@@ -311,6 +312,19 @@ class BorderHardening(Lever):
 
 
 @dataclass
+class Eradication(Lever):
+    """Forced eradication of coca in the government's production territories (004 l.3588: in 2014
+    Colombia eradicated 68,000 ha; l.3324, l.3364: eradication in Peru moved growing elsewhere).
+    The year's eradication is ``share`` of the standing area plus ``hectares``, spread over the weeks
+    and over the country's coca in proportion to area (sim/model/phases/cultivation.py)."""
+
+    share: float = p(0.0, 0.0, 1.0, "share of the standing coca area eradicated per year", "004 l.3588")
+    hectares: float = p(
+        68000.0, 0.0, 500000.0, "hectares eradicated per year (besides share)", "004 l.3588 (Colombia 2014: 68,000 ha)"
+    )
+
+
+@dataclass
 class Prevention(Lever):
     """Youth programmes and jobs that cut recruitment (004 l.360, l.374-376)."""
 
@@ -338,6 +352,7 @@ class LeverSet:
     border_hardening: BorderHardening = field(default_factory=BorderHardening)
     prevention: Prevention = field(default_factory=Prevention)
     truce: Truce = field(default_factory=Truce)
+    eradication: Eradication = field(default_factory=Eradication)
 
 
 #: The policy levers, in the order their effects are combined each week (sim/model/policies.py).
@@ -400,6 +415,119 @@ class RoutingParams:
     risk_memory: float = p(0.1, 0.01, 1.0, "weekly update weight of perceived risk")
     ship_share: float = p(0.5, 0.05, 1.0, "share of producer stock shipped per week")
     transit_weeks_per_1000km: float = p(0.5, 0.1, 4.0, "weeks in transit per 1,000 km")
+
+
+#: NarcoLogic (Magliocca et al., PNAS 2019, doi:10.1073/pnas.1812459116) steps by the month; its
+#: monthly rates are converted to weekly ones: 1 - (1 - rate) ** (12 / 52).
+NARCOLOGIC = "Magliocca et al. 2019 (NarcoLogic)"
+
+
+@dataclass
+class TraffickingParams:
+    """Shippers that learn (M1): perceived risk per territory, loss tolerance, new routes
+    (sim/model/phases/shippers.py); NarcoLogic's values as the starting point."""
+
+    learning_rate: float = p(
+        0.0964,
+        0.01,
+        1.0,
+        "weekly weight of a shipment's own seizures in its shipper's perceived risk of a territory",
+        f"{NARCOLOGIC}: rt_learn 0.3558 a month",
+    )
+    forget_rate: float = p(
+        0.0192,
+        0.0,
+        0.5,
+        "weekly pull of a shipper's perceived risk of a territory it does not use toward the public's (the news)",
+        f"{NARCOLOGIC}: risk from the last 12 months of events (1/52 a week)",
+    )
+    loss_tolerance: float = p(
+        0.1,
+        0.0,
+        0.5,
+        "perceived share of a production-market pair's shipments lost to seizures above which its shipper explores",
+        f"{NARCOLOGIC}: losslim 0.05 (of the largest edge's flow value, not of all shipments); set here above the "
+        "default world's baseline losses (5-9%), an assumption",
+    )
+    trial_weeks: int = p(13, 1, 52, "weeks a newly opened route is kept before it may be dropped", ASSUMED)
+    expand_max: float = p(
+        9.0, 0.0, 30.0, "new territories a shipper may open per month", f"{NARCOLOGIC}: expandmax 9 nodes a month"
+    )
+    opening_cost: float = p(
+        20000.0,
+        0.0,
+        500000.0,
+        "USD a shipper pays per territory it opens to its routes (contacts, airstrips, bribes)",
+        "004 l.3364 (an airstrip rebuilt in a day: cheap); size an assumption",
+    )
+    drop_share: float = p(
+        0.05,
+        0.001,
+        0.5,
+        "a route stays open while its logit weight relative to its pair's best route is at least this",
+        ASSUMED,
+    )
+
+
+@dataclass
+class InterdictionParams:
+    """Interdiction that adapts (M1): each country's budget moves toward where it seizes
+    (sim/model/phases/interdiction.py)."""
+
+    mobile_share: float = p(
+        0.5,
+        0.0,
+        1.0,
+        "share of a country's interdiction budget that moves between its territories",
+        f"{NARCOLOGIC}: capacity per node between sl_max/6 and sl_max; size an assumption",
+    )
+    learning_rate: float = p(
+        0.19,
+        0.0,
+        1.0,
+        "weekly move of the mobile budget toward where seizures per unit of effort were highest",
+        f"{NARCOLOGIC}: sl_learn 0.6 a month",
+    )
+
+
+@dataclass
+class CultivationParams:
+    """Coca area, yield and farm-gate price; replanting and new area (sim/model/phases/cultivation.py)."""
+
+    yield_kg_ha: float = p(
+        7.0, 2.0, 15.0, "kg of cocaine per hectare of coca per year", "UNODC coca surveys (order of magnitude)"
+    )
+    replant_rate: float = p(
+        1.0,
+        0.0,
+        5.0,
+        "share of eradicated area replanted per year",
+        "004 l.3324 (coca returned after forced eradication)",
+    )
+    expansion_rate: float = p(
+        0.2,
+        0.0,
+        2.0,
+        "new area per year, as a share of the standing area, per unit of farm-gate price above its reference",
+        "004 l.3364 (growing migrates to other areas); size an assumption",
+    )
+    price_elasticity: float = p(
+        1.0, 0.1, 3.0, "farm-gate price response to regional production below its reference", ASSUMED
+    )
+    risk_memory: float = p(
+        0.0192,
+        0.001,
+        0.5,
+        "weekly weight of this week's eradication in the growers' perceived eradication risk",
+        "assumption: one year of memory, as the shippers (NarcoLogic)",
+    )
+    risk_aversion: float = p(
+        5.0,
+        0.0,
+        50.0,
+        "drop in the attractiveness of a territory for new planting per unit of yearly eradication share",
+        ASSUMED,
+    )
 
 
 @dataclass
@@ -753,6 +881,9 @@ class FacilitatorParams:
 @dataclass
 class ParamsConfig:
     routing: RoutingParams = field(default_factory=RoutingParams)
+    trafficking: TraffickingParams = field(default_factory=TraffickingParams)
+    interdiction: InterdictionParams = field(default_factory=InterdictionParams)
+    cultivation: CultivationParams = field(default_factory=CultivationParams)
     market: MarketParams = field(default_factory=MarketParams)
     corruption: CorruptionParams = field(default_factory=CorruptionParams)
     violence: ViolenceParams = field(default_factory=ViolenceParams)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.agents import Cartel, Gang, Militia
-from sim.model.phases import trade
+from sim.model.phases import cultivation, trade
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
@@ -109,6 +109,8 @@ def model_reporters() -> dict:
             )
         ),
         "route_territories": trade.footprint,
+        "active_routes": lambda m: m.shippers.active_routes,
+        "coca_area_ha": lambda m: float(m.coca.area.sum()),
         "corrupt_police_share": lambda m: _weighted(m, t(m).corrupt, t(m).officers),
         "court_capture": lambda m: float(np.mean(m.countries.court_capture)),
         "captured_politicians_share": lambda m: m.offices.captured_share,
@@ -195,6 +197,9 @@ COUNTRY_COLUMNS = {
     "drug_seized_kg": "kg seized in the country's territories in the week",
     "active_groups_present": "groups with members in the country",
     "active_groups_home": "groups whose home is in the country",
+    "coca_area_ha": "hectares of coca standing (sim/model/phases/cultivation.py)",
+    "coca_production_kg": "kg of cocaine produced in the week",
+    "eradicated_ha": "hectares of coca eradicated in the week",
 }
 
 
@@ -233,6 +238,7 @@ def record_countries(m: CrimeModel) -> None:
             "sentenced": [o.sentenced for o in orgs.agents],
             "captured": [p.country for p in m.offices.politicians if p.captured],
             "countries": np.concatenate([m.prisons.others, m.prisons.innocents, m.countries.court_capture]),
+            "coca": np.concatenate([m.coca.area, m.coca.production_kg(cultivation.growth(m)), m.coca.eradicated]),
         }
     )
 
@@ -283,6 +289,7 @@ def countries_frame(m: CrimeModel) -> pd.DataFrame:
     n_pols = np.bincount([p.country for p in m.offices.politicians], minlength=n_c)  # offices are fixed
     others, innocents, courts = np.stack([f["countries"] for f in frames]).reshape(k, 3, n_c).transpose(1, 0, 2)
     inmates = others + held
+    area, coca_kg, eradicated = (np.stack([f["coca"] for f in frames]).reshape(k, 3, n) @ onehot).transpose(1, 0, 2)
     per_100k = np.maximum(s["population"] / 1e5, 1e-9)
     officers, pop = np.maximum(s["officers"], 1e-9), np.maximum(s["population"], 1e-9)
     values = {
@@ -310,6 +317,9 @@ def countries_frame(m: CrimeModel) -> pd.DataFrame:
         "drug_seized_kg": s["seized"],
         "active_groups_present": present,
         "active_groups_home": by_week_country(week_g, home_g),
+        "coca_area_ha": area,
+        "coca_production_kg": coca_kg,
+        "eradicated_ha": eradicated,
     }
     steps = np.array([f["step"] for f in frames], dtype=np.int64)
     cols: dict[str, np.ndarray] = {

@@ -15,18 +15,22 @@ from mesa.discrete_space import Network
 from omegaconf import OmegaConf
 
 from sim.model import metrics, policies
+from sim.model.accounts import Accounts
 from sim.model.agents import Cartel, Community, Facilitator, Gang, Organisation, Police
 from sim.model.config import ParamsConfig, ScenarioConfig
 from sim.model.phases import (
     community,
     corruption,
+    cultivation,
     enforcement,
     gangs,
+    interdiction,
     leadership,
     politics,
     prisons,
     recruitment,
     services,
+    shippers,
     trade,
     violence,
 )
@@ -38,8 +42,11 @@ from sim.model.world import build_world
 
 #: The weekly step, in order (docs/ODD.md section 3, "Process overview and scheduling").
 PHASES = (
+    ("cultivation", cultivation.step),  # 0: coca area (eradication, replanting, new area)
     ("production", trade.production),  # 1
     ("routing", trade.routing),  # 2
+    ("interdiction", interdiction.step),  # interdiction effort moves toward seizures
+    ("shippers", shippers.step),  # shippers open new routes (monthly)
     ("market", trade.market),  # 3
     ("services", services.step),  # facilitators (M10)
     ("corruption", corruption.step),  # 4
@@ -59,9 +66,12 @@ class CrimeModel(Model):
 
     The state lives in owners, each in one place: ``terr`` (per territory), ``countries`` (per
     country), ``orgs`` (the organisations, their presence matrix and ledger), ``offices`` (the
-    politicians), ``prisons``, ``routes`` (candidate routes and drugs in transit), ``ties``,
-    ``tally`` (this week's counts), ``totals`` (the run's drug totals), ``truce``; ``fx`` holds the
-    effects of this week's policies. The phases read and write these, never the model itself.
+    politicians), ``prisons``, ``routes`` (candidate routes and drugs in transit), ``shippers``
+    (what traffickers know: perceived risk, open routes), ``interdiction`` (effort per territory),
+    ``coca`` (area per production territory), ``ties``,
+    ``tally`` (this week's counts), ``accounts`` (the week's flows by cause, observed only), ``totals``
+    (the run's drug totals), ``truce``; ``fx`` holds the effects of this week's policies. The phases
+    read and write these, never the model itself.
     """
 
     def __init__(self, cfg) -> None:
@@ -88,11 +98,15 @@ class CrimeModel(Model):
         self.countries = CountryState.start(w)
         self.police = [Police(self, i, self.space._cells[i]) for i in range(n)]
         self.communities = [Community(self, i, self.space._cells[i]) for i in range(n)]
-        self.orgs = Organisations(w, self.ties, self.p.violence.neutral_hostility)
+        self.accounts = Accounts(w.country, [c.iso for c in w.countries])  # the week's flows by cause
+        self.orgs = Organisations(w, self.ties, self.p.violence.neutral_hostility, self.accounts)
         self._init_organisations()
         self._init_facilitators()
         self.offices = politics.Offices.elect(self)
         self.routes = trade.Routes(w, self.p.routing)
+        self.shippers = shippers.Shippers.start(self.routes, self.p.routing.base_seizure)
+        self.interdiction = interdiction.Interdiction.start(w, self.p.interdiction.mobile_share)
+        self.coca = cultivation.Coca.start(w, self.p.cultivation, self.p.market.price_source)
         self.prisons = Prisons(w, self.p.prisons)
         self.truce = policies.Truce()
         self.tally = Tally()
@@ -195,10 +209,12 @@ class CrimeModel(Model):
     def step(self) -> None:
         self.tally = Tally()
         self.orgs.new_week()
+        self.accounts.open(self)
         self.fx = policies.effects(self)
         self.truce.check(self)
         for _name, phase in PHASES:
             phase(self)
+        self.accounts.close(self)
         self.datacollector.collect(self)
         metrics.record_territories(self)
         metrics.record_countries(self)

@@ -49,6 +49,7 @@ class Effects:
     migrant_control: np.ndarray  # (n,) 0..1 control of irregular crossings
     prevention: np.ndarray  # (n,) share cut of recruitment
     truce_cut: np.ndarray  # (n,) share of gang violence suspended
+    eradication: np.ndarray  # (n,) weekly share of the standing coca area eradicated
 
     @classmethod
     def neutral(cls, n: int, n_countries: int, pretrial_weeks: float) -> Effects:
@@ -80,6 +81,7 @@ class Effects:
             migrant_control=zeros(),
             prevention=zeros(),
             truce_cut=zeros(),
+            eradication=zeros(),
         )
 
 
@@ -199,6 +201,18 @@ def _border_hardening(lv: Any, model: CrimeModel, fx: Effects, since: int, at: R
     fx.migrant_control = np.where(mask, np.maximum(fx.migrant_control, lv.migrant_control), fx.migrant_control)
 
 
+def _eradication(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """004 l.3588 (Colombia 2014: 68,000 ha eradicated): the government eradicates ``share`` of its
+    standing coca a year plus ``hectares``, spread over its coca in proportion to area and over the
+    weeks of the year (sim/model/phases/cultivation.py)."""
+    area = model.coca.area * at.territories
+    by_country = np.bincount(model.world.country, weights=area, minlength=len(model.world.countries))
+    of = by_country[model.world.country]
+    yearly = lv.share + np.divide(lv.hectares, of, out=np.zeros_like(of), where=of > 0)
+    weekly = np.where(area > 0, np.minimum(yearly / 52.0, 1.0), 0.0)
+    fx.eradication = 1.0 - (1.0 - fx.eradication) * (1.0 - weekly)
+
+
 def _prevention(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
     """004 l.360, l.374-376: youth programmes cut recruitment of the youth they reach."""
     reached = 1.0 - (1.0 - fx.prevention) * (1.0 - lv.coverage * lv.effect)
@@ -239,6 +253,7 @@ APPLY = {
     "extradition": _extradition,
     "border_hardening": _border_hardening,
     "prevention": _prevention,
+    "eradication": _eradication,
 }
 
 

@@ -1,4 +1,5 @@
-"""The Mesa browser UI (SolaraViz): watch a run on a map and a network, change a policy, step.
+"""The browser UI (Solara, around the Mesa model): watch a run on a map and a network beside its
+baseline, change a policy, step, focus on a country, export.
 
 Start it with ``python -m sim.viz`` (or ``make ui``); ``sim/viz/app.py`` is the Solara app.
 
@@ -12,8 +13,12 @@ Modules:
               radial layout: angle = geography, ring = kind of actor).
 ``plots``     the headline outcomes over time (small multiples, inline SVG).
 ``panels``    the run's status and the recent events.
+``session``   one tab's run: the model and the same seed's baseline stepped in lockstep, the horizon,
+              Pause (:class:`~sim.viz.session.Run`).
+``export``    the downloads: series and events (CSV, Parquet), the views (SVG).
 ``style``     the colours (CSS names) shared by all views.
-``app``       the Solara page (``Page``) putting it together with Mesa's ``SolaraViz``.
+``app``       the Solara page (``Page``) putting it together (its own controls rather than Mesa's
+              ``SolaraViz``: the module's docstring says why).
 
 The view builders are plain functions of a model that return HTML/SVG strings, so they can be
 tested and timed without a browser (``tests/test_ui.py``, ``scripts/ui_frametime.py``).

@@ -1,7 +1,8 @@
 """Start the browser UI offline: ``python -m sim.viz [--port 8765] [--host 127.0.0.1] [--no-open]``.
 
-Runs ``solara run sim.viz.app --production`` with the environment that keeps the page off the
-internet: Solara's asset proxy serves the JavaScript/CSS the page needs from the project's cache
+Runs ``solara run sim.viz.app --production`` (a child process; its address is printed once it
+listens, and Ctrl-C or SIGTERM stops it) with the environment that keeps the page off the
+internet and quiet (no Solara banner over the page, the light theme, no cookie warning): Solara's asset proxy serves the JavaScript/CSS the page needs from the project's cache
 (``.cache/solara-assets``, filled by ``scripts/ui_setup.sh``), a cache miss goes to a dead local
 port instead of a CDN, and telemetry is off. Without the cache it stops and says how to fill it
 (``--allow-cdn`` lets Solara fetch the assets from its CDN instead).
@@ -11,7 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sim.resources import WORK_ROOT as PROJECT_ROOT
@@ -31,6 +36,9 @@ def offline_env(assets: Path | None, base: dict | None = None) -> dict[str, str]
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     env.setdefault("SOLARA_MODE", "production")
     env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "false")  # "This website runs on Solara" covered the sidebar
+    env.setdefault("SOLARA_THEME_VARIANT", "light")
+    env.setdefault("SOLARA_THEME_TITLE", "crimenet")
     path = env.get("PYTHONPATH", "")
     if str(PROJECT_ROOT) not in path.split(os.pathsep):
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), path) if p)
@@ -71,10 +79,27 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         assets = None
-    print(f"crimenet UI: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
     cmd = command(args.host, args.port, not args.no_open)
-    os.execve(sys.executable, cmd, offline_env(assets))
-    return 0  # not reached
+    proc = subprocess.Popen(cmd, env=offline_env(assets))
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        while proc.poll() is None and not listening(args.host, args.port):
+            time.sleep(0.2)
+        if proc.poll() is None:
+            print(f"crimenet UI: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        return proc.wait()
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

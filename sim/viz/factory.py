@@ -9,10 +9,11 @@ The sidebar lists what is on disk: every ``configs/scenario/*.yaml`` and ``confi
 the default world being the one ``configs/config.yaml`` composes. Each policy lever gets a
 checkbox and one or two intensity knobs (drop-down lists of levels within the schema's declared
 range, ``sim/model/config.py``) and a country picker (the world's ISO codes, or ``region`` for the
-headline countries; none picked = everywhere). A ticked lever is switched on *on top of* the selected
-scenario with the knobs' values and countries; an unticked lever leaves the scenario file's settings
-alone. The programmes of governments a scenario file holds (``scenario.governments``) are listed
-read-only (:func:`scenario_programmes`).
+headline countries; none picked = everywhere). Picking a scenario loads its file's levers into these
+inputs (:func:`scenario_values`), so the sidebar always shows what the run uses; the overrides are
+the inputs that differ from the file (a ticked lever the file leaves off, an unticked lever it
+switches on, a knob moved). The programmes of governments a scenario file holds
+(``scenario.governments``) are listed read-only (:func:`scenario_programmes`).
 """
 
 from __future__ import annotations
@@ -153,13 +154,18 @@ def country_list(value) -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _programmes(name: str, stamp: tuple) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+def _scenario_cfg(name: str, stamp: tuple):
     del stamp  # part of the cache key only
     # the levers do not depend on the world: compose in the small synthetic one, without the value
     # checks (they refuse a country the synthetic world lacks)
     world = "synthetic" if "synthetic" in worlds() else default_world()
     with _compose_lock:
-        scn = compose([*FIXED, f"scenario={name}", f"world={world}"], check=False).scenario
+        return compose([*FIXED, f"scenario={name}", f"world={world}"], check=False).scenario
+
+
+@lru_cache(maxsize=64)
+def _programmes(name: str, stamp: tuple) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    scn = _scenario_cfg(name, stamp)
     return tuple(
         (label, lever, tuple(getattr(levers, lever).countries))
         for label, levers in schema.programmes(scn)
@@ -179,11 +185,30 @@ def scenario_programmes(name: str) -> list[tuple[str, str, list[str]]] | None:
         return None
 
 
-def model_params() -> dict:
-    """SolaraViz ``model_params``: the sidebar's inputs, all of them keyword arguments of UIModel.
+def scenario_values(name: str) -> dict:
+    """The sidebar's lever inputs as the scenario file sets them (its own levers; the programmes of its
+    governments are listed read-only): ``<lever>`` ticked or not, ``<lever>__<knob>`` and
+    ``<lever>__countries``. The schema's defaults when the file does not compose."""
+    try:
+        scn = _scenario_cfg(name, _configs_stamp())
+    except Exception:
+        log.warning("scenario %s does not compose", name, exc_info=True)
+        scn = _schema_defaults().scenario
+    out: dict = {}
+    for lever, knobs in levers().items():
+        lv = getattr(scn, lever)
+        out[lever] = bool(lv.enabled)
+        out[f"{lever}{SEP}{COUNTRIES}"] = [str(c) for c in lv.countries]
+        out |= {f"{lever}{SEP}{knob}": float(getattr(lv, knob)) for knob in knobs}
+    return out
 
-    Choices are drop-down lists (a Mesa 3.5 slider does not show its value). A lever's countries are a
-    ``SelectMultiple`` (no Mesa input type: ``sim.viz.app`` draws it, or a text field without it).
+
+def model_params() -> dict:
+    """The sidebar's inputs (in the format of Mesa's ``model_params``: type, label, value, values), all
+    of them keyword arguments of UIModel, drawn by ``sim.viz.app``.
+
+    Choices are drop-down lists, so every input shows its value. A lever's countries are a
+    ``SelectMultiple``.
     """
     cfg = _schema_defaults()
     burn_in = int(cfg.burn_in)
@@ -231,8 +256,23 @@ def model_params() -> dict:
 
 
 def default_kwargs() -> dict:
-    """The sidebar's initial values (so the first model equals the one a Reset would build)."""
-    return {k: v["value"] for k, v in model_params().items()}
+    """The sidebar's initial values (so the first model equals the one a Reset would build): the
+    default scenario's levers as its file sets them."""
+    values = {k: v["value"] for k, v in model_params().items()}
+    return values | scenario_values(values["scenario_name"])
+
+
+def baseline_kwargs(settings: dict) -> dict | None:
+    """The settings of the run to compare with: the ``baseline`` scenario with the same world, seed
+    and burn-in, no lever ticked. None when ``settings`` are that run already (or there is no
+    baseline scenario)."""
+    if "baseline" not in scenarios():
+        return None
+    keep = ("world", "seed", "burn_in")
+    base = {k: v["value"] for k, v in model_params().items()} | scenario_values("baseline")
+    base |= {k: settings[k] for k in keep if k in settings} | {"scenario_name": "baseline"}
+    same = settings.get("scenario_name") == "baseline" and not any(settings.get(lv) for lv in levers())
+    return None if same else base
 
 
 def overrides(settings: dict) -> list[str]:
@@ -243,16 +283,19 @@ def overrides(settings: dict) -> list[str]:
         f"seed={int(settings['seed'])}",
         f"burn_in={int(settings['burn_in'])}",
     ]
+    file = scenario_values(settings["scenario_name"])
     for lever, knobs in levers().items():
-        if not settings.get(lever):
+        on = bool(settings.get(lever, file[lever]))
+        if on != file[lever]:
+            out.append(f"scenario.{lever}.enabled={str(on).lower()}")
+        if not on:  # an unticked lever's knobs do nothing
             continue
-        out.append(f"scenario.{lever}.enabled=true")
         key = f"{lever}{SEP}{COUNTRIES}"
-        if key in settings:
+        if key in settings and country_list(settings[key]) != file[key]:
             out.append(f"scenario.{lever}.countries=[{','.join(country_list(settings[key]))}]")
         for knob in knobs:
             key = f"{lever}{SEP}{knob}"
-            if key in settings:
+            if key in settings and float(settings[key]) != file[key]:
                 out.append(f"scenario.{lever}.{knob}={float(settings[key]):.6g}")
     return out
 
@@ -293,7 +336,9 @@ class UIModel(CrimeModel):
         unknown = sorted(set(kwargs) - set(known))
         if unknown:
             raise TypeError(f"UIModel: unknown parameter(s) {unknown}; allowed: {sorted(known)}")
-        settings = {**known, **kwargs}
+        # a scenario picked without its lever inputs gets its file's levers (not the default scenario's)
+        scenario = kwargs.get("scenario_name", known["scenario_name"])
+        settings = {**known, **scenario_values(scenario), **kwargs}
         self.ui_error: str | None = None
         ovr = overrides(settings)
         try:

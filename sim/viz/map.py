@@ -83,6 +83,7 @@ class Geometry:
         self.names = list(w.names)
         self.short = [short_name(nm) for nm in w.names]
         self.country = [w.countries[c].name for c in w.country]
+        self.iso = [w.countries[c].iso for c in w.country]
         self.id_index = {tid: i for i, tid in enumerate(w.ids)}
         self.roles = [", ".join(r for r, on in zip(ROLES, row) if on) for row in w.roles]
         # corridors
@@ -92,6 +93,21 @@ class Geometry:
         self.hop_edge, self.incidence = self._path_edges(model)
         self.flow_ref = max(float(np.sum(w.production_kg)), 1.0)  # kg/week drawn at full width
         self.static_svg = self._static()
+        self.labels_svg = self._labels()
+
+    def view_box(self, iso: str | None) -> tuple[float, float, float, float]:
+        """The SVG viewBox: the whole map, or the territories of country ``iso`` with a margin (the
+        map's aspect ratio kept, so the picture keeps its size)."""
+        sel = [i for i, c in enumerate(self.iso) if c == iso]
+        if not sel:
+            return 0.0, 0.0, W, self.h
+        xs, ys = self.x[sel], self.y[sel]
+        margin = 60.0
+        w = max(float(xs.max() - xs.min()) + 2 * margin, 420.0)  # at most about 2x: the neighbours stay in view
+        h = max(float(ys.max() - ys.min()) + 2 * margin, 420.0 * self.h / W)
+        w, h = max(w, h * W / self.h), max(h, w * self.h / W)
+        cx, cy = float(xs.mean()), float(ys.mean())
+        return cx - w / 2, cy - h / 2, w, h
 
     def _path_edges(self, model):
         """For the candidate routes: the corridor of each hop ((paths, hops), -1 = none) and the
@@ -110,9 +126,10 @@ class Geometry:
         except (AttributeError, KeyError, TypeError, ValueError, IndexError):
             return None, None
 
-    def _static(self) -> str:
+    def _labels(self) -> str:
+        """Country labels at the mean position of their territories, drawn above the territories
+        (with a white halo, so a disc never covers one)."""
         parts = []
-        # country labels at the mean position of their territories
         by_country: dict[str, list[int]] = {}
         for i, c in enumerate(self.country):
             by_country.setdefault(c, []).append(i)
@@ -122,9 +139,14 @@ class Geometry:
             half = 5.5 * len(label)  # about half the label's width at this font size
             cx = min(max(cx, half + 2), W - half - 2)
             parts.append(
-                f'<text x="{cx:.1f}" y="{cy + 30:.1f}" font-size="19" fill="silver" '
-                f'text-anchor="middle" font-weight="600">{esc(label)}</text>'
+                f'<text x="{cx:.1f}" y="{cy + 30:.1f}" font-size="17" fill="#555" stroke="white" '
+                f'stroke-width="3" paint-order="stroke" text-anchor="middle" font-weight="600" '
+                f'pointer-events="none">{esc(label)}</text>'
             )
+        return "".join(parts)
+
+    def _static(self) -> str:
+        parts = []
         # corridors, thin base lines
         for a, b, mode in self.edges:
             parts.append(
@@ -199,8 +221,25 @@ def _marker(shape: str, x: float, y: float, r: float, attrs: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {attrs}/>'
 
 
-def map_svg(model) -> str:
-    """The map of the model's current week as an SVG string."""
+DIFF_REF = 40.0  # homicides per 100k per year above (red) or below (blue) the baseline drawn at full colour
+
+
+def _diff_colour(d: float) -> tuple[str, float]:
+    """Fill colour and opacity of a territory's homicide rate minus the baseline's."""
+    return ("crimson" if d > 0 else "royalblue"), 0.1 + 0.9 * min(1.0, math.log1p(abs(d)) / math.log1p(DIFF_REF))
+
+
+def _shrunk(labels: str, zoom: float) -> str:
+    """The country labels drawn ``zoom`` times smaller (font and halo)."""
+    return labels.replace('font-size="17"', f'font-size="{17 / zoom:.1f}"').replace(
+        'stroke-width="3"', f'stroke-width="{3 / zoom:.2f}"'
+    )
+
+
+def map_svg(model, focus: str | None = None, baseline=None) -> str:
+    """The map of the model's current week as an SVG string. ``focus``: a country's ISO code (the
+    map zooms to it, the others are faded); ``baseline``: a model stepped in lockstep (territories
+    are then coloured by their homicide rate minus the baseline's)."""
     geo = geometry(model)
     t = model.terr
     assign_colours(model)
@@ -208,11 +247,16 @@ def map_svg(model) -> str:
     controller = t.controller.copy()
     contested = t.contested.copy()
     rate = homicide_rates(model)
+    diff = rate - homicide_rates(baseline) if baseline is not None and baseline.steps == model.steps else None
     flow = corridor_flow(model, geo)
+    vx, vy, vw, vh = geo.view_box(focus)
+    zoom = W / vw
     parts = [
         (
-            f'<svg viewBox="0 0 {W:.0f} {geo.h:.0f}" xmlns="http://www.w3.org/2000/svg" '
-            f'data-step="{model.steps}" style="width: 100%; height: auto; max-height: 400px; {FONT}">'
+            f'<svg viewBox="{vx:.1f} {vy:.1f} {vw:.1f} {vh:.1f}" xmlns="http://www.w3.org/2000/svg" '
+            f'data-step="{model.steps}" data-focus="{esc(focus or "")}" '
+            f'data-mode="{"difference" if diff is not None else "control"}" '
+            f'style="width: 100%; height: auto; {FONT}">'
         ),
         geo.static_svg,
     ]
@@ -234,16 +278,23 @@ def map_svg(model) -> str:
         colour = org_colour(model, uid) if org is not None else NO_CONTROLLER
         owner = org.name if org is not None else "no group"
         shade = 0.12 + 0.88 * min(1.0, math.log1p(max(rate[i], 0.0)) / math.log1p(SHADE_REF))
+        fill = colour
+        if diff is not None:
+            fill, shade = _diff_colour(float(diff[i]))
         shape = "diamond" if geo.production[i] else "square" if geo.market[i] else "circle"
         x, y, r = geo.x[i], geo.y[i], geo.r[i]
         tip = (
             f"{geo.names[i]} ({geo.country[i]})\ncontrolled by {owner}{' (contested)' if contested[i] else ''}\n"
-            f"homicides: {rate[i]:.1f} per 100k/yr\ndrugs passing: {t.flow[i]:,.0f} kg/week\n"
+            f"homicides: {rate[i]:.1f} per 100k/yr"
+            + (f" ({diff[i]:+.1f} against the baseline)" if diff is not None else "")
+            + f"\ndrugs passing: {t.flow[i]:,.0f} kg/week\n"
             f"corrupt police: {100 * t.corrupt[i]:.0f}%   trust: {t.trust[i]:.2f}\nroles: {geo.roles[i]}"
         )
         if i in events:
             tip += "\n" + "\n".join(events[i][:4])
-        attrs = f'fill="{colour}" fill-opacity="{shade:.2f}" stroke="{colour}" stroke-width="2.5"'
+        attrs = f'fill="{fill}" fill-opacity="{shade:.2f}" stroke="{colour}" stroke-width="2.5"'
+        if focus and geo.iso[i] != focus:
+            attrs += ' opacity="0.3"'
         parts.append(f"<g>{_marker(shape, x, y, r, attrs)}<title>{esc(tip)}</title></g>")
         if contested[i]:
             parts.append(
@@ -258,17 +309,20 @@ def map_svg(model) -> str:
                 f'L{ex - q:.1f},{ey + q * 0.8:.1f}Z" fill="black"><title>{esc(chr(10).join(events[i][:4]))}'
                 f"</title></path>"
             )
-    # names of the most violent territories (skipping labels that would overlap)
+    # the country labels keep their size on screen when the map zooms in on a country
+    parts.append(geo.labels_svg if zoom <= 1 else _shrunk(geo.labels_svg, zoom))
+    # names of the most violent territories (of the focused country), skipping labels that would overlap
     placed: list[tuple[float, float]] = []
-    for i in np.argsort(-rate)[:8]:
-        if rate[i] <= 0 or len(placed) == 4:
+    fs = 18.0 / max(zoom, 1.0) ** 0.8
+    for i in np.argsort(-rate):
+        if rate[i] <= 0 or len(placed) == 4 or (focus and geo.iso[i] != focus):
             continue
         lx, ly = geo.x[i] + geo.r[i] + 4, geo.y[i] + 5
-        if any(abs(lx - px) < 170 and abs(ly - py) < 22 for px, py in placed):
+        if any(abs(lx - px) < 9 * fs and abs(ly - py) < 1.2 * fs for px, py in placed):
             continue
         placed.append((lx, ly))
         parts.append(
-            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="18" '
+            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="{fs:.1f}" '
             f'fill="black" stroke="white" stroke-width="3" paint-order="stroke">'
             f"{esc(geo.short[i])} {rate[i]:.0f}</text>"
         )
@@ -276,7 +330,7 @@ def map_svg(model) -> str:
     return "".join(parts)
 
 
-def map_legend(model) -> str:
+def map_legend(model, difference: bool = False) -> str:
     t = model.terr
     counts: dict[int, int] = {}
     for uid in t.controller.tolist():
@@ -296,6 +350,15 @@ def map_legend(model) -> str:
         f'<span style="white-space: nowrap; margin-right: 9px">homicides/100k/yr 0 '
         f'<svg width="82" height="14" style="vertical-align: middle">{shades}</svg> 120+</span>'
     )
+    if difference:
+        cells = "".join(
+            f'<circle cx="{8 + 16 * k}" cy="7" r="6" fill="{_diff_colour(v)[0]}" fill-opacity="{_diff_colour(v)[1]:.2f}"/>'
+            for k, v in enumerate((-40, -10, 0, 10, 40))
+        )
+        ramp = (
+            f'<span style="white-space: nowrap; margin-right: 9px">homicides/100k/yr against the baseline −40 '
+            f'<svg width="82" height="14" style="vertical-align: middle">{cells}</svg> +40 (ring: controlling group)</span>'
+        )
     keys = [
         ramp,
         chip("black", "contested", shape="ring", dash="3 2"),
@@ -307,8 +370,8 @@ def map_legend(model) -> str:
     return legend_row(items) + legend_row(keys)
 
 
-def map_html(model) -> str:
-    """Title, map and legend of the current week (HTML)."""
+def map_html(model, focus: str | None = None, baseline=None) -> str:
+    """Title, map and legend of the current week (HTML); ``focus`` and ``baseline`` as in :func:`map_svg`."""
     t = model.terr
     free = int((t.controller < 0).sum())
     contested = int(t.contested.sum())
@@ -318,6 +381,6 @@ def map_html(model) -> str:
         sub = f"week {model.steps} · {free} of {len(t.controller)} territories held by no group · {contested} contested"
     return (
         panel_title("Territories: who controls them, how violent, where drugs flow", sub)
-        + map_svg(model)
-        + map_legend(model)
+        + map_svg(model, focus, baseline)
+        + map_legend(model, difference=baseline is not None)
     )

@@ -23,6 +23,7 @@ from splits, militias and returned leaders take a free slot next to their home).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,8 @@ RING = {"facilitator": 0.30, "late": 0.45, "organisation": 0.60, "police": 0.80,
 GOLDEN = math.pi * (3.0 - math.sqrt(5.0))
 OFFICIAL_MIN_CORRUPT = 0.02  # police units drawn when at least this share of officers is corrupt
 LABELS = 9  # organisations labelled by name (the largest that fit); the others on hover
+TOP_N = 40  # organisations drawn one by one (the largest); the rest are one aggregate node
+REST_XY = (0.0, 1.16 * R)  # where the aggregate of the smaller organisations sits (below the rings)
 
 
 class Layout:
@@ -170,38 +173,72 @@ def _shape(kind: str, x: float, y: float, r: float, attrs: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {attrs}/>'
 
 
-def snapshot(model) -> dict:
+def _in_country(model, iso: str) -> tuple[set[int], np.ndarray]:
+    """Organisations based in or controlling territory in country ``iso``, and its territories (mask)."""
+    w, t = model.world, model.terr
+    codes = [c.iso for c in w.countries]
+    mask = w.country == codes.index(iso) if iso in codes else np.zeros(w.n, bool)
+    present = {int(u) for u in np.unique(t.controller[mask]) if u >= 0}
+    present |= {o.unique_id for o in model.orgs.agents if mask[int(o.home)]}
+    return present, mask
+
+
+def snapshot(model, focus: str | None = None, top: int = TOP_N) -> dict:
     """The nodes and ties to draw this week (copies, so a stepping thread cannot change them).
 
-    Politicians are drawn while they hold illicit money or are captured."""
+    Politicians are drawn while they hold illicit money or are captured. ``focus``: a country's ISO
+    code; only its groups (based there or holding territory there) and its officials. At most ``top``
+    organisations are drawn, the largest; the others are one aggregate node (``rest``), their ties
+    redirected to it, so a world of 150+ groups stays readable."""
     lay = layout(model)
     orgs = list(model.orgs.agents)
-    ties = {kind: dict(edges_of(model, kind)) for kind in TIE_STYLE}
+    ties: dict[str, Any] = {kind: dict(edges_of(model, kind)) for kind in TIE_STYLE}
     t = model.terr
     police = [u for u in model.police if t.corrupt[u.idx] >= OFFICIAL_MIN_CORRUPT]
     pols = [p for p in model.offices.politicians if p.captured or p.illicit_money > 0]
+    if focus:
+        present, mask = _in_country(model, focus)
+        orgs = [o for o in orgs if o.unique_id in present]
+        police = [u for u in police if mask[u.idx]]
+        codes = [c.iso for c in model.world.countries]
+        pols = [p for p in pols if (mask[p.territory] if p.level == Office.MAYOR else codes[p.country] == focus)]
     for o in orgs:
         lay.organisation(o)
     for u in police:
         lay.police(u)
     for p in pols:
         lay.politician(p)
+    orgs.sort(key=lambda o: (-o.members, o.unique_id))
+    rest = orgs[top:]
+    orgs = orgs[:top]
     shown = {o.unique_id for o in orgs} | {u.unique_id for u in police} | {p.unique_id for p in pols}
     shown |= {uid for uid, k in lay.kind.items() if k == "facilitator"}
-    return {"orgs": orgs, "police": police, "pols": pols, "ties": ties, "shown": shown}
+    if rest:  # the smaller groups' ties go to their aggregate (duplicates merged)
+        gone = {o.unique_id for o in rest}
+        ties = {
+            kind: list(dict.fromkeys((REST if a in gone else a, REST if b in gone else b) for a, b in pairs))
+            for kind, pairs in ties.items()
+        }
+        ties = {kind: [(a, b) for a, b in pairs if a != b] for kind, pairs in ties.items()}
+        shown.add(REST)
+    return {"orgs": orgs, "rest": rest, "police": police, "pols": pols, "ties": ties, "shown": shown}
+
+
+REST = -2  # the id of the aggregate node of the smaller organisations in a snapshot's ties
 
 
 def network_svg(model, snap: dict | None = None) -> str:
     snap = snap or snapshot(model)
     lay = layout(model)
     assign_colours(model)
-    pos, shown = lay.pos, snap["shown"]
+    pos, shown = {**lay.pos, REST: REST_XY}, snap["shown"]
     t = model.terr
-    mx, my = 1.5 * R, 1.2 * R
+    mx, my = 1.75 * R, 1.25 * R  # wide enough for the country labels and the names beside the outer nodes
     parts = [
         (
             f'<svg viewBox="{-mx:.0f} {-my:.0f} {2 * mx:.0f} {2 * my:.0f}" xmlns="http://www.w3.org/2000/svg" '
-            f'data-step="{model.steps}" style="width: 100%; height: auto; max-height: 400px; {FONT}">'
+            f'data-step="{model.steps}" data-groups="{len(snap["orgs"])}" data-rest="{len(snap["rest"])}" '
+            f'style="width: 100%; height: auto; {FONT}">'
         )
     ]
     # rings and country labels (static look)
@@ -223,21 +260,22 @@ def network_svg(model, snap: dict | None = None) -> str:
         opacity = {"alliance": 0.8, "rivalry": 0.8, "subcontract": 0.8, "service": 0.5, "corruption": 0.5}.get(
             kind, 0.3
         )
-        segs = []
+        segs: dict[bool, list[str]] = {False: [], True: []}  # True: a tie of the aggregate (drawn faint)
         for a, b in snap["ties"][kind]:
             if a not in shown or b not in shown or a not in pos or b not in pos:
                 continue
             (x1, y1), (x2, y2) = pos[a], pos[b]
             if lay.kind.get(a) == "organisation" and lay.kind.get(b) == "organisation":
                 qx, qy = 0.25 * (x1 + x2), 0.25 * (y1 + y2)  # curve through the middle
-                segs.append(f"M{x1:.1f},{y1:.1f}Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}")
+                segs[REST in (a, b)].append(f"M{x1:.1f},{y1:.1f}Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}")
             else:
-                segs.append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
-        if segs:
-            parts.append(
-                f'<path d="{"".join(segs)}" fill="none" stroke="{colour}" stroke-width="{width}" '
-                f'stroke-opacity="{opacity}" stroke-dasharray="{dash}"/>'
-            )
+                segs[REST in (a, b)].append(f"M{x1:.1f},{y1:.1f}L{x2:.1f},{y2:.1f}")
+        for faint, paths in segs.items():
+            if paths:
+                parts.append(
+                    f'<path d="{"".join(paths)}" fill="none" stroke="{colour}" stroke-width="{width}" '
+                    f'stroke-opacity="{opacity * (0.25 if faint else 1.0):.2f}" stroke-dasharray="{dash}"/>'
+                )
     # facilitators
     clients: dict[int, int] = {}
     for a, b in snap["ties"]["service"]:
@@ -274,6 +312,16 @@ def network_svg(model, snap: dict | None = None) -> str:
         r = 5.5 if p.level != Office.MAYOR else 4.0
         parts.append(
             f"<g>{_shape('triangle', x, y, r, f'fill={chr(34)}{colour}{chr(34)}')}<title>{esc(tip)}</title></g>"
+        )
+    if snap["rest"]:
+        members = sum(o.members for o in snap["rest"])
+        x, y = REST_XY
+        tip = f"{len(snap['rest'])} smaller groups ({members:,.0f} free members), drawn as one; pick a country to see them"
+        parts.append(
+            f'<g data-testid="rest"><circle cx="{x:.1f}" cy="{y:.1f}" r="11" fill="lightgray" stroke="black" '
+            f'stroke-dasharray="2 2"/><title>{esc(tip)}</title></g>'
+            f'<text x="{x + 15:.1f}" y="{y + 6:.1f}" font-size="17" fill="dimgray">'
+            f"+{len(snap['rest'])} smaller groups</text>"
         )
     # organisations on top, with the largest labelled
     orgs = sorted(snap["orgs"], key=lambda o: -o.members)
@@ -324,12 +372,15 @@ def network_legend(model, snap: dict) -> str:
     return legend_row(nodes) + legend_row(ties)
 
 
-def network_html(model) -> str:
-    snap = snapshot(model)
+def network_html(model, focus: str | None = None) -> str:
+    """Title, network and legend; ``focus``: one country's groups and officials (ISO code)."""
+    snap = snapshot(model, focus)
     n_fac = len(model.agents_by_type.get(Facilitator, []))
-    captured = sum(1 for p in model.offices.politicians if p.captured)
+    captured = sum(1 for p in snap["pols"] if p.captured)
+    n = len(snap["orgs"]) + len(snap["rest"])
+    groups = f"{n} groups" + (f" (the {len(snap['orgs'])} largest drawn)" if snap["rest"] else "")
     sub = (
-        f"{len(snap['orgs'])} groups · {n_fac} facilitators · {len(snap['police'])} corrupt police units · "
-        f"{captured} captured politicians"
+        f"{'in ' + esc(focus) + ': ' if focus else ''}{groups} · {n_fac} facilitators · "
+        f"{len(snap['police'])} corrupt police units · {captured} captured politicians"
     )
     return panel_title("Criminal network", sub) + network_svg(model, snap) + network_legend(model, snap)

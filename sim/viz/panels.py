@@ -73,7 +73,8 @@ def status_html(model) -> str:
             if lv is None or not lv.enabled:
                 continue
             state = "on" if active(lv, week) else ("from week " + str(int(cfg.burn_in) + int(lv.start)))
-            source = ", ticked in the sidebar" if not label and model.ui_settings.get(name) else ""
+            changed = any(o.startswith(f"scenario.{name}.") for o in model.ui_overrides)
+            source = ", changed in the sidebar" if not label and changed else ""
             who = f"{label}: " if label else ""
             levers.append(f"{who}{name.replace('_', ' ')} {reach_text(lv.countries)} ({state}{source})")
     lever_text = "; ".join(levers) if levers else "none (status quo)"
@@ -83,6 +84,8 @@ def status_html(model) -> str:
         if getattr(model, "ui_error", None)
         else ""
     )
+    if model.steps >= total:
+        phase = "the run has reached its horizon (Reset starts a new one)"
     return (
         panel_title("Run", f"week {model.steps} of {total} · {phase}")
         + f'<div style="{FONT}; font-size: 12px; line-height: 18px; color: #222">'
@@ -111,14 +114,18 @@ def _shown(ev: dict) -> bool:
     return not (ev["kind"] == "leader_removed" and ev.get("how") == "extradited")
 
 
-def events_html(model) -> str:
+def events_html(model, focus: str | None = None) -> str:
+    """The counts of the headline events and the most recent ones; ``focus``: those in one country (ISO code)."""
     geo = geometry(model)
     counts: dict[str, int] = {}
-    for ev in model.events:
+    evs = model.events
+    if focus:
+        evs = [ev for ev in evs if (i := geo.id_index.get(ev.get("territory", ""))) is not None and geo.iso[i] == focus]
+    for ev in evs:
         counts[ev["kind"]] = counts.get(ev["kind"], 0) + 1
     summary = " · ".join(f"{EVENT_STYLE[k][1]} {counts[k]}" for k in HEADLINE_KINDS if counts.get(k))
     recent: list[dict] = []
-    for ev in reversed(model.events):
+    for ev in reversed(evs):
         if len(recent) == MAX_EVENTS:
             break
         if _shown(ev):
@@ -148,10 +155,10 @@ def events_html(model) -> str:
         "appear here as they happen (and as ▲ on the map).</div>"
     )
     return (
-        panel_title("Recent events", summary or "newest first")
+        panel_title(f"Recent events{' in ' + esc(focus) if focus else ''}", summary or "newest first")
         + f'<div data-testid="events" style="{FONT}; font-size: 12px; line-height: 19px">{body}</div>'
     )
 
 
-def panel_html(model) -> str:
-    return status_html(model) + '<div style="height: 10px"></div>' + events_html(model)
+def panel_html(model, focus: str | None = None) -> str:
+    return status_html(model) + '<div style="height: 10px"></div>' + events_html(model, focus)

@@ -12,7 +12,10 @@ last value at the end of its line; hovering gives the value at any week.
 
 The headline is the world's report regions (the DataCollector's columns) or one country: the model's
 per-country weekly rows (``countries.parquet``, :func:`sim.model.metrics.countries_frame`), read by
-:func:`country_table`.
+:func:`country_table`. With a baseline (the same seed's run, stepped in lockstep:
+``sim/viz/session.py``) every panel also draws it, grey and dashed, and shows the difference at the
+current week (Δ). Under the panels, where the model keeps accounts (``sim/model/accounts.py``), the
+week's homicides by cause are stacked (:func:`causes_svg`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from sim.model import metrics
-from sim.viz.style import FONT, esc, panel_title
+from sim.viz.style import FONT, chip, esc, legend_row, panel_title
 
 if TYPE_CHECKING:
     from sim.model import CrimeModel
@@ -55,8 +58,9 @@ REGION = "Region"  # the headline choice that is not a country: the world's repo
 MAX_POINTS = 400  # points per line (longer runs are thinned evenly, the last week always kept)
 HOVER_STRIPS = 40  # hover targets per panel
 COLS = 2
-PANEL_W, PANEL_H = 310.0, 98.0  # SVG units per panel, margins included
-LEFT, RIGHT, TOP, BOTTOM = 40.0, 44.0, 17.0, 17.0
+PANEL_W, PANEL_H = 310.0, 104.0  # SVG units per panel, margins included
+LEFT, RIGHT, TOP, BOTTOM = 40.0, 44.0, 23.0, 17.0  # TOP: the title clears the highest tick label
+BASELINE_COLOUR = "#888"
 
 
 def x_range(model) -> tuple[float, float]:
@@ -143,6 +147,130 @@ def country_series(model, iso: str, max_points: int = MAX_POINTS) -> tuple[np.nd
     return table["year"][idx], out
 
 
+#: Colours of the causes of homicides (``sim.model.accounts.ACCOUNTS["homicides"]``), stacked in this order.
+CAUSE_COLOURS = {
+    "war_militias": "forestgreen",
+    "war_splinters": "darkorange",
+    "war_returned": "purple",
+    "war_rivals": "crimson",
+    "war_encroachment": "indianred",
+    "gang_violence": "slateblue",
+    "state_abuse": "saddlebrown",
+    "background": "silver",
+}
+CAUSE_SMOOTH = 4  # weeks averaged in the stacked series (the weekly counts are Poisson draws)
+CAUSE_H = 150.0  # SVG units of the stacked panel
+CAUSE_POINTS = 160  # points per band (the stacked series are smoothed: fewer points than the lines)
+
+
+class _NewAccountWeeks:
+    """The model as :func:`sim.model.accounts.by_cause` sees it, with only the weeks from ``start`` on."""
+
+    def __init__(self, model, start: int) -> None:
+        self._model = model
+        self.accounts = _Sliced(model.accounts, start)
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+
+class _Sliced:
+    def __init__(self, acc, start: int) -> None:
+        self._acc = acc
+        self.weeks = acc.weeks[start:]
+
+    def __getattr__(self, name: str):
+        return getattr(self._acc, name)
+
+
+def homicide_causes(model, country: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Years and the weekly homicides by cause (``sim.model.accounts.by_cause``) of one country (ISO
+    code) or of the headline countries, averaged over :data:`CAUSE_SMOOTH` weeks and thinned to
+    :data:`CAUSE_POINTS`; empty when the model keeps no accounts. The weeks already seen are kept in
+    ``model.view_cache``: a redraw computes only the new weeks'."""
+    acc = getattr(model, "accounts", None)
+    if acc is None or not getattr(acc, "weeks", None):
+        return np.zeros(0), {}
+    from sim.model import accounts
+
+    cache = getattr(model, "view_cache", {})
+    key = f"causes_{country}"
+    year, values, causes = cache.get(key, (np.zeros(0), None, None))
+    if len(year) < len(acc.weeks):  # only the new weeks' rows
+        new = accounts.by_cause(cast("CrimeModel", _NewAccountWeeks(model, len(year))), "homicides", country)
+        causes = causes or [c for c in CAUSE_COLOURS if c in new.columns]
+        rows = new[causes].to_numpy(float)
+        year = np.concatenate([year, new["year"].to_numpy(float)])
+        values = rows if values is None else np.vstack([values, rows])
+        cache[key] = (year, values, causes)
+    if values is None or causes is None:
+        return np.zeros(0), {}
+    n = len(year)
+    csum = np.vstack([np.zeros((1, len(causes))), np.cumsum(values, axis=0)])
+    lo = np.maximum(np.arange(1, n + 1) - CAUSE_SMOOTH, 0)
+    smooth = (csum[1:] - csum[lo]) / (np.arange(1, n + 1) - lo)[:, None]
+    idx = _thin(n, CAUSE_POINTS)
+    return year[idx], {c: smooth[idx, k] for k, c in enumerate(causes)}
+
+
+def causes_svg(model, country: str | None = None) -> str:
+    """Homicides a week by cause, stacked (a full-width panel under the small multiples); "" without accounts."""
+    year, data = homicide_causes(model, country)
+    if not data:
+        return ""
+    x0, x1 = x_range(model)
+    w = COLS * PANEL_W
+    pw, ph = w - LEFT - RIGHT, CAUSE_H - TOP - BOTTOM
+    px0, py0 = LEFT, TOP
+
+    def sx(v):
+        return px0 + (v - x0) / (x1 - x0) * pw
+
+    total = np.sum(list(data.values()), axis=0)
+    ticks, _step = nice_ticks(0.0, float(total.max()) if len(total) else 1.0)
+    hi = max(ticks[-1], float(total.max()), 1e-9)
+
+    def sy(v):
+        return py0 + ph - v / hi * ph
+
+    parts = [
+        f'<svg viewBox="0 0 {w:.0f} {CAUSE_H:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
+        f'data-testid="causes" data-country="{esc(country or REGION)}" style="width: 100%; height: auto; {FONT}">',
+        f'<text x="4" y="12" font-size="12.5" fill="#333">Homicides a week by cause ({CAUSE_SMOOTH}-week mean)</text>',
+    ]
+    for t in ticks:
+        parts.append(
+            f'<line x1="{px0:.1f}" y1="{sy(t):.1f}" x2="{px0 + pw:.1f}" y2="{sy(t):.1f}" stroke="#eee"/>'
+            f'<text x="{px0 - 4:.1f}" y="{sy(t) + 3.5:.1f}" font-size="10" fill="gray" text-anchor="end">'
+            f"{_fmt_tick(t, _step)}</text>"
+        )
+    for yr in range(math.ceil(x0), math.floor(x1) + 1):
+        parts.append(
+            f'<text x="{sx(yr):.1f}" y="{py0 + ph + 12:.1f}" font-size="10" fill="gray" text-anchor="middle">{yr}</text>'
+        )
+    below = np.zeros(len(year))
+    xs = [f"{v:.1f}" for v in sx(year).tolist()]  # Python floats format several times faster than numpy's
+
+    def ys(v: np.ndarray) -> list[str]:
+        return [f"{y:.1f}" for y in sy(v).tolist()]
+
+    for cause, values in data.items():
+        above = below + values
+        if len(year) and float(values.max()) > 0:
+            top = "L".join(f"{x},{y}" for x, y in zip(xs, ys(above)))
+            bottom = "L".join(f"{x},{y}" for x, y in zip(reversed(xs), ys(below[::-1])))
+            label = cause.replace("_", " ")
+            parts.append(
+                f'<path d="M{top}L{bottom}Z" fill="{CAUSE_COLOURS[cause]}" fill-opacity="0.85" data-cause="{cause}">'
+                f"<title>{esc(label)}: {values[-1]:,.1f} a week now</title></path>"
+            )
+        below = above
+    parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" stroke="#ccc"/>')
+    parts.append("</svg>")
+    legend = legend_row([chip(c, k.replace("_", " ").replace("war ", "fights: ")) for k, c in CAUSE_COLOURS.items()])
+    return "".join(parts) + legend
+
+
 def nice_ticks(lo: float, hi: float, n: int = 3, integer: bool = False) -> tuple[list[float], float]:
     """About ``n`` round tick values covering [lo, hi], and their step (at least 1 if ``integer``)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -172,7 +300,25 @@ def _fmt_tick(v: float, step: float) -> str:
     return f"{v:,.{decimals}f}"
 
 
-def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.ndarray, x0: float, x1: float) -> str:
+def _delta(fmt: str, d: float) -> str:
+    """The difference scenario - baseline in the panel's format, signed."""
+    text = fmt.format(abs(d))
+    return ("+" if d > 0 else "−" if d < 0 else "±") + text
+
+
+def _panel(
+    k: int,
+    title: str,
+    colour: str,
+    fmt: str,
+    year: np.ndarray,
+    y: np.ndarray,
+    x0: float,
+    x1: float,
+    base: np.ndarray | None = None,
+) -> str:
+    """One small multiple; ``base`` (the baseline's values at the same weeks) drawn grey and dashed
+    under the line, with the difference at the last week in the title's corner."""
     ox = (k % COLS) * PANEL_W
     oy = (k // COLS) * PANEL_H
     pw, ph = PANEL_W - LEFT - RIGHT, PANEL_H - TOP - BOTTOM
@@ -204,9 +350,13 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
             f'stroke="gray" stroke-dasharray="3 3"/>'
         )
     ok = np.isfinite(y)
+    if base is not None and len(base) != len(y):
+        base = None
+    okb = np.isfinite(base) if base is not None else np.zeros(len(y), bool)
     if ok.any():
-        lo, hi = float(np.min(y[ok])), float(np.max(y[ok]))
-        integer = bool(np.all(y[ok] == np.round(y[ok])))
+        both = np.concatenate([y[ok], base[okb]]) if base is not None else y[ok]
+        lo, hi = float(np.min(both)), float(np.max(both))
+        integer = bool(np.all(both == np.round(both)))
         ticks, step = nice_ticks(lo, hi, integer=integer)
         lo, hi = min(ticks[0], lo), max(ticks[-1], hi)
 
@@ -219,19 +369,35 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
                 f'stroke="#eee"/><text x="{px0 - 4:.1f}" y="{sy(t) + 3.5:.1f}" font-size="10" '
                 f'fill="gray" text-anchor="end">{_fmt_tick(t, step)}</text>'
             )
-        # the line, broken where the value is undefined
-        segs, cur = [], []
-        for xv, yv, good in zip(year, y, ok):
-            if good:
-                cur.append(f"{sx(xv):.1f},{sy(yv):.1f}")
-            elif cur:
+
+        def path(values, good) -> str:  # the line, broken where the value is undefined
+            segs, cur = [], []
+            for xv, yv, g in zip(year, values, good):
+                if g:
+                    cur.append(f"{sx(xv):.1f},{sy(yv):.1f}")
+                elif cur:
+                    segs.append(cur)
+                    cur = []
+            if cur:
                 segs.append(cur)
-                cur = []
-        if cur:
-            segs.append(cur)
-        d = "".join("M" + "L".join(s) for s in segs)
-        parts.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.6" stroke-linejoin="round"/>')
+            return "".join("M" + "L".join(s) for s in segs)
+
+        if base is not None and okb.any():
+            parts.append(
+                f'<path d="{path(base, okb)}" fill="none" stroke="{BASELINE_COLOUR}" stroke-width="1.4" '
+                f'stroke-dasharray="4 3" data-series="baseline"/>'
+            )
+        parts.append(
+            f'<path d="{path(y, ok)}" fill="none" stroke="{colour}" stroke-width="1.6" stroke-linejoin="round"/>'
+        )
         last = int(np.flatnonzero(ok)[-1])
+        if base is not None and okb[last]:
+            diff = float(y[last] - base[last])
+            parts.append(
+                f'<text x="{ox + PANEL_W - 4:.0f}" y="{oy + 12:.0f}" font-size="11" fill="{colour}" '
+                f'text-anchor="end" font-weight="600" data-delta="{diff:.6g}">Δ {esc(_delta(fmt, diff))}'
+                f"<title>scenario − baseline (same seed), this week</title></text>"
+            )
         lx, ly = sx(year[last]), sy(y[last])
         parts.append(
             f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.6" fill="{colour}"/>'
@@ -247,6 +413,8 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
             xa = sx(year[a]) if a > 0 else px0
             xb = sx(year[b]) if b < len(year) else sx(year[-1]) + 2
             val = fmt.format(y[j]) if ok[j] else "n/a"
+            if base is not None and okb[j]:
+                val += f" (baseline {fmt.format(base[j])})"
             parts.append(
                 f'<rect x="{xa:.1f}" y="{py0:.1f}" width="{max(xb - xa, 1):.1f}" height="{ph:.1f}" '
                 f'fill="transparent"><title>year {year[j]:.2f}: {esc(val)}</title></rect>'
@@ -257,9 +425,19 @@ def _panel(k: int, title: str, colour: str, fmt: str, year: np.ndarray, y: np.nd
     return "".join(parts)
 
 
-def timeseries_svg(model, country: str | None = None) -> str:
-    """The panels of the headline (``country`` None) or of one country (its ISO code)."""
-    year, data = country_series(model, country) if country else series(model)
+def _data(model, country: str | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    return country_series(model, country) if country else series(model)
+
+
+def timeseries_svg(model, country: str | None = None, baseline=None) -> str:
+    """The panels of the headline (``country`` None) or of one country (its ISO code); with
+    ``baseline`` (a model stepped in lockstep) its lines too."""
+    year, data = _data(model, country)
+    bdata: dict[str, np.ndarray] = {}
+    if baseline is not None:
+        byear, bdata = _data(baseline, country)
+        if len(byear) != len(year):
+            bdata = {}
     x0, x1 = x_range(model)
     specs = COUNTRY_SERIES if country else SERIES
     panels = [(f, title, colour, fmt) for f, title, colour, _k, fmt in specs if f in data or not data]
@@ -268,19 +446,20 @@ def timeseries_svg(model, country: str | None = None) -> str:
     parts = [
         (
             f'<svg viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
-            f'data-country="{esc(country or REGION)}" '
+            f'data-country="{esc(country or REGION)}" data-baseline="{"yes" if bdata else "no"}" '
             f'style="width: 100%; height: auto; max-height: 420px; {FONT}">'
         )
     ]
     for k, (f, title, colour, fmt) in enumerate(panels):
         y = data.get(f, np.zeros(0))
-        parts.append(_panel(k, title, colour, fmt, year if len(y) else np.zeros(0), y, x0, x1))
+        parts.append(_panel(k, title, colour, fmt, year if len(y) else np.zeros(0), y, x0, x1, bdata.get(f)))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def timeseries_html(model, country: str | None = None) -> str:
-    """The panel: the headline outcomes (the report regions), or one country's (``country``: ISO code)."""
+def timeseries_html(model, country: str | None = None, baseline=None) -> str:
+    """The panel: the headline outcomes (the report regions), or one country's (``country``: ISO code);
+    with ``baseline``, its lines (grey, dashed) and the difference."""
     burn_in = int(getattr(model, "burn_in", 0))
     sub = (
         f"x: years after the {burn_in}-week burn-in (grey); policies start at the dashed line"
@@ -293,4 +472,6 @@ def timeseries_html(model, country: str | None = None) -> str:
         sub = "all of the country's territories · " + sub
     else:
         title = "Headline outcomes, week by week"
-    return panel_title(title, sub) + timeseries_svg(model, country)
+    if baseline is not None:
+        sub += " · grey dashed: the baseline with the same seed; Δ: scenario − baseline"
+    return panel_title(title, sub) + timeseries_svg(model, country, baseline) + causes_svg(model, country)

@@ -39,7 +39,8 @@ def trust_target(model: CrimeModel, effectiveness: np.ndarray, fear: np.ndarray,
 def step(model: CrimeModel) -> None:
     """Phase 12: community update: fear, trust, tips, emigration (M5, M6, M12, M14).
 
-    Reads ``terr.homicides``, ``terr.effectiveness``, ``terr.abuse``, ``fx.rotation``. Writes
+    Reads ``terr.homicides``, ``terr.effectiveness``, ``terr.abuse``, ``fx.rotation``,
+    ``params.corruption.mean_tenure_years``. Writes
     ``terr.fear``, ``terr.trust``, ``terr.tips``, ``terr.emigration``, ``terr.population``,
     ``terr.tenure``.
     """
@@ -57,5 +58,8 @@ def step(model: CrimeModel) -> None:
     share = np.where(w.role("market"), 0.0, share)
     t.emigration[:] = t.population * np.clip(share, 0.0, cp.max_emigration)
     t.population -= t.emigration
-    # police tenure grows; rotation resets part of it (M12)
-    t.tenure += 1.0 / 52.0 - fx.rotation * t.tenure
+    # police tenure grows; officers leave and are replaced by new ones (exponential stays of mean
+    # corruption.mean_tenure_years, so with no rotation the mean tenure stays where it starts instead
+    # of growing a year every year: issue 19, the status quo's corruption drift); rotation resets more (M12)
+    leave = 1.0 / (52.0 * model.p.corruption.mean_tenure_years)
+    t.tenure += 1.0 / 52.0 - (leave + fx.rotation) * t.tenure

@@ -75,7 +75,7 @@ def step(model: CrimeModel) -> None:
     t.patron[:] = np.where(t.corrupt > cp.patron_threshold, np.where(top_uid >= 0, top_uid, t.patron), -1)
     # bribes paid come out of the patron's cash
     paid = gain * officers * weekly_wage * cp.bribe_cost_weeks
-    orgs.debit(t.patron, paid)
+    orgs.debit(t.patron, paid, "bribes")
     # courts follow corrupt police, country by country (M3, 004 l.518)
     c = model.world.country
     n_c = len(model.world.countries)

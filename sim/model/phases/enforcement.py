@@ -119,6 +119,11 @@ def step(model: CrimeModel) -> None:
         rate[gang] = rate[gang] * fx.gang_arrest_mult[c[gang]]
         arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)
         P[r, c] -= arrested
+        acc = model.accounts
+        by_country = acc.by_home(model, r, arrested)
+        acc.add("members_free", "arrested", -by_country)
+        acc.add("pretrial", "arrested", by_country)
+        acc.add("prisoners", "arrested", by_country)
         t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
         by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows].tolist()
     for row, a in zip(rows.tolist(), by_group if rows.size else []):
@@ -135,6 +140,7 @@ def step(model: CrimeModel) -> None:
         per_arrest = fx.innocent_share / (1.0 - fx.innocent_share)
         swept = t.arrests * per_arrest[w.country]
         model.prisons.admit_innocents(np.bincount(w.country, weights=swept, minlength=len(w.countries)))
+        model.accounts.add("prisoners", "swept_up", np.bincount(w.country, weights=swept, minlength=len(w.countries)))
         arrests_total += float(swept.sum())
         t.arrests += swept
     # abuses per 100k residents per year, smoothed. Arrests made on confessions rather than evidence

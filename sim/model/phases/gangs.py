@@ -106,7 +106,7 @@ def step(model: CrimeModel) -> None:
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
     for boss, pay, parts in subcontracts(model):
-        model.orgs.debit_org(boss, pay)
+        model.orgs.debit_org(boss, pay, "subcontracts_paid")
         for g, amount in parts:
             model.orgs.credit_org(g, amount, "subcontract", drug=True)
 
@@ -153,6 +153,8 @@ def _militias(model: CrimeModel) -> None:
         presence = np.zeros(w.n)
         presence[i] = gp.militia_size * t.population[i]
         m = Militia(model, f"Autodefensa {w.names[i]}", presence, int(i))
+        model.accounts.add_at("members", "founded", int(w.country[i]), presence[i])
+        model.accounts.add_at("members_free", "founded", int(w.country[i]), presence[i])
         model.event("militia_formed", actors=[m.name], territory=int(i))
     for m in [o for o in model.orgs.agents if isinstance(o, Militia)]:
         if m.phase != MilitiaPhase.PROTECTIVE:

@@ -82,8 +82,16 @@ def split(model: CrimeModel, org: Organisation) -> Cartel | Gang:
         lieutenants=lp.splinter_lieutenants,
         cohesion=lp.splinter_cohesion,
         founded_by=org.unique_id,
+        origin="splinter",
     )
+    cash = org.cash
     org.cash *= 1.0 - share
+    if child.country != org.country:  # a splinter based abroad takes members and cash there
+        acc, moved = model.accounts, float(presence.sum())
+        for sign, country, taken in ((-1.0, org.country, cash - org.cash), (1.0, child.country, child.cash)):
+            acc.add_at("members", "split", country, sign * moved)
+            acc.add_at("members_free", "split", country, sign * moved)
+            acc.add_at("money", "split", country, sign * taken)
     ties = model.ties
     for ally in ties.neighbours(Tie.ALLIANCE, org.unique_id):
         if model.rng.random() < lp.ally_inheritance:
@@ -100,6 +108,11 @@ def dissolve(model: CrimeModel, org: Organisation) -> None:
     """A group ends: its members in prison stay as ordinary inmates, its plazas have no controller
     until the next control update (``violence.control``), and it leaves the model."""
     model.prisons.others[org.country] += org.pretrial + org.sentenced
+    acc, free = model.accounts, float(org.presence.sum())  # its prisoners stay inmates, its cash is gone
+    acc.add_at("members", "dissolved", org.country, -(free + org.pretrial + org.sentenced))
+    acc.add_at("members_free", "dissolved", org.country, -free)
+    acc.add_at("pretrial", "dissolved", org.country, -org.pretrial)
+    acc.add_at("money", "dissolved", org.country, -org.cash)
     # routing, earlier in next week, must not ship for a group that no longer exists
     model.terr.controller[model.terr.controller == org.unique_id] = -1
     model.event("dissolved", actors=[org.name], territory=org.home)
@@ -134,6 +147,9 @@ def step(model: CrimeModel) -> None:
             home,
             lieutenants=lp.returned_lieutenants,
             cohesion=lp.returned_cohesion,
+            origin="returned",
         )
+        model.accounts.add_at("members", "founded", back.country, presence[home])
+        model.accounts.add_at("members_free", "founded", back.country, presence[home])
         model.event("leader_returned", actors=[name, back.name], territory=home)
     model.prisons.extradited = keep

@@ -91,7 +91,7 @@ def step(model: CrimeModel) -> None:
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
     for org, targets, budget in funding(model):
         each = budget / len(targets) / 1e6
-        model.orgs.debit_org(org, budget)
+        model.orgs.debit_org(org, budget, "campaign_finance")
         for pol in targets:
             pol.illicit_money += each
     # captured brokers pass money up to the executive (local crime -> national power)

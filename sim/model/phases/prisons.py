@@ -31,7 +31,10 @@ class Prisons:
         n_c = len(world.countries)
         pop = np.bincount(world.country, weights=world.population, minlength=n_c)
         self.capacity = np.array([c.prison_capacity_per_100k for c in world.countries]) * pop / 1e5
-        self.others = params.initial_other_occupancy * self.capacity  # non-member inmates (ordinary crime)
+        # non-member inmates (ordinary crime): the country's sourced prison population where the world
+        # gives one, else a share of capacity
+        given = np.array([c.prisoners_per_100k for c in world.countries]) * pop / 1e5
+        self.others = np.where(given > 0, given, params.initial_other_occupancy * self.capacity)
         self.others_baseline = self.others.copy()  # ordinary admissions keep this level absent shocks
         self.innocents = np.zeros(n_c)  # of ``others``: non-members swept up by mass arrests, still held
         # extradited leaders (M18): (group name, home territory, step of return), in order of extradition
@@ -80,8 +83,15 @@ def step(model: CrimeModel) -> None:
     # innocents leave with the other non-member inmates: recruited in proportion, released at the same rate
     pr.innocents -= recruited * pr.innocents / np.maximum(pr.others, 1e-9)
     pr.others -= recruited
-    pr.others += (pr.others_baseline - pr.others) * release_rate  # ordinary admissions and releases
+    ordinary = (pr.others_baseline - pr.others) * release_rate  # ordinary admissions and releases
+    pr.others += ordinary
+    acc = model.accounts
+    acc.add("prisoners", "recruited_from_inmates", -recruited)
+    acc.add("prisoners", "ordinary", ordinary)
     pr.innocents -= pr.innocents * release_rate
+    # the week's flows by country, for the accounts: convicted, released uncharged or at the end of a
+    # sentence, inmates joining gangs
+    flows = {k: [0.0] * len(capacity) for k in ("convicted", "uncharged", "served", "joined")}
     for org, c in zip(orgs, countries):
         if isinstance(org, Militia):
             continue
@@ -89,9 +99,22 @@ def step(model: CrimeModel) -> None:
         p_conv = conv_by_country[c] * keep_share[c]
         convicted = decided * p_conv
         released = decided - convicted + org.sentenced * release_rate
+        flows["convicted"][c] += convicted
+        flows["uncharged"][c] += decided - convicted
+        flows["served"][c] += org.sentenced * release_rate
         org.pretrial -= decided
         org.sentenced += convicted - org.sentenced * release_rate
         if isinstance(org, Gang) and gang_jailed[c] > 0:
-            org.sentenced += recruited[c] * (org.pretrial + org.sentenced) / gang_jailed[c]
+            joined = recruited[c] * (org.pretrial + org.sentenced) / gang_jailed[c]
+            org.sentenced += joined
+            flows["joined"][c] += joined
         org.presence[org.home] += released
+    by_country = {k: np.array(v) for k, v in flows.items()}
+    acc.add("pretrial", "convicted", -by_country["convicted"])
+    for account, sign in (("pretrial", -1.0), ("prisoners", -1.0), ("members_free", 1.0)):
+        acc.add(account, "released_uncharged", sign * by_country["uncharged"])
+    acc.add("prisoners", "released_served", -by_country["served"])
+    acc.add("members_free", "released_served", by_country["served"])
+    acc.add("prisoners", "joined_gangs", by_country["joined"])
+    acc.add("members", "recruited_prison", by_country["joined"])
     model.countries.crowding[:] = crowding

@@ -64,16 +64,21 @@ def step(model: CrimeModel) -> None:
         pull.append(per_member / (per_member + rp.revenue_pull))
         wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * m
         unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
-        model.orgs.debit_org(org, wages)
+        model.orgs.debit_org(org, wages, "wages")
         exits.append(rp.attrition + rp.unpaid_exit * unpaid)
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
     keep = ~militia[r]
     P[r[~keep], c[~keep]] *= 1.0 - rp.attrition  # militias: only attrition
+    acc = model.accounts
+    acc.members("attrition", -acc.by_home(model, r[~keep], held[~keep] * rp.attrition))
     r, c, held = r[keep], c[keep], held[keep]
     k = (np.cumsum(~militia) - 1)[r]  # position of the entry's group in rows
     new = pool[c] * np.array(pull)[k] * held / total[c]
     P[r, c] = held + (new - np.array(exits)[k] * held)
+    acc.members("recruited_community", acc.by_home(model, r, new))
+    acc.members("attrition", -acc.by_home(model, r, held * rp.attrition))
+    acc.members("unpaid", -acc.by_home(model, r, held * (np.array(exits)[k] - rp.attrition)))
     recruits_total = 0.0
     for recruits in np.bincount(r, weights=new, minlength=len(orgs))[rows].tolist():
         recruits_total += recruits

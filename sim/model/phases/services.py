@@ -85,5 +85,5 @@ def step(model: CrimeModel) -> None:
             continue
         kinds = {kind_of[f] for f in ties.neighbour_set(Tie.SERVICE, org.unique_id) if f in kind_of}
         cov = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
-        model.orgs.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)))
+        model.orgs.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)), "services")
         org.service_coverage = cov

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
+from sim.model.phases import cultivation
+from sim.model.phases.shippers import learn as shippers_learn
 from sim.model.world.paths import PathFinder
 
 if TYPE_CHECKING:
@@ -210,26 +212,26 @@ def _pad(x: np.ndarray, fill: float = 0.0) -> np.ndarray:
 
 
 def production(model: CrimeModel) -> None:
-    """Phase 1: coca production adds to stock; the controller taxes it (M11, 004 l.3328).
+    """Phase 1: coca area x yield adds to stock; the controller taxes it at the farm-gate price
+    (M11, 004 l.3328). The area moves in phase 0 (:mod:`sim.model.phases.cultivation`).
 
-    Reads ``terr.controller``. Writes ``terr.stock``, ``totals.produced_kg`` and the controllers'
-    income (``orgs.credit``, source ``production_tax``).
+    Reads ``coca``, ``terr.controller``. Writes ``terr.stock``, ``totals.produced_kg`` and the
+    controllers' income (``orgs.credit``, source ``production_tax``).
     """
-    w, t, mp = model.world, model.terr, model.p.market
-    growth = (1.0 + mp.production_growth) ** (model.steps / 52.0)
-    made = w.production_kg * growth
+    t, mp, c = model.terr, model.p.market, model.coca
+    made = c.production_kg(cultivation.growth(model))
     t.stock += made
     model.totals.produced_kg += float(made.sum())
-    tax = made * mp.price_source * mp.production_tax
+    tax = made * c.price * mp.production_tax
     model.orgs.credit(t.controller, tax, "production_tax", drug=True)
 
 
 def seizure_probability(model: CrimeModel) -> np.ndarray:
-    """Weekly probability that a shipment passing a territory is seized (before protection)."""
+    """Weekly probability that a shipment passing a territory is seized (before protection), with
+    this week's interdiction effort (:mod:`sim.model.phases.interdiction`)."""
     t, rp = model.terr, model.p.routing
     honest = 1.0 - t.corrupt
-    w = model.world
-    return np.clip(rp.base_seizure * t.capacity * honest * w.interdiction * model.fx.seizure_mult, 0.0, rp.max_seizure)
+    return np.clip(rp.base_seizure * t.capacity * honest * model.interdiction.effort, 0.0, rp.max_seizure)
 
 
 def rival_share(model: CrimeModel, shippers: np.ndarray) -> np.ndarray:
@@ -248,23 +250,29 @@ def rival_share(model: CrimeModel, shippers: np.ndarray) -> np.ndarray:
 def routing(model: CrimeModel) -> None:
     """Phase 2: ship, choose routes, interdict, tax transit, schedule deliveries (M1, M11, M16).
 
+    Each shipper chooses among its open routes by its own perceived risk and drops the routes that
+    no longer pay (:mod:`sim.model.phases.shippers`); seizures follow this week's interdiction
+    effort (:mod:`sim.model.phases.interdiction`).
+
     Reads ``terr.stock``, ``terr.controller``, ``terr.patron``, ``terr.corrupt``, ``terr.capacity``,
-    ``terr.price``, ``terr.smuggling``, ``orgs`` (presence, hostility), ``fx.seizure_mult``. Writes
-    ``terr.risk``, ``terr.stock``, ``terr.flow``, ``terr.seized``, ``terr.drug_value``,
-    ``terr.value``, ``routes`` (buffer, the week's shipments), ``totals.seized_kg``,
-    ``tally.shipped_kg``, ``tally.seized_kg`` and the controllers' income (``transit_tax``).
+    ``terr.price``, ``terr.smuggling``, ``orgs`` (presence, hostility), ``fx.seizure_mult``,
+    ``shippers``. Writes ``interdiction.effort``, ``terr.risk``, ``terr.stock``, ``terr.flow``,
+    ``terr.seized``, ``terr.drug_value``, ``terr.value``, ``routes`` (buffer, the week's shipments),
+    ``shippers`` (perceived risk, losses, open routes), ``totals.seized_kg``, ``tally.shipped_kg``,
+    ``tally.seized_kg`` and the controllers' income (``transit_tax``).
     """
-    w, t, rp, mp, R = model.world, model.terr, model.p.routing, model.p.market, model.routes
+    w, t, rp, mp, R, sh = model.world, model.terr, model.p.routing, model.p.market, model.routes, model.shippers
     n = w.n
+    model.interdiction.budget(model.fx.seizure_mult, model.p.interdiction.mobile_share)
     s = seizure_probability(model)
-    # perceived risk follows actual risk with memory (seizures are news)
+    # the public's perceived risk follows actual risk with memory (seizures are news)
     t.risk += rp.risk_memory * (s - t.risk)
 
     shipped = t.stock * rp.ship_share
     t.stock -= shipped
     owners = t.controller[R.prod]  # who ships (controller of the production territory)
 
-    # route cost per path: distance + perceived risk + rival presence - protection (M16)
+    # route cost per path: distance + the shipper's perceived risk + rival presence - protection (M16)
     # one row per shipping organisation (last row: no owner) of its view of every territory
     shippers = np.unique(owners[owners >= 0]) if model.orgs.agents else np.zeros(0, dtype=np.int64)
     rival = np.zeros((shippers.size + 1, n + 1))  # hostile share of armed presence
@@ -280,13 +288,23 @@ def routing(model: CrimeModel) -> None:
     rival_cost = rival.ravel().take(at, out=work).sum(1)
     # 0 where a protecting unit waves the shipment through: per shipper and territory, then per entry
     exposed = 1.0 - operates
-    risk_eff = (_pad(t.risk)[None, :] * exposed).ravel().take(at, out=work)
+    risk_eff = sh.perceived.ravel().take(sh.at, out=work)
+    risk_eff *= exposed.ravel().take(at)
     cost = R.base_cost + rp.risk_cost * risk_eff.sum(1) + rp.rival_cost * rival_cost
-    # route choice: logit of cost among the paths of each production-market pair
+    # route choice: logit of cost among the open paths of each production-market pair; a path whose
+    # weight relative to the pair's best open one is below drop_share is dropped after its trial (shippers.py)
     path_share = np.empty(R.n_paths)
+    drop, trial = model.p.trafficking.drop_share, model.p.trafficking.trial_weeks
     for paths in R.pair_groups:
         c = cost[paths]
-        e = np.exp(-(c - c.min(1, keepdims=True)) / rp.route_temperature)
+        is_open = sh.open[paths]
+        best = np.where(is_open, c, np.inf).min(1, keepdims=True)
+        weight = np.exp(-(c - best) / rp.route_temperature)
+        sh.weight[paths] = weight
+        is_open &= (weight >= drop) | (model.steps - sh.opened_at[paths] < trial)
+        sh.closed += int(sh.open[paths].sum() - is_open.sum())
+        sh.open[paths] = is_open
+        e = weight * is_open
         path_share[paths] = e / e.sum(1, keepdims=True)
     # demand split across markets (scarcity raises price and attracts shipments)
     pull = w.consumption_kg * t.price / mp.price_market
@@ -303,8 +321,10 @@ def routing(model: CrimeModel) -> None:
     before = survive.ravel().take(R.flat - 1)  # survival up to the previous position
     before[R.flat_first] = 1.0
     arriving_flat = kg[R.flat_row] * before
-    seized_flat = arriving_flat * s_nodes.ravel().take(R.flat)
+    s_flat = s_nodes.ravel().take(R.flat)
+    seized_flat = arriving_flat * s_flat
     delivered = kg * survive[:, -1]
+    shippers_learn(model, kg, arriving_flat, seized_flat, s_flat)
 
     t.flow[:] = np.bincount(R.flat_nodes, weights=arriving_flat, minlength=n)
     t.seized[:] = np.bincount(R.flat_nodes, weights=seized_flat, minlength=n)

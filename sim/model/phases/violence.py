@@ -88,6 +88,9 @@ def expansion(model: CrimeModel) -> None:
     p_rc[back] *= (members / np.where(p_sum > 0, p_sum, 1.0))[r[back]]
     P[r, c] = p_rc
     orgs.set_held(np.concatenate([r0 * n + c0, r * n + c]))
+    # a group all of whose plazas fell below the scatter threshold has nowhere to rejoin: its members are lost
+    lost = members * ((v_sum > 0) & (p_sum == 0))
+    model.accounts.members("scattered", -np.bincount(orgs.country, weights=lost, minlength=len(w.countries)))
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -101,8 +104,10 @@ def control(model: CrimeModel) -> np.ndarray:
     t, vp, orgs = model.terr, model.p.violence, model.orgs
     n = model.world.n
     if not orgs.agents:
+        model.accounts.fights = ()
         t.controller[:] = -1
         t.contested[:] = False
+        t.engaged[:] = 0.0  # else last week's fighters would still kill (test_violence_ends_with_the_last_group)
         return np.zeros(n)
     r, c = orgs.held()
     v = orgs.presence[r, c]
@@ -112,20 +117,26 @@ def control(model: CrimeModel) -> np.ndarray:
     t.controller[:] = np.where(total > 0, orgs.uid[top], -1)
     # only ``gang_engagement`` of a gang's members fight; contested compares like with like
     fighters = v * np.where(orgs.is_gang, vp.gang_engagement, 1.0)[r]
-    engaged = _engaged(r, c, fighters, orgs.hostility(), n)
+    fights = _fights(r, c, fighters, orgs.hostility(), n)
+    model.accounts.fights = fights  # who fought whom, for the homicides account
+    engaged = np.bincount(fights[0], weights=fights[3], minlength=n)
     armed = np.bincount(c, weights=fighters, minlength=n)
     t.contested[:] = (engaged > vp.contest_threshold * np.maximum(armed, 1.0)) & (share < vp.dominance)
     t.engaged[:] = engaged
     return share
 
 
-def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarray, n: int) -> np.ndarray:
-    """Members engaged in fighting per territory: sum over hostile pairs of the smaller side.
+def _fights(
+    org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The hostile pairs of groups present in the same territory: territory, the two organisation
+    rows and the members engaged (hostility x the smaller side), pair by pair. Their sum by
+    territory is the members engaged in fighting there (``terr.engaged``).
 
-    ``org, terr, s``: the members ``s`` of organisation ``org`` in territory ``terr``, entry by
-    entry, row by row. Only the pairs of groups present in the same territory are visited; each
-    territory's sum runs over its pairs pair by pair (a < b), the order of a sum over every hostile
-    pair and every territory, so the floats are the same (``tests/test_fast_paths.py``).
+    ``org, terr, s``: the members ``s`` of organisation ``org`` in territory ``terr`` (of ``n``), entry
+    by entry, row by row. Only the pairs of groups present in the same territory are visited; each
+    territory's pairs come pair by pair (a < b), the order of a sum over every hostile pair and
+    every territory, so the sums are the same floats (``tests/test_fast_paths.py``).
     """
     here = s > 0
     org, terr, s = org[here], terr[here], s[here]
@@ -141,8 +152,7 @@ def _engaged(org: np.ndarray, terr: np.ndarray, s: np.ndarray, hostile: np.ndarr
     i, j, h = i[hit], j[hit], h[hit]
     order = np.lexsort((org[j], org[i]))  # pair order of the dense sum
     i, j, h = i[order], j[order], h[order]
-    fight = h * np.minimum(s[i], s[j])
-    return np.bincount(terr[i], weights=fight, minlength=n)
+    return terr[i], org[i], org[j], h * np.minimum(s[i], s[j])
 
 
 def step(model: CrimeModel) -> None:
@@ -175,6 +185,13 @@ def step(model: CrimeModel) -> None:
     t.organised_violence[:] = combat * (1.0 + vp.civilian_ratio) + gang  # expected, per territory
     homicides = model.rng.poisson(expected).astype(float)
     t.homicides[:] = homicides
+    model.accounts.homicides(
+        model,
+        combat * (1.0 + vp.civilian_ratio),
+        {"gang_violence": gang, "state_abuse": abuse, "background": background},
+        expected,
+        homicides,
+    )
     t.pact[:] = pact
     # combatant deaths remove members, split over the organisations present by strength
     if orgs.agents and combat.any():
@@ -183,3 +200,4 @@ def step(model: CrimeModel) -> None:
         held = v - v * frac[c]  # (the rest of P is 0 and stays so)
         held[held < 0] = 0.0
         P[r, c] = held
+        model.accounts.members("killed", -model.accounts.by_home(model, r, v - held))

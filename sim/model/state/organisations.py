@@ -24,6 +24,7 @@ from sim.model.state import sorted_union
 from sim.model.ties import Tie
 
 if TYPE_CHECKING:
+    from sim.model.accounts import Accounts
     from sim.model.agents import Organisation
     from sim.model.ties import TieGraph
     from sim.model.world import World
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
 class Organisations:
     """The organisation agents in ``unique_id`` order (``agents``), their rows and their ledger."""
 
-    def __init__(self, world: World, ties: TieGraph, neutral_hostility: float) -> None:
+    def __init__(self, world: World, ties: TieGraph, neutral_hostility: float, accounts: Accounts) -> None:
         self._n = world.n
+        self._accounts = accounts  # every change of cash is recorded in the ``money`` account
         self._country_of = world.country
         self._ties = ties
         self._neutral_hostility = neutral_hostility
@@ -199,6 +201,7 @@ class Organisations:
         by_uid = self.by_uid
         total = self.income_by_source.get(source, 0.0)
         credited = False
+        account = self._accounts.now[self._accounts.row["money", source]]
         for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
             org = by_uid.get(uid)
             if org is not None:
@@ -207,17 +210,19 @@ class Organisations:
                 total += amt
                 if drug:
                     org.drug_income += amt
+                account[self._country_of[org.home]] += amt
                 credited = True
         if credited:
             self.income_by_source[source] = total
 
-    def debit(self, owners: np.ndarray, amounts: np.ndarray) -> None:
-        """Debit per-territory amounts (USD) from each territory's owner organisation (uid or -1)."""
+    def debit(self, owners: np.ndarray, amounts: np.ndarray, use: str) -> None:
+        """Debit per-territory amounts (USD) from each territory's owner organisation (uid or -1);
+        ``use``: the cause in the ``money`` account."""
         sel = (owners >= 0) & (amounts > 0)
         for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
             org = self.by_uid.get(uid)
             if org is not None:
-                self.debit_org(org, amt)
+                self.debit_org(org, amt, use)
 
     def credit_org(self, org: Organisation, amount: float, source: str, drug: bool = False) -> None:
         """Add income to an organisation; ``source`` feeds ``income_by_source`` (M11, M17)."""
@@ -226,8 +231,11 @@ class Organisations:
         self.income_by_source[source] = self.income_by_source.get(source, 0.0) + amount
         if drug:
             org.drug_income += amount
+        self._accounts.add_at("money", source, self._country_of[org.home], amount)
 
-    @staticmethod
-    def debit_org(org: Organisation, amount: float) -> None:
-        """Take a payment from an organisation's cash (never below zero)."""
+    def debit_org(self, org: Organisation, amount: float, use: str) -> None:
+        """Take a payment from an organisation's cash (never below zero); what is taken is recorded
+        under ``use`` in the ``money`` account."""
+        before = org.cash
         org.cash = max(0.0, org.cash - amount)
+        self._accounts.add_at("money", use, self._country_of[org.home], org.cash - before)

@@ -42,6 +42,7 @@ class Country:
     prison_capacity_per_100k: float
     extradites: bool
     election_every_years: int
+    prisoners_per_100k: float = 0.0  # inmates at the start; 0: params.prisons.initial_other_occupancy x capacity
 
 
 @dataclass

@@ -1,0 +1,485 @@
+"""An ensemble of parameter sets consistent with the targets (history matching), and scenario
+comparisons over it, so that intervals carry parameter uncertainty as well as seed noise.
+
+**Fit** (:func:`fit`, ``experiments/ensemble.py``): one wave of history matching (Craig et al. 1997;
+Vernon, Goldstein and Bower 2010, Bayesian Analysis 5:619-670; Andrianakis et al. 2015, PLoS Comput
+Biol 11:e1003968, for an agent-based model). Candidates fill the search space of
+``configs/calibration.yaml`` by a Latin hypercube (log scale where the space says so); each is run on
+``seeds`` seeds of the default world at baseline (:func:`sim.analysis.targets.measure`). The
+implausibility of a candidate for target *t* (rows of ``data/targets.csv`` with ``calibrate=yes``) is
+
+    I_t = |mean_k log z_t - log c_t| / sqrt(sd_obs^2 + sd_disc^2 + var_k(log z_t) / k)
+
+with ``c_t = sqrt(low * high)`` the band's centre on a log scale, ``sd_obs = log(high / low) / 4``
+(the band is +-2 sd of the observation), ``sd_disc`` the model discrepancy (``discrepancy``, log
+units) and the seed-to-seed variance over the ``k`` seeds. A target that every candidate misses
+(``I_t > cutoff``) is *structural*: no set in the searched box reaches it, so it cannot tell sets
+apart; it is named in the report and left out of the choice (:func:`rescore`). Among the other
+targets a candidate is kept (not implausible) when its ``tolerate + 1``-th largest ``I_t`` is at
+most ``cutoff`` (3, Pukelsheim's three-sigma rule; Vernon et al. use the second or third largest
+in the same way). No emulator: a 3-year
+run costs ~1.5 s, so the simulator itself is evaluated at every candidate. The kept candidates,
+at most ``max_members`` of the lowest implausibility, are the ensemble, written to
+``configs/ensemble.yaml`` and checked on seeds the fit did not use.
+
+**Use** (``experiments/compare.py --ensemble N``): every scenario runs over the first N members x the
+seeds (:func:`run_members`); each (member, seed) pair is one run, paired with the baseline of the same
+member and seed, so the intervals of the report span both. :func:`sign_table` says, per scenario and
+outcome, whether the mean paired change keeps its sign in every member.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.analysis.calibrate import SPACE_YAML, declared_range, load_space, overrides_for
+from sim.analysis.targets import Target
+from sim.resources import CONFIG_DIR
+
+ENSEMBLE_YAML = CONFIG_DIR / "ensemble.yaml"  # not a Hydra group: read by compare --ensemble
+SIGN_COLUMNS = [
+    "scenario",
+    "outcome",
+    "year",
+    "members",
+    "mean",
+    "member_min",
+    "member_max",
+    "above",
+    "below",
+    "keeps_sign",
+]
+
+
+# ----------------------------------------------------------------------------- the file
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Parameter sets {``group.name``: value}, each inside its searched and declared ranges."""
+
+    members: list[dict[str, float]]
+    space: dict[str, tuple[float, float, bool]]
+    method: str = ""
+
+    def overrides(self, i: int) -> tuple[str, ...]:
+        """Hydra overrides (``params.group.name=value``) for member ``i``."""
+        return tuple(overrides_for(self.members[i]))
+
+
+def load_settings(path: str | Path = SPACE_YAML) -> dict:
+    """The ``history_matching`` settings of ``configs/calibration.yaml``."""
+    cfg = OmegaConf.to_container(OmegaConf.load(path))
+    if not isinstance(cfg, dict) or "history_matching" not in cfg:
+        raise ValueError(f"{path}: no history_matching settings")
+    return dict(cfg["history_matching"])
+
+
+def load_ensemble(path: str | Path = ENSEMBLE_YAML) -> Ensemble:
+    """Read the ensemble file; raise ValueError naming the member and key that leave a range."""
+    raw = OmegaConf.to_container(OmegaConf.load(path))
+    if not isinstance(raw, dict) or not raw.get("members"):
+        raise ValueError(f"{path}: expected 'parameters' and a non-empty list 'members'")
+    space = {k: (float(v["low"]), float(v["high"]), bool(v.get("log", False))) for k, v in raw["parameters"].items()}
+    members = []
+    for i, m in enumerate(raw["members"]):
+        if set(m) != set(space):
+            raise ValueError(f"{path}: member {i}: keys {sorted(m)} differ from the parameters {sorted(space)}")
+        for key, value in m.items():
+            lo, hi, _ = space[key]
+            dlo, dhi = declared_range(key)
+            if not (dlo <= lo <= float(value) <= hi <= dhi):
+                raise ValueError(
+                    f"{path}: member {i}: {key}={value} outside its searched range [{lo}, {hi}] "
+                    f"or the declared range [{dlo}, {dhi}]"
+                )
+        members.append({k: float(v) for k, v in m.items()})
+    return Ensemble(members, space, str(raw.get("method", "")))
+
+
+def write_ensemble(path: str | Path, members: list[dict], space: dict, header: str, method: str) -> None:
+    doc = {
+        "method": method,
+        "parameters": {k: {"low": lo, "high": hi, "log": lg} for k, (lo, hi, lg) in space.items()},
+        "members": [{k: float(f"{v:.4g}") for k, v in m.items()} for m in members],
+    }
+    text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    Path(path).write_text(text + OmegaConf.to_yaml(OmegaConf.create(doc)))
+
+
+# ----------------------------------------------------------------------------- history matching
+
+
+def sample(space: dict, n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` points of a Latin hypercube over ``space`` (log scale where ``log``)."""
+    from scipy.stats import qmc
+
+    keys = list(space)
+    u = qmc.LatinHypercube(d=len(keys), seed=seed).random(n)
+    out = []
+    for row in u:
+        point = {}
+        for key, x in zip(keys, row):
+            lo, hi, lg = space[key]
+            point[key] = float(math.exp(math.log(lo) + x * math.log(hi / lo)) if lg else lo + x * (hi - lo))
+        out.append(point)
+    return out
+
+
+def implausibility(frame: pd.DataFrame, targets: list[Target], discrepancy: float) -> pd.Series:
+    """Implausibility per fitted target from a (seed x target id) frame of simulated values; a
+    non-positive or missing value is infinitely implausible."""
+    out = {}
+    for t in targets:
+        if not t.calibrate:
+            continue
+        z = frame[t.id].to_numpy(dtype=float)
+        if not np.all(np.isfinite(z)) or np.any(z <= 0):
+            out[t.id] = math.inf
+            continue
+        logs = np.log(z)
+        seed_var = float(logs.var(ddof=1)) / len(logs) if len(logs) > 1 else 0.0
+        sd_obs = math.log(t.high / t.low) / 4.0
+        centre = 0.5 * math.log(t.low * t.high)
+        out[t.id] = abs(float(logs.mean()) - centre) / math.sqrt(sd_obs**2 + discrepancy**2 + seed_var)
+    return pd.Series(out, dtype=float)
+
+
+def kept(imp: pd.Series, cutoff: float, tolerate: int) -> bool:
+    """Not implausible: the ``tolerate + 1``-th largest implausibility is at most ``cutoff``."""
+    ordered = np.sort(imp.to_numpy(dtype=float))[::-1]
+    return bool(len(ordered) <= tolerate or ordered[tolerate] <= cutoff)
+
+
+def fit(
+    space: dict,
+    settings: dict,
+    targets: list[Target],
+    jobs: int = 1,
+    progress: bool = True,
+    save: Path | None = None,
+) -> pd.DataFrame:
+    """Run every candidate on ``settings['seeds']`` seeds; one row per candidate: parameters,
+    ``imp:<target>`` and ``sim:<target>`` (mean over seeds). Candidate 0 is the current default set. With ``save``, the rows so far are
+    written there after every batch (a long fit can be rescored before it ends)."""
+    from sim.analysis.calibrate import current_values, simulate
+
+    n = int(settings["candidates"])
+    cands = [current_values(space), *sample(space, n - 1, int(settings["sampler_seed"]))]
+    seeds = list(range(int(settings["seeds"])))
+    disc = float(settings["discrepancy"])
+    rows = []
+    batch = 10  # candidates per pool: a progress line every batch
+    for start in range(0, n, batch):
+        chunk = cands[start : start + batch]
+        frames = simulate([tuple(overrides_for(c)) for c in chunk], seeds, targets, jobs)
+        for c, frame in zip(chunk, frames):
+            imp = implausibility(frame, targets, disc)
+            rows.append(
+                {**c, **{f"imp:{k}": v for k, v in imp.items()}, **{f"sim:{k}": v for k, v in frame.mean().items()}}
+            )
+        if save is not None:
+            pd.DataFrame(rows).to_csv(save, index=False)
+        if progress:
+            done = len(rows)
+            print(f"history matching: {done}/{n} candidates", flush=True)
+    return pd.DataFrame(rows)
+
+
+def rescore(trials: pd.DataFrame, cutoff: float, tolerate: int) -> tuple[pd.DataFrame, list[str]]:
+    """From the candidates' implausibilities (``imp:<target>``): the structural targets (missed by
+    every candidate) and the candidates with ``max_imp`` (the ``tolerate + 1``-th largest
+    implausibility over the other targets) and ``kept``. Cheap: a fit can be rescored under another
+    cutoff or tolerance without running it again."""
+    cols = [c for c in trials.columns if c.startswith("imp:")]
+    structural = [c[4:] for c in cols if (trials[c] > cutoff).all()]
+    scored = trials[[c for c in cols if c[4:] not in structural]]
+    out = trials.copy()
+    if scored.shape[1] == 0:  # nothing left to tell the candidates apart
+        out["max_imp"], out["kept"] = math.inf, False
+        return out, structural
+    ordered = -np.sort(-scored.to_numpy(dtype=float), axis=1)
+    out["max_imp"] = ordered[:, min(tolerate, ordered.shape[1] - 1)]
+    out["kept"] = [kept(row, cutoff, tolerate) for _, row in scored.iterrows()]
+    return out, structural
+
+
+def choose(trials: pd.DataFrame, space: dict, max_members: int) -> list[dict[str, float]]:
+    """The kept candidates of lowest implausibility, at most ``max_members``."""
+    ok = trials[trials["kept"]].sort_values("max_imp").head(max_members)
+    return [{k: float(r[k]) for k in space} for _, r in ok.iterrows()]
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def _member_run(scenario: str, member: int, seed: int, n_seeds: int, extra: tuple, countries: tuple):
+    """The frames of :func:`sim.analysis.compare.yearly_runs` for one member and seed, labelled."""
+    from sim.analysis.compare import yearly_runs
+
+    frames = yearly_runs(scenario, seed, extra, countries)
+    for frame in frames:
+        frame["seed"] = member * n_seeds + seed  # one run = one (member, seed) pair, paired as such
+        frame["member"] = member
+    return frames
+
+
+def run_members(
+    scenarios: Sequence[str],
+    seeds: int,
+    ensemble: Ensemble,
+    n_members: int,
+    extra: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    jobs: int = -1,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, ...]:
+    """The frames of :func:`sim.analysis.compare.run_all_countries` over the first ``n_members``
+    members x ``seeds`` seeds: column ``seed`` is the run (``member * seeds + seed``), column
+    ``member`` the member."""
+    from joblib import Parallel, delayed
+
+    from sim.run import progress as progress_bar
+
+    if not 1 <= n_members <= len(ensemble.members):
+        raise ValueError(f"--ensemble {n_members}: the ensemble file holds {len(ensemble.members)} members")
+    tasks = [(sc, m, s) for m in range(n_members) for s in range(seeds) for sc in scenarios]
+    gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        delayed(_member_run)(sc, m, s, seeds, (*ensemble.overrides(m), *extra), tuple(countries)) for sc, m, s in tasks
+    )
+    results = list(progress_bar(gen, total=len(tasks), desc="scenario x member x seed runs", enabled=progress))
+    return tuple(
+        pd.concat([r[i] for r in results], ignore_index=True).sort_values(
+            ["scenario", "seed"], kind="stable", ignore_index=True
+        )
+        for i in range(len(results[0]))
+    )
+
+
+def sign_table(per_run: pd.DataFrame, outcomes: Sequence[str], baseline: str, year: int) -> pd.DataFrame:
+    """Per scenario and outcome at ``year``: the mean paired change against ``baseline`` in each
+    member (over its seeds), how many members put it above and below zero, and whether it keeps its
+    sign across the ensemble (every member's mean on the same side of zero)."""
+    at = per_run[per_run["year_index"] == year]
+    base = at[at["scenario"] == baseline].set_index("seed")
+    rows: list[dict] = []
+    if base.empty:  # no run reaches the year
+        return pd.DataFrame(rows, columns=SIGN_COLUMNS)
+    for sc in [s for s in dict.fromkeys(at["scenario"]) if s != baseline]:
+        this = at[at["scenario"] == sc].set_index("seed")
+        for out in outcomes:
+            diff = (this[out] - base[out].reindex(this.index)).dropna()
+            by_member = diff.groupby(this["member"].reindex(diff.index)).mean()
+            pos, neg = int((by_member > 0).sum()), int((by_member < 0).sum())
+            rows.append(
+                {
+                    "scenario": sc,
+                    "outcome": out,
+                    "year": year,
+                    "members": len(by_member),
+                    "mean": float(diff.mean()),
+                    "member_min": float(by_member.min()),
+                    "member_max": float(by_member.max()),
+                    "above": pos,
+                    "below": neg,
+                    "keeps_sign": bool(len(by_member) > 0 and (pos == len(by_member) or neg == len(by_member))),
+                }
+            )
+    return pd.DataFrame(rows, columns=SIGN_COLUMNS)
+
+
+def report_lines(signs: pd.DataFrame, ensemble: Ensemble, n_members: int, seeds: int) -> list[str]:
+    """The report's section on parameter uncertainty."""
+    from sim.analysis.stats import OUTCOMES
+
+    lines = [
+        "",
+        "## Parameter uncertainty",
+        "",
+        f"Every scenario ran over {n_members} members of the calibrated ensemble (`configs/ensemble.yaml`; "
+        f"{ensemble.method}) x {seeds} seeds; each (member, seed) pair is one run, paired with the baseline of the "
+        "same member and seed, so the intervals above span seed noise and parameter uncertainty. Below: the mean "
+        "paired change in each member (over its seeds); an effect keeps its sign when every member's mean lies on "
+        "the same side of zero.",
+        "",
+    ]
+    for year, part in signs.groupby("year"):
+        lines += [
+            f"### Year {year}",
+            "",
+            "| scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in part.to_dict("records"):
+            fmt = OUTCOMES.get(r["outcome"], ("", "{:.3g}"))[1]
+            lines.append(
+                f"| `{r['scenario']}` | {r['outcome']} | {fmt.format(r['mean'])} | "
+                f"[{fmt.format(r['member_min'])}, {fmt.format(r['member_max'])}] | {r['above']} / {r['below']} | "
+                f"{'yes' if r['keeps_sign'] else '**no**'} |"
+            )
+        lines.append("")
+    return lines
+
+
+# ----------------------------------------------------------------------------- command
+
+
+def check(members: list[dict], targets: list[Target], seeds: Sequence[int], jobs: int) -> pd.DataFrame:
+    """Each member on ``seeds`` the fit did not use: one row per member and seed of simulated values."""
+    from sim.analysis.calibrate import simulate
+
+    frames = simulate([tuple(overrides_for(m)) for m in members], list(seeds), targets, jobs)
+    return pd.concat([f.assign(member=i).reset_index() for i, f in enumerate(frames)], ignore_index=True)
+
+
+def check_table(checked: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
+    """Per target: the ensemble's mean and 5th-95th percentile over members x seeds, the share of
+    members whose mean over the seeds is inside the band, and whether the ensemble mean is."""
+    means = checked.groupby("member")[[t.id for t in targets]].mean()
+    rows = []
+    for t in targets:
+        v = checked[t.id].to_numpy(dtype=float)
+        lo, hi = np.nanpercentile(v, [5, 95])
+        rows.append(
+            {
+                "target": t.id,
+                "quantity": t.quantity,
+                "low": t.low,
+                "value": t.value,
+                "high": t.high,
+                "source": t.source,
+                "calibrated": t.calibrate,
+                "mean": float(np.nanmean(v)),
+                "lo": float(lo),
+                "hi": float(hi),
+                "members_in": float(np.mean([t.inside(x) for x in means[t.id]])),
+                "inside": t.inside(float(np.nanmean(v))),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    import argparse
+    import datetime as dt
+    import shlex
+    import sys
+    import time
+
+    from sim.analysis.calibrate import _num
+    from sim.analysis.targets import load_targets
+    from sim.run import PROJECT_ROOT
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--candidates", type=int, help="candidates (default: configs/calibration.yaml)")
+    ap.add_argument("--seeds", type=int, help="seeds per candidate (default: configs/calibration.yaml)")
+    ap.add_argument("--check-seeds", type=int, help="unseen seeds per member for the report")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    ap.add_argument("--out", default="results/ensemble", help="report folder (default results/ensemble)")
+    ap.add_argument(
+        "--write",
+        default=str(ENSEMBLE_YAML.relative_to(PROJECT_ROOT)),
+        help="where to write the ensemble (default configs/ensemble.yaml; '' = don't)",
+    )
+    ap.add_argument(
+        "--rescore",
+        default=None,
+        help="a candidates.csv of an earlier fit: choose and check members under the current settings, no new fit",
+    )
+    args = ap.parse_args(argv)
+    try:
+        space, _ = load_space()
+        settings = load_settings()
+        targets = load_targets()
+    except (OSError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for key, arg in (("candidates", args.candidates), ("seeds", args.seeds), ("check_seeds", args.check_seeds)):
+        if arg is not None:
+            settings[key] = arg
+    t0 = time.time()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    raw = (
+        pd.read_csv(args.rescore)
+        if args.rescore
+        else fit(space, settings, targets, args.jobs, save=out / "candidates.csv")
+    )
+    trials, structural = rescore(raw, float(settings["cutoff"]), int(settings["tolerate"]))
+    members = choose(trials, space, int(settings["max_members"]))
+    trials.to_csv(out / "candidates.csv", index=False)
+    command = "experiments/ensemble.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    n, k = len(trials), int(settings["seeds"])
+    method = (
+        f"history matching, one wave: {n} Latin-hypercube candidates x {k} seeds, kept where the "
+        f"{int(settings['tolerate']) + 1}-th largest implausibility over the non-structural targets <= "
+        f"{settings['cutoff']} (discrepancy {settings['discrepancy']}); {len(members)} members"
+    )
+    spent = f"rescored from {args.rescore}" if args.rescore else f"{n * k} runs, {time.time() - t0:.0f} s"
+    fitted = [t for t in targets if t.calibrate]
+    imp_cols = [f"imp:{t.id}" for t in fitted]
+    missed = (trials[imp_cols] > float(settings["cutoff"])).mean().sort_values(ascending=False)
+    lines = [
+        "# Ensemble (history matching)",
+        "",
+        f"`{command.strip()}` on {dt.date.today()}: {method}; {spent}.",
+        "",
+        f"Structural (missed by every candidate, so left out of the choice): "
+        f"{', '.join(f'`{t}`' for t in structural) or 'none'}.",
+        "",
+        f"Kept {int(trials['kept'].sum())} of {n} candidates. Share of all candidates missing each fitted target "
+        f"(implausibility > {settings['cutoff']}), most missed first:",
+        "",
+        *[f"- `{str(key)[4:]}`: {share:.0%}" for key, share in missed.items()],
+    ]
+    chosen = trials[trials["kept"]].sort_values("max_imp").head(len(members))
+    if members:
+        by_member = (chosen[imp_cols] > float(settings["cutoff"])).mean().sort_values(ascending=False)
+        lines += [
+            "",
+            f"Targets the {len(members)} members miss (implausibility > {settings['cutoff']}; share of members):",
+            "",
+            *[f"- `{str(key)[4:]}`: {share:.0%}" for key, share in by_member.items() if share > 0],
+        ]
+    if members:
+        n_check = int(settings["check_seeds"])
+        checked = check(members, targets, range(1000, 1000 + n_check), args.jobs)
+        checked.to_csv(out / "check.csv", index=False)
+        tab = check_table(checked, targets)
+        tab.to_csv(out / "table.csv", index=False)
+        inside = int(tab.loc[tab["calibrated"], "inside"].sum())
+        lines += [
+            "",
+            f"## Targets on unseen seeds ({len(members)} members x {n_check} seeds 1000-{999 + n_check})",
+            "",
+            f"{inside} of {len(fitted)} fitted targets have the ensemble mean inside their band.",
+            "",
+            "| target | figure [band] | source | ensemble mean [90% of members x seeds] | members in band |",
+            "|---|---|---|---|---|",
+        ]
+        for r in tab.to_dict("records"):
+            mark = "" if r["calibrated"] else " (not fitted)"
+            bold = "**" if r["inside"] else ""
+            lines.append(
+                f"| {r['quantity']}{mark} | {_num(r['value'])} [{_num(r['low'])}, {_num(r['high'])}] | {r['source']} "
+                f"| {bold}{_num(r['mean'])}{bold} [{_num(r['lo'])}, {_num(r['hi'])}] | {r['members_in']:.0%} |"
+            )
+    else:
+        lines += ["", "No candidate was kept: no ensemble written."]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    if members and args.write:
+        header = (
+            f"Parameter ensemble: generated by {command.strip()} ({dt.date.today()}).\n"
+            "Read by experiments/compare.py --ensemble N (sim/analysis/ensemble.py); regenerate rather than edit."
+        )
+        target = PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else Path(args.write)
+        write_ensemble(target, members, space, header, method)
+    return 0 if members else 1
