@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import run
+from conftest import compose, run
 
+from sim.model import CrimeModel
 from sim.model.phases import interdiction
 
 DEFAULT = ["steps=260", "seed=1"]
@@ -34,6 +35,7 @@ def test_border_hardening_spreads_routes_while_the_flow_barely_falls(baseline):
     assert seized > 0.5 and -delivered < 0.25 * seized
 
 
+@pytest.mark.slow  # two more default-world runs (~6 s idle): the control of the test above
 def test_without_exploration_hardening_does_not_spread_routes(baseline):
     """The spreading comes from the shippers trying new routes: with no new territory allowed a
     month and no route kept on trial, hardening leaves fewer routes in use than the baseline."""
@@ -114,18 +116,12 @@ def test_shippers_learn_the_risk_of_the_territories_they_use():
 
 def test_new_territories_a_month_are_bounded():
     """Shippers open at most expand_max new territories a month (NarcoLogic's expandmax)."""
-    from conftest import compose
-
-    from sim.model import CrimeModel
-
     m = CrimeModel(compose("steps=104", "seed=1", "scenario=border_hardening", "params.trafficking.expand_max=3"))
     sh, R = m.shippers, m.routes
 
     def known():
-        return [
-            set(R.nodes[sh.open & (sh.op_of_path == op)][R.valid[sh.open & (sh.op_of_path == op)]].tolist())
-            for op in range(sh.prod.size)
-        ]
+        in_use = [sh.open & (sh.op_of_path == op) for op in range(sh.prod.size)]
+        return [set(R.nodes[u][R.valid[u]].tolist()) for u in in_use]
 
     most = 0
     for _ in range(150):

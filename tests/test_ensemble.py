@@ -170,3 +170,4 @@ def test_compare_over_two_members_on_a_tiny_world(tmp_path):
     assert set(signs["scenario"]) == {"truce"} and (signs["members"] == 2).all()
     report = (out / "report.md").read_text()
     assert "## Parameter uncertainty" in report and "keeps sign" in report and "--ensemble=2" in report
+    assert "2 scenarios x 4 seeds" in report and "parameter uncertainty too" in report

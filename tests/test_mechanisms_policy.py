@@ -68,7 +68,10 @@ def test_m15_2022_regime_collapses_homicides_at_the_price_of_mass_incarceration(
     hard = [run("steps=260", f"seed={s}", "scenario=mano_dura_2022", keep_model=True) for s in SEEDS]
     assert np.mean([salvadoran_rate(r) for r in hard]) < 0.6 * np.mean([salvadoran_rate(r) for r in base])
     assert _mean(hard, "organised_homicides", 1, 5) < _mean(base, "organised_homicides", 1, 5)
-    assert np.mean([jailed_share(r) for r in hard]) > 0.7 > 0.3 > np.mean([jailed_share(r) for r in base])
+    # near-total incapacitation, at least twice the baseline's share (which follows El Salvador's
+    # sourced prison input: 0.33 since it holds ~1% of adults before 2022, 003 l.243)
+    jailed_hard, jailed_base = (np.mean([jailed_share(r) for r in rs]) for rs in (hard, base))
+    assert jailed_hard > 0.7 and jailed_hard > 2 * jailed_base
     assert _mean(hard, "incarceration_rate", 2, 5) > 1.1 * _mean(base, "incarceration_rate", 2, 5)
 
 

@@ -429,7 +429,7 @@ def write_report(
         "percentile] across seeds; the mean is in **bold** when its 90% confidence interval (Student's t",
         "over the seeds, in `table.csv`) excludes zero. Year N = the mean over the N-th year after the",
         "policies start. The intervals are seed-to-seed spread: they show what can happen in one history,",
-        "not parameter uncertainty (the parameters are fixed here).",
+        info.get("spread", "not parameter uncertainty (the parameters are fixed here)."),
         "",
         "The model's levels are a rough hand calibration (see the README's calibration status);",
         "read the paired changes rather than the levels.",
@@ -564,9 +564,14 @@ def main(argv=None) -> None:
         "countries_note": countries_note,
         "command": command,
     }
+    if a.ensemble > 0:  # a run is one (member, seed) pair: "seed" k is member k // seeds, seed k % seeds
+        info["spread"] = (
+            f"and here parameter uncertainty too: each 'seed' is one (member, seed) pair, {a.ensemble} members x {a.seeds} seeds."
+        )
     out.mkdir(parents=True, exist_ok=True)
+    runs = a.seeds * max(a.ensemble, 1)
     write_report(
-        summary, per_run, scenarios, out, a.seeds, wall, a.overrides, info, years, country_summary, per_country, why
+        summary, per_run, scenarios, out, runs, wall, a.overrides, info, years, country_summary, per_country, why
     )
     if a.ensemble > 0:
         signs = pd.concat([ens.sign_table(per_run, list(stats.OUTCOMES), scenarios[0], y) for y in years])
@@ -574,7 +579,7 @@ def main(argv=None) -> None:
         with open(out / "report.md", "a") as fh:
             fh.write("\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds)) + "\n")
     print((out / "table.md").read_text())
-    if countries:
+    if (out / "countries_table.md").exists():  # not written when no run reaches the years asked for
         print((out / "countries_table.md").read_text())
     full = out.resolve()
     shown = full.relative_to(PROJECT_ROOT) if full.is_relative_to(PROJECT_ROOT) else full

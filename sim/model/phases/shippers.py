@@ -115,7 +115,8 @@ def step(model: CrimeModel) -> None:
     owners = model.terr.controller
     for op in np.unique(sh.op_of_path[cand]).tolist():
         mine = cand[sh.op_of_path[cand] == op]
-        known = set(R.nodes[sh.open & (sh.op_of_path == op)][R.valid[sh.open & (sh.op_of_path == op)]].tolist())
+        in_use = sh.open & (sh.op_of_path == op)
+        known = set(R.nodes[in_use][R.valid[in_use]].tolist())
         room = tp.expand_max
         new_terr = 0
         for path in mine.tolist():

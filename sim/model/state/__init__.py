@@ -51,7 +51,7 @@ class TerritoryState:
     contested: np.ndarray  # bool
     flow: np.ndarray  # kg passing in the last week
     seized: np.ndarray  # kg seized in the last week
-    risk: np.ndarray  # perceived seizure probability per shipment passing
+    risk: np.ndarray  # the public's perceived seizure probability per shipment passing (shippers: model.shippers)
     value: np.ndarray  # USD of criminal income generated in the territory last week
     drug_value: np.ndarray  # USD value of the drugs passing through in the last week
     migrants: np.ndarray  # migrants crossing in the last week (border territories)
