@@ -388,8 +388,9 @@ def slurm(tmp_path_factory):
     subprocess.run(["bash", str(ROOT / "scripts/slurm/down.sh")], capture_output=True, timeout=400)
 
 
-def _sacct(env: dict, jobs: list[str]) -> list[list[str]]:
-    """sacct's JobID|State|JobName of the jobs' tasks, once none of them is pending or running."""
+def _sacct(env: dict, jobs: list[str], expect: int = 1) -> list[list[str]]:
+    """sacct's JobID|State|JobName of the jobs' tasks, once at least ``expect`` are listed and none of
+    them is pending or running (accounting may list a finished array's tasks a moment apart)."""
     for _ in range(120):  # accounting is written after the job ends: give the last task a moment
         out = subprocess.run(
             ["sacct", "-n", "-P", "-X", "-j", ",".join(jobs), "-o", "JobID,State,JobName"],
@@ -399,7 +400,7 @@ def _sacct(env: dict, jobs: list[str]) -> list[list[str]]:
             timeout=30,
         ).stdout.splitlines()
         rows = [line.split("|") for line in out if line.strip()]
-        if rows and not any(r[1] in ("PENDING", "RUNNING") for r in rows):
+        if len(rows) >= expect and not any(r[1] in ("PENDING", "RUNNING") for r in rows):
             return rows
         time.sleep(0.5)
     return rows
@@ -427,7 +428,7 @@ def test_a_sweep_larger_than_max_array_size_runs_in_chunks_on_slurm(tmp_path, sl
     (rnd,) = _rounds(store)
     # 18 runs, 3 per task: 6 tasks, more than MaxArraySize=4 allows in one array: two arrays
     assert [(a["offset"], a["count"]) for a in rnd["arrays"]] == [(0, 4), (4, 2)]
-    rows = _sacct(slurm, [a["job"] for a in rnd["arrays"]])
+    rows = _sacct(slurm, [a["job"] for a in rnd["arrays"]], expect=6)
     assert len(rows) == 6 and all(r[1:] == ["COMPLETED", "crimenet"] for r in rows), rows
     dones = [json.loads((p / "done").read_text()) for p in complete_runs(store)]
     assert len(dones) == 18 and len({d["slurm_job"] for d in dones}) == 6  # 3 runs in each task
