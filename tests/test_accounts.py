@@ -12,7 +12,7 @@ from sim.analysis import decompose
 from sim.analysis.compare import SCENARIOS
 from sim.model import accounts
 from sim.model.accounts import ACCOUNTS
-from sim.model.phases import leadership
+from sim.model.phases import leadership, violence
 from sim.run import OUTPUT_FILES, write_outputs
 
 #: The scenarios acting everywhere or in the whole region run on the synthetic world; the country
@@ -131,13 +131,6 @@ def test_totals_agree_with_the_timeseries_and_the_country_table(tmp_path):
 
 
 @pytest.mark.slow  # uses an episode run (the synthetic world's prisons are not crowded enough to recruit)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="model bug found by the accounts: each gang's share of the inmates recruited is its inmates after "
-    "the week's convictions and releases over their total before them (prisons.step), so the shares do not "
-    "add up to one and recruits are lost or made",
-)
 def test_prison_recruits_leave_and_join_in_equal_numbers(flows):
     """Non-member inmates recruited by gangs leave ``prisons.others`` and join the gangs' sentenced
     members: the two are the same people, week by week."""
@@ -149,15 +142,23 @@ def test_prison_recruits_leave_and_join_in_equal_numbers(flows):
     np.testing.assert_allclose(p["joined_gangs"], -p["recruited_from_inmates"], rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="model bug found by the accounts: in violence.expansion a group all of whose plazas fall below the "
-    "scatter threshold has nowhere to regroup (every entry is zeroed, none is rescaled), so its free members vanish",
-)
-def test_no_members_are_lost_when_they_scatter(flows):
-    f = flows("mano_dura_2022")
-    assert not ((f["cause"] == "scattered") & (f["value"] != 0)).any()
+def test_a_group_scattered_everywhere_regroups_where_it_was_strongest():
+    """violence.expansion: a group all of whose plazas fall below the scatter threshold keeps its
+    members, gathered in one of its plazas (they were lost before the accounts showed it)."""
+    m = run(*SYNTHETIC_40, "steps=4", keep_model=True).model
+    orgs, vp, adj = m.orgs, m.p.violence, m.world.adjacency
+    i = int(np.flatnonzero(~orgs.is_militia)[0])
+    home = int(orgs.home[i])
+    plazas = adj.indices[adj.indptr[home] : adj.indptr[home + 1]]  # home and its neighbours
+    thin = 0.1 * vp.scatter_share * vp.foothold  # far below the threshold
+    orgs.presence[i] = 0.0
+    orgs.presence[i, plazas] = thin
+    orgs.new_week()
+    before = orgs.presence[i].sum()
+    violence.expansion(m)
+    after = orgs.presence[i]
+    assert after.sum() == pytest.approx(before, rel=1e-12)
+    assert np.count_nonzero(after) == 1 and after[plazas].sum() == pytest.approx(before, rel=1e-12)
 
 
 def test_homicides_by_cause_for_the_ui():

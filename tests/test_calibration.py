@@ -25,6 +25,9 @@ from sim.run import PROJECT_ROOT, compose, run
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
 DATA_FILE = re.compile(r"^data/[\w/.-]+\.csv$")
+PUBLISHED = re.compile(
+    r"^external: .+\(\d{4}\)"
+)  # a published study: authors, journal, year (the world files' convention)
 
 
 def test_targets_table_is_sourced_and_readable():
@@ -35,7 +38,8 @@ def test_targets_table_is_sourced_and_readable():
     assert len(ids) == len(set(ids)) >= 12
     for t in everything:
         data = DATA_FILE.match(t.source)
-        assert SEED_LINE.search(t.source) or data, f"{t.id}: source {t.source!r} names no seed line or data file"
+        named = SEED_LINE.search(t.source) or data or PUBLISHED.match(t.source)
+        assert named, f"{t.id}: source {t.source!r} names no seed line, data file or published study"
         assert not data or (PROJECT_ROOT / t.source).exists(), f"{t.id}: {t.source} is not shipped"
         assert 0 < t.low <= t.value <= t.high
     # the figures the issue names are there
@@ -125,6 +129,8 @@ def test_counts_seizures_and_prisons_agree_with_the_country_outputs(measured):
     assert stat("arrests(country=SLV|COL)") == pytest.approx(
         (slv["arrests"].sum() + col["arrests"].sum()) / 3, rel=1e-9
     )
+    assert stat("recruits(country=SLV)") == pytest.approx(slv["recruits"].sum() / 3, rel=1e-9)
+    assert stat("members(country=COL)") == pytest.approx(col["members_present"].mean(), rel=1e-9)
     # inmates over residents of the whole country, whichever of its territories is selected
     rate = slv["prison_population"].sum() / (slv["population"].sum() / 1e5)
     assert stat("incarceration_rate(country=SLV)") == pytest.approx(rate, rel=1e-9)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 from conftest import compose
 
 from sim.model import CrimeModel
+from sim.run import compose as compose_run
+from sim.run import run
 
 WORLD = ["world=synthetic", "world.n_territories=20", "burn_in=0", "steps=520"]
 
@@ -27,3 +31,46 @@ def test_police_tenure_relaxes_to_its_mean_without_rotation():
         factor = (1.0 - 1.0 / (52.0 * mean)) ** 520
         np.testing.assert_allclose(end - mean, (start - mean) * factor, atol=1e-9)
         assert np.abs(end - mean).max() < 0.4 * np.abs(start - mean).max()
+
+
+#: Headline outcomes of the default world's baseline and whether each holds within 10% over the ten
+#: policy years (issue 19, item 5). The corrupt police share still climbs (+15%, mean of seeds
+#: 100-105, 2026-12-03): new routes through the Caribbean and Central America (shippers that learn,
+#: issue 14) and growing Colombian and Peruvian groups bring payrolls where there were none.
+STATIONARY = {
+    "homicide_rate": True,
+    "criminal_members": True,
+    "prison_population": True,
+    "community_trust": True,
+    "corrupt_police_share": False,
+}
+
+
+@pytest.fixture(scope="module")
+def baseline_years() -> pd.DataFrame:
+    """Yearly means of the default world's baseline over the ten policy years, mean of six seeds."""
+    frames = []
+    for seed in range(100, 106):
+        ts = run(compose_run([f"seed={seed}", "progress=false", "output.write=false"])).timeseries
+        ts = ts[ts["year"] >= 0]
+        frames.append(ts.groupby(np.floor(ts["year"]).astype(int))[list(STATIONARY)].mean())
+    return pd.concat(frames).groupby(level=0).mean()
+
+
+@pytest.mark.slow  # six runs of the default world (~15 s)
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        pytest.param(
+            k, marks=[] if ok else pytest.mark.xfail(strict=True, reason="drifts by more than 10%: see STATIONARY")
+        )
+        for k, ok in STATIONARY.items()
+    ],
+)
+def test_the_status_quo_stays_within_ten_percent_over_ten_years(baseline_years, outcome):
+    """With no policy the default world's headline outcomes stay within 10% of their first policy
+    year's level in the tenth (issue 19, item 5). Trust held only once communities start at the
+    fixed point of their trust dynamics (community.step; it fell 17% before) and police payrolls at
+    theirs (corruption.step)."""
+    first, last = baseline_years[outcome].iloc[0], baseline_years[outcome].iloc[-1]
+    assert abs(last / first - 1.0) <= 0.10

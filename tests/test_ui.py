@@ -673,3 +673,5 @@ def test_the_page_stayed_offline_without_errors_or_warnings(ui_server, browser):
     assert not misses, f"assets missing from the offline cache (add them to scripts/ui_setup.sh): {misses}"
     assert "Traceback" not in log, f"traceback in the UI server log:\n{log[-3000:]}"
     assert "samesite" not in log and "Warning" not in log, f"warnings in the UI server log:\n{log[-3000:]}"
+    # one address line, ours, printed once the port listens (Solara's own comes seconds too early)
+    assert "Solara server is starting" not in log and log.count("crimenet UI: http://") == 1

@@ -18,6 +18,9 @@ acceptable band ``[low, high]`` around the figure, the simulated years it is com
 * ``seized_t(sel)``: tonnes of cocaine per year seized in the selected territories;
 * ``incarceration_rate(sel)``: inmates per 100,000 residents of the countries the selection
   touches (prisons are national), mean over the window;
+* ``recruits(sel)``: members recruited per year in the selected territories (communities and
+  prisons' non-member inmates are not split: community recruits, ``terr.recruits``);
+* ``members(sel)``: members present in the selected territories (free, not held), mean over the window;
 * ``A / B``: the ratio of two statistics.
 
 A selection ``sel`` is ``all`` (the headline territories, ``world.report_regions``), or
@@ -61,6 +64,8 @@ KINDS = (
     "arrests",
     "seized_t",
     "incarceration_rate",
+    "recruits",
+    "members",
 )
 DEFAULT_WORLD = "hemisphere"
 _TERM = re.compile(r"^\s*(\w+)\(([^)]*)\)\s*$")
@@ -175,6 +180,9 @@ class Recorder:
         self._add("arrests", t.arrests)
         self._add("seized_kg", t.seized)
         self._add("inmates", model.prisons.population(model))  # by country
+        self._add("recruits", t.recruits)
+        r, c = model.orgs.held()
+        self._add("members", np.bincount(c, weights=model.orgs.presence[r, c], minlength=model.world.n))
 
 
 def _exports(model, sel: np.ndarray) -> float:
@@ -262,8 +270,10 @@ def statistic(rec: Recorder, term: str) -> float:
         touched[w.country[mask]] = True
         whole = touched[w.country]  # every territory of the countries the selection touches
         return float(s["inmates"][touched].sum() / (s["population"][whole].sum() / 1e5))
-    if kind in ("homicides", "arrests"):
+    if kind in ("homicides", "arrests", "recruits"):
         return float(s[kind][mask].sum() / years)
+    if kind == "members":
+        return float(s["members"][mask].sum() / rec.weeks)
     if kind == "seized_t":
         return float(s["seized_kg"][mask].sum() / 1000.0 / years)
     column = {"homicide_rate": "homicides", "emigration_rate": "emigration"}[kind]

@@ -69,7 +69,6 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "attrition": "members leaving (attrition)",
         "unpaid": "members leaving a group that cannot pay them",
         "killed": "members killed in fights",
-        "scattered": "free members lost when all of a group's plazas fall below the scatter threshold",
         "dissolved": "members (free and held) of groups that dissolve (held ones become ordinary inmates)",
     },
     "members_free": {
@@ -79,7 +78,6 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "attrition": "members leaving (attrition)",
         "unpaid": "members leaving a group that cannot pay them",
         "killed": "members killed in fights",
-        "scattered": "free members lost when all of a group's plazas fall below the scatter threshold",
         "arrested": "members arrested (into pre-trial detention)",
         "released_uncharged": "detainees released when their case is decided without a conviction",
         "released_served": "members released at the end of their sentence",

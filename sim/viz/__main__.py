@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -80,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         assets = None
     cmd = command(args.host, args.port, not args.no_open)
-    proc = subprocess.Popen(cmd, env=offline_env(assets))
+    proc = subprocess.Popen(cmd, env=offline_env(assets), stdout=subprocess.PIPE, text=True, bufsize=1)
+    # Solara prints its address as it starts, seconds before the port listens: that line is dropped
+    # and ours is printed once the page can be opened; the rest of its output passes through
+    threading.Thread(target=_forward, args=(proc.stdout,), daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
         while proc.poll() is None and not listening(args.host, args.port):
@@ -91,6 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         proc.terminate()
         return proc.wait()
+
+
+def _forward(stream) -> None:
+    """Copy the server's output to ours, without Solara's early "server is starting" line."""
+    for line in stream:
+        if not line.startswith("Solara server is starting"):
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
 
 def listening(host: str, port: int) -> bool:

@@ -48,6 +48,11 @@ def step(model: CrimeModel) -> None:
     rate = t.homicides * 52.0 / np.maximum(t.population / 1e5, 1e-9)
     t.fear += cp.fear_memory * (rate - t.fear)
     target = trust_target(model, t.effectiveness, t.fear, t.abuse)
+    if model.steps == 1:
+        # trust starts where the state's first week's effectiveness, fear and abuses hold it, rather
+        # than at ``initial_trust``, which the burn-in would leave slowly (``trust_rate``'s ~1-year
+        # time scale) (issue 19, item 5)
+        t.trust[:] = target
     t.trust += cp.trust_rate * (target - t.trust) - fx.rotation * cp.rotation_trust_cost * t.trust
     np.clip(t.trust, 0.0, 1.0, out=t.trust)
     t.tips[:] = t.trust**cp.tips_exponent

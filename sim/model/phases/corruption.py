@@ -65,8 +65,15 @@ def step(model: CrimeModel) -> None:
     threat = armed / (armed + officers)
     presence = 1.0 - np.exp(-armed / (cp.presence_scale * officers))
     accept = acceptance(model, bribe_ratio, threat)
-    gain = cp.offer_rate * presence * accept * (1.0 - t.corrupt)
-    loss = (cp.turnover + fx.vetting + fx.rotation) * t.corrupt
+    offered = cp.offer_rate * presence * accept  # weekly rate at which honest officers join a payroll
+    leaving = cp.turnover + fx.vetting + fx.rotation  # weekly rate at which corrupt officers leave it
+    if model.steps == 1:
+        # the payrolls start where the status quo holds them (gain = loss): the world is pinned to a
+        # present in which the groups have long been bribing, not to a clean police force that the
+        # burn-in would corrupt slowly (the turnover's ~2-year time scale) (issue 19, item 5)
+        t.corrupt[:] = offered / np.maximum(offered + leaving, 1e-12)
+    gain = offered * (1.0 - t.corrupt)
+    loss = leaving * t.corrupt
     t.corrupt += gain - loss
     np.clip(t.corrupt, 0.0, 1.0, out=t.corrupt)
     # a change of patron (new dominant group) resets part of the payroll

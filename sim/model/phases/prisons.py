@@ -95,6 +95,8 @@ def step(model: CrimeModel) -> None:
     for org, c in zip(orgs, countries):
         if isinstance(org, Militia):
             continue
+        # the gang's share of the recruits: its inmates before this week's decisions, like the total
+        share = (org.pretrial + org.sentenced) / gang_jailed[c] if isinstance(org, Gang) and gang_jailed[c] > 0 else 0.0
         decided = org.pretrial / pretrial_weeks[c]
         p_conv = conv_by_country[c] * keep_share[c]
         convicted = decided * p_conv
@@ -104,8 +106,8 @@ def step(model: CrimeModel) -> None:
         flows["served"][c] += org.sentenced * release_rate
         org.pretrial -= decided
         org.sentenced += convicted - org.sentenced * release_rate
-        if isinstance(org, Gang) and gang_jailed[c] > 0:
-            joined = recruited[c] * (org.pretrial + org.sentenced) / gang_jailed[c]
+        if share > 0.0:
+            joined = recruited[c] * share
             org.sentenced += joined
             flows["joined"][c] += joined
         org.presence[org.home] += released

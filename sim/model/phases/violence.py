@@ -82,15 +82,24 @@ def expansion(model: CrimeModel) -> None:
     disrupted = np.fromiter((o.disrupted for o in orgs.agents), dtype=bool, count=k)
     rate = vp.expansion_rate * np.where(disrupted, 1.0 - model.p.leadership.disruption, 1.0)
     p_rc += rate[r] * (target - p_rc)
-    p_rc[p_rc < vp.scatter_share * vp.foothold] = 0.0  # scattered members rejoin elsewhere
+    # scattered members rejoin elsewhere; a group all of whose plazas fell below the threshold
+    # regroups where it was strongest (its members are not lost)
+    strongest = _first_of_each(r, -p_rc)
+    scattered = p_rc < vp.scatter_share * vp.foothold
+    scattered[strongest] &= np.bincount(r, weights=~scattered, minlength=k)[r[strongest]] > 0
+    p_rc[scattered] = 0.0
     p_sum = np.bincount(r, weights=p_rc, minlength=k)
     back = p_sum[r] > 0
     p_rc[back] *= (members / np.where(p_sum > 0, p_sum, 1.0))[r[back]]
     P[r, c] = p_rc
     orgs.set_held(np.concatenate([r0 * n + c0, r * n + c]))
-    # a group all of whose plazas fell below the scatter threshold has nowhere to rejoin: its members are lost
-    lost = members * ((v_sum > 0) & (p_sum == 0))
-    model.accounts.members("scattered", -np.bincount(orgs.country, weights=lost, minlength=len(w.countries)))
+
+
+def _first_of_each(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Index of the entry with the smallest ``key`` in each group (first in order on ties)."""
+    order = np.lexsort((key, group))
+    g = group[order]
+    return order[np.r_[True, g[1:] != g[:-1]]] if g.size else order
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
