@@ -579,6 +579,13 @@ def test_a_scenario_loads_its_levers_reset_shows_progress_and_the_baseline_is_be
     assert plots.locator("text[data-delta]").count() == 8
     _select(page, "Map colours", "difference")
     page.locator('[data-testid=map] svg[data-mode="difference"]').wait_for(timeout=10_000)
+    # a year into the policy (burn-in 104 weeks): the two runs have parted, and the plots say by how much
+    _select(page, "Weeks per Step", "52")
+    for k in (55, 107, 159):
+        _step(page, k)
+    assert _until(lambda: plots.locator('svg[data-step="159"][data-baseline="yes"]').count() == 1)
+    deltas = [float(d.get_attribute("data-delta") or 0) for d in plots.locator("text[data-delta]").all()]
+    assert len(deltas) == 8 and any(d != 0 for d in deltas), deltas
     _shot(page, "ui_baseline.png")
 
 
