@@ -494,6 +494,7 @@ STATE_NOTES = {
     "Facilitator.kind": "launderer | transporter | forger | lawyer | broker",
     "Facilitator.capacity": "1 + a Pareto draw; slots = max(1, round(capacity x clients_per_capacity))",
     "Facilitator.fee": "share of a client's revenue (params.facilitators.fee)",
+    "Regime.country": "index of its country",
     "Politician.country": "index of its country",
     "Politician.territory": "index of its seat",
     "Politician.integrity": "0..1, a Beta draw, redrawn at each election",
@@ -517,7 +518,7 @@ def block_state_agents() -> str:
 
     path = Path(agents.__file__)
     out = []
-    for cls_name in ("Organisation", "Militia", "Facilitator", "Politician"):
+    for cls_name in ("Organisation", "Militia", "Facilitator", "Regime", "Politician"):
         cls = getattr(agents, cls_name)
         rows = [
             [f"`{n}`", c or STATE_NOTES.get(f"{cls_name}.{n}", "")]
@@ -616,6 +617,14 @@ OUTPUT_NOTES = {
     "extortion_rate": "population-weighted share of residents paying extortion (headline regions)",
     "emigration": "emigrants this week (headline regions)",
     "criminal_revenue": "income of all organisations this week (USD)",
+    "laundered_usd": "USD the launderers carried this week for all groups (laundering phase)",
+    "laundering_fees_usd": "USD the groups paid their launderers this week",
+    "laundering_confiscated_usd": "USD of the groups confiscated this week (laundered money, launderers' pipelines)",
+    "unlaundered_lost_usd": "USD the groups lost this week moving income no launderer carried",
+    "launderers": "launderers in the model (they are taken down and replaced under anti_laundering)",
+    "groups_hit_laundering": "groups that lost over 1% of the income they had to launder this week (confiscation, "
+    "unlaundered income)",
+    "criminal_revenue_kept": "criminal_revenue less this week's laundering fees, confiscations and unlaundered losses (USD)",
     "contested_territories": "territories contested this week (all territories)",
     "military_share": "officer-weighted share of units that is military (headline regions)",
     "abuse": "population-weighted abuse index, abuses per 100k per year, smoothed (headline regions)",
@@ -636,6 +645,8 @@ EVENT_NOTES = {
     "militia_captured": "a militia is captured by the cartel controlling its home",
     "truce": "a truce starts",
     "truce_broken": "the truce collapses",
+    "facilitator_removed": "a facilitator is taken down (`how`: takedown under anti_laundering, removed by a lever; "
+    "actors: its clients)",
     "election": "a country holds elections (`captured`, `seats`)",
 }
 

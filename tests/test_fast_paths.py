@@ -101,6 +101,7 @@ def _routing_padded(model) -> None:
         operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & (
             t.corrupt >= model.p.corruption.operate_threshold
         )
+    operates[:, :n] = np.maximum(operates[:, :n], model.regimes.operated[None, :])  # a regime's forces
     shipper_row = np.searchsorted(shippers, owners)
     shipper_row[owners < 0] = shippers.size
     at = R.nodes + (shipper_row * (n + 1))[:, None]
@@ -141,7 +142,7 @@ def _routing_padded(model) -> None:
     value = mp.price_source + (model.terr.price[R.flat_mkt] - mp.price_source) * R.flat_position
     passing = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat] * value, minlength=n)
     t.drug_value[:] = passing
-    t.value[:] = passing * mp.transit_tax + t.smuggling
+    t.value[:] = passing * mp.transit_tax + t.smuggling + model.gold.to_groups
     model.orgs.credit(t.controller, passing * mp.transit_tax, "transit_tax", drug=True)
     R.buffer[(model.steps + R.delay) % R.buffer.shape[0], np.arange(R.n_paths)] += kg * survive[:, -1]
 

@@ -9,7 +9,7 @@ from conftest import compose, run
 
 from sim.model import CrimeModel
 from sim.model.agents import Facilitator, Gang, Militia, Politician
-from sim.model.phases import services
+from sim.model.phases import laundering, services
 
 WORLD = ["world=synthetic", "world.n_territories=40", "burn_in=52"]
 
@@ -113,7 +113,8 @@ def test_m9_militias_form_where_extortion_overreaches_then_turn():
 def test_m10_facilitators_are_heavy_tailed_brokers_and_a_super_fixer_matters():
     """004 l.2404-2454, l.2422: the services phase gathers many clients on a few super-fixers, which
     bridge groups; removing one leaves many groups unserved at once, and each unserved group pays
-    ``unserved_cost`` instead of the fee (services.step)."""
+    ``unserved_cost`` instead of the transporter's fee (services.step) or loses ``unserved_loss`` of
+    the income no launderer carries instead of the launderer's fee (laundering.step)."""
     m = CrimeModel(compose(*WORLD, "steps=100", "world.n_facilitators=40"))
     for _ in range(60):
         m.step()
@@ -128,7 +129,8 @@ def test_m10_facilitators_are_heavy_tailed_brokers_and_a_super_fixer_matters():
     org_bc = np.median([bc.get(o.unique_id, 0) for o in m.orgs.agents if not isinstance(o, Militia)])
     assert fixers_bc > org_bc  # super-fixers sit between otherwise separate groups
     # removing the super-fixer leaves many groups short of a service at once, and they pay for it:
-    # twin models, one without the super-fixer, each run through one week of the services phase.
+    # twin models, one without the super-fixer, each run through one week of the services and
+    # laundering phases.
     # Services are scarce here (two facilitators of each kind): with spare slots elsewhere, as with
     # 15 or more facilitators on this world, the clients find another one the same week.
     hurt = {}
@@ -150,6 +152,7 @@ def test_m10_facilitators_are_heavy_tailed_brokers_and_a_super_fixer_matters():
             for o in orgs:
                 o.cash = 1e12  # the week's fees and losses are debited in full, never capped by cash
             services.step(twin)
+            laundering.step(twin)
             cost[label] = np.array([1e12 - o.cash for o in orgs])
             cover[label] = np.array([o.service_coverage for o in orgs])
             assert all(o.service_coverage == services.coverage(twin, o) for o in orgs)

@@ -98,15 +98,16 @@ def _troop_runs(synthetic_baseline):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not working since the learning routes (issue 14): troops everywhere no longer cut year-1 homicides "
-    "on the synthetic world (11.06 against 10.89 per 100k; it passed before by 11.01 against 11.04); "
-    "traffic displaced by the troops' seizures is the suspected cause, not confirmed",
+    reason="not working since the learning routes (issue 14): troops everywhere change year-1 homicides on the "
+    "synthetic world by a hundredth of a percent either way (11.06 against 10.89 per 100k after issue 14; 11.0195 "
+    "against 11.0205 after issue 15's laundering), not the visible fast fall the seed describes",
 )
 def test_m4_troops_cut_homicides_in_year_one(synthetic_baseline):
-    """004 l.522: visible troops cut violence fast."""
+    """004 l.522: visible troops cut violence fast. A fall of at least 2% in the first year (mean of
+    seeds 0-2): the test asked only for any fall until 2026-12-03, and passed or failed by 0.01%."""
     base, mil = _troop_runs(synthetic_baseline)
     h = lambda rs, a, b: np.mean([_post(r, "homicide_rate", a, b) for r in rs])  # noqa: E731
-    assert h(mil, 0, 1) < h(base, 0, 1)
+    assert h(mil, 0, 1) < 0.98 * h(base, 0, 1)
 
 
 def test_m5_trust_reporting_impunity_has_two_stable_states():

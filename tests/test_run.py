@@ -163,3 +163,20 @@ def test_recruits_never_outnumber_the_idle_youth():
     for _ in range(200):
         m.step()
     assert m.orgs.presence.sum() < neet_youth(m).sum()
+
+
+def test_a_world_with_two_organisations_of_one_name_is_refused():
+    """Allies and rivals are named, so a repeated name would tie a group to the wrong one (the
+    default world had two "Albanian mafia" entries until 2026-12-03)."""
+    import pytest
+    from omegaconf import OmegaConf
+
+    from sim.model.config import ConfigError, validate
+    from sim.run import compose as compose_cfg
+
+    cfg = compose_cfg(["progress=false"])
+    validate(cfg)  # the default world's names are unique
+    OmegaConf.set_struct(cfg, False)
+    cfg.world.organisations[1].name = cfg.world.organisations[0].name
+    with pytest.raises(ConfigError, match="is used twice"):
+        validate(cfg)

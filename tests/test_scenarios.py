@@ -24,6 +24,7 @@ LEVER_OF = {
     "prevention": "prevention",
     "truce": "truce",
     "eradication": "eradication",
+    "anti_laundering": "anti_laundering",
 }
 # the Effects fields each lever may change
 TOUCHES = {
@@ -44,6 +45,7 @@ TOUCHES = {
     "prevention": {"prevention"},
     "truce": {"truce_cut"},
     "eradication": {"eradication"},
+    "anti_laundering": {"laundering_fee_mult", "laundering_risk", "takedowns"},
 }
 
 
@@ -192,6 +194,9 @@ def test_every_knob_is_documented_with_its_declared_range(path):
         "prevention": schema.Prevention,
         "truce": schema.Truce,
         "eradication": schema.Eradication,
+        "sanctions": schema.Sanctions,
+        "anti_laundering": schema.AntiLaundering,
+        "remove_facilitator": schema.RemoveFacilitator,
     }
     lever = None
     for line in path.read_text().splitlines():
@@ -208,7 +213,10 @@ def test_every_knob_is_documented_with_its_declared_range(path):
         if "range" in meta:
             lo, hi = meta["range"]
             assert f"[{lo:g}, {hi:g}]" in comment, f"{path.name}: {lever}.{name} should quote [{lo:g}, {hi:g}]"
-        if name not in ("enabled", "start", "duration", "include_ports", "targets", "target_gangs", "countries"):
+        if name not in (
+            *("enabled", "start", "duration", "include_ports", "targets", "target_gangs", "countries"),
+            *("facilitator_id", "kind"),  # which facilitator remove_facilitator names
+        ):
             assert re.search(r"\d{3} l\.\d+|assumption|free parameter", comment), (
                 f"{path.name}: {lever}.{name} names no source (seed line, assumption or free parameter)"
             )

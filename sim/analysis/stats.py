@@ -35,6 +35,8 @@ OUTCOMES = {
     "community_trust": ("community trust", "{:.3f}"),
     "emigration": ("emigration (/wk)", "{:,.0f}"),
     "criminal_revenue": ("criminal revenue (USD/wk)", "{:,.0f}"),
+    "criminal_revenue_kept": ("criminal revenue kept after laundering (USD/wk)", "{:,.0f}"),
+    "laundered_usd": ("laundered (USD/wk)", "{:,.0f}"),
 }
 
 #: Per-country outcomes of a comparison (columns of ``countries.parquet``), display names and formats.
@@ -57,6 +59,14 @@ COUNTRY_OUTCOMES = {
     "emigration": ("emigration (/wk)", "{:,.0f}"),
     "drug_seized_kg": ("drug seized (kg/wk)", "{:,.0f}"),
     "active_groups_present": ("groups present", "{:.1f}"),
+    "criminal_revenue_kept": ("revenue kept after laundering, groups based there (USD/wk)", "{:,.0f}"),
+    "laundered_usd": ("laundered for groups based there (USD/wk)", "{:,.0f}"),
+    "regime_revenue": ("regime revenue (USD/wk)", "{:,.0f}"),
+    "regime_revenue_formal": ("regime revenue: formal (USD/wk)", "{:,.0f}"),
+    "regime_revenue_drug_protection": ("regime revenue: drug protection (USD/wk)", "{:,.0f}"),
+    "regime_revenue_gold": ("regime revenue: gold (USD/wk)", "{:,.0f}"),
+    "regime_revenue_sanctions_evasion": ("regime revenue: sanctions evasion (USD/wk)", "{:,.0f}"),
+    "gold_income_groups": ("groups' gold income, gold mined there (USD/wk)", "{:,.0f}"),
 }
 
 KEYS = ("scenario", "seed", "year_index")

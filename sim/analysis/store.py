@@ -50,6 +50,8 @@ def keyed_config(cfg: DictConfig) -> dict:
     """The resolved parts of ``cfg`` that the run key hashes (also saved as the run's config.yaml)."""
     data = {k: OmegaConf.to_container(cfg[k], resolve=True) if OmegaConf.is_config(cfg[k]) else cfg[k] for k in KEYED}
     data["output"] = {k: cfg.output[k] for k in KEYED_OUTPUT}
+    if "replay" in cfg and cfg.replay.countries:  # keyed only when it pins inputs: other keys stay as they were
+        data["replay"] = OmegaConf.to_container(cfg.replay, resolve=True)
     return data
 
 

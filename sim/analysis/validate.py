@@ -66,7 +66,36 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
         "scenario.border_hardening.migrant_control=0.0",
     ),
     "col_extradition": ("scenario=col_extradition",),
+    # sanctions on Venezuela's regime (000 l.92, l.331; 001 l.60, l.168)
+    "ven_sanctions": ("scenario=ven_sanctions",),
+    # leader targeting in Venezuela, with and without its regime's shelter (000 l.267; 002 l.8-9)
+    "ven_targeting": ("scenario=extradition", "scenario.extradition.countries=[VEN]"),
+    "ven_targeting_no_regime": ("scenario=extradition", "scenario.extradition.countries=[VEN]", "world.regimes=[]"),
     "mex_kingpin": ("scenario=mex_kingpin",),
+    # the largest and the smallest launderer serving Mexican groups removed (004 l.2404-2454, l.2436)
+    "mex_remove_super_fixer": ("scenario=remove_facilitator", "scenario.remove_facilitator.countries=[MEX]"),
+    "mex_remove_small_facilitator": (
+        "scenario=remove_facilitator",
+        "scenario.remove_facilitator.countries=[MEX]",
+        "scenario.remove_facilitator.rank=-1",
+    ),
+    # Mexico follows its groups' money (004 l.2424-2428), in the default world and in one whose
+    # launderers' capacity is spread (Pareto shape 3 against 1.5), where the same lever with every
+    # knob neutral stands for the baseline (it acts in Mexico, and changes nothing)
+    "mex_anti_laundering": ("scenario=anti_laundering", "scenario.anti_laundering.countries=[MEX]"),
+    "mex_anti_laundering_spread": (
+        "scenario=anti_laundering",
+        "scenario.anti_laundering.countries=[MEX]",
+        "world.facilitator_pareto_alpha=3.0",
+    ),
+    "mex_neutral_laundering_lever_spread": (
+        "scenario=anti_laundering",
+        "scenario.anti_laundering.countries=[MEX]",
+        "scenario.anti_laundering.confiscation=0",
+        "scenario.anti_laundering.fee_multiplier=1",
+        "scenario.anti_laundering.takedowns_per_year=0",
+        "world.facilitator_pareto_alpha=3.0",
+    ),
     # regional on purpose: its claim is displacement across the hemisphere (004 l.304-308)
     "border_hardening": ("scenario=border_hardening",),
     "col_eradication": ("scenario=col_eradication",),
@@ -88,6 +117,12 @@ COUNTRY_COLUMNS = (
     "corrupt_police_share",
     "trust",
     "coca_production_kg",
+    "criminal_revenue_kept",
+    "groups_hit_laundering",
+    "regime_revenue",
+    "regime_revenue_drug_protection",
+    "regime_revenue_gold",
+    "regime_revenue_sanctions_evasion",
 )
 EVENT_COLUMNS = {"leader_removed": "leader_removals", "extradition": "extraditions"}
 #: Countries and weeks (after the burn-in; -13..-1 = the last pre-policy quarter) kept week by week,
@@ -484,6 +519,45 @@ def _col_extradition(d: Data, country: str) -> Outcome:
     )
 
 
+# --- Venezuela's regime: sanctions (ven_sanctions), shelter under leader targeting (extradition)
+
+
+def _ven_sanctions(d: Data, country: str) -> Outcome:
+    def share(scenario: str) -> pd.Series:
+        parts = ("drug_protection", "gold", "sanctions_evasion")
+        illicit = sum(d.per_seed(scenario, f"regime_revenue_{k}", (1, 10), country) for k in parts)
+        return illicit / d.per_seed(scenario, "regime_revenue", (1, 10), country)
+
+    x, b = share("ven_sanctions").align(share("baseline"), join="inner")
+    lo, hi = stats.mean_ci((x - b).to_numpy())
+    t = (float((x - b).mean()), lo, hi)
+    r = _rel(d, "ven_sanctions", "regime_revenue", (1, 10), country=country)
+    return above(t) and above(r, -0.5), (
+        f"illicit and sponsors' share of the regime's revenue {_ci(t)}; its revenue {_ci(r, True)} (years 1-10)"
+    )
+
+
+# --- Mexico, the money: a super-fixer removed, anti-laundering (sim/model/phases/laundering.py)
+
+
+def _mex_anti_laundering(d: Data, country: str) -> Outcome:
+    col, yr = "criminal_revenue_kept", (1, 5)
+
+    def cut(scenario: str, against: str) -> pd.Series:
+        return d.per_seed(scenario, col, yr, country) / d.per_seed(against, col, yr, country) - 1.0
+
+    default = cut("mex_anti_laundering", "baseline")
+    spread = cut("mex_anti_laundering_spread", "mex_neutral_laundering_lever_spread")
+    a, b = default.align(spread, join="inner")
+    lo, hi = stats.mean_ci((a - b).to_numpy())
+    diff = (float((a - b).mean()), lo, hi)
+    t = _rel(d, "mex_anti_laundering", col, yr, country=country)
+    return below(t) and below(diff), (
+        f"revenue kept by Mexican groups {_ci(t, True)}; its change less the change where launderers are "
+        f"spread {_ci(diff, True)} (years 1-5)"
+    )
+
+
 # --- Mexico, kingpin strategy (mex_kingpin)
 
 
@@ -810,6 +884,69 @@ CHECKS: tuple[Check, ...] = (
         _col_extradition,
     ),
     policy(
+        "ven_sanctions_evaded",
+        "regime, sanctions",
+        "VEN",
+        ("ven_sanctions",),
+        "sanctions on the Maduro regime are evaded rather than felt: it reaches a financial equilibrium through "
+        "illicit revenue and sponsors (Russia's crypto rails, Iran's tankers), not collapse",
+        "000 l.92, l.331; 001 l.168",
+        "in Venezuela, years 1-10: the share of drug protection, gold and sanctions evasion in the regime's "
+        "revenue change > 0 (CI), and its revenue falls by less than 50% (CI)",
+        _ven_sanctions,
+    ),
+    policy(
+        "ven_shelter",
+        "regime, M7, M18",
+        "VEN",
+        ("ven_targeting", "ven_targeting_no_regime"),
+        "the regime shelters its allied groups: a dissident bloc under direct political protection, armed "
+        "groups with a sanctuary across the border",
+        "000 l.267; 002 l.8-9",
+        "with leader targeting raised in Venezuela, leader removals of the groups based in Venezuela, years "
+        "1-10: with the regime against the same world without it, change < 0 (CI)",
+        _direction(
+            "ven_targeting",
+            "leader_removals",
+            (1, 10),
+            below,
+            "leader removals of Venezuelan groups per year against no regime",
+            relative=False,
+            against="ven_targeting_no_regime",
+        ),
+    ),
+    policy(
+        "mex_super_fixer_removed",
+        "M10",
+        "MEX",
+        ("mex_remove_super_fixer", "mex_remove_small_facilitator"),
+        "super-fixers serve many, even competing, networks: removing one hurts many groups at once",
+        "004 l.2404-2454, l.2436",
+        "groups based in Mexico hit by laundering losses (over 1% of their income, weekly mean), year 1: removing "
+        "the largest launderer serving Mexican groups against removing the smallest, change > 0 (CI)",
+        _direction(
+            "mex_remove_super_fixer",
+            "groups_hit_laundering",
+            1,
+            above,
+            "groups hit against the smallest's removal",
+            relative=False,
+            against="mex_remove_small_facilitator",
+        ),
+    ),
+    policy(
+        "mex_anti_laundering_concentration",
+        "M10, anti_laundering",
+        "MEX",
+        ("mex_anti_laundering", "mex_anti_laundering_spread", "mex_neutral_laundering_lever_spread"),
+        "anti-laundering cuts criminal revenue, and more where launderers are concentrated (investigators "
+        "following the money reach the super-fixers)",
+        "004 l.2404-2454, l.2424-2428; Calderoni et al. 2022 (PROTON-OC)",
+        "revenue kept (after laundering costs) by the groups based in Mexico, years 1-5: change < 0 (CI), and "
+        "its relative change less the same lever's where launderers' capacity is spread (Pareto shape 3) < 0 (CI)",
+        _mex_anti_laundering,
+    ),
+    policy(
         "mex_kingpin_fragments",
         "M7, M18",
         "MEX",
@@ -938,7 +1075,8 @@ def main(argv=None) -> int:
     ap.add_argument("--years", type=int, default=10, help="simulated years after the burn-in (default 10)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--out", default="results/validate", help="output folder (default results/validate)")
-    ap.add_argument("--strict", action="store_true", help="exit 1 if any check fails")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if any check (or replay criterion) fails")
+    ap.add_argument("--no-replays", action="store_true", help="skip the replays of the country episodes")
     args = ap.parse_args(argv)
     if args.seeds < 2 or args.years < 10:
         ap.error("--seeds must be >= 2 (intervals) and --years >= 10 (the checks read year 10)")
@@ -958,6 +1096,12 @@ def main(argv=None) -> int:
         f"# Validation against the seeds' stylized facts\n\n`{command.strip()}`: {len(SCENARIOS)} scenarios x "
         f"{args.seeds} seeds, {time.time() - t0:.0f} s.\n\n" + markdown(table, args.seeds) + f"\nRuns:\n\n{runs}\n"
     )
+    replays_pass = True
+    if not args.no_replays:  # the country episodes from their years' states (sim/analysis/replay.py)
+        from sim.analysis.replay import validation_section
+
+        section, replays_pass = validation_section(args.seeds, args.years, args.jobs, out)
+        text += section
     (out / "report.md").write_text(text)
     print(text)
-    return 1 if args.strict and (table["result"] != "pass").any() else 0
+    return 1 if args.strict and ((table["result"] != "pass").any() or not replays_pass) else 0

@@ -1,4 +1,4 @@
-"""The agents: organisations (cartels, gangs, militias), facilitators, politicians, police, communities.
+"""The agents: organisations (cartels, gangs, militias), facilitators, regimes, politicians, police, communities.
 
 Organisations are agents and their members are counts (docs/ODD.md section 2). An organisation's
 armed presence is an array over territories, so the phases can be vectorised. Police units and
@@ -151,6 +151,7 @@ class Facilitator(Agent):
         self.kind = kind
         self.capacity = float(capacity)
         self.fee = float(fee)
+        self.channel = ""  # a launderer's channel: bank | trade | crypto (sim/model/phases/laundering.py)
 
     @property
     def clients(self) -> list[int]:
@@ -160,6 +161,37 @@ class Facilitator(Agent):
     def slots(self) -> int:
         """Number of clients this facilitator can serve at once."""
         return max(1, int(round(self.capacity * self.model.p.facilitators.clients_per_capacity)))
+
+
+class Regime(Agent):
+    """A captured state: a government that runs or shelters the trade (Venezuela first; world input
+    ``regimes``). Revenue by source (:data:`SOURCES`), spending on its forces' loyalty and on its
+    allies, the groups it shelters, and an illicit effort that rises when its revenue is squeezed
+    (000 l.58, l.92-114, l.331; 002 l.1, l.9; 003 l.7, l.14). Its weekly rules are
+    sim/model/phases/regime.py."""
+
+    SOURCES = ("formal", "drug_protection", "gold", "sanctions_evasion")
+    SPENDING = ("loyalty", "allies")
+
+    def __init__(
+        self, model: CrimeModel, country: int, forces: int, named: list[int], formal: float, sponsors: list
+    ) -> None:
+        super().__init__(model)
+        self.country = int(country)
+        self.forces = int(forces)  # uid of the organisation its security forces run (-1: none)
+        self.named = list(named)  # uids of the groups it shelters besides its forces' allies
+        self.formal = float(formal)  # formal revenue before sanctions, USD per week
+        self.sponsors = list(sponsors)  # SponsorSpec-like: name, rail, capacity, cost
+        self.revenue = dict.fromkeys(self.SOURCES, 0.0)  # USD in the last week
+        self.spending = dict.fromkeys(self.SPENDING, 0.0)  # USD in the last week
+        self.norm = self.formal  # yearly moving average of its total revenue, USD per week
+        self.loyalty = 1.0  # 0..1 its security forces' loyalty
+        self.effort = 0.0  # 0..1 its push into crime (protection, operations, gold)
+        self.sheltered: list[int] = []  # uids of the groups it shelters this week
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.revenue.values()))
 
 
 class Politician(Agent):

@@ -53,6 +53,7 @@ class TerritorySpec:
     production_t: float = 0.0  # cocaine produced, tonnes per year (production territories)
     consumption_t: float = 0.0  # cocaine consumed, tonnes per year (market territories)
     interdiction: float = 1.0  # multiplier of the local seizure rate (e.g. patrolled sea approaches)
+    gold_t: float = 0.0  # illicit gold mined, tonnes per year (mining territories; sim/model/phases/gold.py)
 
 
 @dataclass
@@ -92,6 +93,29 @@ class OrgSpec:
     rivals: list[str] = field(default_factory=list)
     lieutenants: int = 3  # succession depth
     cohesion: float = 0.7  # 0..1
+
+
+@dataclass
+class SponsorSpec:
+    """A foreign sponsor whose rails carry a sanctioned regime's trade and money at a cost
+    (000 l.92-114, l.371-373; 001 l.155-174); world data, read by sim/model/phases/regime.py."""
+
+    name: str = MISSING  # e.g. Russia
+    rail: str = ""  # how: crypto, ship-to-ship transfers, phantom companies, ... (a label)
+    capacity: float = 0.0  # 0..1 share of the revenue sanctions block that this rail can carry
+    cost: float = 0.0  # 0..1 share of what the rail carries lost on the way (discounts, fees)
+
+
+@dataclass
+class RegimeSpec:
+    """A captured state (the eighth agent type, sim/model/agents.py ``Regime``): a government the seeds
+    describe as a partner of organised crime (Venezuela: 000 l.58, l.92-114; 003 l.7, l.14)."""
+
+    country: str = MISSING  # ISO code, among the world's countries
+    forces: str = ""  # the organisation its security forces run in the trade ("" = none)
+    shelters: list[str] = field(default_factory=list)  # organisations it shelters besides the forces' allies
+    formal_musd: float = 0.0  # formal revenue (oil and taxes) before sanctions, M USD per year
+    sponsors: list[SponsorSpec] = field(default_factory=list)
 
 
 ASSUMED = "assumption (modeller's choice); no seed figure"
@@ -239,6 +263,7 @@ class WorldConfig:
     corridors: list[CorridorSpec] = field(default_factory=list)
     organisations: list[OrgSpec] = field(default_factory=list)
     report_regions: list[str] = field(default_factory=list)  # regions in headline rates; empty = all
+    regimes: list[RegimeSpec] = field(default_factory=list)  # captured states (sim/model/phases/regime.py)
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,6 +368,90 @@ class Truce(Lever):
 
 
 @dataclass
+class Sanctions(Lever):
+    """Sanctions on a captured state (000 l.92, l.331, l.371-373; 001 l.60, l.168): they block part of
+    the regime's formal revenue (oil, state finance) and its access to formal finance for its illicit
+    proceeds; the sponsors' rails (world ``regimes[].sponsors``) carry part of what is blocked, at a
+    cost (sim/model/phases/regime.py). Unlike the other levers, ``countries`` names the countries
+    sanctioned (their regimes), not a government acting on its own ground; empty = every regime."""
+
+    formal_cut: float = p(
+        0.7,
+        0.0,
+        1.0,
+        "share of the regime's formal revenue (oil, taxes on the formal economy) blocked",
+        "001 l.60 (sanctions isolate Caracas from energy and financial markets); size an assumption",
+    )
+    finance_cut: float = p(
+        0.3,
+        0.0,
+        1.0,
+        "share of the regime's illicit proceeds (drug protection, gold) lost for want of formal finance",
+        "000 l.102, l.371-373 (crypto rails built to collect payments for oil, gold and cocaine); size an assumption",
+    )
+    secondary: float = p(
+        0.0,
+        0.0,
+        1.0,
+        "share of the sponsors' rail capacity closed by sanctions on the sponsors themselves",
+        "001 l.29 (a Nicaraguan financial institution sanctioned); size an assumption",
+    )
+
+
+#: PROTON-OC's policy of imprisoning facilitators (Calderoni, Campedelli, Szekely, Paolucci and
+#: Andrighetto 2022, J. Quant. Criminol. 38:197-237, doi:10.1007/s10940-020-09489-z).
+PROTON_OC = "Calderoni et al. 2022 (PROTON-OC: facilitators targeted for imprisonment)"
+
+
+@dataclass
+class AntiLaundering(Lever):
+    """Anti-money-laundering: the government follows its groups' money (004 l.2424-2428: Operation
+    Titan, a bank named a laundering concern; 004 l.1750: a named bank's subsidiaries shut). Fees and
+    confiscation rise on the laundering of the groups based in its countries, in proportion to each
+    channel's exposure (banks most, crypto and sponsor rails least: 004 l.1877); investigators take
+    down launderers, the super-fixers that move most of their groups' money first, in the spirit of
+    PROTON-OC's facilitator policy (sim/model/phases/laundering.py)."""
+
+    confiscation: float = p(
+        0.05,
+        0.0,
+        0.5,
+        "share of the laundered volume confiscated (on a fully exposed channel, besides the baseline's)",
+        "004 l.2424-2426 (Titan: $23M seized against hundreds of millions laundered a year)",
+    )
+    fee_multiplier: float = p(
+        2.0, 1.0, 10.0, "x launderers' fee on a fully exposed channel (they price the risk)", ASSUMED
+    )
+    takedowns_per_year: float = p(
+        1.0,
+        0.0,
+        52.0,
+        "expected launderers taken down a year were every country to apply the lever; each launderer with "
+        "probability in proportion to the share of all laundered money it carries for the lever's countries' groups",
+        f"{PROTON_OC}; 004 l.2424-2426 (Titan: over 130 arrests); size an assumption",
+    )
+
+
+@dataclass
+class RemoveFacilitator(Lever):
+    """The removal of one named facilitator in the lever's first week (arrest, extradition: Bout,
+    004 l.2436): by default the largest super-fixer serving the groups of the lever's countries
+    (004 l.2404-2454); the money it holds for its clients is seized with it
+    (sim/model/phases/laundering.py)."""
+
+    rank: int = p(
+        1,
+        -100,
+        100,
+        "which facilitator, by capacity among those serving the lever's countries' groups: 1 the largest, "
+        "2 the next, -1 the smallest; 0 is not allowed (an integer)",
+        "004 l.2404-2454 (a few super-fixers)",
+    )
+    facilitator_id: int = -1  # unique_id of the facilitator to remove (>= 0: overrides rank)
+    kind: str = "launderer"  # launderer | transporter | forger | lawyer | broker | any
+
+
+@dataclass
 class LeverSet:
     """One of each policy lever: what one programme of government does."""
 
@@ -353,6 +462,9 @@ class LeverSet:
     prevention: Prevention = field(default_factory=Prevention)
     truce: Truce = field(default_factory=Truce)
     eradication: Eradication = field(default_factory=Eradication)
+    sanctions: Sanctions = field(default_factory=Sanctions)
+    anti_laundering: AntiLaundering = field(default_factory=AntiLaundering)
+    remove_facilitator: RemoveFacilitator = field(default_factory=RemoveFacilitator)
 
 
 #: The policy levers, in the order their effects are combined each week (sim/model/policies.py).
@@ -874,8 +986,213 @@ class FacilitatorParams:
 
     tie_weeks: float = p(26.0, 1.0, 260.0, "mean duration of a service tie", "004 l.2404-2454")
     clients_per_capacity: float = p(3.0, 0.5, 20.0, "clients served per unit capacity")
-    unserved_cost: float = p(0.2, 0.0, 1.0, "share of revenue lost without a launderer", "004 l.2422")
-    fee: float = p(0.05, 0.0, 0.3, "share of revenue paid as fee")
+    unserved_cost: float = p(
+        0.1,
+        0.0,
+        1.0,
+        "share of revenue lost without a transporter (laundering: params.laundering.unserved_loss)",
+        "004 l.2422",
+    )
+    fee: float = p(
+        0.025,
+        0.0,
+        0.3,
+        "share of revenue paid as the transporter's fee (laundering: params.laundering.fee); half the 0.05 "
+        "once charged for transport and laundering together",
+    )
+
+
+#: Channels a launderer moves money through (sim/model/phases/laundering.py), each with its
+#: exposure to anti-laundering: banks (004 l.2408, l.2428, l.1750), trade-based schemes and front
+#: businesses (004 l.2448, l.3334), crypto and foreign sponsors' rails (000 l.100-102; 004 l.1877).
+CHANNELS = ("bank", "trade", "crypto")
+
+
+@dataclass
+class LaunderingParams:
+    """Laundering (M10 extended, sim/model/phases/laundering.py): every week each cartel's and gang's
+    income of the last week passes through its launderers; what they cannot carry is moved by the
+    group itself, at a loss. Baseline fee and loss equal the laundering half of what the services
+    phase charged before laundering was a flow of its own."""
+
+    fee: float = p(
+        0.025,
+        0.0,
+        0.3,
+        "share of the laundered volume paid to the launderer",
+        "assumption: half the 0.05 services fee once charged for transport and laundering together",
+    )
+    unserved_loss: float = p(
+        0.1,
+        0.0,
+        1.0,
+        "share of the income its launderers cannot carry that a group loses moving it itself (bulk cash, own fronts)",
+        "004 l.2422, l.3334, l.2448; half the 0.2 once lost without either service",
+    )
+    confiscation: float = p(
+        0.002,
+        0.0,
+        0.1,
+        "share of the laundered volume confiscated at baseline (on a fully exposed channel)",
+        "UNODC 2011, Estimating illicit financial flows: under 1% (about 0.2%) of laundered proceeds seized",
+    )
+    usd_per_capacity: float = p(
+        5.0e7,
+        1.0e6,
+        1.0e9,
+        "USD a week a launderer of capacity 1 can carry (a launderer stands for a laundering network)",
+        "004 l.2448 (Joumaa: up to $200M a month through one bank and others); 004 l.2680 ($120M in five years)",
+    )
+    exposure_bank: float = p(
+        1.0,
+        0.0,
+        1.0,
+        "exposure of bank channels to anti-laundering (x its fees and confiscation)",
+        "004 l.1750, l.2428",
+    )
+    exposure_trade: float = p(
+        0.5,
+        0.0,
+        1.0,
+        "exposure of trade-based and front-business channels to anti-laundering",
+        "004 l.2448, l.3334; size an assumption",
+    )
+    exposure_crypto: float = p(
+        0.2,
+        0.0,
+        1.0,
+        "exposure of crypto and foreign sponsors' rails to anti-laundering",
+        "004 l.1877 (laundering through Russia, beyond U.S. asset freezes); 000 l.100-102; size an assumption",
+    )
+    seized_weeks: float = p(
+        3.0,
+        0.0,
+        26.0,
+        "weeks of its clients' volume seized with a launderer taken down (the money in its pipeline)",
+        "004 l.2424-2426 ($23M seized against hundreds of millions a year: a few weeks' volume)",
+    )
+    entry_weeks: float = p(
+        26.0,
+        1.0,
+        520.0,
+        "mean weeks before a newcomer takes the place of a facilitator taken down (capacity drawn afresh)",
+        "004 l.2452 (most middlemen are small; a few grow into super-fixers); size an assumption",
+    )
+
+
+@dataclass
+class GoldParams:
+    """Illicit gold (sim/model/phases/gold.py): the output of the mining territories (world input
+    ``gold_t``), taxed by the group that controls the territory and by a regime on its own ground,
+    sold abroad at a discount (000 l.100, l.232, l.267; 004 l.3366). The laundering of the proceeds
+    as money is ``params.laundering``; ``laundering_loss`` is the gold's own discount."""
+
+    price_usd_kg: float = p(
+        40000.0,
+        10000.0,
+        100000.0,
+        "USD per kg of gold sold abroad",
+        "external approx: ~1,250 USD per troy ounce, mean of 2014-2019 (LBMA); 32.15 oz per kg",
+    )
+    group_take: float = p(
+        0.2,
+        0.0,
+        1.0,
+        "share of a territory's gold output taken by the group that controls it (taxes on miners, own dredges)",
+        "000 l.232, l.267 (ELN, FARC dissidents in illicit gold); 004 l.3366 (mining rivals cocaine); size an assumption",
+    )
+    regime_take: float = p(
+        0.3,
+        0.0,
+        1.0,
+        "share of the gold output of a regime's territory taken by the regime (state purchase, military control)",
+        "000 l.100, l.102 (illicit gold among the regime's revenues); size an assumption",
+    )
+    laundering_loss: float = p(
+        0.2,
+        0.0,
+        1.0,
+        "share of gold proceeds lost when illicit gold is passed into the legal market (sold below price "
+        "through smugglers and refiners)",
+        "000 l.102, l.371-373 (crypto rails to collect payments for illicit gold); size an assumption",
+    )
+
+
+@dataclass
+class RegimeParams:
+    """A captured state (sim/model/phases/regime.py): what it takes from the trade, how it shelters its
+    allies and pushes into crime when its revenue falls (000 l.58, l.92-114, l.267, l.331; 001 l.60-68,
+    l.155-174; 002 l.1, l.9; 003 l.7, l.14)."""
+
+    protection_rate: float = p(
+        0.1,
+        0.0,
+        0.5,
+        "share of the value of the drugs passing each of its territories the regime takes as protection",
+        "003 l.5, l.7, l.10 (250-350 t a year leave Venezuela; drug trafficking the regime's main financing); "
+        "size an assumption",
+    )
+    operate_share: float = p(
+        0.5,
+        0.0,
+        1.0,
+        "share of a regime territory's security forces that move the sheltered groups' drugs themselves (no "
+        "seizures), at full loyalty",
+        "003 l.7, l.14 (armed forces directly involved in moving drugs, no longer only bribed); size an assumption",
+    )
+    shelter: float = p(
+        0.8,
+        0.0,
+        1.0,
+        "share of arrests and leader targeting of sheltered groups in the regime's territory forgone, at full loyalty",
+        "000 l.267 (a dissident bloc under direct political protection); 002 l.9 ('protects and gives space'); "
+        "size an assumption",
+    )
+    sanctuary_members: float = p(
+        50.0,
+        0.0,
+        5000.0,
+        "members a sheltered group needs in the regime's territory for its leader to take refuge there",
+        "002 l.8-9 (Arauca's armed groups find sanctuary across the border); size an assumption",
+    )
+    ally_share: float = p(
+        0.005,
+        0.0,
+        0.1,
+        "share of the regime's revenue paid to the groups it shelters",
+        "000 l.58 (funds to rally new and old allies); 002 l.9; size an assumption",
+    )
+    loyalty_need: float = p(
+        0.3,
+        0.0,
+        1.0,
+        "share of its formal revenue before sanctions the regime must keep for its forces' full loyalty",
+        "000 l.64 (in power because of the armed forces' support), l.299 (Bolivia: forces withdrew support); "
+        "size an assumption",
+    )
+    squeeze_ratio: float = p(
+        0.9,
+        0.0,
+        1.0,
+        "revenue relative to its yearly norm below which the regime pushes into crime",
+        "000 l.92, l.331 (sanctions met by illicit revenue); size an assumption",
+    )
+    effort_rate: float = p(
+        0.05, 0.0, 0.5, "weekly rise of the regime's illicit effort while squeezed", "as gangs.diversify_rate"
+    )
+    effort_decay: float = p(
+        0.0125, 0.0, 0.5, "weekly fall of the regime's illicit effort when not squeezed", "as gangs.diversify_decay"
+    )
+    effort_gain: float = p(
+        1.0,
+        0.0,
+        5.0,
+        "at full illicit effort, x (1 + this) the protection rate, the operated share and the gold take",
+        "000 l.92, l.331; 003 l.14 (from taking bribes to leading operations); size an assumption",
+    )
+    revenue_memory_weeks: float = p(
+        52.0, 1.0, 520.0, "weeks: memory of the revenue norm squeeze_ratio compares with", ASSUMED
+    )
 
 
 @dataclass
@@ -895,6 +1212,38 @@ class ParamsConfig:
     politics: PoliticsParams = field(default_factory=PoliticsParams)
     community: CommunityParams = field(default_factory=CommunityParams)
     facilitators: FacilitatorParams = field(default_factory=FacilitatorParams)
+    gold: GoldParams = field(default_factory=GoldParams)
+    regime: RegimeParams = field(default_factory=RegimeParams)
+    laundering: LaunderingParams = field(default_factory=LaunderingParams)
+
+
+# --------------------------------------------------------------------------------------------
+# Replays (the replay group): a country's world inputs as of an episode's year
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CountryAsOf:
+    """A country's world inputs as of a replay's year (``configs/replay/*.yaml``, each figure with its
+    source on its line); ``None`` keeps the world preset's value. Applied by sim/model/world/replay.py."""
+
+    homicide_rate: float | None = None  # per 100k per year in the year before the episode: the observed rate
+    police_per_100k: float | None = None  # police officers per 100,000 population
+    prison_capacity_per_100k: float | None = None  # prison places per 100,000 population
+    prisoners_per_100k: float | None = None  # inmates per 100,000 at the start
+    members: int | None = None  # members of the organisations based in the country (home territory there)
+    extradites: bool | None = None  # whether the country extradites nationals to the US
+
+
+@dataclass
+class ReplayConfig:
+    """An episode replayed from the state of its year: ``countries`` pins each listed country's world
+    inputs (:class:`CountryAsOf`); empty = the world preset's stylised present (no replay)."""
+
+    name: str = "none"
+    year: int = 0  # the episode's first year (0: no replay)
+    description: str = ""
+    countries: dict[str, CountryAsOf] = field(default_factory=dict)  # ISO code -> inputs as of ``year``
 
 
 @dataclass
@@ -918,6 +1267,7 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     params: ParamsConfig = field(default_factory=ParamsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)  # the replay group (configs/replay/)
 
 
 def declared_ranges(groups: tuple[str, ...] = ()) -> dict[str, tuple[float, float]]:
@@ -982,6 +1332,7 @@ def validate(cfg: Any) -> None:
     _check_params(cfg.params, "params", ParamsConfig)
     _check_params(w, "world", WorldConfig)
     codes = country_codes(w)
+    _validate_replay(cfg.replay, codes)
     for label, levers in programmes(cfg.scenario):
         where = f"scenario.governments.{label}" if label else "scenario"
         _check_params(levers, where, LeverSet)
@@ -996,10 +1347,21 @@ def validate(cfg: Any) -> None:
                 raise ConfigError(
                     f"{where}.{lever}.countries: unknown country {unknown[0]}; allowed: {REGION}, {', '.join(codes)}"
                 )
+        _check_removal(levers.remove_facilitator, f"{where}.remove_facilitator")
     if w.territories:
         _validate_world_tables(w)
     else:
         _validate_generator(w.generator)
+
+
+def _check_removal(lv: Any, where: str) -> None:
+    """A ``remove_facilitator`` lever names a rank other than 0 and a kind of facilitator."""
+    from sim.model.agents import Facilitator  # the kinds live with the agent
+
+    if lv.rank == 0:
+        raise ConfigError(f"{where}.rank=0: 1 is the largest, -1 the smallest")
+    if lv.kind != "any" and lv.kind not in Facilitator.KINDS:
+        raise ConfigError(f"{where}.kind={lv.kind}: allowed values are any, {', '.join(Facilitator.KINDS)}")
 
 
 def country_codes(w: Any) -> list[str]:
@@ -1008,6 +1370,29 @@ def country_codes(w: Any) -> list[str]:
     if w.territories:
         return [c.iso for c in w.countries]
     return [f"C{i:03d}" for i in range(max(1, w.n_territories // w.generator.territories_per_country))]
+
+
+#: Allowed values of a replay's pinned inputs (:class:`CountryAsOf`): field -> (lo, hi).
+AS_OF_RANGES = {
+    "homicide_rate": (0.0, 500.0),
+    "police_per_100k": (0.0, 5000.0),
+    "prison_capacity_per_100k": (0.0, 5000.0),
+    "prisoners_per_100k": (0.0, 5000.0),
+    "members": (1, 10_000_000),
+}
+
+
+def _validate_replay(r: Any, codes: list[str]) -> None:
+    """A replay pins only countries of the world, with values in :data:`AS_OF_RANGES`, and names its year."""
+    if r.countries and not 1900 <= r.year <= 2100:
+        raise ConfigError(f"replay.year={r.year}: a replay that pins countries needs its year (1900-2100)")
+    for iso, inputs in r.countries.items():
+        if iso not in codes:
+            raise ConfigError(f"replay.countries.{iso}: unknown country; allowed: {', '.join(codes)}")
+        for name, (lo, hi) in AS_OF_RANGES.items():
+            v = inputs[name]
+            if v is not None and not (math.isfinite(v) and lo <= v <= hi):
+                raise ConfigError(f"replay.countries.{iso}.{name}={v}: allowed range is [{lo}, {hi}]")
 
 
 def _validate_generator(g: Any) -> None:
@@ -1059,6 +1444,8 @@ def _validate_world_tables(w: Any) -> None:
     names = {o.name for o in w.organisations}
     for i, o in enumerate(w.organisations):
         key = f"world.organisations[{i}]"
+        if [p.name for p in w.organisations].count(o.name) > 1:
+            raise ConfigError(f"{key}: the name '{o.name}' is used twice (allies and rivals are named: make it unique)")
         if o.kind not in ORG_KINDS:
             raise ConfigError(f"{key}.kind={o.kind}: allowed values are {list(ORG_KINDS)}")
         if o.members <= 0 or not o.territories:
@@ -1069,5 +1456,16 @@ def _validate_world_tables(w: Any) -> None:
         for other in list(o.allies) + list(o.rivals):
             if other not in names:
                 raise ConfigError(f"{key} ({o.name}): unknown ally or rival '{other}'")
+    for i, r in enumerate(w.regimes):
+        key = f"world.regimes[{i}]"
+        if r.country not in isos:
+            raise ConfigError(f"{key}.country={r.country}: not among world.countries ({sorted(isos)})")
+        for other in ([r.forces] if r.forces else []) + list(r.shelters):
+            if other not in names:
+                raise ConfigError(f"{key}: unknown organisation '{other}'")
+        if r.formal_musd < 0 or any(not (0 <= s.capacity <= 1 and 0 <= s.cost <= 1) for s in r.sponsors):
+            raise ConfigError(f"{key}: formal_musd must be >= 0, sponsors' capacity and cost in [0, 1]")
+    if any(t.gold_t < 0 for t in w.territories):
+        raise ConfigError("world.territories: gold_t must be >= 0")
     if not any(t.production_t > 0 for t in w.territories) or not any(t.consumption_t > 0 for t in w.territories):
         raise ConfigError("world: needs at least one territory with production_t > 0 and one with consumption_t > 0")

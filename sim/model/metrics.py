@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.model.agents import Cartel, Gang, Militia
-from sim.model.phases import cultivation, trade
+from sim.model.agents import Cartel, Facilitator, Gang, Militia
+from sim.model.phases import cultivation, gold, regime, trade
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
@@ -71,6 +71,13 @@ def criminal_members(m: CrimeModel) -> float:
     return float(sum(f + o.pretrial + o.sentenced for f, o in zip(free, m.orgs.agents)))
 
 
+def laundering_top_share(m: CrimeModel) -> float:
+    """Share of this week's laundered money carried by the launderer that carried the most (0 when none)."""
+    v = list(m.laundering.by_launderer.values())
+    tot = sum(v)
+    return max(v) / tot if tot > 0 else 0.0
+
+
 def _count(cls):
     return lambda m: len(m.agents_by_type.get(cls, []))
 
@@ -118,6 +125,14 @@ def model_reporters() -> dict:
         "extortion_rate": lambda m: _weighted(m, t(m).extortion, t(m).population),
         "emigration": lambda m: float(t(m).emigration[_mask(m)].sum()),
         "criminal_revenue": lambda m: float(sum(o.income for o in m.orgs.agents)),
+        "laundered_usd": lambda m: float(m.laundering.week[0].sum()),
+        "laundering_fees_usd": lambda m: float(m.laundering.week[1].sum()),
+        "laundering_confiscated_usd": lambda m: float(m.laundering.week[2].sum()),
+        "unlaundered_lost_usd": lambda m: float(m.laundering.week[3].sum()),
+        "launderers": lambda m: sum(f.kind == "launderer" for f in m.agents_by_type.get(Facilitator, [])),
+        "laundering_top_share": laundering_top_share,
+        "groups_hit_laundering": lambda m: len(m.laundering.hit),
+        "criminal_revenue_kept": lambda m: float(sum(o.income for o in m.orgs.agents) - m.laundering.week[1:].sum()),
         "contested_territories": lambda m: int(t(m).contested.sum()),
         "military_share": lambda m: _weighted(m, t(m).militarised, t(m).officers),
         "abuse": lambda m: _weighted(m, t(m).abuse, t(m).population),
@@ -200,7 +215,16 @@ COUNTRY_COLUMNS = {
     "coca_area_ha": "hectares of coca standing (sim/model/phases/cultivation.py)",
     "coca_production_kg": "kg of cocaine produced in the week",
     "eradicated_ha": "hectares of coca eradicated in the week",
+    "laundered_usd": "USD the launderers carried in the week for the groups based in the country",
+    "laundering_fees_usd": "USD those groups paid their launderers in the week",
+    "laundering_confiscated_usd": "USD of those groups confiscated in the week (laundered money, launderers' pipelines)",
+    "unlaundered_lost_usd": "USD those groups lost in the week moving income no launderer carried",
+    "groups_hit_laundering": "groups based in the country that lost over 1% of the income they had to launder in the week",
+    "criminal_revenue_kept": "income in the week of the groups based in the country, less their laundering fees and losses",
 }
+
+#: the illicit gold and regime columns (sim/model/phases/gold.py, regime.py)
+COUNTRY_COLUMNS |= {**gold.COUNTRY_COLUMNS, **regime.COUNTRY_COLUMNS}
 
 
 #: Territory quantities kept every week and summed by country at the end (:func:`countries_frame`).
@@ -239,6 +263,17 @@ def record_countries(m: CrimeModel) -> None:
             "captured": [p.country for p in m.offices.politicians if p.captured],
             "countries": np.concatenate([m.prisons.others, m.prisons.innocents, m.countries.court_capture]),
             "coca": np.concatenate([m.coca.area, m.coca.production_kg(cultivation.growth(m)), m.coca.eradicated]),
+            "gold_regime": np.concatenate([gold.country_values(m), regime.country_values(m)]),
+            # the week's money by the groups' home country (sim/model/phases/laundering.py) and their income
+            "laundering": np.vstack(
+                [
+                    m.laundering.week,
+                    m.laundering.hit_by_country,
+                    np.bincount(
+                        orgs.country, weights=[o.income for o in orgs.agents], minlength=len(m.world.countries)
+                    ),
+                ]
+            ),
         }
     )
 
@@ -290,6 +325,9 @@ def countries_frame(m: CrimeModel) -> pd.DataFrame:
     others, innocents, courts = np.stack([f["countries"] for f in frames]).reshape(k, 3, n_c).transpose(1, 0, 2)
     inmates = others + held
     area, coca_kg, eradicated = (np.stack([f["coca"] for f in frames]).reshape(k, 3, n) @ onehot).transpose(1, 0, 2)
+    laundered, fees, confiscated, unlaundered, hit, income = np.stack([f["laundering"] for f in frames]).transpose(
+        1, 0, 2
+    )
     per_100k = np.maximum(s["population"] / 1e5, 1e-9)
     officers, pop = np.maximum(s["officers"], 1e-9), np.maximum(s["population"], 1e-9)
     values = {
@@ -320,7 +358,15 @@ def countries_frame(m: CrimeModel) -> pd.DataFrame:
         "coca_area_ha": area,
         "coca_production_kg": coca_kg,
         "eradicated_ha": eradicated,
+        "laundered_usd": laundered,
+        "laundering_fees_usd": fees,
+        "laundering_confiscated_usd": confiscated,
+        "unlaundered_lost_usd": unlaundered,
+        "groups_hit_laundering": hit,
+        "criminal_revenue_kept": income - fees - confiscated - unlaundered,
     }
+    gold_regime = np.stack([f["gold_regime"] for f in frames]).transpose(1, 0, 2)  # (columns, weeks, countries)
+    values.update(zip([*gold.COUNTRY_COLUMNS, *regime.COUNTRY_COLUMNS], gold_regime))
     steps = np.array([f["step"] for f in frames], dtype=np.int64)
     cols: dict[str, np.ndarray] = {
         "step": np.repeat(steps, n_c),

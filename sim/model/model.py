@@ -24,11 +24,14 @@ from sim.model.phases import (
     cultivation,
     enforcement,
     gangs,
+    gold,
     interdiction,
+    laundering,
     leadership,
     politics,
     prisons,
     recruitment,
+    regime,
     services,
     shippers,
     trade,
@@ -39,6 +42,7 @@ from sim.model.state import CountryState, Tally, TerritoryState, Totals
 from sim.model.state.organisations import Organisations
 from sim.model.ties import Tie, TieGraph
 from sim.model.world import build_world
+from sim.model.world.replay import pin
 
 #: The weekly step, in order (docs/ODD.md section 3, "Process overview and scheduling").
 PHASES = (
@@ -48,7 +52,10 @@ PHASES = (
     ("interdiction", interdiction.step),  # interdiction effort moves toward seizures
     ("shippers", shippers.step),  # shippers open new routes (monthly)
     ("market", trade.market),  # 3
+    ("gold", gold.step),  # illicit gold mined and taxed
+    ("regime", regime.step),  # captured states: revenue, shelter, forces that operate the trade
     ("services", services.step),  # facilitators (M10)
+    ("laundering", laundering.step),  # the groups' money through their launderers (M10)
     ("corruption", corruption.step),  # 4
     ("violence", violence.step),  # 5
     ("gangs", gangs.step),  # 6
@@ -68,7 +75,9 @@ class CrimeModel(Model):
     country), ``orgs`` (the organisations, their presence matrix and ledger), ``offices`` (the
     politicians), ``prisons``, ``routes`` (candidate routes and drugs in transit), ``shippers``
     (what traffickers know: perceived risk, open routes), ``interdiction`` (effort per territory),
-    ``coca`` (area per production territory), ``ties``,
+    ``coca`` (area per production territory), ``laundering`` (the week's money through the
+    launderers), ``gold`` (illicit gold per territory), ``regimes`` (captured states and what they
+    shelter), ``ties``,
     ``tally`` (this week's counts), ``accounts`` (the week's flows by cause, observed only), ``totals``
     (the run's drug totals), ``truce``; ``fx`` holds the effects of this week's policies. The phases
     read and write these, never the model itself.
@@ -85,7 +94,8 @@ class CrimeModel(Model):
         self.scenario_cfg = cast(ScenarioConfig, OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn)
         self.territory_every = int(cfg.output.territory_every)
         self.burn_in = int(cfg.burn_in)
-        self.world = w = build_world(cfg.world, self.rng)
+        # a replay pins its countries' inputs to the episode's year (sim/model/world/replay.py)
+        self.world = w = pin(build_world(cfg.world, self.rng), cfg.replay)
         n = w.n
         # a plaza's value to a group decays with distance from the group's home (violence.expansion)
         self.home_decay = np.exp(-w.distance_km / self.p.violence.expansion_range_km)
@@ -102,6 +112,7 @@ class CrimeModel(Model):
         self.orgs = Organisations(w, self.ties, self.p.violence.neutral_hostility, self.accounts)
         self._init_organisations()
         self._init_facilitators()
+        self.laundering = laundering.Laundering.start(self)  # launderers' channels; the week's money flows
         self.offices = politics.Offices.elect(self)
         self.routes = trade.Routes(w, self.p.routing)
         self.shippers = shippers.Shippers.start(self.routes, self.p.routing.base_seizure)
@@ -109,6 +120,8 @@ class CrimeModel(Model):
         self.coca = cultivation.Coca.start(w, self.p.cultivation, self.p.market.price_source)
         self.prisons = Prisons(w, self.p.prisons)
         self.truce = policies.Truce()
+        self.gold = gold.Gold(cfg.world, n)  # illicit gold per territory
+        self.regimes = regime.Regimes(self)  # captured states (world input regimes)
         self.tally = Tally()
         self.totals = Totals()
         self.fx = policies.effects(self)

@@ -50,6 +50,13 @@ class Effects:
     prevention: np.ndarray  # (n,) share cut of recruitment
     truce_cut: np.ndarray  # (n,) share of gang violence suspended
     eradication: np.ndarray  # (n,) weekly share of the standing coca area eradicated
+    sanctions_formal: np.ndarray  # (countries,) share of a regime's formal revenue blocked by sanctions
+    sanctions_finance: np.ndarray  # (countries,) share of a regime's illicit proceeds lost for want of formal finance
+    sanctions_secondary: np.ndarray  # (countries,) share of the regime's sponsors' rail capacity closed
+    laundering_fee_mult: np.ndarray  # (countries,) x launderers' fee (full exposure), by the client's home
+    laundering_risk: np.ndarray  # (countries,) extra share of laundered money confiscated (full exposure)
+    takedowns: np.ndarray  # (countries,) launderer takedowns a week, were all money followed as the country's
+    removals: list  # (rank, facilitator_id, kind, countries) of the facilitators removed this week
 
     @classmethod
     def neutral(cls, n: int, n_countries: int, pretrial_weeks: float) -> Effects:
@@ -82,6 +89,13 @@ class Effects:
             prevention=zeros(),
             truce_cut=zeros(),
             eradication=zeros(),
+            sanctions_formal=np.zeros(n_countries),
+            sanctions_finance=np.zeros(n_countries),
+            sanctions_secondary=np.zeros(n_countries),
+            laundering_fee_mult=np.ones(n_countries),
+            laundering_risk=np.zeros(n_countries),
+            takedowns=np.zeros(n_countries),
+            removals=[],
         )
 
 
@@ -213,6 +227,40 @@ def _eradication(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach)
     fx.eradication = 1.0 - (1.0 - fx.eradication) * (1.0 - weekly)
 
 
+def _anti_laundering(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """004 l.2424-2428, l.1750: the government follows its groups' money: fees and confiscation
+    rise on the laundering of the groups based in its countries, and investigators take down the
+    launderers that carry that money, the largest first (PROTON-OC's facilitator policy, Calderoni et
+    al. 2022; sim/model/phases/laundering.py)."""
+    C = at.countries
+    fx.laundering_fee_mult = np.where(C, fx.laundering_fee_mult * lv.fee_multiplier, fx.laundering_fee_mult)
+    fx.laundering_risk = np.where(C, fx.laundering_risk + lv.confiscation, fx.laundering_risk)
+    fx.takedowns = np.where(C, fx.takedowns + lv.takedowns_per_year / 52.0, fx.takedowns)
+
+
+def _remove_facilitator(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """004 l.2436 (Bout arrested and extradited), l.2404-2454: in the lever's first week, the named
+    facilitator (by default the largest super-fixer serving the groups based in its countries) is
+    removed; what it holds for its clients is seized (sim/model/phases/laundering.py)."""
+    if since == 0:
+        fx.removals = [*fx.removals, (int(lv.rank), int(lv.facilitator_id), str(lv.kind), at.countries)]
+
+
+def _sanctions(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """000 l.92, l.331, l.371-373; 001 l.60, l.168: sanctions on the regimes of the lever's countries (the
+    countries sanctioned) block part of their formal revenue and of their access to formal finance;
+    ``secondary`` closes part of their sponsors' rails (sim/model/phases/regime.py). Two sanctions
+    programmes on one country combine as independent cuts."""
+    C = at.countries
+    for name, cut in (
+        ("sanctions_formal", lv.formal_cut),
+        ("sanctions_finance", lv.finance_cut),
+        ("sanctions_secondary", lv.secondary),
+    ):
+        now = getattr(fx, name)
+        setattr(fx, name, np.where(C, 1.0 - (1.0 - now) * (1.0 - cut), now))
+
+
 def _prevention(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
     """004 l.360, l.374-376: youth programmes cut recruitment of the youth they reach."""
     reached = 1.0 - (1.0 - fx.prevention) * (1.0 - lv.coverage * lv.effect)
@@ -254,6 +302,9 @@ APPLY = {
     "border_hardening": _border_hardening,
     "prevention": _prevention,
     "eradication": _eradication,
+    "sanctions": _sanctions,
+    "anti_laundering": _anti_laundering,
+    "remove_facilitator": _remove_facilitator,
 }
 
 

@@ -7,7 +7,8 @@
   policing cuts crime fast, its effect decays, troops embedded long become corruptible (phase 4),
   abuses rise, and without investigations few convictions follow (M4, 004 l.522-532).
 * Arrests of members go to pre-trial detention (phase 9). Corrupt officers do not arrest their
-  patron's members.
+  patron's members. A captured state spares the groups it shelters on its ground, and their leaders
+  take refuge there (sim/model/phases/regime.py; 000 l.267, 002 l.8-9).
 * Leader targeting (M7, M18, 004 l.236-238): a leader is removed with weekly probability
   ``leader_target_rate`` x capacity x (1 - corrupt share) at home x policy. Under an extradition policy, captured leaders are
   extradited unless a captured executive blocks it (000 l.214); in a domestic prison a leader may
@@ -87,7 +88,8 @@ def step(model: CrimeModel) -> None:
 
     Reads ``fx`` (military target, multipliers, evidentiary bar, innocents, extradition),
     ``orgs`` (presence, leaders), the police columns of ``terr``, ``terr.tips``, ``terr.population``,
-    ``countries.pressure``, ``countries.court_capture``, ``offices.executives``. Writes
+    ``countries.pressure``, ``countries.court_capture``, ``offices.executives``, ``regimes`` (shelter,
+    refuge). Writes
     ``terr.militarised``, ``terr.embed_weeks``, ``terr.boost``, ``terr.capacity``,
     ``terr.impunity``, ``terr.effectiveness``, ``terr.conviction_p``, ``terr.arrests``,
     ``terr.abuse``, ``orgs.presence`` and the groups' ``pretrial``, leaders removed
@@ -115,6 +117,8 @@ def step(model: CrimeModel) -> None:
         r, c = r[keep], c[keep]
         shielded = np.where(t.patron[c] == model.orgs.uid[r], t.corrupt[c], 0.0)
         rate = (ep.arrest_rate * t.capacity * (1.0 - t.corrupt))[c] * (1.0 - shielded)
+        # a regime spares the groups it shelters on its ground (phases/regime.py)
+        rate *= 1.0 - model.regimes.shelter[c] * model.regimes.sheltered_at(model.orgs.uid[r], c)
         gang = model.orgs.is_gang[r]
         rate[gang] = rate[gang] * fx.gang_arrest_mult[c[gang]]
         arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)
@@ -164,16 +168,18 @@ def _target_leader(model: CrimeModel, org: Organisation) -> None:
     """Leader targeting (M7, M18). A leader who commands from a domestic prison stays a target:
     where extradition applies he is extradited, which ends his command; elsewhere nothing changes,
     he is already held. (Assumption: 004 l.212 gives imprisonment and extradition as the fates of
-    the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)"""
+    the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)
+    A leader sheltered by a regime is targeted where he takes refuge, by that country's police and
+    under its law (``Regimes.refuge``)."""
     t, ep, fx = model.terr, model.p.enforcement, model.fx
     jailed = org.leader == Leader.PRISON  # still commanding from prison (leadership.remove_leader)
     if (org.leader != Leader.FREE and not jailed) or org.disrupted:
         return
-    h = org.home
-    p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult[h]
+    h, spared = model.regimes.refuge(model, org)  # a sheltered leader takes refuge with a regime
+    p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult[h] * (1.0 - spared)
     if model.rng.random() >= min(p, 1.0):
         return
-    country = org.country
+    country = int(model.world.country[h])
     if model.world.countries[country].extradites:  # the law decides; the lever targets harder
         captured = bool(model.offices.executives[country].captured)
         blocked = captured and model.rng.random() < model.p.politics.block_extradition

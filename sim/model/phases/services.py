@@ -3,9 +3,12 @@
 Each facilitator serves up to ``capacity * clients_per_capacity`` organisations at once; ties end
 at rate ``1/tie_weeks``; an organisation that lacks a launderer or a transporter looks for one,
 choosing among facilitators with spare slots in proportion to their capacity (so the few
-super-fixers gather many clients and bridge otherwise separate groups). Without a launderer an
-organisation loses ``unserved_cost`` of its revenue (004 l.2404-2454, l.2422). Removing a
-super-fixer therefore raises costs for many groups at once.
+super-fixers gather many clients and bridge otherwise separate groups); one whose income overflowed
+its launderers last week (``laundering.short``) looks for one more launderer. An organisation pays
+its transporter ``fee`` of its revenue, or loses ``unserved_cost`` of it without one (004
+l.2404-2454, l.2422); its money moves through its launderers in the laundering phase
+(``sim/model/phases/laundering.py``). Removing a super-fixer therefore raises costs for many groups
+at once.
 """
 
 from __future__ import annotations
@@ -41,24 +44,29 @@ def seek_services(
     leaves the list when its last slot is taken); ``slots``: clients each can serve at once
     (:attr:`Facilitator.slots`, computed once a week)."""
     model, ties = org.model, org.model.ties
-    have = {model.agent_by_uid(f).kind for f in ties.neighbour_set(Tie.SERVICE, org.unique_id)}
+    mine = ties.neighbour_set(Tie.SERVICE, org.unique_id)
+    have = {model.agent_by_uid(f).kind for f in mine}
+    short = org.unique_id in model.laundering.short  # its income overflowed its launderers
     for kind in NEEDED:
-        cands = open_[kind]
-        if kind in have or not cands:
+        more = short and kind == "launderer"
+        if kind in have and not more:
+            continue
+        cands = [f for f in open_[kind] if f.unique_id not in mine] if more else open_[kind]
+        if not cands:
             continue
         w = np.array([f.capacity for f in cands])
         f = cands[int(model.rng.choice(len(cands), p=w / w.sum()))]
         ties.set(Tie.SERVICE, f.unique_id, org.unique_id, f.capacity)
         load[f.unique_id] += 1
         if load[f.unique_id] >= slots[f.unique_id]:
-            cands.remove(f)
+            open_[kind].remove(f)
 
 
 def step(model: CrimeModel) -> None:
     """Facilitators' services: short-lived ties with many clients; heavy-tailed capacity (M10).
 
-    Reads ``ties`` (service), the facilitators, ``orgs`` (agents, revenue). Writes ``ties``
-    (service), the organisations' cash (``orgs.debit_org``) and ``service_coverage``.
+    Reads ``ties`` (service), the facilitators, ``orgs`` (agents, revenue), ``laundering.short``.
+    Writes ``ties`` (service), the organisations' cash (``orgs.debit_org``) and ``service_coverage``.
     """
     fp = model.p.facilitators
     ties = model.ties
@@ -78,12 +86,14 @@ def step(model: CrimeModel) -> None:
     slots = {f.unique_id: f.slots for f in facs}
     open_ = {kind: [f for f in facs if f.kind == kind and load[f.unique_id] < slots[f.unique_id]] for kind in NEEDED}
     clients.shuffle_do(seek_services, open_, load, slots)
-    # fees and the cost of going unserved are settled on last week's revenue
+    # the transporter's fee or the cost of going without one, on last week's revenue (laundering
+    # is settled in the laundering phase)
     kind_of = {f.unique_id: f.kind for f in facs}
     for org in model.orgs.agents:
         if isinstance(org, Militia):
             continue
         kinds = {kind_of[f] for f in ties.neighbour_set(Tie.SERVICE, org.unique_id) if f in kind_of}
         cov = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
-        model.orgs.debit_org(org, org.revenue * (fp.fee * cov + fp.unserved_cost * (1.0 - cov)), "services")
+        moved = "transporter" in kinds
+        model.orgs.debit_org(org, org.revenue * (fp.fee if moved else fp.unserved_cost), "services")
         org.service_coverage = cov

@@ -9,7 +9,8 @@ interdiction on one corridor shifts flow to others: the balloon effect (004 l.30
 l.3322-3364; 003 l.12). Whoever controls a territory taxes what passes through it (M11,
 004 l.2422, l.3222, l.3328). A unit whose officers are mostly on one organisation's payroll stops
 seizing that organisation's drugs and protects its routes: it operates the trade (M16, 003 l.7,
-l.14).
+l.14). A captured state's forces operate the trade in its territory for whoever ships, for the
+regime's protection fee (sim/model/phases/regime.py).
 
 Mass is conserved exactly: produced = delivered + seized + in transit + stock.
 """
@@ -255,8 +256,8 @@ def routing(model: CrimeModel) -> None:
     effort (:mod:`sim.model.phases.interdiction`).
 
     Reads ``terr.stock``, ``terr.controller``, ``terr.patron``, ``terr.corrupt``, ``terr.capacity``,
-    ``terr.price``, ``terr.smuggling``, ``orgs`` (presence, hostility), ``fx.seizure_mult``,
-    ``shippers``. Writes ``interdiction.effort``, ``terr.risk``, ``terr.stock``, ``terr.flow``,
+    ``terr.price``, ``terr.smuggling``, ``gold.to_groups``, ``regimes.operated``, ``orgs`` (presence,
+    hostility), ``fx.seizure_mult``, ``shippers``. Writes ``interdiction.effort``, ``terr.risk``, ``terr.stock``, ``terr.flow``,
     ``terr.seized``, ``terr.drug_value``, ``terr.value``, ``routes`` (buffer, the week's shipments),
     ``shippers`` (perceived risk, losses, open routes), ``totals.seized_kg``, ``tally.shipped_kg``,
     ``tally.seized_kg`` and the controllers' income (``transit_tax``).
@@ -281,6 +282,8 @@ def routing(model: CrimeModel) -> None:
         rival[:-1, :n] = rival_share(model, shippers)
         corrupt_enough = t.corrupt >= model.p.corruption.operate_threshold
         operates[:-1, :n] = (t.patron[None, :] == shippers[:, None]) & corrupt_enough
+    # a regime's forces move the drugs passing its territory themselves, whoever ships them (phases/regime.py)
+    np.maximum(operates[:, :n], model.regimes.operated[None, :], out=operates[:, :n])
     shipper_row = np.searchsorted(shippers, owners)
     shipper_row[owners < 0] = shippers.size
     at = R.entries(shipper_row, n + 1)  # (path, position) -> entry of its shipper's row
@@ -341,7 +344,8 @@ def routing(model: CrimeModel) -> None:
     passing = np.bincount(R.flat_nodes, weights=arriving_flat * value, minlength=n)
     t.drug_value[:] = passing
     tax = passing * mp.transit_tax
-    t.value[:] = tax + t.smuggling  # with last week's smuggling rents (phase 6, M19): what groups fight and bribe for
+    # with last week's smuggling rents (phase 6, M19) and gold taken (phases/gold.py): what groups fight and bribe for
+    t.value[:] = tax + t.smuggling + model.gold.to_groups
     model.orgs.credit(t.controller, tax, "transit_tax", drug=True)
 
     slot = (model.steps + R.delay) % R.buffer.shape[0]
