@@ -207,6 +207,26 @@ def test_country_series_are_the_country_s_own_values(viz):
         plots.country_series(m, "XXX")
 
 
+def test_the_country_view_shows_the_money_and_the_regime_where_there_is_one(viz):
+    """Issue 15's outputs in the country view: money laundered for every country, and a regime's
+    revenue (its four sources, B USD a year) only where a regime rules: Venezuela, not El Salvador."""
+    plots = viz["plots"]
+    m = viz["factory"].UIModel(burn_in=2)
+    ven = next(r for r in m.regimes.agents if m.world.countries[r.country].iso == "VEN")
+    revenue = []
+    for _ in range(4):
+        m.step()
+        revenue.append(ven.total * 52.0 / 1e9)
+    _year, got = plots.country_series(m, "VEN")
+    np.testing.assert_allclose(got["regime_revenue"], revenue, rtol=1e-9)
+    assert revenue[-1] > 0 and "laundered_usd" in got
+    _year, slv = plots.country_series(m, "SLV")
+    assert "regime_revenue" not in slv and "laundered_usd" in slv
+    assert "Regime revenue" in plots.timeseries_html(m, "VEN") and "Regime revenue" not in plots.timeseries_html(
+        m, "SLV"
+    )
+
+
 def test_picking_a_scenario_loads_its_levers_and_the_run_uses_them(viz):
     """The sidebar shows what the run uses: a scenario's file sets its lever inputs, the overrides
     are only what the user changed, and unticking a lever the file switches on switches it off."""

@@ -53,7 +53,12 @@ COUNTRY_SERIES = (
     ("members_present", "Criminal members present", "slateblue", 1.0, "{:,.0f}"),
     ("incarceration_rate", "Prisoners per 100k", "dimgray", 1.0, "{:,.0f}"),
     ("active_groups_present", "Criminal groups present", "purple", 1.0, "{:.0f}"),
+    # the money (issue 15): laundering through the country's groups' launderers; a regime's revenue
+    ("laundered_usd", "Criminal money laundered, M USD/week", "goldenrod", 1e-6, "{:,.0f}"),
+    ("regime_revenue", "Regime revenue, B USD/yr", "darkred", 52.0 / 1e9, "{:,.2f}"),
 )
+#: Country panels shown only where the country has them (a regime rules only some countries).
+WHERE_PRESENT = ("regime_revenue",)
 REGION = "Region"  # the headline choice that is not a country: the world's report regions
 MAX_POINTS = 400  # points per line (longer runs are thinned evenly, the last week always kept)
 HOVER_STRIPS = 40  # hover targets per panel
@@ -144,6 +149,9 @@ def country_series(model, iso: str, max_points: int = MAX_POINTS) -> tuple[np.nd
         return np.zeros(0), {}
     idx, col = _thin(n, max_points), codes.index(iso)
     out = {f: table[f][idx, col] * k for f, _t, _c, k, _fmt in COUNTRY_SERIES if f in table}
+    for f in WHERE_PRESENT:
+        if f in out and not table[f][:, col].any():
+            del out[f]
     return table["year"][idx], out
 
 
