@@ -237,6 +237,8 @@ def test_compare_by_country_writes_tables_plots_and_targets(tmp_path):
     assert len(yearly) == 2 * 2 * 3 and set(yearly.country) == {"C002"}
     md = (tmp_path / "countries_table.md").read_text()
     assert "## C002" in md and "### C002, year 2" in md and "innocents held" in md
+    # the synthetic world has no regime: the CSV keeps its zeros, the tables leave out rows of zeros
+    assert (table[table.outcome == "regime_revenue"]["mean"] == 0).all() and "regime revenue" not in md
     report = (tmp_path / "report.md").read_text()
     assert "(acts in: C002)" in report and "(acts in: no policy lever)" in report
     assert "## By country" in report and "the countries the scenarios target" in report

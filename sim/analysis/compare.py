@@ -364,7 +364,7 @@ def write_countries(
         s = country_summary[country_summary["country"] == iso]
         md += [f"## {iso}"]
         for y in years:
-            table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=stats.COUNTRY_OUTCOMES)
+            table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=_present(s))
             md += ["", f"### {iso}, year {y}", "", table, ""]
     (out / "countries_table.md").write_text("\n".join(md))
     plots = plot_countries(per_country, scenarios, countries, out)
@@ -381,11 +381,18 @@ def write_countries(
         s = country_summary[country_summary["country"] == iso]
         lines += ["", f"### {iso}"]
         for y in years:
-            table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=stats.COUNTRY_OUTCOMES)
+            table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=_present(s))
             lines += ["", f"Year {y}:", "", table]
     lines += ["", "Plots by country (a column per country):", ""]
     lines += [f"- [{stats.COUNTRY_OUTCOMES[p[len('country_') : -4]][0]}]({p})" for p in plots]
     return lines
+
+
+def _present(summary: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """The country outcomes that are not zero in every scenario and year of one country's summary
+    (a regime's revenue outside the countries it rules, gold where none is mined: rows of zeros)."""
+    values = summary[["mean", "lo", "hi"]].abs().sum(axis=1).groupby(summary["outcome"]).sum()
+    return {k: v for k, v in stats.COUNTRY_OUTCOMES.items() if values.get(k, 0.0) > 0}
 
 
 def write_report(
