@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-RESULTS = REPO / "results"  # screenshots: ui_first_page.png, ui_baseline.png, ui_country.png, ui_horizon.png
+RESULTS = REPO / "results"  # screenshots: ui_first_page, ui_baseline, ui_country, ui_country_regime, ui_horizon (.png)
 LOCAL = {"127.0.0.1", "localhost", "::1", "[::1]"}
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -227,6 +227,45 @@ def test_the_country_view_shows_the_money_and_the_regime_where_there_is_one(viz)
     )
 
 
+def test_the_country_view_shows_the_regime_s_accounts_and_the_groups_it_shelters(viz):
+    """Where a regime rules (Venezuela): its revenue by source stacked (B USD a year), its forces'
+    loyalty and its effort over time equal the Regime agent's week by week; the groups it shelters
+    are listed with their members. None of it where no regime rules (El Salvador)."""
+    from sim.viz.style import esc
+
+    plots = viz["plots"]
+    m = viz["factory"].UIModel(burn_in=2)
+    ven = plots.regime_of(m, "VEN")
+    assert ven is not None and plots.regime_of(m, "SLV") is None
+    by_source: dict[str, list[float]] = {s: [] for s in ven.revenue}
+    loyalty, effort = [], []
+    for _ in range(5):
+        m.step()
+        for s, usd in ven.revenue.items():
+            by_source[s].append(usd * 52.0 / 1e9)
+        loyalty.append(ven.loyalty)
+        effort.append(ven.effort)
+    _year, stack = plots.regime_revenue(m, "VEN")
+    assert list(stack) == list(by_source)
+    for s, values in by_source.items():
+        np.testing.assert_allclose(stack[s], values, rtol=1e-9, atol=1e-12, err_msg=s)
+    _year, got = plots.country_series(m, "VEN")
+    np.testing.assert_allclose(np.sum(list(stack.values()), axis=0), got["regime_revenue"], rtol=1e-9)
+    np.testing.assert_allclose(got["regime_loyalty"], loyalty, rtol=1e-9)
+    np.testing.assert_allclose(got["regime_effort"], effort, rtol=1e-9)
+    html = plots.timeseries_html(m, "VEN")
+    drawn = re.findall(r'data-testid="regime-revenue".*?</svg>', html)[0]
+    assert set(re.findall(r'data-band="(\w+)"', drawn)) == {s for s, v in by_source.items() if v[-1] > 0}
+    groups = [m.orgs.by_uid[u] for u in ven.sheltered]
+    assert groups, "the regime shelters no group"
+    listed = re.findall(r'<span data-org="(\d+)">(.*?) \(([\d,]+) members\)</span>', html)
+    assert listed == [(str(g.unique_id), esc(g.name), f"{round(g.members):,}") for g in groups]
+    assert f"loyalty <b>{ven.loyalty:.2f}</b>" in html and f"effort <b>{ven.effort:.2f}</b>" in html
+    _year, slv = plots.country_series(m, "SLV")
+    assert not set(plots.REGIME_PANELS) & set(slv) and plots.regime_revenue(m, "SLV")[1] == {}
+    assert 'data-testid="regime"' not in plots.timeseries_html(m, "SLV")
+
+
 def test_picking_a_scenario_loads_its_levers_and_the_run_uses_them(viz):
     """The sidebar shows what the run uses: a scenario's file sets its lever inputs, the overrides
     are only what the user changed, and unticking a lever the file switches on switches it off."""
@@ -309,6 +348,29 @@ def test_a_run_stops_at_its_horizon_and_when_told(run_pair):
     long_run.stop()
     worker.join(30)
     assert result and 0 < result[0] < 400 and long_run.steps == result[0]
+
+
+def test_play_waits_for_the_browser_to_draw_the_frame():
+    """Play's back-pressure (session.Frames): a wait for frame k ends when the browser reports k or a
+    later frame drawn, not an earlier one; without a report it ends after its timeout, saying so."""
+    import threading
+
+    from sim.viz.session import Frames
+
+    frames = Frames()
+    assert not frames.wait(0, 0.05)  # nothing drawn yet
+    result: list[bool] = []
+    waiter = threading.Thread(target=lambda: result.append(frames.wait(3, 10.0)))
+    waiter.start()
+    frames.shown(2)
+    waiter.join(0.3)
+    assert waiter.is_alive() and not result  # frame 2 drawn: still waiting for 3
+    t0 = time.perf_counter()
+    frames.shown(4)
+    waiter.join(5)
+    assert result == [True] and time.perf_counter() - t0 < 1.0
+    frames.shown(1)  # a late report of an older frame does not take the count back
+    assert frames.drawn == 4 and frames.wait(4, 0.0)
 
 
 def test_the_country_view_focuses_map_network_and_events(viz, run_pair):
@@ -542,6 +604,14 @@ def _step(page, k: int) -> None:
     _week_is(page, k)
 
 
+#: Clicks Pause in the page and returns the week of the map on the screen at that instant.
+PAUSE_JS = """() => {
+  const week = parseInt(document.querySelector('[data-testid=map] svg').getAttribute('data-step'));
+  [...document.querySelectorAll('button')].find(b => b.textContent.trim() === '❚❚').click();
+  return week;
+}"""
+
+
 def _shot(page, name: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / name
@@ -618,13 +688,25 @@ def test_the_country_view_focuses_every_view(page):
     page.locator('[data-testid=map] svg[data-focus="SLV"]').wait_for(timeout=10_000)
     page.locator('[data-testid=plots] svg[data-country="SLV"]').first.wait_for(timeout=10_000)
     if page.locator("[data-testid=causes]").count():  # the country's homicides by cause, where the model has them
-        assert page.locator('[data-testid=causes][data-country="SLV"] path[data-cause]').count() > 0
+        assert page.locator('[data-testid=causes][data-country="SLV"] path[data-band]').count() > 0
     assert "El Salvador (SLV), week by week" in page.locator("[data-testid=plots]").inner_text()
     assert "Recent events in SLV" in page.locator("[data-testid=status]").inner_text()
     assert "in SLV:" in page.locator("[data-testid=network]").inner_text()
+    assert page.locator("[data-testid=regime]").count() == 0  # no regime rules El Salvador
     _step(page, 3)  # the focus holds while the run goes on
     page.locator('[data-testid=map] svg[data-focus="SLV"][data-step="3"]').wait_for(timeout=10_000)
     _shot(page, "ui_country.png")
+    # where a regime rules: its revenue by source, loyalty, effort and the groups it shelters
+    _select(page, "Country view", "Venezuela (VEN)")
+    page.locator('[data-testid=regime-revenue][data-country="VEN"] path[data-band]').first.wait_for(timeout=10_000)
+    assert int(page.locator("[data-testid=sheltered]").get_attribute("data-count") or 0) > 0
+    assert "members" in page.locator("[data-testid=sheltered]").inner_text()
+    plots = page.locator("[data-testid=plots]").inner_text()
+    assert "Regime revenue, B USD/yr" in plots and "Loyalty of the regime's forces" in plots
+    _select(page, "Weeks per Step", "52")  # a year on: the picture has lines
+    _step(page, 55)
+    page.locator('[data-testid=regime-revenue][data-step="55"]').wait_for(timeout=10_000)
+    _shot(page, "ui_country_regime.png")
 
 
 @pytest.mark.slow
@@ -640,6 +722,7 @@ def test_exports_download_and_parse(page, tmp_path):
         _button(page, "series .csv").click()
     path = tmp_path / dl.value.suggested_filename
     dl.value.save_as(path)
+    assert path.name.endswith("_week2_series.csv"), path.name
     df = pd.read_csv(path)
     assert list(df["step"]) == [1, 2] and np.isfinite(df["homicide_rate"]).all()
     with page.expect_download(timeout=30_000) as dl:
@@ -647,26 +730,64 @@ def test_exports_download_and_parse(page, tmp_path):
     svg = tmp_path / "map.svg"
     dl.value.save_as(svg)
     assert ET.parse(svg).getroot().get("data-step") == "2"
+    assert dl.value.suggested_filename.endswith("_week2_map.svg"), dl.value.suggested_filename
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200 if IN_CI else 300)
+def test_views_export_as_png_as_the_page_draws_them(page, tmp_path):
+    """Each view's PNG is a real PNG of that view: its pictures' shape on the screen (at twice the
+    size), this week in its name, and for the plots the colours of their lines."""
+    from PIL import Image
+
+    for k in (1, 2):
+        _step(page, k)
+    for view in ("map", "network", "plots"):
+        # the view's outermost pictures (those the PNG stacks), as the page lays them out
+        boxes = page.evaluate(
+            """view => [...document.querySelectorAll(`[data-testid=${view}] svg[viewBox]`)]
+                .filter(el => !el.parentElement.closest('svg'))
+                .map(el => { const b = el.getBoundingClientRect(); return [b.width, b.height]; })""",
+            view,
+        )
+        with page.expect_download(timeout=30_000) as dl:
+            page.locator(f"[data-png={view}]").click()
+        assert dl.value.suggested_filename.endswith(f"_week2_{view}.png"), dl.value.suggested_filename
+        path = tmp_path / f"{view}.png"
+        dl.value.save_as(path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(path) as img:
+            img.load()
+            rgb = np.asarray(img.convert("RGB"))
+        width, height = max(w for w, _h in boxes), sum(h for _w, h in boxes)
+        assert abs(rgb.shape[1] - 2 * width) <= 1 and abs(rgb.shape[0] - 2 * height) <= 1, (rgb.shape, boxes)
+        assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 50, f"{view}: the PNG is (nearly) blank"
+        if view == "plots":  # the homicides' line (firebrick) and the prisoners' (dimgray) are drawn
+            for colour in ((178, 34, 34), (105, 105, 105)):
+                assert (rgb == colour).all(axis=2).sum() > 20, f"no {colour} in the plots' PNG"
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200 if IN_CI else 300)
 def test_pause_stops_at_once_and_a_run_stops_at_its_horizon(page):
+    from sim.viz import app
+
     _button(page, "▶").click()
-    deadline = time.monotonic() + 30
-    while _week(page) < 5 and time.monotonic() < deadline:
+    t0 = time.monotonic()
+    while _week(page) < 10 and time.monotonic() < t0 + 30:
         page.wait_for_timeout(50)
-    clicked_at = _week(page)
-    _button(page, "❚❚").click()
+    # Pause, clicked in the page with the week on the screen at that instant
+    clicked_at = page.evaluate(PAUSE_JS)
+    print(f"Play: {clicked_at / (time.monotonic() - t0):.1f} weeks/s (on a busy machine: a lower bound)")
     paused_at, still = _week(page), 0
-    while still < 5:  # the pictures already on their way when Pause was pressed arrive
+    while still < 5:  # the frames already on their way when Pause was pressed arrive
         page.wait_for_timeout(200)
         paused_at, still = _week(page), (still + 1 if _week(page) == paused_at else 0)
-    assert clicked_at >= 5, "Play did not advance the model"
+    assert clicked_at >= 10, "Play did not advance the model"
     print(f"weeks shown after Pause was pressed: {paused_at - clicked_at}")
-    # the server stops before its next week: what follows the click is the frames already sent (one
-    # a frame interval, about 15 ms, at most: a second's worth would be a model that did not stop)
-    assert paused_at - clicked_at <= 12, "the model ran on after Pause"
+    # the server steps a week only once the browser has drawn the one before the last it sent
+    # (app.AHEAD frames ahead): after the click come at most those and the week under way
+    assert paused_at - clicked_at <= app.AHEAD + 1, "the model ran ahead of the browser, or on after Pause"
     page.wait_for_timeout(1200)
     assert _week(page) == paused_at, "the model kept running after Pause"
     # to the horizon: no burn-in, a year per frame

@@ -16,6 +16,8 @@ Modules:
 ``session``   one tab's run: the model and the same seed's baseline stepped in lockstep, the horizon,
               Pause (:class:`~sim.viz.session.Run`).
 ``export``    the downloads: series and events (CSV, Parquet), the views (SVG).
+``browser``   the page's two pieces that run in the browser: the frame it has drawn (Play's
+              back-pressure) and the views' PNG downloads.
 ``style``     the colours (CSS names) shared by all views.
 ``app``       the Solara page (``Page``) putting it together (its own controls rather than Mesa's
               ``SolaraViz``: the module's docstring says why).

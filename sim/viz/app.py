@@ -17,6 +17,11 @@ for the play loop, the Mesa model's ``step``) and these rules:
   input is a drop-down showing its value; a change not yet applied says "press Reset to apply".
 * Reset builds the new run in a thread, shows a progress bar and disables Step and Play until it is
   ready. A run stops at its horizon (burn-in + ``steps`` weeks); Pause stops before the next week.
+* Play steps a week only once the browser has drawn the frame before the last one it was sent (it
+  reports each frame it draws: :func:`~sim.viz.browser.FrameShown`, :class:`~sim.viz.session.Frames`;
+  :data:`AHEAD`: the server computes the next frame while the browser draws this one), so the server
+  is never more than one frame ahead of the screen: after Pause at most two more weeks appear (the
+  frame on its way and the week under way), where the frames used to queue up by the dozen.
 * The views (map, network, plots, status and events: plain functions of the model returning
   HTML/SVG strings) are one component that alone re-renders after a step. Above them, the
   country view (plots, events, map and network focus on one country) and the map's colouring
@@ -36,6 +41,7 @@ import solara
 from sim.viz import export, factory, panels, plots, session
 from sim.viz import map as map_view
 from sim.viz import network as network_view
+from sim.viz.browser import FrameShown, PngDownload
 from sim.viz.session import Run
 from sim.viz.style import esc
 
@@ -47,7 +53,11 @@ warnings.filterwarnings("ignore", message="Cookies with samesite=none require ht
 TITLE = "crimenet: criminal-state networks in Latin America"
 REGION = plots.REGION
 DELAYS = (0, 50, 100, 250, 500, 1000)  # ms between frames in Play (0: as fast as it draws)
-MIN_GAP = 0.015  # s between frames in Play, at least
+#: s Play waits for the browser to report a frame drawn before it steps on regardless (a tab in the
+#: background draws nothing: its run goes on at one frame per FRAME_WAIT)
+FRAME_WAIT = 1.0
+#: frames Play may send beyond the last one the browser has drawn (it steps the next week meanwhile)
+AHEAD = 1
 WEEKS_PER_FRAME = (1, 2, 4, 13, 26, 52)  # weeks per Step, and per frame in Play
 MAP_MODES = {"control": "controlling group, shaded by homicides", "difference": "homicides against the baseline"}
 
@@ -231,11 +241,24 @@ def Controls(
 
 
 @solara.component
-def Export(run: Run | None, focus: str | None, difference: bool):
-    """Downloads: the series and events (scenario and baseline) and the views."""
+def Export(
+    run: Run | None,
+    tick: solara.Reactive[int],
+    playing: solara.Reactive[bool],
+    focus: str | None,
+    difference: bool,
+):
+    """Downloads: the series and events (scenario and baseline) and the views. Their names carry the
+    week, except in Play (not to re-render the buttons every frame): a run at rest re-renders them
+    after each Step, a playing one after Pause."""
     if run is None:
         return
-    name = f"crimenet_{run.model.scenario_cfg.name}_seed{int(run.model.cfg.seed)}_week{run.steps}"
+    prefix = f"crimenet_{run.model.scenario_cfg.name}_seed{int(run.model.cfg.seed)}"
+    if playing.value:
+        name = f"{prefix}_playing"
+    else:
+        _ = tick.value  # at rest: re-rendered after every Step
+        name = f"{prefix}_week{run.steps}"
     with solara.Row(style="flex-wrap: wrap; gap: 4px"):
         for what, frame in (("series", export.series_frame), ("events", export.events_frame)):
             for fmt in export.FORMATS:
@@ -250,6 +273,7 @@ def Export(run: Run | None, focus: str | None, difference: bool):
                 filename=f"{name}_{view}.svg",
                 label=f"{view} .svg",
             )
+            PngDownload(view=view, prefix=prefix, label=f"{view} .png")
 
 
 # ------------------------------------------------------------------ the views
@@ -260,9 +284,10 @@ def _view(html: str, testid: str) -> None:
 
 
 @solara.component
-def Views(run: Run, tick: solara.Reactive[int], focus: str | None, difference: bool, dim: bool):
-    """Map, network, plots, status and events of the run's current week."""
-    _ = tick.value  # re-render after every step
+def Views(run: Run, tick: solara.Reactive[int], focus: str | None, difference: bool, dim: bool, frames):
+    """Map, network, plots, status and events of the run's current week; the browser reports when it
+    has drawn them (``frames``: :class:`~sim.viz.session.Frames`)."""
+    frame = tick.value  # re-render after every step
     m, base = run.model, run.baseline
     with run.lock:  # a step under way (Play) finishes first
         the_map = _safe(lambda mm: map_view.map_html(mm, focus, base if difference else None), m, f"map{focus}")
@@ -276,6 +301,7 @@ def Views(run: Run, tick: solara.Reactive[int], focus: str | None, difference: b
         with solara.Columns([3, 2], gutters_dense=True):
             _view(ts, "plots")
             _view(status, "status")
+    FrameShown(frame=frame, event_shown=frames.shown)
 
 
 @solara.component
@@ -292,6 +318,7 @@ def Page():
     focus = solara.use_reactive(REGION)
     map_mode = solara.use_reactive("control")
     last = solara.use_ref(cast("Run | None", None))  # the run on screen while the next one builds
+    frames = solara.use_memo(session.Frames, dependencies=[])  # the frames this tab's browser has drawn
 
     def build() -> Run:
         return session.new_run(dict(form.value))
@@ -309,14 +336,16 @@ def Page():
         while r is not None and playing.value:
             t0 = time.perf_counter()
             r.step(weeks.value)
-            tick.set(tick.value + 1)
+            frame = tick.value + 1
+            tick.set(frame)
             if r.done:
                 at_end.set(True)
                 playing.set(False)
                 break
-            # at least a few ms between frames: the server's event loop (another thread) sends the
-            # frame to the browser meanwhile, so frames do not queue up behind the stepping thread
-            time.sleep(max(delay.value / 1000 - (time.perf_counter() - t0), MIN_GAP))
+            frames.wait(frame - AHEAD, FRAME_WAIT)  # the next week once the one before is on the screen
+            rest = delay.value / 1000 - (time.perf_counter() - t0)
+            if rest > 0:
+                time.sleep(rest)
 
     solara.lab.use_task(play, dependencies=[playing.value, resets.value], prefer_threaded=True)
 
@@ -340,7 +369,13 @@ def Page():
         with solara.Card("Model (applied on Reset)", margin=0):
             Settings(form, params)
         with solara.Card("Export (this week)", margin=0):
-            Export(run, None if focus.value == REGION else _iso(run, focus.value), map_mode.value == "difference")
+            Export(
+                run,
+                tick,
+                playing,
+                None if focus.value == REGION else _iso(run, focus.value),
+                map_mode.value == "difference",
+            )
     solara.HTML(
         tag="div", unsafe_innerHTML=INTRO, style="font-size: 13px; line-height: 19px; padding: 0 4px; color: #222"
     )
@@ -373,7 +408,7 @@ def Page():
         solara.ProgressLinear(True)
         return
     iso = labels.get(focus.value)
-    Views(run, tick, iso, base_ok and map_mode.value == "difference", building)
+    Views(run, tick, iso, base_ok and map_mode.value == "difference", building, frames)
 
 
 def _iso(run: Run | None, label: str) -> str | None:

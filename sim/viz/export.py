@@ -4,7 +4,8 @@ Series and events are long tables with a ``run`` column (``scenario``: the sideb
 scenario file is in the ``scenario_file`` column; ``baseline``: the same seed's baseline beside it),
 so the difference is one pivot away; the series are the
 DataCollector's columns (the headline of ``timeseries.parquet``), the events the model's event list
-(``events.parquet``). The views are the SVG the page shows (standalone files, CSS colour names).
+(``events.parquet``). The views are the SVG the page shows (standalone files, CSS colour names);
+their PNGs are drawn by the browser from the page itself (:func:`sim.viz.browser.PngDownload`).
 """
 
 from __future__ import annotations

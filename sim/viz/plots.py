@@ -14,8 +14,11 @@ The headline is the world's report regions (the DataCollector's columns) or one 
 per-country weekly rows (``countries.parquet``, :func:`sim.model.metrics.countries_frame`), read by
 :func:`country_table`. With a baseline (the same seed's run, stepped in lockstep:
 ``sim/viz/session.py``) every panel also draws it, grey and dashed, and shows the difference at the
-current week (Δ). Under the panels, where the model keeps accounts (``sim/model/accounts.py``), the
-week's homicides by cause are stacked (:func:`causes_svg`).
+current week (Δ). Where a regime rules the country (Venezuela in the default world), three panels
+show its revenue, its forces' loyalty and its illicit effort, and under them its revenue by source
+is stacked and the groups it shelters are listed (:func:`regime_html`). Under the panels, where the
+model keeps accounts (``sim/model/accounts.py``), the week's homicides by cause are stacked
+(:func:`causes_svg`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from sim.model import metrics
-from sim.viz.style import FONT, chip, esc, legend_row, panel_title
+from sim.model.phases import regime
+from sim.viz.style import FONT, PALETTE, chip, esc, legend_row, panel_title
 
 if TYPE_CHECKING:
     from sim.model import CrimeModel
@@ -56,9 +60,11 @@ COUNTRY_SERIES = (
     # the money (issue 15): laundering through the country's groups' launderers; a regime's revenue
     ("laundered_usd", "Criminal money laundered, M USD/week", "goldenrod", 1e-6, "{:,.0f}"),
     ("regime_revenue", "Regime revenue, B USD/yr", "darkred", 52.0 / 1e9, "{:,.2f}"),
+    ("regime_loyalty", "Loyalty of the regime's forces (0-1)", "maroon", 1.0, "{:.2f}"),
+    ("regime_effort", "Regime's push into crime, effort (0-1)", "indianred", 1.0, "{:.2f}"),
 )
-#: Country panels shown only where the country has them (a regime rules only some countries).
-WHERE_PRESENT = ("regime_revenue",)
+#: Country panels shown only where a regime rules (sim/model/phases/regime.py).
+REGIME_PANELS = ("regime_revenue", "regime_loyalty", "regime_effort")
 REGION = "Region"  # the headline choice that is not a country: the world's report regions
 MAX_POINTS = 400  # points per line (longer runs are thinned evenly, the last week always kept)
 HOVER_STRIPS = 40  # hover targets per panel
@@ -66,6 +72,7 @@ COLS = 2
 PANEL_W, PANEL_H = 310.0, 104.0  # SVG units per panel, margins included
 LEFT, RIGHT, TOP, BOTTOM = 40.0, 44.0, 23.0, 17.0  # TOP: the title clears the highest tick label
 BASELINE_COLOUR = "#888"
+ROW_MAX_PX = 105  # screen pixels a row of panels may take at most (a wide page does not blow them up)
 
 
 def x_range(model) -> tuple[float, float]:
@@ -149,10 +156,71 @@ def country_series(model, iso: str, max_points: int = MAX_POINTS) -> tuple[np.nd
         return np.zeros(0), {}
     idx, col = _thin(n, max_points), codes.index(iso)
     out = {f: table[f][idx, col] * k for f, _t, _c, k, _fmt in COUNTRY_SERIES if f in table}
-    for f in WHERE_PRESENT:
-        if f in out and not table[f][:, col].any():
-            del out[f]
+    if regime_of(model, iso) is None:
+        out = {f: v for f, v in out.items() if f not in REGIME_PANELS}
     return table["year"][idx], out
+
+
+def regime_of(model, iso: str):
+    """The :class:`~sim.model.agents.Regime` ruling the country ``iso`` (ISO code), or None."""
+    codes = [c.iso for c in model.world.countries]
+    regimes = getattr(getattr(model, "regimes", None), "agents", [])
+    return next((r for r in regimes if codes[r.country] == iso), None)
+
+
+#: Colours of the regime's revenue sources (``regime_revenue_<source>`` of ``countries.parquet``,
+#: sim/model/phases/regime.py ``COUNTRY_COLUMNS``); a source not listed gets a colour of the palette.
+SOURCE_COLOURS = {
+    "formal": "steelblue",
+    "drug_protection": "sienna",
+    "drug_operations": "mediumpurple",
+    "gold": "goldenrod",
+    "sanctions_evasion": "slategray",
+}
+REVENUE_PREFIX = "regime_revenue_"
+
+
+def regime_revenue(model, iso: str, max_points: int = MAX_POINTS) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Years and the regime's revenue by source in the country ``iso`` (B USD a year, the weekly
+    ``regime_revenue_<source>`` columns of ``countries.parquet`` x 52), thinned to ``max_points``;
+    empty where no regime rules."""
+    if regime_of(model, iso) is None:
+        return np.zeros(0), {}
+    table = country_table(model)
+    n = len(table["year"])
+    if n == 0:
+        return np.zeros(0), {}
+    col = [c.iso for c in model.world.countries].index(iso)
+    idx = _thin(n, max_points)
+    sources = [c for c in regime.COUNTRY_COLUMNS if c.startswith(REVENUE_PREFIX) and c in table]
+    return table["year"][idx], {c[len(REVENUE_PREFIX) :]: table[c][idx, col] * 52.0 / 1e9 for c in sources}
+
+
+def regime_html(model, iso: str | None) -> str:
+    """Where a regime rules the country ``iso``: its revenue by source stacked (B USD a year), its forces'
+    loyalty and its illicit effort now, and the groups it shelters with their members; else ""."""
+    r = regime_of(model, iso) if iso else None
+    if r is None or iso is None:
+        return ""
+    year, data = regime_revenue(model, iso)
+    colours = {s: SOURCE_COLOURS.get(s, PALETTE[k % len(PALETTE)]) for k, s in enumerate(data)}
+    parts = []
+    if data:
+        title = "Regime revenue by source, B USD/yr"
+        parts.append(stacked_svg(model, year, data, colours, title, "regime-revenue", iso, "{:,.2f} B USD/yr now"))
+        parts.append(legend_row([chip(c, s.replace("_", " ")) for s, c in colours.items()]))
+    by_uid = model.orgs.by_uid
+    groups = [by_uid[u] for u in r.sheltered if u in by_uid]
+    names = ", ".join(
+        f'<span data-org="{g.unique_id}">{esc(g.name)} ({round(g.members):,} members)</span>' for g in groups
+    )
+    shelters = f"{len(groups)} group{'s' if len(groups) != 1 else ''}: {names}" if groups else "no group"
+    parts.append(
+        f'<div style="{FONT}; font-size: 12px; line-height: 18px; color: #222; margin-bottom: 8px">'
+        f"The regime now: its forces' loyalty <b>{r.loyalty:.2f}</b> · illicit effort <b>{r.effort:.2f}</b> · "
+        f'<span data-testid="sheltered" data-count="{len(groups)}">shelters {shelters}</span></div>'
+    )
+    return f'<div data-testid="regime">{"".join(parts)}</div>'
 
 
 #: Colours of the causes of homicides (``sim.model.accounts.ACCOUNTS["homicides"]``), stacked in this order.
@@ -226,6 +294,24 @@ def causes_svg(model, country: str | None = None) -> str:
     year, data = homicide_causes(model, country)
     if not data:
         return ""
+    title = f"Homicides a week by cause ({CAUSE_SMOOTH}-week mean)"
+    svg = stacked_svg(model, year, data, CAUSE_COLOURS, title, "causes", country, "{:,.1f} a week now")
+    legend = legend_row([chip(c, k.replace("_", " ").replace("war ", "fights: ")) for k, c in CAUSE_COLOURS.items()])
+    return svg + legend
+
+
+def stacked_svg(
+    model,
+    year: np.ndarray,
+    data: dict[str, np.ndarray],
+    colours: dict[str, str],
+    title: str,
+    testid: str,
+    country: str | None,
+    now_fmt: str,
+) -> str:
+    """A full-width panel of ``data``'s series stacked in their order (bands in ``colours``; each band's
+    hover text its value at the last week in ``now_fmt``), on the small multiples' x axis."""
     x0, x1 = x_range(model)
     w = COLS * PANEL_W
     pw, ph = w - LEFT - RIGHT, CAUSE_H - TOP - BOTTOM
@@ -243,8 +329,8 @@ def causes_svg(model, country: str | None = None) -> str:
 
     parts = [
         f'<svg viewBox="0 0 {w:.0f} {CAUSE_H:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
-        f'data-testid="causes" data-country="{esc(country or REGION)}" style="width: 100%; height: auto; {FONT}">',
-        f'<text x="4" y="12" font-size="12.5" fill="#333">Homicides a week by cause ({CAUSE_SMOOTH}-week mean)</text>',
+        f'data-testid="{testid}" data-country="{esc(country or REGION)}" style="width: 100%; height: auto; {FONT}">',
+        f'<text x="4" y="12" font-size="12.5" fill="#333">{esc(title)}</text>',
     ]
     for t in ticks:
         parts.append(
@@ -262,21 +348,19 @@ def causes_svg(model, country: str | None = None) -> str:
     def ys(v: np.ndarray) -> list[str]:
         return [f"{y:.1f}" for y in sy(v).tolist()]
 
-    for cause, values in data.items():
+    for key, values in data.items():
         above = below + values
         if len(year) and float(values.max()) > 0:
             top = "L".join(f"{x},{y}" for x, y in zip(xs, ys(above)))
             bottom = "L".join(f"{x},{y}" for x, y in zip(reversed(xs), ys(below[::-1])))
-            label = cause.replace("_", " ")
             parts.append(
-                f'<path d="M{top}L{bottom}Z" fill="{CAUSE_COLOURS[cause]}" fill-opacity="0.85" data-cause="{cause}">'
-                f"<title>{esc(label)}: {values[-1]:,.1f} a week now</title></path>"
+                f'<path d="M{top}L{bottom}Z" fill="{colours[key]}" fill-opacity="0.85" data-band="{key}">'
+                f"<title>{esc(key.replace('_', ' '))}: {esc(now_fmt.format(values[-1]))}</title></path>"
             )
         below = above
     parts.append(f'<rect x="{px0:.1f}" y="{py0:.1f}" width="{pw:.1f}" height="{ph:.1f}" fill="none" stroke="#ccc"/>')
     parts.append("</svg>")
-    legend = legend_row([chip(c, k.replace("_", " ").replace("war ", "fights: ")) for k, c in CAUSE_COLOURS.items()])
-    return "".join(parts) + legend
+    return "".join(parts)
 
 
 def nice_ticks(lo: float, hi: float, n: int = 3, integer: bool = False) -> tuple[list[float], float]:
@@ -455,7 +539,7 @@ def timeseries_svg(model, country: str | None = None, baseline=None) -> str:
         (
             f'<svg viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg" data-step="{model.steps}" '
             f'data-country="{esc(country or REGION)}" data-baseline="{"yes" if bdata else "no"}" '
-            f'style="width: 100%; height: auto; max-height: 420px; {FONT}">'
+            f'style="width: 100%; height: auto; max-height: {ROW_MAX_PX * rows}px; {FONT}">'
         )
     ]
     for k, (f, title, colour, fmt) in enumerate(panels):
@@ -482,4 +566,9 @@ def timeseries_html(model, country: str | None = None, baseline=None) -> str:
         title = "Headline outcomes, week by week"
     if baseline is not None:
         sub += " · grey dashed: the baseline with the same seed; Δ: scenario − baseline"
-    return panel_title(title, sub) + timeseries_svg(model, country, baseline) + causes_svg(model, country)
+    return (
+        panel_title(title, sub)
+        + timeseries_svg(model, country, baseline)
+        + regime_html(model, country)
+        + causes_svg(model, country)
+    )

@@ -12,6 +12,11 @@ Step, Play and the horizon do is tested without a browser (``tests/test_ui.py``)
 * :meth:`Run.stop` asks a running :meth:`Run.step` to stop before its next week (Pause stops at once:
   at most the week under way finishes).
 
+:class:`Frames` is the play loop's back-pressure: the browser reports each frame it has drawn
+(:func:`~sim.viz.browser.FrameShown`) and Play steps a week only once the browser has drawn the
+frame before the last one sent (``sim/viz/app.py``), so the server is never more than one frame
+ahead of what the user sees.
+
 :func:`new_run` hands a new tab a run of the sidebar's defaults built in advance (one is kept ready
 in a background thread), so the first page does not wait for a model to be built.
 """
@@ -57,6 +62,25 @@ class Run:
                     self.baseline.step()
                 done += 1
         return done
+
+
+class Frames:
+    """The last frame (a number that grows by one a frame) the browser of one tab has drawn."""
+
+    def __init__(self) -> None:
+        self.drawn = -1
+        self._cv = threading.Condition()
+
+    def shown(self, frame: int) -> None:
+        """The browser has drawn ``frame`` (and so every frame before it)."""
+        with self._cv:
+            self.drawn = max(self.drawn, int(frame))
+            self._cv.notify_all()
+
+    def wait(self, frame: int, timeout: float) -> bool:
+        """Wait until the browser has drawn ``frame``, at most ``timeout`` seconds; whether it has."""
+        with self._cv:
+            return self._cv.wait_for(lambda: self.drawn >= frame, timeout)
 
 
 _ready: dict[str, Run | None] = {"run": None}
