@@ -83,6 +83,17 @@ COUNTRIES = [
             ("prison_capacity_per_100k", 170.0, "assumption (order of magnitude of official prison capacity c.2015)"),
             ("extradites", True, "external: Mexico extradites nationals to the US"),
             ("election_every_years", 6, "external: presidential term"),
+            (
+                "arms_us_share",
+                0.7,
+                "external approx: GAO-16-223 (2016): ~70% of the firearms seized in Mexico in 2009-14 and traced "
+                "were US-sourced; 004 l.452-456",
+            ),
+            (
+                "natural_increase",
+                0.014,
+                "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
+            ),
         ],
     ),
     (
@@ -96,6 +107,11 @@ COUNTRIES = [
             ("prison_capacity_per_100k", 700.0, "assumption (order of magnitude of US incarceration, ~700 per 100k)"),
             ("extradites", False, "not applicable (the destination of extraditions)"),
             ("election_every_years", 4, "external: presidential term"),
+            (
+                "natural_increase",
+                0.004,
+                "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
+            ),
         ],
     ),
     (
@@ -117,6 +133,17 @@ COUNTRIES = [
             ("prison_capacity_per_100k", 45.0, "assumption (order of magnitude of official prison capacity c.2015)"),
             ("extradites", True, "external: extradites nationals (e.g. the Lorenzana brothers, 2014-2016)"),
             ("election_every_years", 4, "external: presidential term"),
+            (
+                "arms_us_share",
+                0.5,
+                'assumption: about half (the pipeline reaches Central America, 004 l.452; NT "awash in weapons", '
+                "l.681); no seed figure",
+            ),
+            (
+                "natural_increase",
+                0.021,
+                "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
+            ),
         ],
     ),
 ]

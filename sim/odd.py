@@ -625,6 +625,9 @@ OUTPUT_NOTES = {
     "groups_hit_laundering": "groups that lost over 1% of the income they had to launder this week (confiscation, "
     "unlaundered income)",
     "criminal_revenue_kept": "criminal_revenue less this week's laundering fees, confiscations and unlaundered losses (USD)",
+    "arms_bought_usd": "USD all groups spent on arms and ammunition this week (arms phase)",
+    "arms_bought_units": "units (a firearm with its ammunition) all groups bought this week",
+    "arms_stock_units": "units all groups hold after this week's purchases",
     "contested_territories": "territories contested this week (all territories)",
     "military_share": "officer-weighted share of units that is military (headline regions)",
     "abuse": "population-weighted abuse index, abuses per 100k per year, smoothed (headline regions)",

@@ -33,7 +33,7 @@ def cli(tmp_path, *args):
     ("args", "expect"),
     [
         (["world=synthetic", "world.n_territories=-3"], "world.n_territories=-3"),
-        (["scenario=nonexistent"], "allowed: anti_laundering, baseline"),
+        (["scenario=nonexistent"], "allowed: anti_laundering, arms_interdiction, baseline"),
         (["steps=abc"], "steps=abc"),
         (["no_such_key=1"], "no_such_key: unknown key"),
         (["+no_such_key=1"], "no_such_key: unknown key; allowed keys here: seed, steps"),

@@ -75,7 +75,7 @@ def test_country_rows_add_up_to_the_regional_figures(small_run):
     wg = weighted.groupby("step")
     np.testing.assert_allclose(wg["w_trust"].sum() / pop, ts["community_trust"], **close)
     np.testing.assert_allclose(wg["w_ext"].sum() / pop, ts["extortion_rate"], **close)
-    officers = np.bincount(m.world.country, weights=m.terr.officers)  # constant over the run
+    officers = np.bincount(m.world.country, weights=m.terr.officers)  # constant: no natural increase here
     for col, regional in (("military_share", "military_share"), ("corrupt_police_share", "corrupt_police_share")):
         share = cf[col].to_numpy().reshape(-1, len(officers))
         np.testing.assert_allclose(share @ officers / officers.sum(), ts[regional], **close, err_msg=col)
@@ -111,9 +111,18 @@ def test_report_countries_add_up_to_the_headline(default_run):
     for col, regional in (("trust", "community_trust"), ("extortion_rate", "extortion_rate")):
         weighted = (inside[col] * inside["population"]).groupby(inside["step"]).sum() / pop
         np.testing.assert_allclose(weighted, ts[regional], **close, err_msg=col)
-    officers = np.bincount(m.world.country, weights=m.terr.officers)[m.world.report_countries]
-    share = inside["corrupt_police_share"].to_numpy().reshape(-1, len(officers))
-    np.testing.assert_allclose(share @ officers / officers.sum(), ts["corrupt_police_share"], **close)
+    # officers grow with the residents' natural increase: each week's, back from the last week's
+    growth = 1.0 + m.world.natural_increase_weekly
+    last_step = int(inside["step"].max())
+    officers = np.array(
+        [
+            np.bincount(m.world.country, weights=m.terr.officers * growth ** float(k - last_step))
+            for k in np.sort(inside["step"].unique())
+        ]
+    )[:, m.world.report_countries]
+    share = inside["corrupt_police_share"].to_numpy().reshape(officers.shape)
+    weighted = (share * officers).sum(1) / officers.sum(1)
+    np.testing.assert_allclose(weighted, ts["corrupt_police_share"], **close)
     # every country, against the per-territory table (sampled weeks)
     terr = default_run.territories
     by_country = terr.groupby(["step", "country"])[["homicides", "flow", "seized", "population"]].sum()

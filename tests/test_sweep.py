@@ -252,7 +252,10 @@ def test_planning_is_cheap_per_run():
         (["params.violence.pax_factor=0.5,7"], "params.violence.pax_factor=7.0: allowed range is [0.0, 1.0]"),
         (["seed=range(0,0)"], "seed=range(0,0): the sweep is empty"),
         (["output.territory_every=2,abc"], "output.territory_every=abc"),
-        (["scenario=baseline,atlantis"], "scenario=atlantis: unknown option; allowed: anti_laundering, baseline"),
+        (
+            ["scenario=baseline,atlantis"],
+            "scenario=atlantis: unknown option; allowed: anti_laundering, arms_interdiction, baseline",
+        ),
         (["hydra.launcher.no_such=1"], "hydra.launcher.no_such: unknown knob"),
         (["output.write=true,false"], "output.write=true,false: a run setting, not a parameter; it cannot be swept"),
     ],

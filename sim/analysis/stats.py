@@ -64,9 +64,12 @@ COUNTRY_OUTCOMES = {
     "regime_revenue": ("regime revenue (USD/wk)", "{:,.0f}"),
     "regime_revenue_formal": ("regime revenue: formal (USD/wk)", "{:,.0f}"),
     "regime_revenue_drug_protection": ("regime revenue: drug protection (USD/wk)", "{:,.0f}"),
+    "regime_revenue_drug_operations": ("regime revenue: drug operations (USD/wk)", "{:,.0f}"),
     "regime_revenue_gold": ("regime revenue: gold (USD/wk)", "{:,.0f}"),
     "regime_revenue_sanctions_evasion": ("regime revenue: sanctions evasion (USD/wk)", "{:,.0f}"),
     "gold_income_groups": ("groups' gold income, gold mined there (USD/wk)", "{:,.0f}"),
+    "arms_bought_usd": ("arms bought by groups based there (USD/wk)", "{:,.0f}"),
+    "arms_bought_units": ("arms bought by groups based there (units/wk)", "{:,.1f}"),
 }
 
 KEYS = ("scenario", "seed", "year_index")

@@ -115,6 +115,7 @@ ACCOUNTS: dict[str, dict[str, str]] = {
         "confiscated": "losses: laundered money confiscated, and money seized with a launderer taken down",
         "unlaundered": "losses: income no launderer could carry, lost moving it otherwise (bulk cash, own fronts)",
         "new_routes": "spending: opening territories to a shipper's routes (sim/model/phases/shippers.py)",
+        "arms": "spending: arms and ammunition (sim/model/phases/arms.py)",
         "wages": "spending: members' wages",
         "campaign_finance": "spending: illicit campaign money to politicians",
         "split": "cash a splinter takes (out of its parent's country, into its own)",

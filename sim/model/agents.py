@@ -152,6 +152,7 @@ class Facilitator(Agent):
         self.capacity = float(capacity)
         self.fee = float(fee)
         self.channel = ""  # a launderer's channel: bank | trade | crypto (sim/model/phases/laundering.py)
+        self.patron = -1  # uid of the regime whose sponsor's rail this is (-1: none; sim/model/phases/regime.py)
 
     @property
     def clients(self) -> list[int]:
@@ -170,21 +171,20 @@ class Regime(Agent):
     (000 l.58, l.92-114, l.331; 002 l.1, l.9; 003 l.7, l.14). Its weekly rules are
     sim/model/phases/regime.py."""
 
-    SOURCES = ("formal", "drug_protection", "gold", "sanctions_evasion")
+    SOURCES = ("formal", "drug_protection", "drug_operations", "gold", "sanctions_evasion")
     SPENDING = ("loyalty", "allies")
 
-    def __init__(
-        self, model: CrimeModel, country: int, forces: int, named: list[int], formal: float, sponsors: list
-    ) -> None:
+    def __init__(self, model: CrimeModel, country: int, forces: int, named: list[int], formal: float) -> None:
         super().__init__(model)
         self.country = int(country)
         self.forces = int(forces)  # uid of the organisation its security forces run (-1: none)
         self.named = list(named)  # uids of the groups it shelters besides its forces' allies
         self.formal = float(formal)  # formal revenue before sanctions, USD per week
-        self.sponsors = list(sponsors)  # SponsorSpec-like: name, rail, capacity, cost
+        self.rails: dict[int, float] = {}  # uid of each sponsor's rail (a launderer) -> its cost
         self.revenue = dict.fromkeys(self.SOURCES, 0.0)  # USD in the last week
         self.spending = dict.fromkeys(self.SPENDING, 0.0)  # USD in the last week
         self.norm = self.formal  # yearly moving average of its total revenue, USD per week
+        self.peak = self.formal  # the highest its norm has been, USD per week (what it is squeezed against)
         self.loyalty = 1.0  # 0..1 its security forces' loyalty
         self.effort = 0.0  # 0..1 its push into crime (protection, operations, gold)
         self.sheltered: list[int] = []  # uids of the groups it shelters this week

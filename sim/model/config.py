@@ -79,6 +79,8 @@ class CountrySpec:
     prisoners_per_100k: float = 0.0  # inmates per 100,000 at the start (0: initial_other_occupancy x capacity)
     extradites: bool = False  # whether the country extradites nationals to the US
     election_every_years: int = 4
+    natural_increase: float = 0.0  # share a year: births less deaths (emigration, M14, takes from it)
+    arms_us_share: float = 0.0  # 0..1 share of its groups' arms bought on the US market (phases/arms.py)
 
 
 @dataclass
@@ -102,8 +104,9 @@ class SponsorSpec:
 
     name: str = MISSING  # e.g. Russia
     rail: str = ""  # how: crypto, ship-to-ship transfers, phantom companies, ... (a label)
-    capacity: float = 0.0  # 0..1 share of the revenue sanctions block that this rail can carry
-    cost: float = 0.0  # 0..1 share of what the rail carries lost on the way (discounts, fees)
+    capacity: float = 0.0  # 0..1 what this rail can carry, as a share of the regime's formal revenue
+    cost: float = 0.0  # 0..1 share of what the rail carries lost on the way (discounts, debts paid, fees)
+    channel: str = "trade"  # the launderer's channel the rail is (CHANNELS: bank, trade, crypto)
 
 
 @dataclass
@@ -376,11 +379,12 @@ class Sanctions(Lever):
     sanctioned (their regimes), not a government acting on its own ground; empty = every regime."""
 
     formal_cut: float = p(
-        0.7,
+        0.9,
         0.0,
         1.0,
         "share of the regime's formal revenue (oil, taxes on the formal economy) blocked",
-        "001 l.60 (sanctions isolate Caracas from energy and financial markets); size an assumption",
+        "001 l.60 (sanctions isolate Caracas from energy and financial markets); external: PDVSA designated in "
+        "January 2019 (its dealings with US persons blocked; the US bought ~40% of its exports); ~0.1 left an assumption",
     )
     finance_cut: float = p(
         0.3,
@@ -452,6 +456,22 @@ class RemoveFacilitator(Lever):
 
 
 @dataclass
+class ArmsInterdiction(Lever):
+    """Stemming the US arms flows (004 l.452: "stem the flow of weapons and ammunition from the United
+    States into Mexico and Central America"; l.456: needed "to turn the tide"): part of the arms the
+    groups based in the lever's countries buy on the US market (world input ``arms_us_share``) no
+    longer reaches them, so each dollar they spend on arms buys fewer (sim/model/phases/arms.py)."""
+
+    supply_cut: float = p(
+        0.5,
+        0.0,
+        1.0,
+        "share of the US-sourced arms supply to the groups based in the lever's countries stopped",
+        "004 l.452, l.456 (stem the pipeline of guns and ammunition); size an assumption",
+    )
+
+
+@dataclass
 class LeverSet:
     """One of each policy lever: what one programme of government does."""
 
@@ -465,6 +485,7 @@ class LeverSet:
     sanctions: Sanctions = field(default_factory=Sanctions)
     anti_laundering: AntiLaundering = field(default_factory=AntiLaundering)
     remove_facilitator: RemoveFacilitator = field(default_factory=RemoveFacilitator)
+    arms_interdiction: ArmsInterdiction = field(default_factory=ArmsInterdiction)
 
 
 #: The policy levers, in the order their effects are combined each week (sim/model/policies.py).
@@ -1078,6 +1099,15 @@ class LaunderingParams:
         "mean weeks before a newcomer takes the place of a facilitator taken down (capacity drawn afresh)",
         "004 l.2452 (most middlemen are small; a few grow into super-fixers); size an assumption",
     )
+    vetting_weeks: float = p(
+        8.0,
+        0.0,
+        52.0,
+        "weeks a group whose launderer was taken down or removed takes no new launderer (it vets newcomers); "
+        "meanwhile its other launderers, or its own bulk cash at unserved_loss, move its money",
+        "004 l.2404 (the groups contract vetted individuals), l.2430-2436 (undercover agents posing as partners; "
+        "Bout caught in a sting); size an assumption",
+    )
 
 
 @dataclass
@@ -1115,6 +1145,54 @@ class GoldParams:
         "share of gold proceeds lost when illicit gold is passed into the legal market (sold below price "
         "through smugglers and refiners)",
         "000 l.102, l.371-373 (crypto rails to collect payments for illicit gold); size an assumption",
+    )
+
+
+@dataclass
+class ArmsParams:
+    """Arms flows (sim/model/phases/arms.py): groups spend part of their income on arms and
+    ammunition (004 l.458), from the US civilian market (004 l.452-456, l.464) or from state arsenals
+    that leak (002 l.16; Venezuela's filled by its foreign suppliers: 001 l.13, l.155); the stock wears
+    out. A group's firepower is its stock relative to the stock the same spending would hold at the
+    status quo's supply (1 in the status quo); firepower makes its killings more lethal and its
+    members harder to arrest (004 l.452-456, l.681-683)."""
+
+    spend_share: float = p(
+        0.05,
+        0.0,
+        0.5,
+        "share of a group's income of the previous week spent on arms and ammunition",
+        "004 l.458 (drug money buys the weapons and the mercenary armies); size an assumption",
+    )
+    price_usd: float = p(
+        2000.0,
+        100.0,
+        20000.0,
+        "USD per unit (a firearm with its ammunition) delivered to the group",
+        "004 l.464 (bought at US gun shows, cheap at source); mark-up across the border an assumption",
+    )
+    service_years: float = p(
+        5.0, 0.5, 30.0, "mean years a unit stays in service (lost, seized, worn out, its ammunition spent)", ASSUMED
+    )
+    lethality_elasticity: float = p(
+        0.5,
+        0.0,
+        2.0,
+        "elasticity of combat and gang killings in a territory to the firepower of the groups there",
+        "004 l.452-454 (the pipeline of guns produces carnage); size an assumption",
+    )
+    arrest_elasticity: float = p(
+        0.5,
+        0.0,
+        2.0,
+        "elasticity of the arrest rate of a group's members to its firepower (with a minus sign)",
+        "004 l.452-454, l.681-683 (police out-gunned, overwhelmed); size an assumption",
+    )
+    max_firepower: float = p(
+        4.0, 1.0, 20.0, "bound of a group's firepower (stock / status-quo stock): within [1/this, this]", ASSUMED
+    )
+    start_memory_weeks: float = p(
+        13.0, 1.0, 104.0, "weeks: memory of the purchases that set a group's stock during the burn-in", ASSUMED
     )
 
 
@@ -1215,6 +1293,7 @@ class ParamsConfig:
     gold: GoldParams = field(default_factory=GoldParams)
     regime: RegimeParams = field(default_factory=RegimeParams)
     laundering: LaunderingParams = field(default_factory=LaunderingParams)
+    arms: ArmsParams = field(default_factory=ArmsParams)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1465,6 +1544,10 @@ def _validate_world_tables(w: Any) -> None:
                 raise ConfigError(f"{key}: unknown organisation '{other}'")
         if r.formal_musd < 0 or any(not (0 <= s.capacity <= 1 and 0 <= s.cost <= 1) for s in r.sponsors):
             raise ConfigError(f"{key}: formal_musd must be >= 0, sponsors' capacity and cost in [0, 1]")
+        if any(s.channel not in CHANNELS for s in r.sponsors):
+            raise ConfigError(f"{key}: a sponsor's channel must be one of {', '.join(CHANNELS)}")
+    if any(not 0.0 <= c.arms_us_share <= 1.0 for c in w.countries):
+        raise ConfigError("world.countries: arms_us_share must be in [0, 1]")
     if any(t.gold_t < 0 for t in w.territories):
         raise ConfigError("world.territories: gold_t must be >= 0")
     if not any(t.production_t > 0 for t in w.territories) or not any(t.consumption_t > 0 for t in w.territories):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.agents import Cartel, Facilitator, Gang, Militia
-from sim.model.phases import cultivation, gold, regime, trade
+from sim.model.phases import arms, cultivation, gold, regime, trade
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
@@ -78,6 +78,13 @@ def laundering_top_share(m: CrimeModel) -> float:
     return max(v) / tot if tot > 0 else 0.0
 
 
+def firepower(m: CrimeModel) -> float:
+    """Member-weighted mean firepower of the groups (1 in the status quo; sim/model/phases/arms.py)."""
+    members = m.orgs.members_by_row()
+    total = float(members.sum())
+    return float((m.arms.of(m.orgs.uid) * members).sum() / total) if total > 0 else 1.0
+
+
 def _count(cls):
     return lambda m: len(m.agents_by_type.get(cls, []))
 
@@ -133,6 +140,10 @@ def model_reporters() -> dict:
         "laundering_top_share": laundering_top_share,
         "groups_hit_laundering": lambda m: len(m.laundering.hit),
         "criminal_revenue_kept": lambda m: float(sum(o.income for o in m.orgs.agents) - m.laundering.week[1:].sum()),
+        "arms_bought_usd": lambda m: float(m.arms.week[0].sum()),
+        "arms_bought_units": lambda m: float(m.arms.week[1].sum()),
+        "arms_stock_units": lambda m: float(m.arms.stock_of(m.orgs.uid).sum()),
+        "criminal_firepower": firepower,
         "contested_territories": lambda m: int(t(m).contested.sum()),
         "military_share": lambda m: _weighted(m, t(m).militarised, t(m).officers),
         "abuse": lambda m: _weighted(m, t(m).abuse, t(m).population),
@@ -225,6 +236,8 @@ COUNTRY_COLUMNS = {
 
 #: the illicit gold and regime columns (sim/model/phases/gold.py, regime.py)
 COUNTRY_COLUMNS |= {**gold.COUNTRY_COLUMNS, **regime.COUNTRY_COLUMNS}
+#: the groups' arms, by their home country (sim/model/phases/arms.py)
+COUNTRY_COLUMNS |= arms.COUNTRY_COLUMNS
 
 
 #: Territory quantities kept every week and summed by country at the end (:func:`countries_frame`).
@@ -264,6 +277,7 @@ def record_countries(m: CrimeModel) -> None:
             "countries": np.concatenate([m.prisons.others, m.prisons.innocents, m.countries.court_capture]),
             "coca": np.concatenate([m.coca.area, m.coca.production_kg(cultivation.growth(m)), m.coca.eradicated]),
             "gold_regime": np.concatenate([gold.country_values(m), regime.country_values(m)]),
+            "arms": arms.country_values(m),
             # the week's money by the groups' home country (sim/model/phases/laundering.py) and their income
             "laundering": np.vstack(
                 [
@@ -367,6 +381,7 @@ def countries_frame(m: CrimeModel) -> pd.DataFrame:
     }
     gold_regime = np.stack([f["gold_regime"] for f in frames]).transpose(1, 0, 2)  # (columns, weeks, countries)
     values.update(zip([*gold.COUNTRY_COLUMNS, *regime.COUNTRY_COLUMNS], gold_regime))
+    values.update(zip(arms.COUNTRY_COLUMNS, np.stack([f["arms"] for f in frames]).transpose(1, 0, 2)))
     steps = np.array([f["step"] for f in frames], dtype=np.int64)
     cols: dict[str, np.ndarray] = {
         "step": np.repeat(steps, n_c),

@@ -19,6 +19,7 @@ from sim.model.accounts import Accounts
 from sim.model.agents import Cartel, Community, Facilitator, Gang, Organisation, Police
 from sim.model.config import ParamsConfig, ScenarioConfig
 from sim.model.phases import (
+    arms,
     community,
     corruption,
     cultivation,
@@ -56,6 +57,7 @@ PHASES = (
     ("regime", regime.step),  # captured states: revenue, shelter, forces that operate the trade
     ("services", services.step),  # facilitators (M10)
     ("laundering", laundering.step),  # the groups' money through their launderers (M10)
+    ("arms", arms.step),  # groups buy arms; their firepower against the police and rivals
     ("corruption", corruption.step),  # 4
     ("violence", violence.step),  # 5
     ("gangs", gangs.step),  # 6
@@ -77,7 +79,7 @@ class CrimeModel(Model):
     (what traffickers know: perceived risk, open routes), ``interdiction`` (effort per territory),
     ``coca`` (area per production territory), ``laundering`` (the week's money through the
     launderers), ``gold`` (illicit gold per territory), ``regimes`` (captured states and what they
-    shelter), ``ties``,
+    shelter), ``arms`` (the groups' arms and firepower), ``ties``,
     ``tally`` (this week's counts), ``accounts`` (the week's flows by cause, observed only), ``totals``
     (the run's drug totals), ``truce``; ``fx`` holds the effects of this week's policies. The phases
     read and write these, never the model itself.
@@ -122,6 +124,7 @@ class CrimeModel(Model):
         self.truce = policies.Truce()
         self.gold = gold.Gold(cfg.world, n)  # illicit gold per territory
         self.regimes = regime.Regimes(self)  # captured states (world input regimes)
+        self.arms = arms.Arms(len(w.countries))  # the groups' arms stocks and firepower
         self.tally = Tally()
         self.totals = Totals()
         self.fx = policies.effects(self)

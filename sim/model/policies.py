@@ -57,6 +57,7 @@ class Effects:
     laundering_risk: np.ndarray  # (countries,) extra share of laundered money confiscated (full exposure)
     takedowns: np.ndarray  # (countries,) launderer takedowns a week, were all money followed as the country's
     removals: list  # (rank, facilitator_id, kind, countries) of the facilitators removed this week
+    arms_cut: np.ndarray  # (countries,) share of the US arms supply to the groups based there stopped
 
     @classmethod
     def neutral(cls, n: int, n_countries: int, pretrial_weeks: float) -> Effects:
@@ -96,6 +97,7 @@ class Effects:
             laundering_risk=np.zeros(n_countries),
             takedowns=np.zeros(n_countries),
             removals=[],
+            arms_cut=np.zeros(n_countries),
         )
 
 
@@ -261,6 +263,13 @@ def _sanctions(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -
         setattr(fx, name, np.where(C, 1.0 - (1.0 - now) * (1.0 - cut), now))
 
 
+def _arms_interdiction(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
+    """004 l.452, l.456: stemming the flow of US guns and ammunition into the lever's countries stops
+    ``supply_cut`` of the US channel of the groups based there (sim/model/phases/arms.py). Two
+    programmes on one country combine as independent cuts."""
+    fx.arms_cut = np.where(at.countries, 1.0 - (1.0 - fx.arms_cut) * (1.0 - lv.supply_cut), fx.arms_cut)
+
+
 def _prevention(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:
     """004 l.360, l.374-376: youth programmes cut recruitment of the youth they reach."""
     reached = 1.0 - (1.0 - fx.prevention) * (1.0 - lv.coverage * lv.effect)
@@ -305,6 +314,7 @@ APPLY = {
     "sanctions": _sanctions,
     "anti_laundering": _anti_laundering,
     "remove_facilitator": _remove_facilitator,
+    "arms_interdiction": _arms_interdiction,
 }
 
 

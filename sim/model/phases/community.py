@@ -63,6 +63,13 @@ def step(model: CrimeModel) -> None:
     share = np.where(w.role("market"), 0.0, share)
     t.emigration[:] = t.population * np.clip(share, 0.0, cp.max_emigration)
     t.population -= t.emigration
+    # natural increase (births less deaths, a country input): without it emigration alone drained every
+    # country (El Salvador lost 29% of its residents in ten policy years, which alone raised its
+    # homicide rate by 40%), where the region's populations grew (issue 19, item 5)
+    t.population *= 1.0 + w.natural_increase_weekly
+    # the police keep their strength per resident as births add residents (police_per_100k is a country
+    # input of the present, not of a fixed head count); emigrants leave the force as it is (assumption)
+    t.officers *= 1.0 + w.natural_increase_weekly
     # police tenure grows; officers leave and are replaced by new ones (exponential stays of mean
     # corruption.mean_tenure_years, so with no rotation the mean tenure stays where it starts instead
     # of growing a year every year: issue 19, the status quo's corruption drift); rotation resets more (M12)

@@ -7,7 +7,8 @@
   policing cuts crime fast, its effect decays, troops embedded long become corruptible (phase 4),
   abuses rise, and without investigations few convictions follow (M4, 004 l.522-532).
 * Arrests of members go to pre-trial detention (phase 9). Corrupt officers do not arrest their
-  patron's members. A captured state spares the groups it shelters on its ground, and their leaders
+  patron's members; a group's firepower lowers the arrests of its members (sim/model/phases/arms.py;
+  004 l.452-454, l.681-683). A captured state spares the groups it shelters on its ground, and their leaders
   take refuge there (sim/model/phases/regime.py; 000 l.267, 002 l.8-9).
 * Leader targeting (M7, M18, 004 l.236-238): a leader is removed with weekly probability
   ``leader_target_rate`` x capacity x (1 - corrupt share) at home x policy. Under an extradition policy, captured leaders are
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import Leader
-from sim.model.phases import leadership
+from sim.model.phases import arms, leadership
 
 if TYPE_CHECKING:
     from sim.model.agents import Organisation
@@ -88,7 +89,7 @@ def step(model: CrimeModel) -> None:
 
     Reads ``fx`` (military target, multipliers, evidentiary bar, innocents, extradition),
     ``orgs`` (presence, leaders), the police columns of ``terr``, ``terr.tips``, ``terr.population``,
-    ``countries.pressure``, ``countries.court_capture``, ``offices.executives``, ``regimes`` (shelter,
+    ``countries.pressure``, ``countries.court_capture``, ``offices.executives``, ``arms.firepower``, ``regimes`` (shelter,
     refuge). Writes
     ``terr.militarised``, ``terr.embed_weeks``, ``terr.boost``, ``terr.capacity``,
     ``terr.impunity``, ``terr.effectiveness``, ``terr.conviction_p``, ``terr.arrests``,
@@ -119,6 +120,7 @@ def step(model: CrimeModel) -> None:
         rate = (ep.arrest_rate * t.capacity * (1.0 - t.corrupt))[c] * (1.0 - shielded)
         # a regime spares the groups it shelters on its ground (phases/regime.py)
         rate *= 1.0 - model.regimes.shelter[c] * model.regimes.sheltered_at(model.orgs.uid[r], c)
+        rate *= arms.arrest_factor(model, r)  # out-gunned police arrest fewer (phases/arms.py)
         gang = model.orgs.is_gang[r]
         rate[gang] = rate[gang] * fx.gang_arrest_mult[c[gang]]
         arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)

@@ -4,7 +4,8 @@ Every week each cartel's and gang's income of the last week (all sources: drugs,
 smuggling, whatever the ledger credited) must be laundered. A group splits it over its launderer
 ties (services phase) in proportion to their capacity; a launderer carries at most ``capacity x
 usd_per_capacity`` USD a week (heavy-tailed: a few super-fixers carry most of the money, 004
-l.2448: up to $200M a month through one bank), shared in proportion to what its clients bring.
+l.2448: up to $200M a month through one bank), shared in proportion to what its clients bring (a
+sponsor's rail carries its regime's blocked money first: sim/model/phases/regime.py).
 The group pays the launderer ``fee`` on what it carries; part is confiscated (``confiscation``,
 UNODC 2011: about 0.2% of laundered proceeds); what no launderer carries the group moves itself
 (bulk cash, its own fronts: 004 l.2422, l.2448, l.3334) and loses ``unserved_loss`` of it. A group
@@ -19,8 +20,14 @@ following its groups' money) x the share of all laundered money that it carries 
 in the countries applying the lever, so the super-fixers go first (PROTON-OC's policy of
 imprisoning facilitators: Calderoni et al. 2022). A launderer taken down (or removed by the
 ``remove_facilitator`` lever) loses its ties, and ``seized_weeks`` of what it carried for each
-client is seized with it (004 l.2424-2426). Its place is taken by a newcomer after ``entry_weeks``
-on average (capacity drawn afresh, 004 l.2452). At baseline the phase draws no random number.
+client is seized with it (004 l.2424-2426). Its clients take no new launderer for ``vetting_weeks``
+(they contract vetted middlemen, 004 l.2404, and a newcomer may be an undercover agent, l.2430-2436:
+the services phase skips them); meanwhile their other launderers, or their own bulk cash at
+``unserved_loss``, move their money. So a takedown costs in proportion to what the launderer
+carried, and the expected cost of the lever grows with the concentration of the market (the
+volume-weighted chance of a takedown times the volume it hits). Its place is taken by a newcomer
+after ``entry_weeks`` on average (capacity drawn afresh, 004 l.2452). At baseline the phase draws
+no random number.
 
 Outputs (``model.laundering``): this week's volumes by the group's home country (laundered, fees,
 confiscated, unserved loss) and by launderer; the money account's ``laundering_fees``,
@@ -58,6 +65,12 @@ class Laundering:
     hit: set[int] = field(default_factory=set)  # groups that lost over HIT of their income this week
     hit_by_country: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (countries,) hit groups by home
     vacancies: list[tuple[str, str]] = field(default_factory=list)  # (kind, channel) of removed facilitators
+    wary: dict[int, int] = field(default_factory=dict)  # group uid -> week from which it takes a new launderer
+
+    def vetting(self, group: int, week: int) -> bool:
+        """Whether a group still vets newcomers this week (its launderer was taken down or removed
+        under ``vetting_weeks`` ago): it takes no new launderer."""
+        return self.wary.get(group, week) > week
 
     @classmethod
     def start(cls, model: CrimeModel) -> Laundering:
@@ -94,7 +107,11 @@ def _refill(model: CrimeModel) -> None:
 
 
 def take_down(model: CrimeModel, f: Facilitator, how: str) -> None:
-    """Remove a facilitator (its ties go with it); its place falls vacant (:func:`_refill`)."""
+    """Remove a facilitator (its ties go with it); its place falls vacant (:func:`_refill`). The
+    clients of a launderer vet newcomers for ``vetting_weeks`` (:meth:`Laundering.vetting`)."""
+    if f.kind == "launderer":
+        until = model.week + 1 + round(model.p.laundering.vetting_weeks)
+        model.laundering.wary.update((c, until) for c in f.clients if c in model.orgs.by_uid)
     clients = [model.orgs.names.get(c, str(c)) for c in f.clients]
     model.ties.drop_agent(f.unique_id)
     f.remove()
@@ -137,13 +154,14 @@ def step(model: CrimeModel) -> None:
 
     Reads ``orgs`` (agents, revenue), ``ties`` (service), the facilitators, ``fx`` (laundering
     fees, risk, takedowns and removals). Writes the organisations' cash (``orgs.debit_org``),
-    ``laundering`` (volumes, groups short of laundering, vacancies), the facilitators (removed
-    and new ones) and ``ties`` (a removed facilitator's).
+    ``laundering`` (volumes, groups short of laundering, vacancies, groups vetting newcomers), the
+    facilitators (removed and new ones) and ``ties`` (a removed facilitator's).
     """
     lp, fx, state = model.p.laundering, model.fx, model.laundering
     n_c = len(model.world.countries)
     state.week = np.zeros((len(FLOWS), n_c))
     state.by_launderer = {}
+    state.wary = {g: w for g, w in state.wary.items() if w > model.week + 1}
     _refill(model)
     orgs: list[Organisation] = [o for o in model.orgs.agents if not isinstance(o, Militia)]
     facs = sorted(
@@ -161,9 +179,12 @@ def step(model: CrimeModel) -> None:
         if (a in row and b in col) or (b in row and a in col)
     ]
     i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
-    cap = np.array([f.capacity for f in facs]) * lp.usd_per_capacity
+    # a sponsor's rail carries its regime's blocked money first (sim/model/phases/regime.py)
+    own, own_country = model.regimes.load_of(facs)
+    cap = np.maximum(np.array([f.capacity for f in facs]) * lp.usd_per_capacity - own, 0.0)
     # a group's income is split over its launderers by capacity; each carries at most its capacity
-    split = cap[j] / np.bincount(i, weights=cap[j], minlength=k)[i] if len(i) else np.zeros(0)
+    per_group = np.bincount(i, weights=cap[j], minlength=k)[i]
+    split = np.divide(cap[j], per_group, out=np.zeros(len(i)), where=per_group > 0)
     brought = demand[i] * split
     load = np.bincount(j, weights=brought, minlength=m)
     carried = brought * np.minimum(1.0, np.divide(cap, load, out=np.ones(m), where=load > 0))[j]
@@ -179,9 +200,10 @@ def step(model: CrimeModel) -> None:
     # launderers taken down this week (anti_laundering), then the lever's named removals
     seized_tie = np.zeros(len(i))
     gone: dict[Facilitator, str] = {}  # in the order found: how each goes
-    total = float(carried.sum())
+    total = float(carried.sum() + own.sum())
     if fx.takedowns.any() and total > 0:
         followed = np.bincount(j, weights=carried * fx.takedowns[c], minlength=m)  # x takedowns a week
+        followed += own * fx.takedowns[own_country]  # a regime's money, followed as its country's groups' money
         p_down = np.minimum(followed / total, 1.0)
         gone.update((f, "takedown") for f, down in zip(facs, (model.rng.random(m) < p_down).tolist()) if down)
     for rank, uid, kind, where in fx.removals:

@@ -4,11 +4,12 @@ Each facilitator serves up to ``capacity * clients_per_capacity`` organisations 
 at rate ``1/tie_weeks``; an organisation that lacks a launderer or a transporter looks for one,
 choosing among facilitators with spare slots in proportion to their capacity (so the few
 super-fixers gather many clients and bridge otherwise separate groups); one whose income overflowed
-its launderers last week (``laundering.short``) looks for one more launderer. An organisation pays
-its transporter ``fee`` of its revenue, or loses ``unserved_cost`` of it without one (004
-l.2404-2454, l.2422); its money moves through its launderers in the laundering phase
-(``sim/model/phases/laundering.py``). Removing a super-fixer therefore raises costs for many groups
-at once.
+its launderers last week (``laundering.short``) looks for one more launderer; one whose launderer
+was taken down takes no new one while it vets newcomers (``Laundering.vetting``: ``vetting_weeks``,
+004 l.2404, l.2430-2436). An organisation pays its transporter ``fee`` of its revenue, or loses
+``unserved_cost`` of it without one (004 l.2404-2454, l.2422); its money moves through its
+launderers in the laundering phase (``sim/model/phases/laundering.py``). Removing a super-fixer
+therefore raises costs for many groups at once.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ def seek_services(
     mine = ties.neighbour_set(Tie.SERVICE, org.unique_id)
     have = {model.agent_by_uid(f).kind for f in mine}
     short = org.unique_id in model.laundering.short  # its income overflowed its launderers
+    vetting = model.laundering.vetting(org.unique_id, model.week)  # its launderer was taken down lately
     for kind in NEEDED:
         more = short and kind == "launderer"
-        if kind in have and not more:
+        if (kind in have and not more) or (vetting and kind == "launderer"):
             continue
         cands = [f for f in open_[kind] if f.unique_id not in mine] if more else open_[kind]
         if not cands:
@@ -65,7 +67,8 @@ def seek_services(
 def step(model: CrimeModel) -> None:
     """Facilitators' services: short-lived ties with many clients; heavy-tailed capacity (M10).
 
-    Reads ``ties`` (service), the facilitators, ``orgs`` (agents, revenue), ``laundering.short``.
+    Reads ``ties`` (service), the facilitators, ``orgs`` (agents, revenue), ``laundering.short``
+    and ``laundering.wary``.
     Writes ``ties`` (service), the organisations' cash (``orgs.debit_org``) and ``service_coverage``.
     """
     fp = model.p.facilitators
@@ -74,8 +77,11 @@ def step(model: CrimeModel) -> None:
     facs = sorted(model.agents_by_type.get(Facilitator, []), key=lambda f: f.unique_id)
     if not facs:
         return
-    # ties expire (one draw per tie, in tie order)
-    edges = list(ties.edges(Tie.SERVICE))
+    # ties expire (one draw per tie, in tie order); a sponsor's rail keeps its regime's clients
+    rails = {f.unique_id for f in facs if f.patron >= 0}
+    edges = (
+        [e for e in ties.edges(Tie.SERVICE) if not rails.intersection(e)] if rails else list(ties.edges(Tie.SERVICE))
+    )
     if edges:
         ends = rng.random(len(edges)) < 1.0 / fp.tie_weeks
         ties.remove_many(Tie.SERVICE, [e for e, end in zip(edges, ends.tolist()) if end])
@@ -84,7 +90,11 @@ def step(model: CrimeModel) -> None:
     # (the cartels and gangs in the order of model.agents, as model.agents.select would give them)
     clients = AgentSet([o for o in model.orgs.agents if isinstance(o, (Cartel, Gang))], random=model.random)
     slots = {f.unique_id: f.slots for f in facs}
-    open_ = {kind: [f for f in facs if f.kind == kind and load[f.unique_id] < slots[f.unique_id]] for kind in NEEDED}
+    # a sponsor's rail serves only its regime and the groups it shelters (sim/model/phases/regime.py)
+    open_ = {
+        kind: [f for f in facs if f.kind == kind and f.patron < 0 and load[f.unique_id] < slots[f.unique_id]]
+        for kind in NEEDED
+    }
     clients.shuffle_do(seek_services, open_, load, slots)
     # the transporter's fee or the cost of going without one, on last week's revenue (laundering
     # is settled in the laundering phase)

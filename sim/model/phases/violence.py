@@ -16,6 +16,8 @@ it. Killings come from five sources, each a rate times the people engaged:
 * abuses by militarised units (004 l.711-713);
 * fresh troops deter: combat and gang violence are divided by ``1 + deterrence * boost``, where
   the boost decays as troops stay (004 l.522: a short-term fall in crime);
+* arms: combat and gang violence are x the firepower of the groups present
+  (sim/model/phases/arms.py ``lethality``; 004 l.452-454);
 * background violence not tied to organised crime: ``background_share`` of the baseline rate.
 
 *Pax mafiosa* (M8, 004 l.2622-2628, l.2662): in a monopolised plaza whose police take the
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.phases import arms
 from sim.model.state import sorted_union
 
 if TYPE_CHECKING:
@@ -169,7 +172,7 @@ def step(model: CrimeModel) -> None:
 
     Reads ``orgs`` (presence, homes, hostility, disruption), ``terr.value``, ``terr.population``,
     ``terr.patron``, ``terr.corrupt``, ``terr.boost``, ``terr.officers``, ``terr.militarised``,
-    ``fx.truce_cut``, ``fx.abuse_mult``. Writes ``orgs.presence`` (moves and deaths),
+    ``fx.truce_cut``, ``fx.abuse_mult``, ``arms.firepower``. Writes ``orgs.presence`` (moves and deaths),
     ``terr.controller``, ``terr.contested``, ``terr.engaged``, ``terr.pact``,
     ``terr.organised_violence``, ``terr.homicides``.
     """
@@ -186,6 +189,8 @@ def step(model: CrimeModel) -> None:
     pact = (share >= vp.dominance) & (t.patron == t.controller) & (t.corrupt > vp.pact_corruption)
     pax = np.where(pact, vp.pax_factor, 1.0)
     deter = 1.0 / (1.0 + vp.deterrence * t.boost)  # visible troops cut violence fast (004 l.522)
+    # better-armed groups kill more (sim/model/phases/arms.py; 004 l.452-454)
+    deter *= arms.lethality(model, r, c, v * np.where(orgs.is_gang, vp.gang_engagement, 1.0)[r])
     combat = vp.conflict_kill_rate * t.engaged * pax * deter
     gang = vp.gang_kill_rate * gang_members * pax * deter * (1.0 - fx.truce_cut)
     abuse = vp.abuse_kill_rate * t.officers * t.militarised / 1000.0 * fx.abuse_mult

@@ -42,7 +42,9 @@ class Country:
     prison_capacity_per_100k: float
     extradites: bool
     election_every_years: int
+    natural_increase: float = 0.0  # share a year: births less deaths (phases/community.py)
     prisoners_per_100k: float = 0.0  # inmates at the start; 0: params.prisons.initial_other_occupancy x capacity
+    arms_us_share: float = 0.0  # share of its groups' arms bought on the US market (phases/arms.py)
 
 
 @dataclass
@@ -91,6 +93,13 @@ class World:
 
         a = nx.to_scipy_sparse_array(self.graph, nodelist=range(self.n), weight="km")
         return shortest_path(a, directed=False)
+
+    @cached_property
+    def natural_increase_weekly(self) -> np.ndarray:
+        """(n,) weekly growth factor less one of each territory's residents by births less deaths:
+        its country's yearly ``natural_increase``, compounded weekly."""
+        yearly = np.array([c.natural_increase for c in self.countries])[self.country]
+        return (1.0 + yearly) ** (1.0 / 52.0) - 1.0
 
     @cached_property
     def adjacency(self) -> csr_array:
