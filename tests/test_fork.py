@@ -18,7 +18,7 @@ SCENARIOS = ("baseline", "mano_dura", "extradition", "truce", "police_reform")
 
 @pytest.fixture(scope="module")
 def configs():
-    return [compose(*SYNTHETIC_40, "steps=104", "seed=3", f"scenario={sc}") for sc in SCENARIOS]
+    return [compose(*SYNTHETIC_40, "steps=52", "seed=3", f"scenario={sc}") for sc in SCENARIOS]
 
 
 def test_forked_runs_equal_fresh_runs_table_by_table(configs):
@@ -36,9 +36,9 @@ def test_forked_runs_equal_fresh_runs_table_by_table(configs):
 def test_burn_in_key_ignores_the_scenario_but_what_the_burn_in_reads(configs):
     keys = {burn_in_key(cfg) for cfg in configs}
     assert len(keys) == 1
-    other = compose(*SYNTHETIC_40, "steps=104", "seed=3", "scenario=extradition", "scenario.extradition.return_years=3")
+    other = compose(*SYNTHETIC_40, "steps=52", "seed=3", "scenario=extradition", "scenario.extradition.return_years=3")
     assert burn_in_key(other) not in keys  # enforcement._return_delay reads it in every week
-    assert burn_in_key(compose(*SYNTHETIC_40, "steps=104", "seed=4")) not in keys
+    assert burn_in_key(compose(*SYNTHETIC_40, "steps=52", "seed=4")) not in keys
 
 
 def test_scenario_config_is_the_composed_config_with_its_seed():
