@@ -225,17 +225,32 @@ def run(
     run's :func:`config_hash` when the caller has it already. With ``progress``, a bar on a terminal;
     elsewhere one line when the run ends (``baseline seed=0: 624 weeks in 1.3 s``).
     """
-    t0 = time.perf_counter()
     model = make_model(cfg)
-    total = int(cfg.burn_in) + int(cfg.steps)
+    advance(model, int(cfg.burn_in) + int(cfg.steps), observers)
+    result = collect(model, key, keep_model)
+    if output_dir is not None and cfg.output.write:
+        write_outputs(result, Path(output_dir))
+    return result
+
+
+def advance(model, weeks: int, observers=()) -> None:
+    """Step ``model`` (configured by ``model.cfg``) ``weeks`` weeks, calling ``observers`` after each,
+    with the progress of :func:`run`."""
+    t0 = time.perf_counter()
+    cfg = model.cfg
     desc = f"{cfg.scenario.name} seed={cfg.seed}"
     bar = bool(cfg.progress) and on_terminal()
-    for _ in tqdm(range(total), desc=desc, unit="wk", disable=not bar, leave=False):
+    for _ in tqdm(range(weeks), desc=desc, unit="wk", disable=not bar, leave=False):
         model.step()
         for observe in observers:
             observe(model)
     if cfg.progress and not bar:
-        print(f"{desc}: {total} weeks in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        print(f"{desc}: {weeks} weeks in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+
+def collect(model, key: str | None = None, keep_model: bool = False) -> RunResult:
+    """The output tables of a model that has run (its configuration: ``model.cfg``)."""
+    cfg = model.cfg
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     terr = metrics.territories_frame(model)
     countries = metrics.countries_frame(model)
@@ -257,10 +272,7 @@ def run(
         "versions": dict(_versions()),
         "git_commit": _git_commit(),
     }
-    result = RunResult(ts, terr, events, summary, countries=countries, flows=flows, model=model if keep_model else None)
-    if output_dir is not None and cfg.output.write:
-        write_outputs(result, Path(output_dir))
-    return result
+    return RunResult(ts, terr, events, summary, countries=countries, flows=flows, model=model if keep_model else None)
 
 
 def write_outputs(result: RunResult, out: Path) -> None:

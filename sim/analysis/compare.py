@@ -20,6 +20,8 @@ change split by cause from the runs' accounts, where it acts (``decomposition.cs
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
 import os
 import shlex
 import time
@@ -29,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import decompose, stats
 from sim.model.config import REGION, country_codes
-from sim.run import PROJECT_ROOT, _git_commit, compose, run
+from sim.run import PROJECT_ROOT, RunResult, _git_commit, compose, run
 
 SCENARIOS = (
     "baseline",
@@ -142,8 +144,40 @@ def yearly_runs(
     ``countries`` (ISO codes), the outcomes of :data:`sim.analysis.stats.COUNTRY_OUTCOMES` (columns
     scenario, seed, country, year_index, outcomes...; no rows without ``countries``); and the run's
     accounts over the policy years (:func:`sim.analysis.decompose.run_totals`, with scenario and seed)."""
-    cfg = compose([f"scenario={scenario}", f"seed={seed}", "progress=false", "output.write=false", *extra])
-    res = run(cfg)
+    cfg = scenario_config(scenario, seed, tuple(extra))
+    return yearly_frames(scenario, cfg, run(cfg), countries)
+
+
+def seed_runs(
+    scenarios: Sequence[str], seed: int, extra: tuple[str, ...], countries: Sequence[str] = ()
+) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """:func:`yearly_runs` of each of ``scenarios`` with one seed; the burn-in they share is run once
+    (:func:`sim.fork.forked_runs`)."""
+    from sim.fork import forked_runs
+
+    cfgs = [scenario_config(sc, seed, tuple(extra)) for sc in scenarios]
+    return [yearly_frames(sc, cfg, res, countries) for sc, cfg, res in zip(scenarios, cfgs, forked_runs(cfgs))]
+
+
+@functools.lru_cache(maxsize=64)
+def _composed(scenario: str, extra: tuple[str, ...]) -> DictConfig:
+    return compose([f"scenario={scenario}", "progress=false", "output.write=false", *extra])
+
+
+def scenario_config(scenario: str, seed: int, extra: tuple[str, ...]) -> DictConfig:
+    """The config of one run: composed once per scenario in a process (Hydra's compose costs about a
+    quarter of a run on the default world), then copied with its seed (unless ``extra`` sets one)."""
+    cfg = copy.deepcopy(_composed(scenario, extra))
+    if not any(o.split("=", 1)[0] == "seed" for o in extra):
+        cfg.seed = seed
+    return cfg
+
+
+def yearly_frames(
+    scenario: str, cfg: DictConfig, res: RunResult, countries: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of :func:`yearly_runs` from a run's result ``res`` under ``cfg``."""
+    seed = int(cfg.seed)
     why = decompose.run_totals(res.flows, res.summary["report_countries"], int(cfg.steps))
     why.insert(0, "seed", seed)
     why.insert(0, "scenario", scenario)
@@ -176,16 +210,20 @@ def run_all_countries(
     scenarios, seeds: int, extra=(), countries: Sequence[str] = (), jobs: int = -1, progress: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`run_all`, the yearly means of each of ``countries`` in every run, and every run's
-    accounts over the policy years (:func:`yearly_runs`)."""
-    from joblib import Parallel, delayed
+    accounts over the policy years (:func:`yearly_runs`). The scenarios of a seed run in one task
+    (:func:`seed_runs`: one burn-in), split in as many tasks as it takes to give every worker two."""
+    from joblib import Parallel, delayed, effective_n_jobs
 
     from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
 
-    tasks = [(sc, s) for s in range(seeds) for sc in scenarios]
+    scenarios = list(scenarios)
+    pieces = min(len(scenarios), -(-2 * effective_n_jobs(jobs) // max(seeds, 1)))
+    tasks = [(scenarios[i::pieces], s) for s in range(seeds) for i in range(pieces)]
     gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(yearly_runs)(sc, s, tuple(extra), tuple(countries)) for sc, s in tasks
+        delayed(seed_runs)(chunk, s, tuple(extra), tuple(countries)) for chunk, s in tasks
     )
-    frames = list(progress_bar(gen, total=len(tasks), desc="scenario x seed runs", enabled=progress))
+    runs = (frames for batch in gen for frames in batch)
+    frames = list(progress_bar(runs, total=len(scenarios) * seeds, desc="scenario x seed runs", enabled=progress))
     per_run = pd.concat([f[0] for f in frames], ignore_index=True)
     per_country = pd.concat([f[1] for f in frames], ignore_index=True)
     why = pd.concat([f[2] for f in frames], ignore_index=True)

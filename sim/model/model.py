@@ -88,12 +88,10 @@ class CrimeModel(Model):
     def __init__(self, cfg) -> None:
         self.by_uid: dict[int, Agent] = {}
         super().__init__(rng=int(cfg.seed))
-        self.cfg = cfg
         params = cfg.params
         # a structured config's to_object is the dataclass instance
         self.p = cast(ParamsConfig, OmegaConf.to_object(params) if OmegaConf.is_config(params) else params)
-        scn = cfg.scenario
-        self.scenario_cfg = cast(ScenarioConfig, OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn)
+        self.use_scenario(cfg)
         self.territory_every = int(cfg.output.territory_every)
         self.burn_in = int(cfg.burn_in)
         # a replay pins its countries' inputs to the episode's year (sim/model/world/replay.py)
@@ -190,6 +188,13 @@ class CrimeModel(Model):
             kind = Facilitator.KINDS[i % len(Facilitator.KINDS)]
             cap = 1.0 + self.rng.pareto(alpha)
             Facilitator(self, kind, cap, self.p.facilitators.fee)
+
+    def use_scenario(self, cfg) -> None:
+        """Run on under ``cfg``, a config that differs from the one the model was built with at most in
+        its scenario (:mod:`sim.fork`: copies of a burnt-in model, one per scenario)."""
+        self.cfg = cfg
+        scn = cfg.scenario
+        self.scenario_cfg = cast(ScenarioConfig, OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn)
 
     # ------------------------------------------------------------------ agents by unique_id
     def register_agent(self, agent: Agent) -> None:

@@ -15,6 +15,7 @@ it is removed (``Organisation.__init__`` and ``Organisation.remove``): the rows 
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,9 +56,7 @@ class Organisations:
         if k == len(self._buffer):  # full: a buffer twice as large, every row's view moved to it
             buffer = np.zeros((2 * k + 8, self._n))
             buffer[:k] = self._buffer
-            self._buffer = buffer
-            for row, o in enumerate(self.agents):
-                o.presence = buffer[row]
+            self._bind(buffer)
         self._buffer[k] = org.presence
         org.presence = self._buffer[k]
         self.agents = [*self.agents, org]
@@ -66,10 +65,24 @@ class Organisations:
     def discard(self, org: Organisation) -> None:
         """Called by ``Organisation.remove``: the group's row goes, the rows below move up."""
         self.agents = [o for o in self.agents if o is not org]
-        self._buffer = np.array([o.presence for o in self.agents], dtype=float).reshape(len(self.agents), self._n)
-        for row, o in enumerate(self.agents):
-            o.presence = self._buffer[row]
+        self._bind(np.array([o.presence for o in self.agents], dtype=float).reshape(len(self.agents), self._n))
         self._rows_changed()
+
+    def _bind(self, buffer: np.ndarray) -> None:
+        """Hold the presence rows in ``buffer``: each agent's ``presence`` becomes a view of its row."""
+        self._buffer = buffer
+        for row, o in enumerate(self.agents):
+            o.presence = buffer[row]
+
+    def __deepcopy__(self, memo: dict) -> Organisations:
+        """A copy (of a whole model: ``sim.fork``) whose rows are views of its own buffer again: the
+        deep copy of a view is an array of its own."""
+        new = object.__new__(Organisations)
+        memo[id(self)] = new
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        new._bind(new._buffer)
+        new.presence = new._buffer[: len(new.agents)]
+        return new
 
     def _rows_changed(self) -> None:
         """Index the rows of ``agents`` (a new list at every change, so a loop over the old one is

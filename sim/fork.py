@@ -1,0 +1,44 @@
+"""Runs that share their burn-in: the burn-in once, then a copy of the model for each run.
+
+The scenarios of one seed differ only from the policy start: :func:`sim.model.config.validate` refuses
+a lever that starts before week 0, a lever acts only while it is on (:func:`sim.model.policies.active`),
+and of the rest of its scenario the model reads during the burn-in only what :func:`burn_in_key`
+keeps. So a model that has run its burn-in under one scenario is, bit for bit, the one every other
+scenario would have at that week; each run goes on from its own copy (``copy.deepcopy``: the state,
+the random generators, what the burn-in recorded). tests/test_fork.py checks it table by table.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Iterator
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.run import RunResult, advance, collect, make_model
+
+
+def burn_in_key(cfg: DictConfig) -> str:
+    """What a run's burn-in depends on: its config but the scenario, of which only the extradition
+    lever's ``return_years`` (``enforcement._return_delay`` reads it in every week, lever on or off)."""
+    data = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(data, dict)
+    scenario = data.pop("scenario")
+    data["extradition_return_years"] = scenario["extradition"]["return_years"]
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def forked_runs(cfgs: Iterable[DictConfig]) -> Iterator[RunResult]:
+    """The result of :func:`sim.run.run` (without outputs written) for each of ``cfgs``, in order; the
+    burn-in is run once for all the configs that share it (:func:`burn_in_key`)."""
+    burnt: dict[str, object] = {}
+    for cfg in cfgs:
+        key = burn_in_key(cfg)
+        if key not in burnt:
+            burnt[key] = model = make_model(cfg)
+            advance(model, int(cfg.burn_in))
+        model = copy.deepcopy(burnt[key])
+        model.use_scenario(cfg)  # type: ignore[attr-defined]
+        advance(model, int(cfg.steps))
+        yield collect(model)
