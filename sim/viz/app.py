@@ -17,11 +17,14 @@ for the play loop, the Mesa model's ``step``) and these rules:
   input is a drop-down showing its value; a change not yet applied says "press Reset to apply".
 * Reset builds the new run in a thread, shows a progress bar and disables Step and Play until it is
   ready. A run stops at its horizon (burn-in + ``steps`` weeks); Pause stops before the next week.
-* Play steps a week only once the browser has drawn the frame before the last one it was sent (it
-  reports each frame it draws: :func:`~sim.viz.browser.FrameShown`, :class:`~sim.viz.session.Frames`;
-  :data:`AHEAD`: the server computes the next frame while the browser draws this one), so the server
-  is never more than one frame ahead of the screen: after Pause at most two more weeks appear (the
-  frame on its way and the week under way), where the frames used to queue up by the dozen.
+* Play steps a week only while the browser has drawn all but :data:`AHEAD` of the frames it was sent
+  (it reports each frame it draws: :func:`~sim.viz.browser.FrameShown`,
+  :class:`~sim.viz.session.Frames`), so the server is never more than AHEAD frames ahead of the
+  screen: after Pause at most AHEAD + 1 more weeks appear (the frames on their way and the week
+  under way), where without the bound they queued up by the dozen (42 weeks after Pause measured
+  with no bound). AHEAD = 6 keeps Play as fast as with no bound (15.7 against 15.5 weeks/s on a
+  quiet 2-core machine, ``scripts/ui_frametime.py``, 2026-12-03); with 1, 3 and 4 it fell to 11.6,
+  13.6 and 14.4 weeks/s, since each frame then waits for the browser's report of the one before.
 * The views (map, network, plots, status and events: plain functions of the model returning
   HTML/SVG strings) are one component that alone re-renders after a step. Above them, the
   country view (plots, events, map and network focus on one country) and the map's colouring
@@ -57,7 +60,7 @@ DELAYS = (0, 50, 100, 250, 500, 1000)  # ms between frames in Play (0: as fast a
 #: background draws nothing: its run goes on at one frame per FRAME_WAIT)
 FRAME_WAIT = 1.0
 #: frames Play may send beyond the last one the browser has drawn (it steps the next week meanwhile)
-AHEAD = 1
+AHEAD = 6
 WEEKS_PER_FRAME = (1, 2, 4, 13, 26, 52)  # weeks per Step, and per frame in Play
 MAP_MODES = {"control": "controlling group, shaded by homicides", "difference": "homicides against the baseline"}
 
@@ -342,7 +345,7 @@ def Page():
                 at_end.set(True)
                 playing.set(False)
                 break
-            frames.wait(frame - AHEAD, FRAME_WAIT)  # the next week once the one before is on the screen
+            frames.wait(frame - AHEAD, FRAME_WAIT)  # the next week once at most AHEAD frames are unseen
             rest = delay.value / 1000 - (time.perf_counter() - t0)
             if rest > 0:
                 time.sleep(rest)
