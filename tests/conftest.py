@@ -20,6 +20,21 @@ def run(*overrides: str, keep_model: bool = False):
 
 
 SYNTHETIC_40 = ["world=synthetic", "world.n_territories=40", "burn_in=52"]  # the mechanism tests' world
+SYNTHETIC_30 = ["world=synthetic", "world.n_territories=30", "burn_in=20"]  # the money and arms tests' world
+
+
+def small_model(*overrides: str):
+    """A model of the 30-territory synthetic world, 60 weeks after a 20-week burn-in."""
+    from sim.model import CrimeModel
+
+    return CrimeModel(compose(*SYNTHETIC_30, "steps=60", *overrides))
+
+
+def step_to(m, week: int):
+    """Step ``m`` until its week (weeks since the burn-in ended) is ``week``; return it."""
+    while m.week < week:
+        m.step()
+    return m
 
 
 @pytest.fixture(scope="session")

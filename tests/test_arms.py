@@ -5,22 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import compose, run
+from conftest import SYNTHETIC_30, compose, run, small_model, step_to
 
 from sim.model import CrimeModel
 from sim.model.phases import arms
-
-WORLD = ["world=synthetic", "world.n_territories=30", "burn_in=20"]
-
-
-def _model(*overrides: str) -> CrimeModel:
-    return CrimeModel(compose(*WORLD, "steps=60", *overrides))
-
-
-def _to_week(m: CrimeModel, week: int) -> CrimeModel:
-    while m.week < week:
-        m.step()
-    return m
 
 
 def _armed(m: CrimeModel) -> np.ndarray:
@@ -30,7 +18,7 @@ def _armed(m: CrimeModel) -> np.ndarray:
 @pytest.fixture(scope="module")
 def baseline():
     """A short synthetic baseline run with its tables and model."""
-    return run(*WORLD, "steps=30", keep_model=True)
+    return run(*SYNTHETIC_30, "steps=30", keep_model=True)
 
 
 def test_status_quo_firepower_is_one_and_purchases_follow_income(baseline):
@@ -54,7 +42,7 @@ def test_status_quo_firepower_is_one_and_purchases_follow_income(baseline):
 
 def test_stocks_wear_out_without_purchases():
     """A group that buys nothing loses 1 / (52 x service_years) of its stock a week."""
-    m = _to_week(_model(), 2)
+    m = step_to(small_model(), 2)
     uid = m.orgs.uid[_armed(m)]
     before = m.arms.stock[uid].copy()
     m.p.arms.spend_share = 0.0
@@ -67,9 +55,9 @@ def test_interdiction_cuts_the_units_a_dollar_buys_only_in_its_countries():
     """arms_interdiction in one country: its groups' dollars buy 1 - us_share x cut of the units, their
     firepower falls below 1 (a group that cannot pay for arms keeps its ratio); the groups of the
     other countries keep firepower 1."""
-    m = _model("scenario=arms_interdiction", "scenario.arms_interdiction.countries=[C000]")
+    m = small_model("scenario=arms_interdiction", "scenario.arms_interdiction.countries=[C000]")
     m.world.countries[0].arms_us_share = 0.6
-    _to_week(m, 30)
+    step_to(m, 30)
     cut = m.scenario_cfg.arms_interdiction.supply_cut
     assert arms.reach(m)[0] == pytest.approx(1.0 - 0.6 * cut)
     assert np.allclose(arms.reach(m)[1:], 1.0)
@@ -95,7 +83,7 @@ def surge():
             m = CrimeModel(
                 compose("world=synthetic", "world.n_territories=40", "burn_in=52", "steps=52", f"seed={seed}")
             )
-            _to_week(m, 0)
+            step_to(m, 0)
             m.arms.stock *= factor
             homicides = arrests = members = 0.0
             while m.week < 51:

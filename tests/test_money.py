@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import compose, run
+from conftest import SYNTHETIC_30, compose, run, small_model, step_to
 from scipy.stats import mannwhitneyu
 
 from sim.model import CrimeModel
@@ -13,18 +13,6 @@ from sim.model.agents import Facilitator, Militia
 from sim.model.config import ConfigError
 from sim.model.phases import laundering
 from sim.model.ties import Tie
-
-WORLD = ["world=synthetic", "world.n_territories=30", "burn_in=20"]
-
-
-def _model(*overrides: str) -> CrimeModel:
-    return CrimeModel(compose(*WORLD, "steps=60", *overrides))
-
-
-def _to_week(m: CrimeModel, week: int) -> CrimeModel:
-    while m.week < week:
-        m.step()
-    return m
 
 
 def _launderers(m: CrimeModel) -> list[Facilitator]:
@@ -40,7 +28,7 @@ def _money(m: CrimeModel, cause: str) -> float:
 def test_income_of_every_source_is_laundered_or_lost_and_the_accounts_record_it():
     """Each week the income the cartels and gangs had (all sources) is laundered or moved at a loss;
     fees, confiscations and losses leave the groups' cash as the money account's causes."""
-    m = _to_week(_model(), 5)
+    m = step_to(small_model(), 5)
     for _ in range(3):
         rich = [o for o in m.orgs.agents if not isinstance(o, Militia)]
         for o in rich:
@@ -61,7 +49,7 @@ def test_income_of_every_source_is_laundered_or_lost_and_the_accounts_record_it(
 def test_launderers_carry_at_most_their_capacity_and_short_groups_find_more():
     """A launderer carries at most ``capacity x usd_per_capacity`` a week; what it cannot carry is lost
     at ``unserved_loss``, and groups left short look for one more launderer (services phase)."""
-    m = _to_week(_model("params.laundering.usd_per_capacity=1e6"), 10)
+    m = step_to(small_model("params.laundering.usd_per_capacity=1e6"), 10)
     cap = {f.unique_id: f.capacity * 1e6 for f in _launderers(m)}
     assert m.laundering.by_launderer
     for uid, v in m.laundering.by_launderer.items():
@@ -73,7 +61,7 @@ def test_launderers_carry_at_most_their_capacity_and_short_groups_find_more():
         if not isinstance(o, Militia)
     ]
     assert max(n_launderers) >= 2
-    roomy = _to_week(_model(), 10)
+    roomy = step_to(small_model(), 10)
     assert (
         max(
             sum(roomy.agent_by_uid(f).kind == "launderer" for f in roomy.ties.neighbour_set(Tie.SERVICE, o.unique_id))
@@ -88,8 +76,8 @@ def test_anti_laundering_raises_fees_and_confiscation_by_channel_exposure():
     """In the lever's first week (the same state as the baseline's until then) fees and confiscation
     rise, each channel in proportion to its exposure: banks most, crypto rails least."""
     off = ["scenario.anti_laundering.takedowns_per_year=0"]
-    base = _to_week(_model(), 0)
-    lev = _to_week(_model("scenario=anti_laundering", *off), 0)
+    base = step_to(small_model(), 0)
+    lev = step_to(small_model("scenario=anti_laundering", *off), 0)
     assert base.laundering.by_launderer == lev.laundering.by_launderer  # the same volumes
     b, a = base.laundering.week, lev.laundering.week
     assert a[0].sum() == pytest.approx(b[0].sum())
@@ -103,11 +91,11 @@ def test_anti_laundering_raises_fees_and_confiscation_by_channel_exposure():
 
 
 def test_anti_laundering_acts_only_on_the_groups_of_its_countries():
-    base = _to_week(_model(), 0)
+    base = step_to(small_model(), 0)
     homes = np.flatnonzero(base.laundering.week[0] > 0)
     assert len(homes) >= 2
     iso = base.world.countries[int(homes[0])].iso
-    lev = _to_week(_model("scenario=anti_laundering", f"scenario.anti_laundering.countries=[{iso}]"), 0)
+    lev = step_to(small_model("scenario=anti_laundering", f"scenario.anti_laundering.countries=[{iso}]"), 0)
     rise = lev.laundering.week[1] - base.laundering.week[1]
     assert rise[homes[0]] > 0
     assert np.allclose(np.delete(rise, homes[0]), 0.0)
@@ -116,11 +104,11 @@ def test_anti_laundering_acts_only_on_the_groups_of_its_countries():
 def test_remove_facilitator_removes_the_named_one_and_seizes_its_pipeline():
     """rank 1 removes the largest launderer serving the groups, -1 the smallest; an id names one; the
     money it carried for its clients is seized (seized_weeks), and a newcomer takes its place."""
-    base = _to_week(_model(), 0)  # the same state as the lever's runs until their laundering phase of week 0
+    base = step_to(small_model(), 0)  # the same state as the lever's runs until their laundering phase of week 0
     serving = [f for f in _launderers(base) if any(c in base.orgs.by_uid for c in f.clients)]
     by_cap = sorted(serving, key=lambda f: (-f.capacity, f.unique_id))
     for rank, expect in ((1, by_cap[0]), (-1, by_cap[-1]), (2, by_cap[1])):
-        m = _to_week(_model("scenario=remove_facilitator", f"scenario.remove_facilitator.rank={rank}"), -1)
+        m = step_to(small_model("scenario=remove_facilitator", f"scenario.remove_facilitator.rank={rank}"), -1)
         m.step()  # week 0: the removal
         assert expect.unique_id not in {f.unique_id for f in _launderers(m)}
         assert len(_launderers(m)) == len(_launderers(base)) - 1
@@ -129,13 +117,13 @@ def test_remove_facilitator_removes_the_named_one_and_seizes_its_pipeline():
         carried = m.laundering.by_launderer[expect.unique_id]
         assert m.laundering.week[2].sum() >= m.p.laundering.seized_weeks * carried
     uid = by_cap[1].unique_id
-    m = _to_week(_model("scenario=remove_facilitator", f"scenario.remove_facilitator.facilitator_id={uid}"), 0)
+    m = step_to(small_model("scenario=remove_facilitator", f"scenario.remove_facilitator.facilitator_id={uid}"), 0)
     assert uid not in {f.unique_id for f in _launderers(m)}
-    refill = _to_week(_model("scenario=remove_facilitator", "params.laundering.entry_weeks=1"), 1)
+    refill = step_to(small_model("scenario=remove_facilitator", "params.laundering.entry_weeks=1"), 1)
     assert len(_launderers(refill)) == len(_launderers(base))  # the newcomer came the next week
     for bad in ("rank=0", "kind=banker"):  # refused with the config, before any run
         with pytest.raises(ConfigError, match=bad):
-            _model("scenario=remove_facilitator", f"scenario.remove_facilitator.{bad}")
+            small_model("scenario=remove_facilitator", f"scenario.remove_facilitator.{bad}")
 
 
 def _launderer_ties(m: CrimeModel, group: int) -> set[int]:
@@ -148,7 +136,7 @@ def test_clients_of_a_launderer_taken_down_vet_newcomers_before_taking_one():
     ``vetting_weeks=0`` they find one the next week (the services phase runs before laundering)."""
     lever = ("scenario=remove_facilitator", "scenario.remove_facilitator.kind=launderer")
     weeks = 4
-    m = _to_week(_model(*lever, f"params.laundering.vetting_weeks={weeks}"), 0)  # week 0: the removal
+    m = step_to(small_model(*lever, f"params.laundering.vetting_weeks={weeks}"), 0)  # week 0: the removal
     ev = [e for e in m.events if e["kind"] == "facilitator_removed"]
     assert len(ev) == 1
     names = set(ev[0]["actors"].split("; "))
@@ -165,12 +153,12 @@ def test_clients_of_a_launderer_taken_down_vet_newcomers_before_taking_one():
     assert lost > 0  # the income of the clients left without a launderer, moved at a loss
     m.step()
     assert any(_launderer_ties(m, c) - had[c] for c in clients)  # vetting over: they take newcomers again
-    now = _to_week(_model(*lever, "params.laundering.vetting_weeks=0"), 1)
+    now = step_to(small_model(*lever, "params.laundering.vetting_weeks=0"), 1)
     assert all(_launderer_ties(now, c) for c in clients)  # without vetting, a new launderer the next week
 
 
 def test_laundering_outputs_are_in_the_tables():
-    res = run(*WORLD, "steps=8", "scenario=anti_laundering")
+    res = run(*SYNTHETIC_30, "steps=8", "scenario=anti_laundering")
     for col in ("laundered_usd", "laundering_fees_usd", "laundering_confiscated_usd", "unlaundered_lost_usd"):
         assert (res.timeseries[col] > 0).any() or col == "unlaundered_lost_usd"
         by_country = res.countries.groupby("step")[col].sum().to_numpy()
