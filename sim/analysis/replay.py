@@ -284,19 +284,21 @@ def pinned(episodes) -> str:
 
 def markdown(table: pd.DataFrame, seeds: int) -> str:
     """The scored criteria as a markdown table (relative measures in percent)."""
-    lines = [
-        f"| replay | country | claim (source) | measure | outcome, window | expected | measured: mean [90% CI], "
-        f"{seeds} seeds | result |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in table.itertuples():
-        res = "pass" if r.result == "pass" else "**FAIL**"
-        lines.append(
-            f"| {r.id} | {r.country} | {r.claim} ({r.source}) | {r.measure} | {r.outcome}, {r.window} | {r.expected} "
-            f"| {r.measured} | {res} |"
-        )
-    n = int((table["result"] == "pass").sum())
-    return "\n".join(lines) + f"\n\n{n} of {len(table)} replay criteria pass.\n"
+    header = ["replay", "country", "claim (source)", "measure", "outcome, window", "expected"]
+    return stats.results_markdown(
+        table,
+        [*header, f"measured: mean [90% CI], {seeds} seeds"],
+        lambda r: [
+            r.id,
+            r.country,
+            f"{r.claim} ({r.source})",
+            r.measure,
+            f"{r.outcome}, {r.window}",
+            r.expected,
+            r.measured,
+        ],
+        "replay criteria",
+    )
 
 
 def main(argv=None) -> int:

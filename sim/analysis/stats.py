@@ -210,3 +210,15 @@ def markdown_table(
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def results_markdown(table: pd.DataFrame, header: list[str], cells, what: str) -> str:
+    """A table of scored criteria (validation checks, replay criteria) as markdown: ``header``'s
+    columns, then for each row of ``table`` the strings ``cells(row)`` and its result (``pass`` or a
+    bold FAIL), and the count of passes ("N of M ``what`` pass.")."""
+    lines = ["| " + " | ".join([*header, "result"]) + " |", "|" + "---|" * (len(header) + 1)]
+    for r in table.itertuples():
+        res = "pass" if r.result == "pass" else "**FAIL**"
+        lines.append("| " + " | ".join([*cells(r), res]) + " |")
+    n = int((table["result"] == "pass").sum())
+    return "\n".join(lines) + f"\n\n{n} of {len(table)} {what} pass.\n"

@@ -1069,17 +1069,13 @@ def evaluate(data: Data) -> pd.DataFrame:
 
 def markdown(table: pd.DataFrame, seeds: int) -> str:
     """The checks as a markdown table; ``country`` is where each is measured (``region``: the headline countries)."""
-    lines = [
-        f"| check | country | tests | claim (source) | criterion | measured: mean [90% CI], {seeds} seeds | result |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in table.itertuples():
-        res = "pass" if r.result == "pass" else "**FAIL**"
-        lines.append(
-            f"| {r.check} | {r.country} | {r.tests} | {r.claim} ({r.source}) | {r.criterion} | {r.measured} | {res} |"
-        )
-    n_pass = int((table["result"] == "pass").sum())
-    return "\n".join(lines) + f"\n\n{n_pass} of {len(table)} checks pass.\n"
+    header = ["check", "country", "tests", "claim (source)", "criterion", f"measured: mean [90% CI], {seeds} seeds"]
+    return stats.results_markdown(
+        table,
+        header,
+        lambda r: [r.check, r.country, r.tests, f"{r.claim} ({r.source})", r.criterion, r.measured],
+        "checks",
+    )
 
 
 def main(argv=None) -> int:
