@@ -131,6 +131,11 @@ def test_counts_seizures_and_prisons_agree_with_the_country_outputs(measured):
     )
     assert stat("recruits(country=SLV)") == pytest.approx(slv["recruits"].sum() / 3, rel=1e-9)
     assert stat("members(country=COL)") == pytest.approx(col["members_present"].mean(), rel=1e-9)
+    # the status quo trend (issue 19, item 5): the window's last year over its first, a year
+    yearly = col.groupby(np.floor(col["year"]).astype(int))["members_present"].mean()
+    growth = 100.0 * ((yearly[2] / yearly[0]) ** 0.5 - 1.0)
+    assert abs(growth) > 0.1  # Colombia's groups do move in three years: the check below can fail
+    assert stat("members_growth(country=COL)") == pytest.approx(growth, rel=1e-9)
     # inmates over residents of the whole country, whichever of its territories is selected
     rate = slv["prison_population"].sum() / (slv["population"].sum() / 1e5)
     assert stat("incarceration_rate(country=SLV)") == pytest.approx(rate, rel=1e-9)

@@ -21,6 +21,8 @@ acceptable band ``[low, high]`` around the figure, the simulated years it is com
 * ``recruits(sel)``: members recruited per year in the selected territories (communities and
   prisons' non-member inmates are not split: community recruits, ``terr.recruits``);
 * ``members(sel)``: members present in the selected territories (free, not held), mean over the window;
+* ``members_growth(sel)``: how fast those members grow, in % a year: the mean of the window's last
+  year over that of its first, as a yearly compound rate (a window of at least two years);
 * ``A / B``: the ratio of two statistics.
 
 A selection ``sel`` is ``all`` (the headline territories, ``world.report_regions``), or
@@ -66,6 +68,7 @@ KINDS = (
     "incarceration_rate",
     "recruits",
     "members",
+    "members_growth",
 )
 DEFAULT_WORLD = "hemisphere"
 _TERM = re.compile(r"^\s*(\w+)\(([^)]*)\)\s*$")
@@ -182,7 +185,9 @@ class Recorder:
         self._add("inmates", model.prisons.population(model))  # by country
         self._add("recruits", t.recruits)
         r, c = model.orgs.held()
-        self._add("members", np.bincount(c, weights=model.orgs.presence[r, c], minlength=model.world.n))
+        members = np.bincount(c, weights=model.orgs.presence[r, c], minlength=model.world.n)
+        self._add("members", members)
+        self._add(f"members@{(model.week - self.first) // 52}", members)  # by year of the window
 
 
 def _exports(model, sel: np.ndarray) -> float:
@@ -274,6 +279,12 @@ def statistic(rec: Recorder, term: str) -> float:
         return float(s[kind][mask].sum() / years)
     if kind == "members":
         return float(s["members"][mask].sum() / rec.weeks)
+    if kind == "members_growth":
+        last = rec.weeks // 52 - 1
+        if last < 1:
+            raise ValueError(f"{term}: needs a window of at least two whole years")
+        first_year, last_year = s["members@0"][mask].sum(), s[f"members@{last}"][mask].sum()
+        return float(100.0 * ((last_year / first_year) ** (1.0 / last) - 1.0)) if first_year > 0 else float("nan")
     if kind == "seized_t":
         return float(s["seized_kg"][mask].sum() / 1000.0 / years)
     column = {"homicide_rate": "homicides", "emigration_rate": "emigration"}[kind]
