@@ -94,6 +94,12 @@ COUNTRIES = [
                 0.014,
                 "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
             ),
+            (
+                "armed_self_defence",
+                True,
+                "004 l.2992 (indigenous community police permitted by the constitution for decades), "
+                "l.3038-3040 (45 groups in 14 states), l.2958-3124 (the autodefensas of Michoacán and Guerrero)",
+            ),
         ],
     ),
     (
@@ -112,6 +118,7 @@ COUNTRIES = [
                 0.004,
                 "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
             ),
+            ("armed_self_defence", False, "the seeds name no armed community self-defence here"),
         ],
     ),
     (
@@ -143,6 +150,11 @@ COUNTRIES = [
                 "natural_increase",
                 0.021,
                 "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
+            ),
+            (
+                "armed_self_defence",
+                False,
+                "the seeds name no armed community self-defence here; residents under extortion emigrate (004 l.326-328)",
             ),
         ],
     ),

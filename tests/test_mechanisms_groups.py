@@ -110,6 +110,24 @@ def test_m9_militias_form_where_extortion_overreaches_then_turn():
     assert extortion_at_militias(0.1) > extortion_at_militias(0.0)
 
 
+def test_m9_militias_form_only_where_communities_arm():
+    """Autodefensas arise in Mexico (004 l.2992, l.3038-3040), Peru (l.3178) and Colombia (l.286),
+    whose countries' ``armed_self_defence`` is true; in El Salvador and Honduras, where gang
+    extortion is highest, the seeds' residents emigrate instead (l.326-328), and no militia forms
+    there however low the communities' tolerance."""
+    m = CrimeModel(compose("params.gangs.militia_tolerance=0.01", "burn_in=0", "steps=30"))
+    w = m.world
+    armed = np.array([c.armed_self_defence for c in w.countries])[w.country]
+    assert {w.countries[k].iso for k in np.unique(w.country[armed])} == {"MEX", "COL", "PER"}
+    passed_unarmed = np.zeros(w.n, dtype=bool)
+    for _ in range(30):
+        m.step()
+        passed_unarmed |= ~armed & (m.terr.extortion > 0.01) & (w.state_presence < m.p.gangs.militia_max_state)
+    homes = [mil.home for mil in m.agents_by_type.get(Militia, [])]
+    assert passed_unarmed.any()  # where the old rule would have formed one
+    assert all(armed[h] for h in homes)
+
+
 def test_m10_facilitators_are_heavy_tailed_brokers_and_a_super_fixer_matters():
     """004 l.2404-2454, l.2422: the services phase gathers many clients on a few super-fixers, which
     bridge groups; removing one leaves many groups unserved at once, and each unserved group pays

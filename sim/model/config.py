@@ -81,6 +81,7 @@ class CountrySpec:
     election_every_years: int = 4
     natural_increase: float = 0.0  # share a year: births less deaths (emigration, M14, takes from it)
     arms_us_share: float = 0.0  # 0..1 share of its groups' arms bought on the US market (phases/arms.py)
+    armed_self_defence: bool = True  # whether communities arm against extortion (M9; 004 l.2992, l.3178)
 
 
 @dataclass

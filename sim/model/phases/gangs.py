@@ -13,7 +13,10 @@
   harder the border, the larger the share that must pay smugglers and the higher the fee,
   which raises the rents (and the bribes, phase 4) where criminals control the crossings.
 * Militias (M9, 004 l.2974-3118, l.3328-3330): where extortion passes the community's tolerance
-  and the state is weak, residents form an autodefensa. It first suppresses extortion and fights
+  and the state is weak, residents form an autodefensa, in countries whose law or history arms
+  communities (world input ``armed_self_defence``: Mexico's constitutional indigenous community
+  police, 004 l.2992, l.3038-3040; Peru's *rondas campesinas*, l.3178; Colombia's AUC, l.286);
+  elsewhere the seeds' residents under extortion emigrate (004 l.326-328). It first suppresses extortion and fights
   the groups present, then may turn predatory or be captured by a cartel; predatory and
   captured militias extort like gangs.
 """
@@ -82,7 +85,8 @@ def step(model: CrimeModel) -> None:
     """Phase 6: gangs and communities: extortion, subcontracting, diversification, smuggling, militias.
 
     Reads ``orgs`` (presence, diversification, drug revenue), ``terr.population``,
-    ``terr.drug_value``, ``terr.controller``, ``terr.emigration``, ``fx.migrant_control``. Writes
+    ``terr.drug_value``, ``terr.controller``, ``terr.emigration``, ``fx.migrant_control``,
+    ``world.countries`` (``armed_self_defence``). Writes
     ``terr.extortion``, ``terr.migrants``, ``terr.smuggling``; the organisations' cash, income,
     ``drug_norm`` and ``diversification`` (through ``orgs.credit``); new militias and their
     ``phase`` (``militia_*`` events).
@@ -148,7 +152,8 @@ def _militias(model: CrimeModel) -> None:
     w, t, gp = model.world, model.terr, model.p.gangs
     has = np.zeros(w.n, dtype=bool)
     has[model.orgs.home[model.orgs.is_militia]] = True
-    forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has
+    armed = np.array([c.armed_self_defence for c in w.countries], dtype=bool)[w.country]
+    forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has & armed
     for i in np.flatnonzero(forming):
         presence = np.zeros(w.n)
         presence[i] = gp.militia_size * t.population[i]

@@ -45,6 +45,7 @@ class Country:
     natural_increase: float = 0.0  # share a year: births less deaths (phases/community.py)
     prisoners_per_100k: float = 0.0  # inmates at the start; 0: params.prisons.initial_other_occupancy x capacity
     arms_us_share: float = 0.0  # share of its groups' arms bought on the US market (phases/arms.py)
+    armed_self_defence: bool = True  # whether its communities form militias (phases/gangs.py, M9)
 
 
 @dataclass
