@@ -16,6 +16,7 @@ from sim.analysis.targets import (
     Target,
     _exports,
     evaluate,
+    fit_targets,
     load_targets,
     recorder_for,
     selection,
@@ -33,6 +34,10 @@ PUBLISHED = re.compile(
 def test_targets_table_is_sourced_and_readable():
     targets = load_targets()
     assert {t.world for t in targets} == {"hemisphere"}  # the default world's rows
+    # the fits run three policy years: they measure every fitted row, and no ten-year trend
+    fit = {t.id for t in fit_targets()}
+    assert {t.id for t in targets if t.calibrate} <= fit
+    assert {"col_members_growth", "mex_members_growth"} & fit == set()
     everything = load_targets(world=None)
     ids = [t.id for t in everything]
     assert len(ids) == len(set(ids)) >= 12

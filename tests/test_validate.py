@@ -14,13 +14,14 @@ from sim.model import config
 from sim.run import compose, run
 
 SEED_LINE = re.compile(r"\b00[0-4] l\.\d+")
+PUBLISHED = re.compile(r"^external: .+\(\d{4}\)")  # a published study or report, as in data/targets.csv
 
 
 def test_every_check_is_named_sourced_and_has_a_criterion():
     ids = [c.id for c in validate.CHECKS]
     assert len(ids) == len(set(ids)) >= 20
     for c in validate.CHECKS:
-        assert SEED_LINE.search(c.source), f"{c.id}: no seed line in {c.source!r}"
+        assert SEED_LINE.search(c.source) or PUBLISHED.search(c.source), f"{c.id}: no seed line in {c.source!r}"
         assert c.criterion and c.claim
     tested = " ".join(c.tests for c in validate.CHECKS)
     assert len(set(re.findall(r"M\d+", tested))) >= 14  # most mechanisms have a check
@@ -95,6 +96,48 @@ def test_pact_check_passes_on_a_fragile_pact_and_fails_on_none_or_a_lasting_one(
     assert check.measure(data({1: -3.0, 2: -1.0}))[0] is True
     assert check.measure(data({}))[0] is False
     assert check.measure(data({y: -3.0 for y in range(1, 11)}))[0] is False
+
+
+def test_a_status_quo_trend_reads_its_country_against_the_band_of_its_target():
+    """Members present in Mexico growing 5% a year over years 1-10 of the baseline pass
+    ``mex_cartels_grow`` (band 4.0-6.6 in data/targets.csv); flat, or growing so only in Guatemala,
+    they fail."""
+    check = next(c for c in validate.CHECKS if c.id == "mex_cartels_grow")
+    assert check.country == "MEX" and check.scenarios == ("baseline",)
+
+    def data(growth: dict[str, float]) -> validate.Data:
+        rows = _per_country({})
+        rows = pd.concat([rows, rows[rows["country"] == "GTM"].assign(country="MEX")], ignore_index=True)
+        for iso, g in growth.items():
+            at = rows["country"] == iso
+            rows.loc[at, "members_present"] = 1000.0 * (1.0 + g) ** (rows.loc[at, "year_index"] - 1)
+        return validate.Data(_per_run({}), pd.DataFrame(), rows)
+
+    assert check.measure(data({"MEX": 0.05}))[0] is True
+    assert check.measure(data({"MEX": 0.0}))[0] is False
+    assert check.measure(data({"MEX": 0.0, "GTM": 0.05}))[0] is False
+    assert check.measure(data({"MEX": 0.08}))[0] is False  # above the band
+
+
+def test_rescore_measures_the_checks_again_on_the_saved_tables(tmp_path):
+    """``validate.py --rescore`` reads the four tables a run saved, evaluates every check on them and
+    rewrites checks.csv and the report's checks table, keeping the report's header and replays."""
+    rows = _per_country({})
+    rows = pd.concat([rows, rows[rows["country"] == "GTM"].assign(country="MEX")], ignore_index=True)
+    mex = rows["country"] == "MEX"
+    rows.loc[mex, "members_present"] = 1000.0 * 1.05 ** (rows.loc[mex, "year_index"] - 1)
+    _per_run({}).to_csv(tmp_path / "runs_yearly.csv", index=False)
+    pd.DataFrame({"seed": range(6)}).to_csv(tmp_path / "baseline_cross_section.csv", index=False)
+    rows.to_csv(tmp_path / "countries_yearly.csv", index=False)
+    pd.DataFrame(columns=["scenario", "seed", "country", "week"]).to_csv(tmp_path / "countries_weekly.csv")
+    (tmp_path / "report.md").write_text("# head\n\n| check | old |\n\nRuns:\n\n* x\n\n## Replays\n\nkept\n")
+    assert validate.main(["--rescore", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "checks.csv")
+    assert list(table["check"]) == [c.id for c in validate.CHECKS]
+    assert table.set_index("check").loc["mex_cartels_grow", "result"] == "pass"
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith("# head") and report.endswith("## Replays\n\nkept\n") and "| old |" not in report
+    assert "mex_cartels_grow" in report and "6 seeds" in report
 
 
 def test_a_country_check_reads_only_its_country():

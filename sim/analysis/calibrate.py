@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.analysis.targets import Target, load_targets, measure
+from sim.analysis.targets import Target, fit_targets, measure
 from sim.model import config as schema
 from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, compose
@@ -246,7 +246,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         space, settings = load_space(args.space)
-        targets = load_targets()
+        targets = fit_targets()
     except (OSError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -374,7 +374,7 @@ def main(argv=None) -> int:
     import time
 
     from sim.analysis.calibrate import _num
-    from sim.analysis.targets import load_targets
+    from sim.analysis.targets import fit_targets
     from sim.run import PROJECT_ROOT
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -397,7 +397,7 @@ def main(argv=None) -> int:
     try:
         space, _ = load_space()
         settings = load_settings()
-        targets = load_targets()
+        targets = fit_targets()
     except (OSError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

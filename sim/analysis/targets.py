@@ -142,6 +142,16 @@ def load_targets(path: str | Path = TARGETS_CSV, world: str | None = DEFAULT_WOR
     return out
 
 
+#: the calibration and the ensemble run the first ``FIT_YEARS`` policy years of each candidate; rows
+#: with longer windows (the ten-year status quo trends) are checked by experiments/validate.py
+FIT_YEARS = 3
+
+
+def fit_targets() -> list[Target]:
+    """The default world's rows that calibrate.py and ensemble.py measure (windows within ``FIT_YEARS``)."""
+    return [t for t in load_targets() if t.last_year <= FIT_YEARS]
+
+
 def _parse(term: str, target_id: str = "") -> tuple[str, str]:
     m = _TERM.match(term)
     if not m or m.group(1) not in KINDS:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import stats
-from sim.analysis.targets import Recorder, selection, statistic
+from sim.analysis.targets import Recorder, load_targets, selection, statistic
 from sim.model.agents import Facilitator
 from sim.model.config import LEVERS, REGION, programmes
 from sim.run import compose, quiet_mesa, run
@@ -619,6 +619,26 @@ def _border_rents(d: Data, country: str) -> Outcome:
     return above(r) and above(c), f"criminal revenue {_ci(r, True)}; corrupt share {_ci(c)} (years 1-5)"
 
 
+def trend(id: str, country: str, claim: str, source: str, target_id: str) -> Check:
+    """A status quo trend (issue 19, item 5): the yearly growth of the members present in ``country``
+    from policy year 1 to year 10 of the baseline, in %, seed by seed; passes when the mean lies in
+    the band of ``data/targets.csv`` row ``target_id`` (the criterion lives in the data file)."""
+    t = next(t for t in load_targets() if t.id == target_id)
+
+    def f(d: Data, country: str) -> Outcome:
+        first, last = (d.per_seed("baseline", "members_present", y, country) for y in (1, 10))
+        growth = 100.0 * ((last / first) ** (1.0 / 9.0) - 1.0)
+        lo, hi = stats.mean_ci(growth.to_numpy())
+        v = (float(growth.mean()), lo, hi)
+        return t.inside(v[0]), f"members present, % a year, years 1-10 {_ci(v)}"
+
+    criterion = (
+        f"baseline: mean yearly growth of the members present, years 1-10, inside [{t.low:g}, {t.high:g}] % a year "
+        f"(targets.csv {target_id})"
+    )
+    return policy(id, "status quo", country, (), claim, source, criterion, f)
+
+
 def _dispersion(d: Data) -> Outcome:
     hi, lo = d.level("country_rate_max"), d.level("country_rate_min")
     ratio = hi[0] / lo[0]
@@ -998,6 +1018,21 @@ CHECKS: tuple[Check, ...] = (
     ),
     # ---- regional on purpose: the claim is displacement across the hemisphere (the lever acts at every
     # government's crossings, the US included; measured over the headline countries)
+    # ---- status quo trends (issue 19, item 5): the baseline against the sources' growth
+    trend(
+        "col_armed_groups_grow",
+        "COL",
+        "Colombia's armed groups grew with no policy change: 12,833 (mid-2018), 15,120 (mid-2022), 21,958 (mid-2025)",
+        "external: Colombian intelligence reports as reported by Reuters (2025)",
+        "col_members_growth",
+    ),
+    trend(
+        "mex_cartels_grow",
+        "MEX",
+        "Mexico's cartels gained about 7,000 members a year over 2012-2022, to 160,000-185,000",
+        "external: Prieto-Curiel, Campedelli and Hope, Science 381 (2023)",
+        "mex_members_growth",
+    ),
     policy(
         "border_displaces",
         "M1",
@@ -1078,6 +1113,30 @@ def markdown(table: pd.DataFrame, seeds: int) -> str:
     )
 
 
+def rescore(out: Path) -> int:
+    """Evaluate :data:`CHECKS` again on the tables a run of :func:`main` saved in ``out`` (a check
+    added or changed since is measured on the same runs), and rewrite ``checks.csv`` and the checks
+    table of ``report.md``; the report's header (its command) and replay section stay as they were."""
+    try:
+        data = Data(
+            pd.read_csv(out / "runs_yearly.csv"),
+            pd.read_csv(out / "baseline_cross_section.csv"),
+            pd.read_csv(out / "countries_yearly.csv"),
+            pd.read_csv(out / "countries_weekly.csv"),
+        )
+        old = (out / "report.md").read_text()
+    except OSError as err:
+        print(f"error: --rescore needs the tables of an earlier run in {out}: {err}")
+        return 2
+    seeds = data.per_run["seed"].nunique()
+    table = evaluate(data)
+    table.to_csv(out / "checks.csv", index=False)
+    start, end = old.index("| check |"), old.index("\nRuns:\n")
+    (out / "report.md").write_text(old[:start] + markdown(table, seeds) + old[end:])
+    print(markdown(table, seeds))
+    return 0
+
+
 def main(argv=None) -> int:
     import argparse
     import shlex
@@ -1092,13 +1151,21 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="results/validate", help="output folder (default results/validate)")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any check (or replay criterion) fails")
     ap.add_argument("--no-replays", action="store_true", help="skip the replays of the country episodes")
+    ap.add_argument(
+        "--rescore",
+        action="store_true",
+        help="evaluate the checks again on the tables an earlier run saved in --out, without simulating "
+        "(its replay section is kept as it was)",
+    )
     args = ap.parse_args(argv)
     if args.seeds < 2 or args.years < 10:
         ap.error("--seeds must be >= 2 (intervals) and --years >= 10 (the checks read year 10)")
+    out = Path(args.out)
+    if args.rescore:
+        return rescore(out)
     t0 = time.time()
     data = simulate(args.seeds, 52 * args.years, args.jobs)
     table = evaluate(data)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "checks.csv", index=False)
     data.per_run.to_csv(out / "runs_yearly.csv", index=False)
