@@ -13,8 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import compose, run
+from omegaconf import DictConfig
 
+import sim
 from sim.analysis import stats
+from sim.analysis.compare import scenario_config
+from sim.fork import forked_runs
 from sim.model import CrimeModel
 from sim.model.agents import Facilitator, Regime
 from sim.model.config import ConfigError, validate
@@ -25,8 +29,13 @@ SHORT = ["burn_in=4", "steps=8"]
 SANCTIONS = ["scenario=ven_sanctions"]
 
 
-def _model(*extra: str, weeks: int = 6) -> CrimeModel:
-    m = CrimeModel(compose(*SHORT, *extra))
+def _short(scenario: str = "baseline", *extra: str) -> DictConfig:
+    """The config of a short run (seed 0), composed once per scenario and overrides in the module."""
+    return scenario_config(scenario, 0, (*SHORT, *extra))
+
+
+def _model(scenario: str = "baseline", *extra: str, weeks: int = 6) -> CrimeModel:
+    m = CrimeModel(_short(scenario, *extra))
     for _ in range(weeks):
         m.step()
     return m
@@ -39,7 +48,7 @@ def base():
 
 @pytest.fixture(scope="module")
 def sanctioned():
-    return _model(*SANCTIONS)
+    return _model("ven_sanctions")
 
 
 def _ven(m: CrimeModel) -> Regime:
@@ -48,9 +57,9 @@ def _ven(m: CrimeModel) -> Regime:
     return r
 
 
-def test_regime_is_world_data():
+def test_regime_is_world_data(base):
     """Venezuela's regime in the default world; none in the synthetic world; unknown names refused."""
-    assert [r.country for r in compose().world.regimes] == ["VEN"]
+    assert [r.country for r in base.cfg.world.regimes] == ["VEN"]
     m = CrimeModel(compose("world=synthetic", "world.n_territories=30", "burn_in=1"))
     m.step()
     assert m.regimes.agents == [] and not m.regimes.shelter.any() and not m.regimes.operated.any()
@@ -161,25 +170,23 @@ def test_sponsors_rails_are_launderers_of_the_regime_and_its_sheltered_groups(sa
 def rail_removed():
     """Under sanctions, the same seed with and without the removal of China's rail (the largest)
     in the lever's first week (remove_facilitator, by id)."""
-    m = CrimeModel(compose(*SHORT, *SANCTIONS))
+    kept = CrimeModel(_short("ven_sanctions"))
     (china,) = [
         f.unique_id
-        for f in m.agents_by_type[Facilitator]
-        if f.patron >= 0 and f.capacity == max(g.capacity for g in m.agents_by_type[Facilitator] if g.patron >= 0)
+        for f in kept.agents_by_type[Facilitator]
+        if f.patron >= 0 and f.capacity == max(g.capacity for g in kept.agents_by_type[Facilitator] if g.patron >= 0)
     ]
-    out = {}
-    for name, extra in (
-        ("kept", ()),
-        (
-            "removed",
-            ("scenario.remove_facilitator.enabled=true", f"scenario.remove_facilitator.facilitator_id={china}"),
-        ),
-    ):
-        m = CrimeModel(compose(*SHORT, *SANCTIONS, *extra))
+    removed = CrimeModel(
+        _short(
+            "ven_sanctions",
+            "scenario.remove_facilitator.enabled=true",
+            f"scenario.remove_facilitator.facilitator_id={china}",
+        )
+    )
+    for m in (kept, removed):
         for _ in range(8):
             m.step()
-        out[name] = m
-    return china, out
+    return china, {"kept": kept, "removed": removed}
 
 
 def test_removing_a_sponsors_rail_cuts_the_regimes_evasion(rail_removed):
@@ -195,7 +202,7 @@ def test_removing_a_sponsors_rail_cuts_the_regimes_evasion(rail_removed):
 
 
 def test_secondary_sanctions_close_the_sponsors_rails():
-    m = _model(*SANCTIONS, "scenario.sanctions.secondary=1.0", weeks=2)
+    m = _model("ven_sanctions", "scenario.sanctions.secondary=1.0", weeks=2)
     assert _ven(m).revenue["sanctions_evasion"] == 0.0
 
 
@@ -270,7 +277,7 @@ def test_gold_is_a_pillar_not_a_rounding_error():
 
 
 def test_countries_parquet_has_the_regime_and_gold_columns():
-    res = run(*SHORT, keep_model=True)
+    res = sim.run(_short(), keep_model=True)
     c, m = res.countries, res.model
     for col in (*regime.COUNTRY_COLUMNS, *gold.COUNTRY_COLUMNS):
         assert col in c.columns
@@ -288,13 +295,19 @@ def test_countries_parquet_has_the_regime_and_gold_columns():
 # --- signatures (criteria fixed before the first run) -----------------------------------------
 
 SEEDS = range(10)
-YEARS = "steps=520"  # ten policy years
+YEARS = ("steps=520",)  # ten policy years
 
 
-def _regime_years(scenario: str, seed: int) -> pd.DataFrame:
+def _regime_years(res: sim.RunResult) -> pd.DataFrame:
     """Venezuela's weekly regime columns of a ten-year run, policy years only."""
-    c = run(f"scenario={scenario}", YEARS, f"seed={seed}").countries
+    c = res.countries
     return c[(c["country"] == "VEN") & (c["year"] >= 0)]
+
+
+def _removals(res: sim.RunResult) -> pd.DataFrame:
+    """The leader removals of a run, policy years only."""
+    ev = res.events
+    return ev[(ev["kind"] == "leader_removed") & (ev["year"] >= 0)]
 
 
 def _revenue(v: pd.DataFrame) -> pd.Series:
@@ -305,8 +318,16 @@ def _revenue(v: pd.DataFrame) -> pd.Series:
 
 
 @pytest.fixture(scope="module")
-def sanctions_runs():
-    return {(sc, s): _regime_years(sc, s) for sc in ("baseline", "ven_sanctions") for s in SEEDS}
+def sanctions_runs() -> dict[tuple[str, int], pd.DataFrame]:
+    """Venezuela's regime years at baseline and under sanctions, by scenario and seed. The two runs of a
+    seed go on from one burn-in (sim.fork: bit for bit the runs made from scratch, tests/test_fork.py),
+    their configs composed once per scenario (compare.scenario_config)."""
+    out = {}
+    for s in SEEDS:
+        scenarios = ("baseline", "ven_sanctions")
+        for sc, res in zip(scenarios, forked_runs([scenario_config(sc, s, YEARS) for sc in scenarios]), strict=True):
+            out[sc, s] = _regime_years(res)
+    return out
 
 
 @pytest.mark.slow
@@ -377,34 +398,33 @@ def test_the_illicit_push_persists_while_revenue_stays_below_its_peak(sanctions_
         assert b["regime_effort"].max() < 0.05
 
 
-def _removals(*overrides: str) -> pd.DataFrame:
-    """The leader removals of a run, policy years only."""
-    ev = run(*overrides, YEARS).events
-    return ev[(ev["kind"] == "leader_removed") & (ev["year"] >= 0)]
+class TestLeaderTargeting:
+    """A class of its own: under ``--dist loadscope`` (Makefile) its runs can be made on one worker
+    while the sanctions runs are made on another."""
 
-
-@pytest.mark.slow
-def test_sheltered_groups_survive_leader_targeting_better():
-    """(b) 000 l.267; 002 l.8-9. Under the extradition lever (every Latin American government), ten
-    seeds. Criteria: (1) paired by seed, the groups the regime shelters at the start lose fewer
-    leaders in years 1-10 than the same groups in the same world without the regime (mean paired
-    change, 90% CI below 0); (2) in the runs with the regime, pooled over seeds, leader removals per
-    group of the sheltered groups are below those of the founding groups it does not shelter."""
-    with_regime, without = [], []
-    sheltered_removals = unsheltered_removals = 0
-    n_sheltered = n_unsheltered = 0
-    for s in SEEDS:
-        start = CrimeModel(compose("scenario=extradition", f"seed={s}"))
-        names = {start.orgs.by_uid[u].name for u in start.regimes.agents[0].sheltered}
-        founding = {o.name for o in start.orgs.agents}
-        ev = _removals("scenario=extradition", f"seed={s}")
-        ev0 = _removals("scenario=extradition", "world.regimes=[]", f"seed={s}")
-        with_regime.append(int(ev["actors"].isin(names).sum()))
-        without.append(int(ev0["actors"].isin(names).sum()))
-        sheltered_removals += with_regime[-1]
-        unsheltered_removals += int(ev["actors"].isin(founding - names).sum())
-        n_sheltered += len(names)
-        n_unsheltered += len(founding - names)
-    diff = np.array(with_regime) - np.array(without)
-    assert stats.mean_ci(diff)[1] < 0, (with_regime, without)
-    assert sheltered_removals / n_sheltered < unsheltered_removals / n_unsheltered
+    @pytest.mark.slow
+    def test_sheltered_groups_survive_leader_targeting_better(self):
+        """(b) 000 l.267; 002 l.8-9. Under the extradition lever (every Latin American government), ten
+        seeds. Criteria: (1) paired by seed, the groups the regime shelters at the start lose fewer
+        leaders in years 1-10 than the same groups in the same world without the regime (mean paired
+        change, 90% CI below 0); (2) in the runs with the regime, pooled over seeds, leader removals per
+        group of the sheltered groups are below those of the founding groups it does not shelter."""
+        with_regime, without = [], []
+        sheltered_removals = unsheltered_removals = 0
+        n_sheltered = n_unsheltered = 0
+        for s in SEEDS:
+            cfg = scenario_config("extradition", s, YEARS)
+            start = CrimeModel(cfg)
+            names = {start.orgs.by_uid[u].name for u in start.regimes.agents[0].sheltered}
+            founding = {o.name for o in start.orgs.agents}
+            ev = _removals(sim.run(cfg))
+            ev0 = _removals(sim.run(scenario_config("extradition", s, (*YEARS, "world.regimes=[]"))))
+            with_regime.append(int(ev["actors"].isin(names).sum()))
+            without.append(int(ev0["actors"].isin(names).sum()))
+            sheltered_removals += with_regime[-1]
+            unsheltered_removals += int(ev["actors"].isin(founding - names).sum())
+            n_sheltered += len(names)
+            n_unsheltered += len(founding - names)
+        diff = np.array(with_regime) - np.array(without)
+        assert stats.mean_ci(diff)[1] < 0, (with_regime, without)
+        assert sheltered_removals / n_sheltered < unsheltered_removals / n_unsheltered
