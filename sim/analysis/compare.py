@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.analysis import decompose, stats
+from sim.analysis import decompose, figures, stats
 from sim.model.config import REGION, country_codes
 from sim.run import PROJECT_ROOT, RunResult, _git_commit, compose, run
 
@@ -243,44 +243,58 @@ def paired_changes(per_run: pd.DataFrame, outcome: str, baseline: str) -> pd.Dat
     return joined.assign(diff=joined[outcome] - joined["base"])[["scenario", "seed", "year_index", "diff"]]
 
 
-def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> list[str]:
+def _look(scenarios, lw: tuple[float, float]) -> dict[str, tuple[str, str, float]]:
+    """Colour, line style and width of each scenario's line (``lw``: the baseline's, the others')."""
+    return {
+        sc: (COLORS[k % len(COLORS)], STYLES[(k // len(COLORS)) % len(STYLES)], lw[0] if k == 0 else lw[1])
+        for k, sc in enumerate(scenarios)
+    }
+
+
+def _bands(frame: pd.DataFrame, col: str, level: float) -> dict[str, pd.DataFrame]:
+    """For each scenario of ``frame``, the yearly mean of ``col`` across seeds and the central
+    ``level`` band (columns mean, lo, hi; index year_index), from one groupby over every scenario."""
+    g = frame.groupby(["scenario", "year_index"])[col]
+    table = pd.concat({"mean": g.mean(), "lo": g.quantile((1 - level) / 2), "hi": g.quantile((1 + level) / 2)}, axis=1)
+    return {str(sc): part.droplevel("scenario") for sc, part in table.groupby(level="scenario")}
+
+
+_NO_BAND = pd.DataFrame({"mean": [], "lo": [], "hi": []}, index=pd.Index([], dtype="int64", name="year_index"))
+
+
+def _draw_band(ax, bands: dict[str, pd.DataFrame], sc: str, look, ms: float) -> None:
+    """One scenario's yearly means (at the middle of each year) and its band, from :func:`_bands`."""
+    color, style, lw = look[sc]
+    band = bands.get(sc, _NO_BAND)
+    x = band.index.to_numpy() - 0.5
+    ax.plot(x, band["mean"].values, color=color, ls=style, lw=lw, label=sc, marker="o", ms=ms)
+    ax.fill_between(x, band["lo"].values, band["hi"].values, color=color, alpha=0.12, lw=0)
+
+
+def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9, jobs: int = 1) -> list[str]:
     """One PNG per outcome, scenarios overlaid: above, the yearly mean across seeds with the central
     ``level`` band; below, the change against the baseline (first scenario) paired by seed, with its band.
 
     Each yearly mean is drawn at the middle of its year; the dotted line marks the start of the
     policies (left of it: the last burn-in year). The legend sits below the axes, inside the file.
+    ``jobs``: worker processes drawing the figures (:func:`sim.analysis.figures.render`).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    files = []
-    q = [(1 - level) / 2, (1 + level) / 2]
     ncol = min(4, len(scenarios))
     rows = -(-len(scenarios) // ncol)
-    look = {
-        sc: (COLORS[k % len(COLORS)], STYLES[(k // len(COLORS)) % len(STYLES)], 2.2 if k == 0 else 1.5)
-        for k, sc in enumerate(scenarios)
-    }
+    look = _look(scenarios, (2.2, 1.5))
 
-    def draw(ax, frame, col, sc):
-        color, style, lw = look[sc]
-        g = frame.groupby("year_index")[col]
-        mean, lo, hi = g.mean(), g.quantile(q[0]), g.quantile(q[1])
-        x = mean.index.to_numpy() - 0.5
-        ax.plot(x, mean.values, color=color, ls=style, lw=lw, label=sc, marker="o", ms=3)
-        ax.fill_between(x, lo.values, hi.values, color=color, alpha=0.12, lw=0)
-
-    for outcome, (label, _fmt) in stats.OUTCOMES.items():
+    def one(outcome: str) -> str:
+        plt = figures.pyplot()
+        label = stats.OUTCOMES[outcome][0]
         fig, (top, bottom) = plt.subplots(
             2, 1, figsize=(8.5, 8.0 + 0.3 * rows), sharex=True, gridspec_kw={"height_ratios": (3, 2)}
         )
+        levels = _bands(per_run, outcome, level)
         for sc in scenarios:
-            draw(top, per_run[per_run["scenario"] == sc], outcome, sc)
-        diffs = paired_changes(per_run, outcome, scenarios[0])
+            _draw_band(top, levels, sc, look, 3)
+        changes = _bands(paired_changes(per_run, outcome, scenarios[0]), "diff", level)
         for sc in scenarios[1:]:
-            draw(bottom, diffs[diffs["scenario"] == sc], "diff", sc)
+            _draw_band(bottom, changes, sc, look, 3)
         bottom.axhline(0, color=look[scenarios[0]][0], lw=1.2)
         for ax in (top, bottom):
             ax.axvline(0, color="0.4", ls=":", lw=1)
@@ -298,8 +312,9 @@ def plot(per_run: pd.DataFrame, scenarios, out: Path, level: float = 0.9) -> lis
         name = f"{outcome}.png"
         fig.savefig(out / name, dpi=110, bbox_inches="tight")  # bbox_inches keeps the legend in the file
         plt.close(fig)
-        files.append(name)
-    return files
+        return name
+
+    return figures.render(one, list(stats.OUTCOMES), jobs)
 
 
 def summarise_countries(
@@ -320,34 +335,19 @@ def summarise_countries(
 
 
 def plot_countries(
-    per_country: pd.DataFrame, scenarios, countries: Sequence[str], out: Path, level: float = 0.9
+    per_country: pd.DataFrame, scenarios, countries: Sequence[str], out: Path, level: float = 0.9, jobs: int = 1
 ) -> list[str]:
     """One small-multiples PNG per outcome of :data:`COUNTRY_PLOTS` (``country_<outcome>.png``): a
     column per country (four to a row), the yearly mean across seeds with its central ``level``
-    band above, the change against the baseline (first scenario) paired by seed below."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    q = [(1 - level) / 2, (1 + level) / 2]
+    band above, the change against the baseline (first scenario) paired by seed below. ``jobs``:
+    worker processes drawing the figures (:func:`sim.analysis.figures.render`)."""
     ncol = min(4, len(countries))
     blocks = -(-len(countries) // ncol)
-    look = {
-        sc: (COLORS[k % len(COLORS)], STYLES[(k // len(COLORS)) % len(STYLES)], 2.0 if k == 0 else 1.4)
-        for k, sc in enumerate(scenarios)
-    }
+    look = _look(scenarios, (2.0, 1.4))
+    frames = {iso: per_country[per_country["country"] == iso] for iso in countries}
 
-    def draw(ax, frame: pd.DataFrame, col: str, sc: str) -> None:
-        color, style, lw = look[sc]
-        g = frame.groupby("year_index")[col]
-        mean, lo, hi = g.mean(), g.quantile(q[0]), g.quantile(q[1])
-        x = mean.index.to_numpy() - 0.5
-        ax.plot(x, mean.values, color=color, ls=style, lw=lw, label=sc, marker="o", ms=2.5)
-        ax.fill_between(x, lo.values, hi.values, color=color, alpha=0.12, lw=0)
-
-    files = []
-    for outcome in COUNTRY_PLOTS:
+    def one(outcome: str) -> str:
+        plt = figures.pyplot()
         label = stats.COUNTRY_OUTCOMES[outcome][0]
         fig, axes = plt.subplots(
             2 * blocks, ncol, figsize=(3.4 * ncol + 0.6, 4.6 * blocks + 0.8), sharex=True, squeeze=False
@@ -359,12 +359,12 @@ def plot_countries(
                 bottom.axis("off")
                 continue
             iso = countries[i]
-            frame = per_country[per_country["country"] == iso]
+            levels = _bands(frames[iso], outcome, level)
             for sc in scenarios:
-                draw(top, frame[frame["scenario"] == sc], outcome, sc)
-            diffs = paired_changes(frame, outcome, scenarios[0])
+                _draw_band(top, levels, sc, look, 2.5)
+            changes = _bands(paired_changes(frames[iso], outcome, scenarios[0]), "diff", level)
             for sc in scenarios[1:]:
-                draw(bottom, diffs[diffs["scenario"] == sc], "diff", sc)
+                _draw_band(bottom, changes, sc, look, 2.5)
             bottom.axhline(0, color=look[scenarios[0]][0], lw=1.0)
             for ax in (top, bottom):
                 ax.axvline(0, color="0.4", ls=":", lw=1)
@@ -384,15 +384,23 @@ def plot_countries(
         name = f"country_{outcome}.png"
         fig.savefig(out / name, dpi=100, bbox_inches="tight")
         plt.close(fig)
-        files.append(name)
-    return files
+        return name
+
+    return figures.render(one, list(COUNTRY_PLOTS), jobs)
 
 
 def write_countries(
-    country_summary: pd.DataFrame, per_country: pd.DataFrame, scenarios, out: Path, years=(5, 10), note: str = ""
+    country_summary: pd.DataFrame,
+    per_country: pd.DataFrame,
+    scenarios,
+    out: Path,
+    years=(5, 10),
+    note: str = "",
+    jobs: int = 1,
 ) -> list[str]:
     """Write countries_table.csv, countries_table.md, countries_yearly.csv and the country plots into
-    ``out``; return the lines of the report's "By country" section (``note``: how the countries were chosen)."""
+    ``out``; return the lines of the report's "By country" section (``note``: how the countries were
+    chosen; ``jobs``: worker processes drawing the plots)."""
     countries = list(dict.fromkeys(country_summary["country"]))
     baseline = scenarios[0]
     country_summary.to_csv(out / "countries_table.csv", index=False)
@@ -405,7 +413,7 @@ def write_countries(
             table = stats.markdown_table(s, y, list(scenarios), baseline=baseline, outcomes=_present(s))
             md += ["", f"### {iso}, year {y}", "", table, ""]
     (out / "countries_table.md").write_text("\n".join(md))
-    plots = plot_countries(per_country, scenarios, countries, out)
+    plots = plot_countries(per_country, scenarios, countries, out, jobs=jobs)
     lines = [
         "",
         "## By country",
@@ -446,19 +454,21 @@ def write_report(
     country_summary: pd.DataFrame | None = None,
     per_country: pd.DataFrame | None = None,
     why: pd.DataFrame | None = None,
+    jobs: int = 1,
 ) -> None:
     """Write table.csv, table.md, runs_yearly.csv, the plots and report.md into ``out``; with
     ``country_summary`` (:func:`summarise_countries`) and ``per_country``, the country tables and
     plots too (:func:`write_countries`); with ``why`` (every run's accounts, :func:`yearly_runs`), the
     changes by cause (:func:`sim.analysis.decompose.write`). ``info["targets"]``: each scenario's
-    countries (:func:`scenario_countries`), named in the report and where the changes by cause are read."""
+    countries (:func:`scenario_countries`), named in the report and where the changes by cause are read.
+    ``jobs``: worker processes drawing the plots (:func:`sim.analysis.figures.render`)."""
     info = info or {}
     baseline = scenarios[0]
     summary.to_csv(out / "table.csv", index=False)
     per_run.to_csv(out / "runs_yearly.csv", index=False)
     tables = {y: stats.markdown_table(summary, y, list(scenarios), baseline=baseline) for y in years}
     (out / "table.md").write_text("\n\n".join(f"## Year {y}\n\n{t}" for y, t in tables.items()) + "\n")
-    plots = plot(per_run, scenarios, out)
+    plots = plot(per_run, scenarios, out, jobs=jobs)
     over = " ".join(extra) if extra else "(none)"
     lines = [
         f"# Scenario comparison: {len(scenarios)} scenarios x {seeds} seeds",
@@ -494,10 +504,10 @@ def write_report(
     lines += [f"- [{stats.OUTCOMES[p[:-4]][0]}]({p})" for p in plots]
     if country_summary is not None and per_country is not None and not country_summary.empty:
         lines += write_countries(
-            country_summary, per_country, scenarios, out, years, note=info.get("countries_note", "")
+            country_summary, per_country, scenarios, out, years, note=info.get("countries_note", ""), jobs=jobs
         )
     if why is not None and not why.empty and len(scenarios) > 1:
-        lines += decompose.write(why, scenarios, targets, out)
+        lines += decompose.write(why, scenarios, targets, out, jobs=jobs)
     if info.get("command"):
         lines += ["", "## Reproduce", "", "```", info["command"], "```"]
     (out / "report.md").write_text("\n".join(lines) + "\n")
@@ -616,7 +626,7 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     runs = a.seeds * max(a.ensemble, 1)
     write_report(
-        summary, per_run, scenarios, out, runs, wall, a.overrides, info, years, country_summary, per_country, why
+        summary, per_run, scenarios, out, runs, wall, a.overrides, info, years, country_summary, per_country, why, jobs
     )
     if a.ensemble > 0:
         signs = pd.concat([ens.sign_table(per_run, list(stats.OUTCOMES), scenarios[0], y) for y in years])

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis import stats
+from sim.analysis import figures, stats
 from sim.model.accounts import ACCOUNTS
 from sim.model.config import REGION
 
@@ -86,13 +86,13 @@ def paired(totals: pd.DataFrame, baseline: str = "baseline", level: float = 0.9)
         both = sc.index.intersection(base.index)
         diff = sc.loc[both] - base.loc[both]
         for place, d in diff.groupby(level="place"):
-            b = base.xs(place, level="place")
-            for account, cause in keys:
-                v = np.asarray(d[(account, cause)], dtype=float)
-                mean, lo, hi = stats.interval(v, level)
-                ci_lo, ci_hi = stats.mean_ci(v, level)
-                base_mean = float(b[(account, cause)].mean())
-                rows.append([scenario, place, account, cause, base_mean, mean, lo, hi, ci_lo, ci_hi, len(v)])
+            v = d.to_numpy(dtype=float).T  # a row per (account, cause), a column per seed
+            b = np.ascontiguousarray(base.xs(place, level="place").to_numpy(dtype=float).T)  # rows summed as vectors
+            columns = zip(b.mean(axis=-1), *stats.intervals(v, level), *stats.mean_cis(v, level))
+            rows += [
+                [scenario, place, account, cause, *map(float, values), len(d)]
+                for (account, cause), values in zip(keys, columns)
+            ]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -144,15 +144,16 @@ def markdown(table: pd.DataFrame, columns: Sequence[tuple[str, str]], account: s
     change [spread], in bold when the confidence interval of the mean excludes zero."""
     head = "| cause | " + " | ".join(f"{sc} ({pl})" for sc, pl in columns) + " |"
     lines = [head, "|---|" + "---|" * len(columns)]
+    first: dict[tuple[str, str, str], dict] = {}  # the first row of each (scenario, place, cause)
+    for rec in table[table["account"] == account].to_dict("records"):
+        first.setdefault((rec["scenario"], rec["place"], rec["cause"]), rec)
     for cause in (*ACCOUNTS[account], "total"):
         cells = []
         for sc, pl in columns:
-            r = table[(table["scenario"] == sc) & (table["place"] == pl) & (table["account"] == account)]
-            r = r[r["cause"] == cause]
-            if r.empty:
+            row = first.get((sc, pl, cause))
+            if row is None:
                 cells.append("")
                 continue
-            row = r.iloc[0]
             m = _fmt(account, row["mean"])
             if stats.significant({"diff_ci_lo": row["ci_lo"], "diff_ci_hi": row["ci_hi"]}) and any(
                 ch in "123456789" for ch in m
@@ -167,11 +168,7 @@ def markdown(table: pd.DataFrame, columns: Sequence[tuple[str, str]], account: s
 def waterfall(table: pd.DataFrame, columns: Sequence[tuple[str, str]], account: str, path: Path) -> None:
     """A waterfall per (scenario, place): each cause's mean change as a step from the previous
     running sum (largest first, with the 90% confidence interval of its mean), then the total."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = figures.pyplot()
     ncol = min(3, len(columns))
     nrow = -(-len(columns) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow), squeeze=False)
@@ -180,14 +177,17 @@ def waterfall(table: pd.DataFrame, columns: Sequence[tuple[str, str]], account: 
         rows = table[(table["scenario"] == sc) & (table["place"] == pl) & (table["account"] == account)]
         causes = rows[(rows["cause"] != "total") & (rows["mean"] != 0)]
         causes = causes.reindex(causes["mean"].abs().sort_values(ascending=False).index)
-        start, x = 0.0, 0
-        for _, r in causes.iterrows():
-            m = r["mean"] * scale
-            ax.bar(x, m, bottom=start, color="tab:red" if m > 0 else "tab:blue", width=0.7)
-            err = np.array([[m - r["ci_lo"] * scale], [r["ci_hi"] * scale - m]])
-            ax.errorbar(x, start + m, yerr=np.nan_to_num(np.abs(err)), color="0.3", lw=0.8, capsize=2)
-            start += m
-            x += 1
+        x = len(causes)
+        if x:  # every cause in one call of bar and one of errorbar (a call per cause: a fifth more time)
+            m = causes["mean"].to_numpy(dtype=float) * scale
+            start = np.concatenate(([0.0], np.cumsum(m)[:-1]))  # the running sum before each step
+            ax.bar(range(x), m, bottom=start, color=np.where(m > 0, "tab:red", "tab:blue").tolist(), width=0.7)
+            err = np.array(
+                [m - causes["ci_lo"].to_numpy(dtype=float) * scale, causes["ci_hi"].to_numpy(dtype=float) * scale - m]
+            )
+            ax.errorbar(
+                range(x), start + m, yerr=np.nan_to_num(np.abs(err)), fmt="none", color="0.3", lw=0.8, capsize=2
+            )
         total = rows[rows["cause"] == "total"]
         if not total.empty:
             t = total.iloc[0]
@@ -207,12 +207,17 @@ def waterfall(table: pd.DataFrame, columns: Sequence[tuple[str, str]], account: 
 
 
 def write(
-    totals: pd.DataFrame, scenarios: Sequence[str], targets: Mapping[str, list[str] | None], out: Path
+    totals: pd.DataFrame,
+    scenarios: Sequence[str],
+    targets: Mapping[str, list[str] | None],
+    out: Path,
+    jobs: int = 1,
 ) -> list[str]:
     """Write ``decomposition.csv`` (every account, cause and place of :func:`paired`), ``why_runs.csv``
     (``totals``: every run's accounts, for any other statistic) and one ``why_<account>.png`` waterfall
     per :data:`HEADLINES` account into ``out``; return the report's "Why" section: a sentence per
-    scenario and a table per headline account."""
+    scenario and a table per headline account. ``jobs``: worker processes drawing the waterfalls
+    (:func:`sim.analysis.figures.render`)."""
     baseline = scenarios[0]
     table = paired(totals, baseline)
     table.to_csv(out / "decomposition.csv", index=False)
@@ -233,9 +238,11 @@ def write(
         "",
     ]
     lines += [f"- {sentence(table, sc, pl)}" for sc, pl in columns]
+    figures.render(
+        lambda account: waterfall(table, columns, account, out / f"why_{account}.png"), list(HEADLINES), jobs
+    )
     for account, (label, _, meaning) in HEADLINES.items():
         name = f"why_{account}.png"
-        waterfall(table, columns, account, out / name)
         lines += ["", f"### {label}", "", f"Change of {meaning}; [waterfall]({name}).", ""]
         lines += [markdown(table, columns, account)]
     return lines

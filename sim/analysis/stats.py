@@ -92,20 +92,37 @@ COLUMNS = [
 
 def interval(values, level: float = 0.9) -> tuple[float, float, float]:
     """Mean and central ``level`` interval (percentiles across seeds) of a sample."""
-    v = np.asarray(values, dtype=float)
-    lo, hi = np.percentile(v, [50 * (1 - level), 50 * (1 + level)])
-    return float(v.mean()), float(lo), float(hi)
+    mean, lo, hi = intervals(np.asarray(values, dtype=float)[None, :], level)
+    return float(mean[0]), float(lo[0]), float(hi[0])
 
 
 def mean_ci(values, level: float = 0.9) -> tuple[float, float]:
     """Two-sided ``level`` confidence interval of the mean (Student's t); NaN for fewer than 2 values."""
+    lo, hi = mean_cis(np.asarray(values, dtype=float)[None, :], level)
+    return float(lo[0]), float(hi[0])
+
+
+def intervals(samples: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`interval` of each row of ``samples`` (a sample per row, all of one size), in one pass:
+    arrays of means, lows and highs (each row reduced as a contiguous vector, so the numbers are
+    those of :func:`interval` on the row, to the last bit)."""
+    v = np.ascontiguousarray(samples, dtype=float)
+    lo, hi = np.percentile(v, [50 * (1 - level), 50 * (1 + level)], axis=-1)
+    return v.mean(axis=-1), lo, hi
+
+
+def mean_cis(samples: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`mean_ci` of each row of ``samples`` (a sample per row, all of one size): arrays of lows and highs."""
     from scipy.stats import t  # scipy comes with mesa
 
-    v = np.asarray(values, dtype=float)
-    if len(v) < 2:
-        return float("nan"), float("nan")
-    half = t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-    return float(v.mean() - half), float(v.mean() + half)
+    v = np.ascontiguousarray(samples, dtype=float)
+    n = v.shape[-1]
+    if n < 2:
+        nan = np.full(v.shape[:-1], np.nan)
+        return nan, nan.copy()
+    half = t.ppf(0.5 + level / 2, n - 1) * v.std(axis=-1, ddof=1) / np.sqrt(n)
+    mean = v.mean(axis=-1)
+    return mean - half, mean + half
 
 
 def yearly(ts: pd.DataFrame, outcomes=tuple(OUTCOMES), pre_years: int = 0) -> pd.DataFrame:
@@ -134,28 +151,40 @@ def summarise(per_run: pd.DataFrame, years=(5, 10), baseline: str = "baseline", 
     dup = per_run.duplicated(list(KEYS))
     if dup.any():
         raise ValueError(f"per_run has {int(dup.sum())} duplicate (scenario, seed, year_index) rows")
-    base = per_run[per_run["scenario"] == baseline].set_index(["seed", "year_index"])
-    for (scenario, year), grp in per_run[per_run["year_index"].isin(years)].groupby(["scenario", "year_index"]):
-        g = grp.set_index("seed")
-        for outcome in outcomes:
-            mean, lo, hi = interval(g[outcome], level)
+    sel = per_run[per_run["year_index"].isin(years)]
+    values, seeds = sel[outcomes].to_numpy(dtype=float), sel["seed"].to_numpy()
+    in_base = {  # (seed, year) -> the baseline's row in ``values``
+        (seed, year): i
+        for i, (sc, seed, year) in enumerate(zip(sel["scenario"], seeds, sel["year_index"]))
+        if sc == baseline
+    }
+    # numpy on the rows of each (scenario, year), in their order: the numbers of pandas' per-group
+    # selections to the last bit, in a fraction of the time
+    groups = cast(dict[tuple[str, int], np.ndarray], sel.groupby(["scenario", "year_index"]).indices)
+    for scenario, year in sorted(groups):  # the order of pandas' groupby
+        idx = groups[scenario, year]
+        g = values[idx]
+        means, los, his = intervals(g.T, level)  # every outcome at once
+        pairs = [(k, in_base[seed, year]) for k, seed in enumerate(seeds[idx]) if (seed, year) in in_base]
+        diffs = None
+        if scenario != baseline and pairs:
+            mine, theirs = (list(p) for p in zip(*pairs))
+            d = (g[mine] - values[theirs]).T
+            diffs = (*intervals(d, level), *mean_cis(d, level))
+        for k, outcome in enumerate(outcomes):
             row = {
                 "scenario": scenario,
-                "year": int(cast(int, year)),  # a groupby key: typed Hashable
+                "year": int(year),
                 "outcome": outcome,
-                "n": len(g),
-                "mean": mean,
-                "lo": lo,
-                "hi": hi,
+                "n": len(idx),
+                "mean": float(means[k]),
+                "lo": float(los[k]),
+                "hi": float(his[k]),
             }
-            if scenario != baseline and year in base.index.get_level_values("year_index"):
-                b = base.xs(year, level="year_index")[outcome]
-                seeds = g.index.intersection(b.index)
-                if len(seeds):
-                    d = g.loc[seeds, outcome] - b.loc[seeds]
-                    row["diff_mean"], row["diff_lo"], row["diff_hi"] = interval(d, level)
-                    row["diff_ci_lo"], row["diff_ci_hi"] = mean_ci(d, level)
-                    row["n_pairs"] = len(seeds)
+            if diffs is not None:
+                for col, stat in zip(("diff_mean", "diff_lo", "diff_hi", "diff_ci_lo", "diff_ci_hi"), diffs):
+                    row[col] = float(stat[k])
+                row["n_pairs"] = len(pairs)
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -193,14 +222,16 @@ def markdown_table(
         return f"(no run reaches year {year})"
     head = "| outcome | " + " | ".join(scenarios) + " |"
     lines = [head, "|---|" + "---|" * len(scenarios)]
+    first: dict[tuple[str, str], dict] = {}  # the first row of each (scenario, outcome)
+    for rec in s.to_dict("records"):
+        first.setdefault((rec["scenario"], rec["outcome"]), rec)
     for outcome, (label, fmt) in (OUTCOMES if outcomes is None else outcomes).items():
         cells = []
         for sc in scenarios:
-            match = s[(s["scenario"] == sc) & (s["outcome"] == outcome)]
-            if match.empty:
+            r = first.get((sc, outcome))
+            if r is None:
                 cells.append("")
                 continue
-            r = match.iloc[0]
             cell = f"{fmt_value(fmt, r['mean'])} [{fmt_value(fmt, r['lo'])}, {fmt_value(fmt, r['hi'])}]"
             if sc != baseline and not pd.isna(r.get("diff_mean", np.nan)):
                 d = fmt_value(fmt, r["diff_mean"], sign=True)
