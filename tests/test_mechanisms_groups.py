@@ -117,7 +117,7 @@ def test_m9_militias_form_only_where_communities_arm():
     there however low the communities' tolerance."""
     m = CrimeModel(compose("params.gangs.militia_tolerance=0.01", "burn_in=0", "steps=30"))
     w = m.world
-    armed = np.array([c.armed_self_defence for c in w.countries])[w.country]
+    armed = w.communities_arm
     assert {w.countries[k].iso for k in np.unique(w.country[armed])} == {"MEX", "COL", "PER"}
     passed_unarmed = np.zeros(w.n, dtype=bool)
     for _ in range(30):

@@ -79,14 +79,13 @@ class Arms:
 
 def reach(model: CrimeModel) -> np.ndarray:
     """(countries,) units a dollar buys, relative to the status quo: 1 less the US share the lever stops."""
-    us = np.array([c.arms_us_share for c in model.world.countries])
-    return 1.0 - us * model.fx.arms_cut
+    return 1.0 - model.world.arms_us_share * model.fx.arms_cut
 
 
 def step(model: CrimeModel) -> None:
     """Purchases, depreciation, firepower.
 
-    Reads ``orgs`` (revenue, cash, home countries), ``world.countries`` (``arms_us_share``),
+    Reads ``orgs`` (revenue, cash, home countries), ``world.arms_us_share``,
     ``fx.arms_cut``. Writes ``arms`` (stocks, firepower, the week's purchases) and the groups' cash
     (``orgs.debit_org``, use ``arms``).
     """

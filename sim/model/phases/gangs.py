@@ -86,7 +86,7 @@ def step(model: CrimeModel) -> None:
 
     Reads ``orgs`` (presence, diversification, drug revenue), ``terr.population``,
     ``terr.drug_value``, ``terr.controller``, ``terr.emigration``, ``fx.migrant_control``,
-    ``world.countries`` (``armed_self_defence``). Writes
+    ``world.communities_arm``. Writes
     ``terr.extortion``, ``terr.migrants``, ``terr.smuggling``; the organisations' cash, income,
     ``drug_norm`` and ``diversification`` (through ``orgs.credit``); new militias and their
     ``phase`` (``militia_*`` events).
@@ -152,8 +152,8 @@ def _militias(model: CrimeModel) -> None:
     w, t, gp = model.world, model.terr, model.p.gangs
     has = np.zeros(w.n, dtype=bool)
     has[model.orgs.home[model.orgs.is_militia]] = True
-    armed = np.array([c.armed_self_defence for c in w.countries], dtype=bool)[w.country]
-    forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has & armed
+    forming = (t.extortion > gp.militia_tolerance) & (w.state_presence < gp.militia_max_state) & ~has
+    forming &= w.communities_arm
     for i in np.flatnonzero(forming):
         presence = np.zeros(w.n)
         presence[i] = gp.militia_size * t.population[i]

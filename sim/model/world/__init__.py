@@ -103,6 +103,17 @@ class World:
         return (1.0 + yearly) ** (1.0 / 52.0) - 1.0
 
     @cached_property
+    def communities_arm(self) -> np.ndarray:
+        """(n,) whether each territory's communities may form militias: its country's
+        ``armed_self_defence`` (phases/gangs.py, M9)."""
+        return np.array([c.armed_self_defence for c in self.countries], dtype=bool)[self.country]
+
+    @cached_property
+    def arms_us_share(self) -> np.ndarray:
+        """(countries,) share of each country's groups' arms bought on the US market (phases/arms.py)."""
+        return np.array([c.arms_us_share for c in self.countries])
+
+    @cached_property
     def adjacency(self) -> csr_array:
         """The corridors as a sparse 0/1 matrix with self-loops: row i lists i and its neighbours
         (``violence.expansion``: members move next to a foothold)."""
