@@ -38,11 +38,16 @@ COMMENT_COL = 44  # column of the source comments, as in hemisphere.yaml
 # --------------------------------------------------------------------------------------------
 
 # Members. BACRIM lists groups and ties but no sizes. All Mexican cartels together had an
-# estimated 160,000-185,000 members in 2022 (external approx: Prieto-Curiel, Campedelli and Hope,
-# Science 2023, the study that published these data; recalled), split here over the 150 groups
-# in proportion to 1 + the summed weights of the group's alliance and rivalry ties (assumption:
-# the groups the press reports most often are the largest).
-TOTAL_MEMBERS = 175_000
+# estimated 160,000-185,000 members in 2022, after gaining about 7,000 a year over 2012-2022
+# (external approx: Prieto-Curiel, Campedelli and Hope, Science 2023, the study that published
+# these data; recalled; data/targets.csv mex_members_growth). A run starts two burn-in years before
+# policy year 1 = 2012, so in 2010: 175,000 less twelve years of 7,000 (derived). They are split
+# over the 150 groups in proportion to 1 + the summed weights of the group's alliance and rivalry
+# ties (assumption: the groups the press reports most often are the largest).
+MEMBERS_2022 = 175_000
+GROWTH_PER_YEAR = 7_000
+START_YEAR = 2010
+TOTAL_MEMBERS = MEMBERS_2022 - (2022 - START_YEAR) * GROWTH_PER_YEAR
 
 # Kind. BACRIM has no type column. A group is a cartel (a trafficking organisation that may leave
 # its state) if its name says so ("Cártel", "Cartel", "CJNG") or its ties reach groups based in at
@@ -581,8 +586,10 @@ def render() -> str:
 #   Los Zetas: Yucatán); the data are used as they stand.
 # - Kind: BACRIM has no type. Cartel if the name says so (Cártel, Cartel, CJNG) or the group's
 #   ties reach groups based in >= {CARTEL_STATES} states; otherwise gang (local; assumption).
-# - Members: BACRIM has no sizes. {TOTAL_MEMBERS:,} in all (external approx: Prieto-Curiel et al. 2023
-#   estimate 160,000-185,000 cartel members in Mexico in 2022; recalled), split in proportion to
+# - Members: BACRIM has no sizes. {TOTAL_MEMBERS:,} in all at the start ({START_YEAR}, two burn-in years
+#   before policy year 1 = 2012): Prieto-Curiel et al. 2023 estimate {MEMBERS_2022:,} (160,000-185,000)
+#   cartel members in Mexico in 2022 after gains of ~{GROWTH_PER_YEAR:,} a year (external approx;
+#   recalled), less {2022 - START_YEAR} years of those gains (derived). Split in proportion to
 #   1 + the summed weight of each group's reported ties (assumption: the groups the press reports
 #   most are the largest), rounded to tens.
 # - Ties: BACRIM lists {len(allies_raw)} alliance and {len(rivals_raw)} rivalry pairs; {len(conflicts)} pairs are in both, and the model

@@ -272,6 +272,29 @@ def block_calibration() -> str:
         "",
     ]
     lines += [f"> {h}" if h else ">" for h in header] or ["> (no header)"]
+    for path in sorted((CONFIGS / "fit").glob("*.yaml")):
+        raw = OmegaConf.to_container(OmegaConf.load(path)) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: not a mapping of parameter groups")
+        values = {f"{g!s}.{k!s}": v for g, vs in raw.items() if isinstance(vs, dict) for k, v in vs.items()}
+        if not values:
+            continue
+        lines += [
+            "",
+            (
+                f"`world={path.stem}` has its own fit, `configs/fit/{path.name}`, applied on top of the "
+                f"parameter set whenever that world is chosen (`fit: ${{world}}` in `configs/config.yaml`; "
+                f"`fit=none` leaves it out): "
+                + ", ".join(f"`{k}` = {v:.4g}" for k, v in values.items())
+                + ". Its header reads:"
+            ),
+            "",
+        ]
+        lines += [
+            f"> {h}" if h else ">"
+            for h in (ln.lstrip("#").strip() for ln in path.read_text().splitlines() if ln.startswith("#"))
+            if not h.startswith("@package")
+        ]
     return "\n".join(lines)
 
 

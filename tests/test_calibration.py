@@ -178,11 +178,16 @@ def test_exports_count_only_hops_that_leave_the_selection(measured):
         selection(w, "country=XXX")
 
 
-def test_search_space_lies_inside_declared_ranges(tmp_path):
-    space, _settings = calibrate.load_space()
+@pytest.mark.parametrize("world", ["hemisphere", "mexico"])
+def test_search_space_lies_inside_declared_ranges(tmp_path, world):
+    space, settings = calibrate.load_space(calibrate.space_yaml(world))
+    assert settings.get("world", "hemisphere") == world
     for key, (lo, hi, _) in space.items():
         dlo, dhi = calibrate.declared_range(key)
         assert dlo <= lo < hi <= dhi
+    if world != "hemisphere":  # another world's fit is written where configs/config.yaml's fit group reads it
+        assert settings["write"] == f"configs/fit/{world}.yaml"
+        assert any(t.calibrate for t in calibrate.world_targets(world))
     bad = tmp_path / "space.yaml"
     bad.write_text(
         "parameters:\n  violence.pax_factor: {low: 0.1, high: 3.0}\nsettings: {trials: 1, seeds: 1, "
@@ -239,3 +244,52 @@ def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
         assert fitted[group][name] == pytest.approx(best[key], rel=1e-3)
     report = (out / "report.md").read_text()
     assert "hand-set defaults" in report and "Honduras homicide rate" in report
+
+
+def test_series_correlation_and_years_in_band():
+    """The report's series line: the correlation of the calibrated means with the figures, year by
+    year, and how many years lie in their band; single-window rows are not a series."""
+    ts = [
+        Target(f"h{y}", "h", "homicides(all)", 90.0, v, 110.0, "n", y, y, "s", "", True)
+        for y, v in zip(range(1, 5), [100.0, 100.0, 100.0, 100.0])
+    ]
+    ts[1] = Target("h2", "h", "homicides(all)", 180.0, 200.0, 220.0, "n", 2, 2, "s", "", True)
+    lone = Target("m", "m", "members(all)", 1.0, 2.0, 3.0, "n", 1, 3, "s", "", True)
+    after = [100.0, 210.0, 95.0, 130.0]  # follows the data's jump; the last year leaves its band
+    tab = pd.DataFrame(
+        {
+            "target": [*(t.id for t in ts), "m"],
+            "after_mean": [*after, 2.0],
+            "after_in": [*(t.inside(v) for t, v in zip(ts, after)), True],
+        }
+    )
+    ((stat, r, k, n),) = calibrate.series(tab, [*ts, lone])
+    assert stat == "homicides(all)" and (k, n) == (3, 4)
+    assert r == pytest.approx(np.corrcoef(after, [t.value for t in ts])[0, 1])
+    assert r > 0.8
+
+
+def test_calibrate_refuses_a_space_for_another_world(tmp_path, capsys):
+    assert calibrate.main(["--world", "mexico", "--space", str(calibrate.SPACE_YAML), "--write", ""]) == 2
+    assert "search space is for world hemisphere, not mexico" in capsys.readouterr().err
+
+
+def test_top_share_is_the_largest_groups_share_of_the_members_present():
+    """``top_share(sel)``: week by week, the largest group's members in ``sel`` over all members
+    there, averaged over the window; checked against a group-by-group tally of the same weeks."""
+    target = Target("t", "t", "top_share(all)", 0.1, 0.2, 0.3, "share", 1, 1, "004 l.1", "", False)
+    rec = recorder_for([target])
+    shares: list[float] = []
+
+    def tally(model):
+        if not (rec.first <= model.week < rec.last):
+            return
+        sel = selection(model.world, "all")
+        per_group = [float(row[sel].sum()) for row in model.orgs.presence]
+        shares.append(max(per_group) / sum(per_group))
+
+    cfg = compose(["world=synthetic", "world.n_territories=40", "burn_in=20", "steps=52", "progress=false"])
+    run(cfg, observers=(rec, tally))
+    assert rec.weeks == len(shares) == 52
+    assert 0 < min(shares) < max(shares) < 1  # several groups, and the shares move: the mean can be wrong
+    assert evaluate(rec, target) == pytest.approx(np.mean(shares), rel=1e-9)

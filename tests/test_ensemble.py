@@ -171,3 +171,13 @@ def test_compare_over_two_members_on_a_tiny_world(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Parameter uncertainty" in report and "keeps sign" in report and "--ensemble=2" in report
     assert "2 scenarios x 4 seeds" in report and "parameter uncertainty too" in report
+
+
+def test_compare_refuses_the_ensemble_on_a_world_with_its_own_fit(tmp_path):
+    """The members are fitted to the default world and would overwrite another world's fitted values
+    (configs/fit/mexico.yaml): compare refuses, naming the world, before running anything."""
+    from sim.analysis import compare
+
+    with pytest.raises(SystemExit, match=r"world=mexico runs its own fitted set"):
+        compare.main(["--seeds", "2", "--ensemble", "2", "--out", str(tmp_path / "out"), "world=mexico"])
+    assert not (tmp_path / "out").exists()

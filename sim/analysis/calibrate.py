@@ -11,6 +11,13 @@ selects (``params: calibrated``); ``params=uncalibrated`` gives back the hand-se
 ``sim/model/config.py``. The report compares targets with the simulated values of both sets over
 ``check_seeds`` seeds that the fit did not use (mean and 90% interval across seeds).
 
+Another world preset is fitted to its own rows of ``data/targets.csv`` with its own search space
+(``--world mexico``: ``configs/calibration_mexico.yaml``, whose ``settings`` name the world, the set
+the report compares with and the file written). Its fitted values go to ``configs/fit/<world>.yaml``,
+which ``configs/config.yaml`` applies on top of the params set whenever that world is chosen
+(``fit: ${world}``; ``fit=none`` leaves them out). For a series (a statistic measured year by
+year), the report adds the correlation of the simulated mean with the figures.
+
 Entry point: ``experiments/calibrate.py``.
 """
 
@@ -27,13 +34,26 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.analysis.targets import Target, fit_targets, measure
+from sim.analysis.targets import Target, fit_targets, load_targets, measure
 from sim.model import config as schema
 from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, compose
 
 SPACE_YAML = CONFIG_DIR / "calibration.yaml"
 CALIBRATED_YAML = CONFIG_DIR / "params" / "calibrated.yaml"
+DEFAULT_WORLD = "hemisphere"
+
+
+def space_yaml(world: str) -> Path:
+    """The search space of ``world``: configs/calibration.yaml for the default world, else
+    configs/calibration_<world>.yaml."""
+    return SPACE_YAML if world == DEFAULT_WORLD else CONFIG_DIR / f"calibration_{world}.yaml"
+
+
+def world_targets(world: str) -> list[Target]:
+    """The rows a fit of ``world`` measures: the default world's within ``FIT_YEARS`` (the status quo
+    trends are validation checks), another world's all (its series runs its ten years)."""
+    return fit_targets() if world == DEFAULT_WORLD else load_targets(world=world)
 
 
 def declared_range(key: str) -> tuple[float, float]:
@@ -67,7 +87,7 @@ def overrides_for(values: dict) -> list[str]:
     return [f"params.{k}={v!r}" for k, v in values.items()]
 
 
-def current_values(space: dict, base: tuple[str, ...] = ()) -> dict:
+def current_values(space: dict, base: tuple[str, ...] | list[str] = ()) -> dict:
     cfg = compose(list(base))
     return {k: float(OmegaConf.select(cfg, f"params.{k}")) for k in space}
 
@@ -103,8 +123,10 @@ def fit(
     trials: int | None = None,
     seeds: int | None = None,
     progress: bool = True,
+    base: tuple[str, ...] = (),
 ) -> tuple[dict, pd.DataFrame]:
-    """Run the Optuna study; return the best parameter set and the table of all trials."""
+    """Run the Optuna study; return the best parameter set and the table of all trials. ``base``:
+    overrides every run starts from (``("world=mexico",)``); the first trial is its current values."""
     import optuna
     from tqdm import tqdm
 
@@ -114,7 +136,7 @@ def fit(
     study = optuna.create_study(
         direction="minimize", sampler=optuna.samplers.TPESampler(seed=int(settings["sampler_seed"]))
     )
-    study.enqueue_trial(current_values(space))
+    study.enqueue_trial(current_values(space, base))
     dists: dict[str, optuna.distributions.BaseDistribution] = {
         k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()
     }
@@ -125,7 +147,7 @@ def fit(
     bar = tqdm(total=trials, desc="calibrate", unit="trial", disable=not (progress and on_terminal()))
     while len(rows) < trials:
         asked = [study.ask(dists) for _ in range(min(batch, trials - len(rows)))]
-        sets = [tuple(overrides_for(t.params)) for t in asked]
+        sets = [(*base, *overrides_for(t.params)) for t in asked]
         for trial, frame in zip(asked, simulate(sets, seed_list, targets, jobs)):
             value = loss(frame.mean().to_dict(), targets)
             study.tell(trial, value)
@@ -149,14 +171,16 @@ def fit(
     return dict(study.best_params), pd.DataFrame(rows)
 
 
-def write_calibrated(best: dict, space: dict, path: str | Path, header: str) -> None:
-    """Write the fitted set as a params group file (nested keys, one comment per value)."""
+def write_calibrated(best: dict, space: dict, path: str | Path, header: str, package: str | None = None) -> None:
+    """Write the fitted set as a params group file (nested keys, one comment per value); with
+    ``package``, a ``# @package`` line first (a ``fit`` group file is placed under ``params``)."""
     groups: dict[str, list[str]] = {}
     for key, value in best.items():
         group, name = key.split(".", 1)
         lo, hi, _ = space[key]
         groups.setdefault(group, []).append(f"  {name}: {float(f'{value:.4g}')!r}  # searched [{lo}, {hi}]")
-    text = "\n".join(f"# {line}" if line else "#" for line in header.splitlines()) + "\n"
+    text = f"# @package {package}\n" if package else ""
+    text += "\n".join(f"# {line}" if line else "#" for line in header.splitlines()) + "\n"
     for group in sorted(groups):
         text += f"{group}:\n" + "\n".join(groups[group]) + "\n"
     Path(path).write_text(text)
@@ -199,13 +223,34 @@ def table(before: pd.DataFrame, after: pd.DataFrame, targets: list[Target]) -> p
     return pd.DataFrame(rows)
 
 
+def series(tab: pd.DataFrame, targets: list[Target]) -> list[tuple[str, float, int, int]]:
+    """For each statistic measured in three or more one-year windows (a series, e.g. Mexico's
+    homicides 2012-2021): (statistic, correlation of the calibrated means with the figures over the
+    years, years in band, years)."""
+    by_stat: dict[str, list[Target]] = {}
+    for t in targets:
+        if t.first_year == t.last_year:
+            by_stat.setdefault(t.statistic, []).append(t)
+    out = []
+    rows = tab.set_index("target")
+    for stat, ts in by_stat.items():
+        if len(ts) < 3:
+            continue
+        ts = sorted(ts, key=lambda t: t.first_year)
+        sim = np.array([rows.loc[t.id, "after_mean"] for t in ts], dtype=float)
+        data = np.array([t.value for t in ts])
+        r = float(np.corrcoef(sim, data)[0, 1]) if sim.std() > 0 else float("nan")
+        out.append((stat, r, int(sum(bool(rows.loc[t.id, "after_in"]) for t in ts)), len(ts)))
+    return out
+
+
 def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.1f}"
 
 
-def markdown(tab: pd.DataFrame, seeds: int) -> str:
+def markdown(tab: pd.DataFrame, seeds: int, before: str = "hand-set defaults") -> str:
     lines = [
-        f"| target | seed figure [band] | source | hand-set defaults: mean [90% of {seeds} seeds] | "
+        f"| target | seed figure [band] | source | {before}: mean [90% of {seeds} seeds] | "
         f"calibrated: mean [90% of {seeds} seeds] |",
         "|---|---|---|---|---|",
     ]
@@ -236,28 +281,46 @@ def main(argv=None) -> int:
         "--check-seeds", type=int, help="seeds for the before/after report (default: configs/calibration.yaml)"
     )
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    ap.add_argument("--out", default="results/calibration", help="report folder (default results/calibration)")
+    ap.add_argument(
+        "--world",
+        default=DEFAULT_WORLD,
+        help="the world preset to fit (default hemisphere; another world reads configs/calibration_<world>.yaml)",
+    )
+    ap.add_argument("--out", help="report folder (default results/calibration, or results/calibration_<world>)")
     ap.add_argument(
         "--write",
-        default=str(CALIBRATED_YAML.relative_to(PROJECT_ROOT)),
-        help="where to write the fitted params file (default configs/params/calibrated.yaml; '' = don't)",
+        help="where to write the fitted params file (default configs/params/calibrated.yaml, or the space's "
+        "settings.write for another world; '' = don't)",
     )
-    ap.add_argument("--space", default=str(SPACE_YAML), help=argparse.SUPPRESS)
+    ap.add_argument("--space", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    world = args.world
     try:
-        space, settings = load_space(args.space)
-        targets = fit_targets()
+        space, settings = load_space(args.space or space_yaml(world))
+        if str(settings.get("world", DEFAULT_WORLD)) != world:
+            raise ValueError(f"the search space is for world {settings.get('world', DEFAULT_WORLD)}, not {world}")
+        targets = world_targets(world)
     except (OSError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    default_world = world == DEFAULT_WORLD
+    # every run starts from the world (and, for another world, its current fit); the report's
+    # "before" is the hand-set defaults for the default world, the space's settings.before otherwise
+    base: tuple[str, ...] = () if default_world else (f"world={world}",)
+    before_set = ("params=uncalibrated",) if default_world else (*base, *settings.get("before", ["fit=none"]))
+    after_base = ("params=uncalibrated",) if default_world else base
+    out_dir = args.out or ("results/calibration" if default_world else f"results/calibration_{world}")
+    write = args.write
+    if write is None:
+        write = str(CALIBRATED_YAML.relative_to(PROJECT_ROOT)) if default_world else str(settings["write"])
     t0 = time.time()
-    best, trials = fit(space, settings, targets, jobs=args.jobs, trials=args.trials, seeds=args.seeds)
+    best, trials = fit(space, settings, targets, jobs=args.jobs, trials=args.trials, seeds=args.seeds, base=base)
     n_check = int(settings["check_seeds"] if args.check_seeds is None else args.check_seeds)
     check = range(1000, 1000 + n_check)  # seeds the fit did not use
     fitted = tuple(overrides_for(best))
-    before, after = simulate([("params=uncalibrated",), ("params=uncalibrated", *fitted)], check, targets, args.jobs)
+    before, after = simulate([before_set, (*after_base, *fitted)], check, targets, args.jobs)
     tab = table(before, after, targets)
-    out = Path(args.out)
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     trials.to_csv(out / "trials.csv", index=False)
     tab.to_csv(out / "table.csv", index=False)
@@ -268,29 +331,50 @@ def main(argv=None) -> int:
     l_after = loss(after.mean().to_dict(), targets)
     inside = int(tab["after_in"][tab["calibrated"]].sum())
     n_cal = int(tab["calibrated"].sum())
+    before_name = "hand-set defaults" if default_world else " ".join(before_set)
+    lines = [
+        f"- {stat}{'' if any(t.calibrate and t.statistic == stat for t in targets) else ' (not fitted)'}: "
+        f"correlation of the fitted set's yearly means with the figures {r:.2f}; "
+        f"{k} of {n} years inside their band"
+        for stat, r, k, n in series(tab, targets)
+    ]
     report = (
-        f"# Calibration\n\n`{command.strip()}` on {dt.date.today()}: {len(trials)} trials x "
+        f"# Calibration{'' if default_world else f' of world={world}'}\n\n`{command.strip()}` on "
+        f"{dt.date.today()}: {len(trials)} trials x "
         f"{args.seeds or settings['seeds']} seeds, {time.time() - t0:.0f} s. Loss (sum over fitted targets of the "
-        f"log-distance to the band, on the mean of {n_check} unseen seeds): hand-set defaults "
+        f"log-distance to the band, on the mean of {n_check} unseen seeds): {before_name} "
         f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
-        + markdown(tab, n_check)
+        + ("Series:\n\n" + "\n".join(lines) + "\n\n" if lines else "")
+        + markdown(tab, n_check, before_name)
         + "\nFitted values:\n\n"
         + "\n".join(f"- `params.{k}` = {v:.4g} (searched [{space[k][0]}, {space[k][1]}])" for k, v in best.items())
         + "\n"
     )
     (out / "report.md").write_text(report)
-    if args.write:
-        header = (
-            f"Calibrated parameters: generated by {command.strip()} ({dt.date.today()}).\n"
-            f"Fit: Optuna TPE, {len(trials)} trials x {args.seeds or settings['seeds']} seeds, to data/targets.csv; "
-            f"search space configs/calibration.yaml.\n"
-            f"Loss on {n_check} unseen seeds: hand-set defaults {l_before:.2f} -> calibrated {l_after:.2f}; "
-            f"{inside} of {n_cal} fitted targets inside their band.\n"
+    if write:
+        space_file = Path(args.space or space_yaml(world)).name
+        selected = (
             "Selected by configs/config.yaml (params: calibrated); params=uncalibrated gives the hand-set defaults.\n"
-            "Regenerate rather than edit by hand."
+            if default_world
+            else f"Applied on top of the params set whenever world={world} (configs/config.yaml: fit: ${{world}}); "
+            "fit=none leaves it out.\n"
         )
-        target = PROJECT_ROOT / args.write if not Path(args.write).is_absolute() else Path(args.write)
-        write_calibrated(best, space, target, header)
+        header = (
+            f"Calibrated parameters{'' if default_world else f' of world={world}'}: generated by "
+            f"{command.strip()} ({dt.date.today()}).\n"
+            f"Fit: Optuna TPE, {len(trials)} trials x {args.seeds or settings['seeds']} seeds, to "
+            f"{'' if default_world else f'the world={world} rows of '}data/targets.csv; search space configs/{space_file}.\n"
+            f"Loss on {n_check} unseen seeds: {before_name} {l_before:.2f} -> calibrated {l_after:.2f}; "
+            f"{inside} of {n_cal} fitted targets inside their band.\n"
+            + "".join(
+                f"{stat}: correlation {r:.2f} with the figures, {k} of {n} years in band.\n"
+                for stat, r, k, n in series(tab, targets)
+            )
+            + selected
+            + "Regenerate rather than edit by hand."
+        )
+        target = PROJECT_ROOT / write if not Path(write).is_absolute() else Path(write)
+        write_calibrated(best, space, target, header, package=None if default_world else "params")
         if target.resolve() == CALIBRATED_YAML.resolve():  # the default set changed: so does docs/ODD.md
             from sim import odd
 

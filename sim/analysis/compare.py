@@ -563,6 +563,13 @@ def main(argv=None) -> None:
         ap.error(f"--years must be comma-separated integers >= 1, e.g. 1,5,10 (got {a.years})")
     if any(o.split("=", 1)[0].lstrip("+~") in ("scenario", "seed") for o in a.overrides):
         ap.error("set scenarios with --scenarios and seeds with --seeds, not as overrides")
+    if a.ensemble > 0 and any(o.split("=", 1)[0] == "world" for o in a.overrides):
+        world = str(compose([o for o in a.overrides if o.split("=", 1)[0] == "world"]).world.name)
+        if world != "hemisphere":  # the members replace fitted values: another world's fit would be lost
+            raise SystemExit(
+                f"error: --ensemble: the ensemble is fitted to the default world (hemisphere); world={world} "
+                f"runs its own fitted set (configs/fit/{world}.yaml), which the members would overwrite"
+            )
     expanded = [f"[{s.replace('+', ',')}]" if "+" in s else s for s in scenarios]
     descriptions = {}
     targets: dict[str, list[str] | None] = {}

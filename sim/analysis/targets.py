@@ -23,6 +23,9 @@ acceptable band ``[low, high]`` around the figure, the simulated years it is com
 * ``members(sel)``: members present in the selected territories (free, not held), mean over the window;
 * ``members_growth(sel)``: how fast those members grow, in % a year: the mean of the window's last
   year over that of its first, as a yearly compound rate (a window of at least two years);
+* ``top_share(sel)``: the largest group's share of the members present in the selected territories,
+  week by week, mean over the window (how concentrated the groups are: Prieto-Curiel et al. 2023
+  give 17.9% of Mexico's cartel members to the largest, the CJNG);
 * ``A / B``: the ratio of two statistics.
 
 A selection ``sel`` is ``all`` (the headline territories, ``world.report_regions``), or
@@ -69,6 +72,7 @@ KINDS = (
     "recruits",
     "members",
     "members_growth",
+    "top_share",
 )
 DEFAULT_WORLD = "hemisphere"
 _TERM = re.compile(r"^\s*(\w+)\(([^)]*)\)\s*$")
@@ -233,18 +237,28 @@ def selection(world, spec: str) -> np.ndarray:
     return mask
 
 
+def _top_share(model, sel: np.ndarray) -> float:
+    """The largest group's share of the members present in ``sel`` this week (0 if none are)."""
+    per_group = model.orgs.presence[:, sel].sum(axis=1)
+    total = per_group.sum()
+    return float(per_group.max() / total) if total > 0 else 0.0
+
+
 class ExportRecorder(Recorder):
-    """A :class:`Recorder` that also sums the exports of the selections named in ``targets``."""
+    """A :class:`Recorder` that also sums, for the selections the ``targets`` name, their exports
+    (``exports_t``) and the largest group's share of their members (``top_share``)."""
+
+    EXTRA = {"exports_t": ("exports:", _exports), "top_share": ("top_share:", _top_share)}
 
     def __init__(self, targets: list[Target], first_week: int = 0, last_week: int = 3 * 52):
         super().__init__(first_week, last_week)
-        self.export_specs = sorted(
+        self.extra_specs = sorted(
             {
-                sel
+                (kind, sel)
                 for t in targets
                 for term in t.statistic.split("/")
                 for kind, sel in [_parse(term, t.id)]
-                if kind == "exports_t"
+                if kind in self.EXTRA
             }
         )
         self._masks: dict[str, np.ndarray] = {}
@@ -253,10 +267,11 @@ class ExportRecorder(Recorder):
         super().__call__(model)
         if not (self.first <= model.week < self.last):
             return
-        for spec in self.export_specs:
+        for kind, spec in self.extra_specs:
             if spec not in self._masks:
                 self._masks[spec] = selection(model.world, spec)
-            self._add("exports:" + spec, [_exports(model, self._masks[spec])])
+            prefix, measure_week = self.EXTRA[kind]
+            self._add(prefix + spec, [measure_week(model, self._masks[spec])])
 
 
 def statistic(rec: Recorder, term: str) -> float:
@@ -268,6 +283,8 @@ def statistic(rec: Recorder, term: str) -> float:
     years = rec.weeks / 52.0
     if kind == "exports_t":
         return s["exports:" + spec][0] / 1000.0 / years
+    if kind == "top_share":
+        return float(s["top_share:" + spec][0] / rec.weeks)
     if kind == "seizure_share":
         if spec != "all":
             raise ValueError("seizure_share is global: use seizure_share(all)")
