@@ -37,11 +37,14 @@ def test_each_policy_check_is_measured_where_its_lever_acts():
     assert {c.country for c in policy} >= {"SLV", "HND", "COL", "MEX"}
     regional = {c.id for c in policy if c.country == config.REGION}
     assert regional == {"border_displaces", "border_balloon", "border_rents"}
-    where = {sc: validate.acts_in(validate.SCENARIOS[sc]) for c in policy for sc in c.scenarios[1:]}
+    runs = [sc for c in policy for sc in c.scenarios[1:] if sc not in validate.BASELINES]
+    where = {sc: validate.acts_in(validate.SCENARIOS[sc]) for sc in runs}
     for c in policy:
         for sc in c.scenarios[1:]:
-            assert where[sc] == ({""} if c.country == config.REGION else {c.country}), (c.id, sc, where[sc])
-    assert validate.acts_in(validate.SCENARIOS["baseline"]) == set()
+            if sc not in validate.BASELINES:
+                assert where[sc] == ({""} if c.country == config.REGION else {c.country}), (c.id, sc, where[sc])
+    for sc in validate.BASELINES:  # a baseline runs no lever
+        assert validate.acts_in(validate.SCENARIOS[sc]) == set()
 
 
 def _per_run(effects: dict[str, dict[int, float]], seeds: int = 6, noise: float = 0.05) -> pd.DataFrame:
@@ -263,3 +266,46 @@ def test_morris_screening_ranks_the_seizure_rate_first_for_seizures():
     assert len(Y) == 3 * (len(params) + 1) and np.isfinite(Y.to_numpy()).all()
     seiz = table[table["outcome"] == "seizure_share"].set_index("parameter")["mu_star"]
     assert seiz["routing.base_seizure"] > 3 * seiz["routing.risk_memory"]
+
+
+def test_the_mexico_preset_checks_read_its_own_baseline():
+    """The study's two policies on world=mexico: halving recruitment passes when homicides and members
+    fall against the Mexico preset's baseline (not the default world's) and fails when members do not;
+    doubling incapacitation passes when both rise from year 1 to year 10 of its own run."""
+    halved = next(c for c in validate.CHECKS if c.id == "mex_world_recruitment_halved")
+    doubled = next(c for c in validate.CHECKS if c.id == "mex_world_incapacitation_doubled")
+    assert halved.country == doubled.country == "MEX"
+    assert "mex_world_baseline" in halved.scenarios and "mex_world_baseline" in doubled.scenarios
+
+    def data(effects: dict[str, dict[int, float]], columns=("homicide_rate", "members_present")) -> validate.Data:
+        rows = _per_country({"GTM": {sc: {} for sc in ["mex_world_baseline", *effects]}})
+        rows = rows[rows["country"] == "GTM"].assign(country="MEX")
+        for sc, by_year in effects.items():
+            for y, e in by_year.items():
+                at = (rows["scenario"] == sc) & (rows["year_index"] == y)
+                for col in columns:
+                    rows.loc[at, col] += e
+        return validate.Data(_per_run({}), pd.DataFrame(), rows.reset_index(drop=True))
+
+    fall = {y: -2.0 for y in range(1, 11)}
+    assert halved.measure(data({"mex_world_recruitment_halved": fall}))[0] is True
+    assert halved.measure(data({"mex_world_recruitment_halved": fall}, columns=("homicide_rate",)))[0] is False
+    # the default world's baseline is not what it is paired with: a fall against it alone does not count
+    assert (
+        halved.measure(data({"mex_world_recruitment_halved": {}, "baseline": {y: 2.0 for y in range(1, 11)}}))[0]
+        is False
+    )
+    rise = {y: 0.5 * y for y in range(1, 11)}
+    assert doubled.measure(data({"mex_world_incapacitation_doubled": rise}))[0] is True
+    assert doubled.measure(data({"mex_world_incapacitation_doubled": rise}, columns=("members_present",)))[0] is False
+
+
+def test_add_runs_only_with_rescore_and_only_known_scenarios(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        validate.main(["--add", "mex_world_baseline", "--out", str(tmp_path)])
+    assert "--add goes with --rescore" in capsys.readouterr().err
+    for name in ("runs_yearly", "baseline_cross_section", "countries_yearly", "countries_weekly"):
+        pd.DataFrame({"scenario": ["baseline"], "seed": [0]}).to_csv(tmp_path / f"{name}.csv", index=False)
+    (tmp_path / "report.md").write_text("| check |\nRuns:\n")
+    assert validate.main(["--rescore", "--add", "atlantis", "--out", str(tmp_path)]) == 2
+    assert "unknown scenario(s) atlantis" in capsys.readouterr().out

@@ -98,6 +98,31 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     ),
     # stemming the US arms flows into Mexico (004 l.452-456)
     "mex_arms_interdiction": ("scenario=arms_interdiction", "scenario.arms_interdiction.countries=[MEX]"),
+    # the Mexico preset (world=mexico, its own fit) under the two policies of the study behind its
+    # data (Prieto-Curiel, Campedelli and Hope, Science 2023): recruitment halved (prevention reaching
+    # every idle youth, halving their recruitment) and incapacitation doubled (arrests of every
+    # group's members x2; no troops, ordinary courts, nobody released or swept up by mistake)
+    "mex_world_baseline": ("world=mexico", "scenario=baseline"),
+    "mex_world_recruitment_halved": (
+        "world=mexico",
+        "scenario=prevention",
+        "scenario.prevention.countries=[MEX]",
+        "scenario.prevention.coverage=1.0",
+        "scenario.prevention.effect=0.5",
+    ),
+    "mex_world_incapacitation_doubled": (
+        "world=mexico",
+        "scenario=mano_dura",
+        "scenario.mano_dura.countries=[MEX]",
+        "scenario.mano_dura.arrest_multiplier=2.0",
+        "scenario.mano_dura.military_deployment=0.0",
+        "scenario.mano_dura.pretrial_weeks=12.0",
+        "scenario.mano_dura.evidentiary_bar=1.0",
+        "scenario.mano_dura.release_share=0.0",
+        "scenario.mano_dura.abuse_multiplier=1.0",
+        "scenario.mano_dura.innocent_share=0.0",
+        "scenario.mano_dura.target_gangs=false",
+    ),
     # regional on purpose: its claim is displacement across the hemisphere (004 l.304-308)
     "border_hardening": ("scenario=border_hardening",),
     "col_eradication": ("scenario=col_eradication",),
@@ -239,6 +264,10 @@ def by_country(result) -> tuple[pd.DataFrame, pd.DataFrame]:
     return yearly.reset_index(), weekly.reset_index(drop=True)
 
 
+#: the runs with no lever on, one per world the checks read: the baselines the policy runs are paired with
+BASELINES = ("baseline", "mex_world_baseline")
+
+
 def one(scenario: str, seed: int, steps: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict | None]:
     """One run of ``scenario`` (a key of :data:`SCENARIOS`): its yearly means over the headline
     countries, its countries (:func:`by_country`: yearly, weekly) and, for the baseline, its cross-section."""
@@ -255,14 +284,16 @@ def one(scenario: str, seed: int, steps: int) -> tuple[pd.DataFrame, pd.DataFram
     return y, yc, wk, (cross_section(result, rec) if rec is not None else None)
 
 
-def simulate(seeds: int, steps: int = 520, jobs: int = 2, progress: bool = True) -> Data:
-    """Every scenario x seed: yearly means per run (headline countries and by country), the weeks
-    the dated claims need, and the baseline's cross-sections per seed."""
+def simulate(
+    seeds: int, steps: int = 520, jobs: int = 2, progress: bool = True, scenarios: list[str] | None = None
+) -> Data:
+    """Every scenario (or those named) x seed: yearly means per run (headline countries and by
+    country), the weeks the dated claims need, and the baseline's cross-sections per seed."""
     from joblib import Parallel, delayed
 
     from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
 
-    tasks = [(sc, s) for s in range(seeds) for sc in SCENARIOS]
+    tasks = [(sc, s) for s in range(seeds) for sc in (scenarios or SCENARIOS)]
     gen = Parallel(n_jobs=jobs, return_as="generator")(delayed(one)(sc, s, steps) for sc, s in tasks)
     frames, countries, weeks, cross = [], [], [], []
     for (_sc, s), (y, yc, wk, c) in progress_bar(
@@ -617,6 +648,30 @@ def _border_rents(d: Data, country: str) -> Outcome:
     r = _rel(d, "border_hardening", "criminal_revenue", (1, 5), country=country)
     c = d.change("border_hardening", "corrupt_police_share", (1, 5), country=country)
     return above(r) and above(c), f"criminal revenue {_ci(r, True)}; corrupt share {_ci(c)} (years 1-5)"
+
+
+# --- Mexico preset (world=mexico): the study's two policies
+
+
+def _mex_recruitment_halved(d: Data, country: str) -> Outcome:
+    kw = {"against": "mex_world_baseline", "country": country}
+    h = _rel(d, "mex_world_recruitment_halved", "homicide_rate", (1, 10), **kw)
+    m = _rel(d, "mex_world_recruitment_halved", "members_present", (1, 10), **kw)
+    return below(h) and below(m), f"homicide rate {_ci(h, True)}; members present {_ci(m, True)} (years 1-10)"
+
+
+def _mex_incapacitation_doubled(d: Data, country: str) -> Outcome:
+    sc = "mex_world_incapacitation_doubled"
+    out = []
+    for col in ("homicide_rate", "members_present"):
+        rise = d.per_seed(sc, col, 10, country) - d.per_seed(sc, col, 1, country)
+        lo, hi = stats.mean_ci(rise.to_numpy())
+        out.append((float(rise.mean()), lo, hi))
+    vs = _rel(d, sc, "members_present", (1, 10), against="mex_world_baseline", country=country)
+    return above(out[0]) and above(out[1]), (
+        f"year 10 less year 1: homicide rate {_ci(out[0])}, members present {_ci(out[1])}; "
+        f"members present against the same world's baseline {_ci(vs, True)} (years 1-10)"
+    )
 
 
 def trend(id: str, country: str, claim: str, source: str, target_id: str) -> Check:
@@ -1076,6 +1131,30 @@ CHECKS: tuple[Check, ...] = (
         "criminal revenue and corrupt share, years 1-5 change > 0 (CI)",
         _border_rents,
     ),
+    policy(
+        "mex_world_recruitment_halved",
+        "M6, M14, prevention (world=mexico)",
+        "MEX",
+        ("mex_world_baseline", "mex_world_recruitment_halved"),
+        "reducing the cartels' recruitment could substantially curtail violence and lower cartel size "
+        "(the study's scenario: recruitment halved)",
+        "external: Prieto-Curiel, Campedelli and Hope, Science 381 (2023)",
+        "world=mexico (its own fit), recruitment of Mexico's idle youth halved, against the same world's "
+        "baseline, years 1-10: homicide rate change < 0 (CI) and members present change < 0 (CI)",
+        _mex_recruitment_halved,
+    ),
+    policy(
+        "mex_world_incapacitation_doubled",
+        "M4, mano_dura (world=mexico)",
+        "MEX",
+        ("mex_world_baseline", "mex_world_incapacitation_doubled"),
+        "given the state of violence, increasing incapacitation leads to a rise in homicides and cartel "
+        "members (the study's scenario: incapacitation doubled)",
+        "external: Prieto-Curiel, Campedelli and Hope, Science 381 (2023)",
+        "world=mexico (its own fit), arrests of every group's members in Mexico doubled (no troops, ordinary "
+        "courts): homicide rate and members present in year 10 exceed year 1, paired by seed (CI > 0)",
+        _mex_incapacitation_doubled,
+    ),
 )
 
 
@@ -1113,10 +1192,12 @@ def markdown(table: pd.DataFrame, seeds: int) -> str:
     )
 
 
-def rescore(out: Path) -> int:
+def rescore(out: Path, add: list[str] | None = None, years: int = 10, jobs: int = 2) -> int:
     """Evaluate :data:`CHECKS` again on the tables a run of :func:`main` saved in ``out`` (a check
     added or changed since is measured on the same runs), and rewrite ``checks.csv`` and the checks
-    table of ``report.md``; the report's header (its command) and replay section stay as they were."""
+    table of ``report.md``; the report's header (its command) and replay section stay as they were.
+    ``add``: scenarios of :data:`SCENARIOS` to run first, on the saved run's seeds, replacing their
+    rows in the saved tables (a check that needs a new run, without running the others again)."""
     try:
         data = Data(
             pd.read_csv(out / "runs_yearly.csv"),
@@ -1129,6 +1210,19 @@ def rescore(out: Path) -> int:
         print(f"error: --rescore needs the tables of an earlier run in {out}: {err}")
         return 2
     seeds = data.per_run["seed"].nunique()
+    if add:
+        unknown = sorted(set(add) - set(SCENARIOS))
+        if unknown:
+            print(f"error: --add: unknown scenario(s) {', '.join(unknown)}; allowed: {', '.join(SCENARIOS)}")
+            return 2
+        new = simulate(seeds, 52 * years, jobs, scenarios=add)
+        for name in ("per_run", "per_country", "weekly"):
+            kept = getattr(data, name)
+            kept = kept[~kept["scenario"].isin(add)] if "scenario" in kept else kept
+            setattr(data, name, pd.concat([kept, getattr(new, name)], ignore_index=True))
+        data.per_run.to_csv(out / "runs_yearly.csv", index=False)
+        data.per_country.to_csv(out / "countries_yearly.csv", index=False)
+        data.weekly.to_csv(out / "countries_weekly.csv", index=False)
     table = evaluate(data)
     table.to_csv(out / "checks.csv", index=False)
     start, end = old.index("| check |"), old.index("\nRuns:\n")
@@ -1157,12 +1251,20 @@ def main(argv=None) -> int:
         help="evaluate the checks again on the tables an earlier run saved in --out, without simulating "
         "(its replay section is kept as it was)",
     )
+    ap.add_argument(
+        "--add",
+        default="",
+        help="with --rescore: run these scenarios (comma-separated keys of the validation's runs) on the "
+        "saved run's seeds first, replacing their rows in the saved tables",
+    )
     args = ap.parse_args(argv)
     if args.seeds < 2 or args.years < 10:
         ap.error("--seeds must be >= 2 (intervals) and --years >= 10 (the checks read year 10)")
+    if args.add and not args.rescore:
+        ap.error("--add goes with --rescore (a full run simulates every scenario)")
     out = Path(args.out)
     if args.rescore:
-        return rescore(out)
+        return rescore(out, [a.strip() for a in args.add.split(",") if a.strip()], args.years, args.jobs)
     t0 = time.time()
     data = simulate(args.seeds, 52 * args.years, args.jobs)
     table = evaluate(data)
