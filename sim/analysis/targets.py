@@ -46,9 +46,10 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -248,7 +249,10 @@ class ExportRecorder(Recorder):
     """A :class:`Recorder` that also sums, for the selections the ``targets`` name, their exports
     (``exports_t``) and the largest group's share of their members (``top_share``)."""
 
-    EXTRA = {"exports_t": ("exports:", _exports), "top_share": ("top_share:", _top_share)}
+    EXTRA: ClassVar[dict[str, tuple[str, Callable[..., float]]]] = {
+        "exports_t": ("exports:", _exports),
+        "top_share": ("top_share:", _top_share),
+    }
 
     def __init__(self, targets: list[Target], first_week: int = 0, last_week: int = 3 * 52):
         super().__init__(first_week, last_week)
