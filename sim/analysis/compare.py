@@ -35,6 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import decompose, figures, stats
 from sim.model.config import REGION, country_codes
+from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, RunResult, _git_commit, compose, run
 
 SCENARIOS = (
@@ -565,7 +566,8 @@ def main(argv=None) -> None:
         ap.error("set scenarios with --scenarios and seeds with --seeds, not as overrides")
     if a.ensemble > 0 and any(o.split("=", 1)[0] == "world" for o in a.overrides):
         world = str(compose([o for o in a.overrides if o.split("=", 1)[0] == "world"]).world.name)
-        if world != "hemisphere":  # the members replace fitted values: another world's fit would be lost
+        fit = CONFIG_DIR / "fit" / f"{world}.yaml"
+        if fit.exists() and OmegaConf.load(fit):  # the members replace fitted values: the world's own fit would be lost
             raise SystemExit(
                 f"error: --ensemble: the ensemble is fitted to the default world (hemisphere); world={world} "
                 f"runs its own fitted set (configs/fit/{world}.yaml), which the members would overwrite"
