@@ -246,6 +246,30 @@ def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
     assert "hand-set defaults" in report and "Honduras homicide rate" in report
 
 
+@pytest.mark.slow  # two trials on the Mexico preset, each a 12-year run, checked on one seed (~40 s)
+def test_calibrate_fits_another_world_from_its_current_fit_into_a_fit_group_file(tmp_path):
+    """``--world mexico``: every run is on world=mexico, the first trial is the preset's current fit
+    (configs/fit/mexico.yaml), the report compares with the default world's set on that world and
+    names the series, and the file written is a ``fit`` group file (``# @package params``)."""
+    out, written = tmp_path / "report", tmp_path / "mexico.yaml"
+    args = ["--world", "mexico", "--trials", "2", "--seeds", "1", "--check-seeds", "1", "--jobs", "2"]
+    assert calibrate.main([*args, "--out", str(out), "--write", str(written)]) == 0
+    trials = pd.read_csv(out / "trials.csv")
+    space, _ = calibrate.load_space(calibrate.space_yaml("mexico"))
+    start = calibrate.current_values(space, ("world=mexico",))
+    fit = yaml.safe_load((PROJECT_ROOT / "configs" / "fit" / "mexico.yaml").read_text())
+    for key, value in start.items():
+        group, name = key.split(".", 1)
+        assert value == pytest.approx(fit[group][name])  # the preset's fit, not the default world's set
+        assert trials.iloc[0][key] == pytest.approx(value)
+    assert "sim:mex_homicides_2012" in trials  # measured on the Mexico preset's rows
+    text = written.read_text()
+    assert text.splitlines()[0] == "# @package params"
+    assert set(yaml.safe_load(text)) == {k.split(".", 1)[0] for k in space}
+    report = (out / "report.md").read_text()
+    assert "world=mexico fit=none" in report and "- homicides(all): correlation" in report
+
+
 def test_series_correlation_and_years_in_band():
     """The report's series line: the correlation of the calibrated means with the figures, year by
     year, and how many years lie in their band; single-window rows are not a series."""
