@@ -224,7 +224,12 @@ def default_choice(group: str) -> str:
 def calibrated_values() -> tuple[str, dict[str, Any], list[str]]:
     """(name, {group.param: value}, header comment lines) of the default parameter set."""
     name = default_choice("params")
-    path = CONFIGS / "params" / f"{name}.yaml"
+    return name, *parameter_file(CONFIGS / "params" / f"{name}.yaml")
+
+
+def parameter_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """({group.param: value}, header comment lines but the ``@package`` line) of a parameter file
+    (a ``params`` set or a world's ``fit``)."""
     raw = OmegaConf.to_container(OmegaConf.load(path)) or {}
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: not a mapping of parameter groups")
@@ -237,8 +242,9 @@ def calibrated_values() -> tuple[str, dict[str, Any], list[str]]:
     for line in path.read_text().splitlines():
         if not line.startswith("#"):
             break
-        header.append(line.lstrip("#").strip())
-    return name, flat, header
+        if not line.lstrip("#").strip().startswith("@package"):
+            header.append(line.lstrip("#").strip())
+    return flat, header
 
 
 def block_params() -> str:
@@ -273,10 +279,7 @@ def block_calibration() -> str:
     ]
     lines += [f"> {h}" if h else ">" for h in header] or ["> (no header)"]
     for path in sorted((CONFIGS / "fit").glob("*.yaml")):
-        raw = OmegaConf.to_container(OmegaConf.load(path)) or {}
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: not a mapping of parameter groups")
-        values = {f"{g!s}.{k!s}": v for g, vs in raw.items() if isinstance(vs, dict) for k, v in vs.items()}
+        values, fit_header = parameter_file(path)
         if not values:
             continue
         lines += [
@@ -290,11 +293,7 @@ def block_calibration() -> str:
             ),
             "",
         ]
-        lines += [
-            f"> {h}" if h else ">"
-            for h in (ln.lstrip("#").strip() for ln in path.read_text().splitlines() if ln.startswith("#"))
-            if not h.startswith("@package")
-        ]
+        lines += [f"> {h}" if h else ">" for h in fit_header]
     return "\n".join(lines)
 
 

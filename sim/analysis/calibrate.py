@@ -34,14 +34,13 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.analysis.targets import Target, fit_targets, load_targets, measure
+from sim.analysis.targets import DEFAULT_WORLD, Target, fit_targets, load_targets, measure
 from sim.model import config as schema
 from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, compose
 
 SPACE_YAML = CONFIG_DIR / "calibration.yaml"
 CALIBRATED_YAML = CONFIG_DIR / "params" / "calibrated.yaml"
-DEFAULT_WORLD = "hemisphere"
 
 
 def space_yaml(world: str) -> Path:
@@ -332,11 +331,12 @@ def main(argv=None) -> int:
     inside = int(tab["after_in"][tab["calibrated"]].sum())
     n_cal = int(tab["calibrated"].sum())
     before_name = "hand-set defaults" if default_world else " ".join(before_set)
+    fitted_series = series(tab, targets)
     lines = [
         f"- {stat}{'' if any(t.calibrate and t.statistic == stat for t in targets) else ' (not fitted)'}: "
         f"correlation of the fitted set's yearly means with the figures {r:.2f}; "
         f"{k} of {n} years inside their band"
-        for stat, r, k, n in series(tab, targets)
+        for stat, r, k, n in fitted_series
     ]
     report = (
         f"# Calibration{'' if default_world else f' of world={world}'}\n\n`{command.strip()}` on "
@@ -368,7 +368,7 @@ def main(argv=None) -> int:
             f"{inside} of {n_cal} fitted targets inside their band.\n"
             + "".join(
                 f"{stat}: correlation {r:.2f} with the figures, {k} of {n} years in band.\n"
-                for stat, r, k, n in series(tab, targets)
+                for stat, r, k, n in fitted_series
             )
             + selected
             + "Regenerate rather than edit by hand."
