@@ -173,11 +173,100 @@ def test_compare_over_two_members_on_a_tiny_world(tmp_path):
     assert "2 scenarios x 4 seeds" in report and "parameter uncertainty too" in report
 
 
-def test_compare_refuses_the_ensemble_on_a_world_with_its_own_fit(tmp_path):
-    """The members are fitted to the default world and would overwrite another world's fitted values
-    (configs/fit/mexico.yaml): compare refuses, naming the world, before running anything."""
-    from sim.analysis import compare
+def test_each_world_runs_its_own_ensemble_and_a_fitted_world_without_one_is_refused(tmp_path, monkeypatch):
+    """compare --ensemble on a world: its own ensemble file if it has one; the default world's if it
+    runs no fit of its own; refused, naming the fit and the command, if it runs its own fit
+    (configs/fit/<world>.yaml with values) and has no ensemble: the default world's members would
+    overwrite that fit."""
+    (tmp_path / "fit").mkdir()
+    (tmp_path / "fit" / "fitted.yaml").write_text("# @package params\nviolence:\n  pax_factor: 0.5\n")
+    (tmp_path / "fit" / "plain.yaml").write_text("# @package params\n")
+    monkeypatch.setattr(ens, "CONFIG_DIR", tmp_path)
+    monkeypatch.setattr(ens, "ENSEMBLE_YAML", tmp_path / "ensemble.yaml")
+    with pytest.raises(ValueError, match=r"configs/fit/fitted.yaml.*experiments/ensemble.py --world fitted"):
+        ens.ensemble_for("fitted")
+    assert ens.ensemble_for("plain") == tmp_path / "ensemble.yaml"
+    assert ens.ensemble_for("hemisphere") == tmp_path / "ensemble.yaml"
+    (tmp_path / "ensemble_fitted.yaml").write_text("members: []\n")
+    assert ens.ensemble_for("fitted") == tmp_path / "ensemble_fitted.yaml"
 
-    with pytest.raises(SystemExit, match=r"world=mexico runs its own fitted set"):
-        compare.main(["--seeds", "2", "--ensemble", "2", "--out", str(tmp_path / "out"), "world=mexico"])
-    assert not (tmp_path / "out").exists()
+
+def test_shipped_world_ensembles_are_the_ones_compare_reads():
+    """The Mexico preset runs its own ensemble (fitted on top of configs/fit/mexico.yaml, over the
+    same keys that fit searched); the synthetic world the default world's."""
+    from sim.analysis.calibrate import load_space, space_yaml
+
+    assert ens.ensemble_for("synthetic") == ens.ENSEMBLE_YAML
+    mexico = ens.ensemble_for("mexico")
+    assert mexico.name == "ensemble_mexico.yaml"
+    e = ens.load_ensemble(mexico)
+    space, _ = load_space(space_yaml("mexico"))
+    assert set(e.space) == set(space) and len(e.members) >= 2
+    assert "world=mexico" in e.method and "correlates" in e.method
+
+
+def _series_trials(values: list[list[float]]) -> tuple[pd.DataFrame, list[Target]]:
+    """Candidates with a three-year series ``s`` (figures 10, 20, 30) and each year's implausibility 0."""
+    ts = [Target(f"s{y}", f"s{y}", "homicides(all)", 5.0, 10.0 * y, 60.0, "", y, y, "f", "", True) for y in (1, 2, 3)]
+    rows = [{**{f"sim:s{y}": v[y - 1] for y in (1, 2, 3)}, **{f"imp:s{y}": 0.0 for y in (1, 2, 3)}} for v in values]
+    return pd.DataFrame(rows), ts
+
+
+def test_series_criterion_keeps_only_candidates_whose_series_follows_the_figures():
+    """With min_correlation, a candidate inside every band is still dropped if its series does not
+    follow the figures' shape (issue 19: correlation of Mexico's annual homicides >= 0.8)."""
+    trials, ts = _series_trials([[11.0, 19.0, 31.0], [30.0, 20.0, 10.0], [20.0, 21.0, 20.5]])
+    out, _ = ens.rescore(trials, 3.0, 0, ts, min_correlation=0.8)
+    assert out["corr:homicides(all)"].round(3).tolist() == [0.993, -1.0, 0.5]
+    assert out["kept"].tolist() == [True, False, False]
+    plain, _ = ens.rescore(trials, 3.0, 0, ts)  # without the criterion the bands alone decide
+    assert plain["kept"].all()
+    again, _ = ens.rescore(out, 3.0, 0, ts, min_correlation=0.8)  # rescoring a rescored table
+    assert again["kept"].tolist() == [True, False, False] and list(again.columns) == list(out.columns)
+
+
+def test_rescore_does_not_choose_on_exempt_targets_but_still_reports_them():
+    """Targets the settings exempt (the Mexico series' 2013-2015 dip) are reported, not chosen on."""
+    trials = pd.DataFrame({"imp:a": [0.5, 0.5], "imp:dip": [9.0, 1.0], "imp:b": [1.0, 4.0]})
+    out, _ = ens.rescore(trials, 3.0, 0, exempt=["dip"])
+    assert out["kept"].tolist() == [True, False] and out["max_imp"].tolist() == [1.0, 4.0]
+    assert "imp:dip" in out  # still there for the report
+    strict, _ = ens.rescore(trials, 3.0, 0)
+    assert strict["kept"].tolist() == [False, False]
+
+
+def test_refocus_spans_the_kept_candidates_widened_on_each_scale_and_clipped():
+    """A later wave samples the box of the earlier wave's kept candidates, widened by a tenth of
+    each searched range (on the log scale where searched so) and clipped to the space."""
+    space = {"a": (0.0, 1.0, False), "b": (0.001, 1.0, True)}
+    prev = pd.DataFrame({"a": [0.3, 0.5, 0.95, 0.1], "b": [0.01, 0.1, 0.05, 0.9], "kept": [True, True, True, False]})
+    box = ens.refocus(prev, space)
+    assert box["a"] == pytest.approx((0.2, 1.0, False))  # 0.3 - 0.1; 0.95 + 0.1 clipped to 1
+    lo, hi, lg = box["b"]
+    decade = np.log(1000) / 10  # a tenth of the range on the log scale
+    assert (
+        lg and np.log(lo) == pytest.approx(np.log(0.01) - decade) and np.log(hi) == pytest.approx(np.log(0.1) + decade)
+    )
+    pts = ens.sample(box, 20, seed=1)
+    assert all(box["a"][0] <= p["a"] <= box["a"][1] and lo <= p["b"] <= hi for p in pts)
+    with pytest.raises(ValueError, match="kept 1 candidate"):
+        ens.refocus(prev.assign(kept=[True, False, False, False]), space)
+
+
+@pytest.mark.slow  # eight short runs of the Mexico preset (~40 s)
+def test_compare_runs_the_mexico_preset_over_its_own_ensemble(tmp_path):
+    """compare --ensemble on world=mexico runs the preset's own members (configs/ensemble_mexico.yaml)
+    on top of its fit, names that file in the report, and the members' parameters reach the runs."""
+    from sim.analysis.compare import main
+
+    args = ["--seeds", "2", "--jobs", "2", "--ensemble", "2", "--scenarios", "baseline,mex_recruitment_halved"]
+    main([*args, "--years", "1", "--out", str(tmp_path / "out"), "world=mexico", "steps=52", "burn_in=26"])
+    out = tmp_path / "out"
+    runs = pd.read_csv(out / "runs_yearly.csv")
+    base = runs[(runs["scenario"] == "baseline") & (runs["year_index"] == 1)]
+    by_member = base.groupby("member")["homicide_rate"].mean()
+    assert sorted(by_member.index) == [0, 1] and by_member[0] != by_member[1]
+    report = (out / "report.md").read_text()
+    assert "configs/ensemble_mexico.yaml" in report and "world=mexico" in report
+    signs = pd.read_csv(out / "signs.csv")
+    assert set(signs["scenario"]) == {"mex_recruitment_halved"} and (signs["members"] == 2).all()

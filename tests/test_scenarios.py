@@ -217,8 +217,8 @@ def test_every_knob_is_documented_with_its_declared_range(path):
             *("enabled", "start", "duration", "include_ports", "targets", "target_gangs", "countries"),
             *("facilitator_id", "kind"),  # which facilitator remove_facilitator names
         ):
-            assert re.search(r"\d{3} l\.\d+|assumption|free parameter", comment), (
-                f"{path.name}: {lever}.{name} names no source (seed line, assumption or free parameter)"
+            assert re.search(r"\d{3} l\.\d+|assumption|free parameter|external: ", comment), (
+                f"{path.name}: {lever}.{name} names no source (seed line, external study, assumption or free parameter)"
             )
 
 

@@ -222,23 +222,29 @@ def table(before: pd.DataFrame, after: pd.DataFrame, targets: list[Target]) -> p
     return pd.DataFrame(rows)
 
 
-def series(tab: pd.DataFrame, targets: list[Target]) -> list[tuple[str, float, int, int]]:
-    """For each statistic measured in three or more one-year windows (a series, e.g. Mexico's
-    homicides 2012-2021): (statistic, correlation of the calibrated means with the figures over the
-    years, years in band, years)."""
+def series_targets(targets: list[Target]) -> dict[str, list[Target]]:
+    """The series among ``targets``: each statistic measured in three or more one-year windows
+    (e.g. Mexico's homicides 2012-2021), its rows in year order."""
     by_stat: dict[str, list[Target]] = {}
     for t in targets:
         if t.first_year == t.last_year:
             by_stat.setdefault(t.statistic, []).append(t)
+    return {s: sorted(ts, key=lambda t: t.first_year) for s, ts in by_stat.items() if len(ts) >= 3}
+
+
+def correlation(simulated: list[float] | np.ndarray, ts: list[Target]) -> float:
+    """Pearson correlation of a simulated series with the figures of its rows ``ts`` (NaN if flat)."""
+    sim = np.asarray(simulated, dtype=float)
+    return float(np.corrcoef(sim, [t.value for t in ts])[0, 1]) if sim.std() > 0 else float("nan")
+
+
+def series(tab: pd.DataFrame, targets: list[Target]) -> list[tuple[str, float, int, int]]:
+    """For each series (:func:`series_targets`): (statistic, correlation of the calibrated means
+    with the figures over the years, years in band, years)."""
     out = []
     rows = tab.set_index("target")
-    for stat, ts in by_stat.items():
-        if len(ts) < 3:
-            continue
-        ts = sorted(ts, key=lambda t: t.first_year)
-        sim = np.array([rows.loc[t.id, "after_mean"] for t in ts], dtype=float)
-        data = np.array([t.value for t in ts])
-        r = float(np.corrcoef(sim, data)[0, 1]) if sim.std() > 0 else float("nan")
+    for stat, ts in series_targets(targets).items():
+        r = correlation(rows.loc[[t.id for t in ts], "after_mean"].to_numpy(dtype=float), ts)
         out.append((stat, r, int(sum(bool(rows.loc[t.id, "after_in"]) for t in ts)), len(ts)))
     return out
 

@@ -35,7 +35,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import decompose, figures, stats
 from sim.model.config import REGION, country_codes
-from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, RunResult, _git_commit, compose, run
 
 SCENARIOS = (
@@ -542,7 +541,7 @@ def _parse(argv):
         "--ensemble",
         type=int,
         default=0,
-        help="run every scenario over the first N members of configs/ensemble.yaml x the seeds, so the "
+        help="run every scenario over the first N members of the world's ensemble (configs/ensemble.yaml, or configs/ensemble_<world>.yaml) x the seeds, so the "
         "intervals carry parameter uncertainty; the report says which effects keep their sign (default 0: off)",
     )
     ap.add_argument("--ensemble-file", default=None, help=argparse.SUPPRESS)
@@ -564,14 +563,15 @@ def main(argv=None) -> None:
         ap.error(f"--years must be comma-separated integers >= 1, e.g. 1,5,10 (got {a.years})")
     if any(o.split("=", 1)[0].lstrip("+~") in ("scenario", "seed") for o in a.overrides):
         ap.error("set scenarios with --scenarios and seeds with --seeds, not as overrides")
-    if a.ensemble > 0 and any(o.split("=", 1)[0] == "world" for o in a.overrides):
+    ensemble_file = None
+    if a.ensemble > 0:  # the world's own ensemble, or the default world's (ensemble.ensemble_for)
+        from sim.analysis import ensemble as ens
+
         world = str(compose([o for o in a.overrides if o.split("=", 1)[0] == "world"]).world.name)
-        fit = CONFIG_DIR / "fit" / f"{world}.yaml"
-        if fit.exists() and OmegaConf.load(fit):  # the members replace fitted values: the world's own fit would be lost
-            raise SystemExit(
-                f"error: --ensemble: the ensemble is fitted to the default world (hemisphere); world={world} "
-                f"runs its own fitted set (configs/fit/{world}.yaml), which the members would overwrite"
-            )
+        try:
+            ensemble_file = Path(a.ensemble_file) if a.ensemble_file else ens.ensemble_for(world)
+        except ValueError as err:
+            raise SystemExit(f"error: --ensemble: {err}") from None
     expanded = [f"[{s.replace('+', ',')}]" if "+" in s else s for s in scenarios]
     descriptions = {}
     targets: dict[str, list[str] | None] = {}
@@ -595,11 +595,9 @@ def main(argv=None) -> None:
     out = Path(a.out) if a.out else PROJECT_ROOT / "results" / a.name
     jobs = a.jobs if a.jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + a.jobs)
     t0 = time.perf_counter()
-    if a.ensemble > 0:
-        from sim.analysis import ensemble as ens
-
+    if ensemble_file is not None:
         try:
-            members = ens.load_ensemble(a.ensemble_file or ens.ENSEMBLE_YAML)
+            members = ens.load_ensemble(ensemble_file)
             per_run, per_country, why = ens.run_members(
                 expanded, a.seeds, members, a.ensemble, a.overrides, countries, a.jobs
             )
@@ -637,11 +635,14 @@ def main(argv=None) -> None:
     write_report(
         summary, per_run, scenarios, out, runs, wall, a.overrides, info, years, country_summary, per_country, why, jobs
     )
-    if a.ensemble > 0:
+    if ensemble_file is not None:
         signs = pd.concat([ens.sign_table(per_run, list(stats.OUTCOMES), scenarios[0], y) for y in years])
         signs.to_csv(out / "signs.csv", index=False)
         with open(out / "report.md", "a") as fh:
-            fh.write("\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds)) + "\n")
+            shown_file = (
+                ensemble_file.relative_to(PROJECT_ROOT) if ensemble_file.is_relative_to(PROJECT_ROOT) else ensemble_file
+            )
+            fh.write("\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds, str(shown_file))) + "\n")
     print((out / "table.md").read_text())
     if (out / "countries_table.md").exists():  # not written when no run reaches the years asked for
         print((out / "countries_table.md").read_text())

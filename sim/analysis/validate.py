@@ -99,30 +99,13 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     # stemming the US arms flows into Mexico (004 l.452-456)
     "mex_arms_interdiction": ("scenario=arms_interdiction", "scenario.arms_interdiction.countries=[MEX]"),
     # the Mexico preset (world=mexico, its own fit) under the two policies of the study behind its
-    # data (Prieto-Curiel, Campedelli and Hope, Science 2023): recruitment halved (prevention reaching
-    # every idle youth, halving their recruitment) and incapacitation doubled (arrests of every
-    # group's members x2; no troops, ordinary courts, nobody released or swept up by mistake)
+    # data (Prieto-Curiel, Campedelli and Hope, Science 2023), configs/scenario/mex_*.yaml:
+    # recruitment halved (prevention reaching every idle youth, halving their recruitment) and
+    # incapacitation doubled (arrests of every group's members x2; no troops, ordinary courts,
+    # nobody released or swept up by mistake)
     "mex_world_baseline": ("world=mexico", "scenario=baseline"),
-    "mex_world_recruitment_halved": (
-        "world=mexico",
-        "scenario=prevention",
-        "scenario.prevention.countries=[MEX]",
-        "scenario.prevention.coverage=1.0",
-        "scenario.prevention.effect=0.5",
-    ),
-    "mex_world_incapacitation_doubled": (
-        "world=mexico",
-        "scenario=mano_dura",
-        "scenario.mano_dura.countries=[MEX]",
-        "scenario.mano_dura.arrest_multiplier=2.0",
-        "scenario.mano_dura.military_deployment=0.0",
-        "scenario.mano_dura.pretrial_weeks=12.0",
-        "scenario.mano_dura.evidentiary_bar=1.0",
-        "scenario.mano_dura.release_share=0.0",
-        "scenario.mano_dura.abuse_multiplier=1.0",
-        "scenario.mano_dura.innocent_share=0.0",
-        "scenario.mano_dura.target_gangs=false",
-    ),
+    "mex_world_recruitment_halved": ("world=mexico", "scenario=mex_recruitment_halved"),
+    "mex_world_incapacitation_doubled": ("world=mexico", "scenario=mex_incapacitation_doubled"),
     # regional on purpose: its claim is displacement across the hemisphere (004 l.304-308)
     "border_hardening": ("scenario=border_hardening",),
     "col_eradication": ("scenario=col_eradication",),
