@@ -22,6 +22,15 @@ run costs ~1.5 s, so the simulator itself is evaluated at every candidate. The k
 at most ``max_members`` of the lowest implausibility, are the ensemble, written to
 ``configs/ensemble.yaml`` and checked on seeds the fit did not use.
 
+**Another world** (``--world mexico``): the search space and ``history_matching`` settings of
+``configs/calibration_<world>.yaml``, its rows of ``data/targets.csv``, every run starting from that
+world and its own fit; written to ``configs/ensemble_<world>.yaml`` (:func:`ensemble_yaml`). Two
+settings serve a series: ``exempt`` names targets reported but not chosen on (a feature the model
+is known not to reproduce), and ``min_correlation`` keeps only candidates whose series correlates
+with the figures at least that much (:func:`rescore`). **Later waves** (``--refocus`` an earlier
+wave's candidates.csv): new candidates fill the box of the earlier wave's kept ones
+(:func:`refocus`), and the members are chosen over all the waves' candidates.
+
 **Use** (``experiments/compare.py --ensemble N``): every scenario runs over the first N members x the
 seeds (:func:`run_members`); each (member, seed) pair is one run, paired with the baseline of the same
 member and seed, so the intervals of the report span both. :func:`sign_table` says, per scenario and
