@@ -639,16 +639,20 @@ def main(argv=None) -> None:
         signs = pd.concat([ens.sign_table(per_run, list(stats.OUTCOMES), scenarios[0], y) for y in years])
         signs.to_csv(out / "signs.csv", index=False)
         with open(out / "report.md", "a") as fh:
-            shown_file = (
-                ensemble_file.relative_to(PROJECT_ROOT) if ensemble_file.is_relative_to(PROJECT_ROOT) else ensemble_file
+            fh.write(
+                "\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds, str(_shown(ensemble_file)))) + "\n"
             )
-            fh.write("\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds, str(shown_file))) + "\n")
     print((out / "table.md").read_text())
     if (out / "countries_table.md").exists():  # not written when no run reaches the years asked for
         print((out / "countries_table.md").read_text())
-    full = out.resolve()
-    shown = full.relative_to(PROJECT_ROOT) if full.is_relative_to(PROJECT_ROOT) else full
+    shown = _shown(out)
     print(f"{len(scenarios)} scenarios x {a.seeds} seeds in {wall:.0f} s; report: {shown / 'report.md'}")
+
+
+def _shown(path: Path) -> Path:
+    """``path`` as the user reads it: relative to the project if inside it."""
+    full = path.resolve()
+    return full.relative_to(PROJECT_ROOT) if full.is_relative_to(PROJECT_ROOT) else full
 
 
 def _countries(

@@ -556,8 +556,8 @@ def main(argv=None) -> int:
             print(f"error: --refocus {args.refocus}: {err}", file=sys.stderr)
             return 2
         new = fit(space, settings, targets, args.jobs, save=out / f"wave{wave}.csv", base=base, box=box)
-        keep = [c for c in previous.columns if not c.startswith("corr:") and c not in ("max_imp", "kept")]
-        raw = pd.concat([previous[keep].assign(wave=previous.get("wave", 1)), new.assign(wave=wave)], ignore_index=True)
+        # the earlier wave's own choice (kept, max_imp, corr:*) is recomputed by rescore over both waves
+        raw = pd.concat([previous.assign(wave=previous.get("wave", 1)), new.assign(wave=wave)], ignore_index=True)
         waves = (
             f"wave {wave}: {len(new)} Latin-hypercube candidates in the box of the {int(previous['kept'].sum())} "
             f"candidates the earlier wave kept ({args.refocus}), widened by 10% of each range; chosen over all "
