@@ -4,8 +4,8 @@ The scenarios of one seed differ only from the policy start: :func:`sim.model.co
 a lever that starts before week 0, a lever acts only while it is on (:func:`sim.model.policies.active`),
 and of the rest of its scenario the model reads during the burn-in only what :func:`burn_in_key`
 keeps. So a model that has run its burn-in under one scenario is, bit for bit, the one every other
-scenario would have at that week; each run goes on from its own copy (``copy.deepcopy``: the state,
-the random generators, what the burn-in recorded). tests/test_fork.py checks it table by table.
+scenario would have at that week; each run goes on from its own copy (:func:`fork`: the state, the
+random generators, what the burn-in recorded). tests/test_fork.py checks it table by table.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from collections.abc import Iterable, Iterator
 
 from omegaconf import DictConfig, OmegaConf
 
+from sim.analysis.store import run_key
 from sim.run import RunResult, advance, collect, make_model
 
 
-def burn_in_key(cfg: DictConfig) -> str:
+def burn_in_key(cfg: DictConfig, resolved: dict | None = None) -> str:
     """What a run's burn-in depends on: its config but the scenario, of which only the extradition
-    lever's ``return_years`` (``enforcement._return_delay`` reads it in every week, lever on or off)."""
-    data = OmegaConf.to_container(cfg, resolve=True)
+    lever's ``return_years`` (``enforcement._return_delay`` reads it in every week, lever on or off).
+    ``resolved``: ``OmegaConf.to_container(cfg, resolve=True)`` when the caller has it (not changed)."""
+    data = OmegaConf.to_container(cfg, resolve=True) if resolved is None else dict(resolved)
     assert isinstance(data, dict)
     scenario = data.pop("scenario")
     data["extradition_return_years"] = scenario["extradition"]["return_years"]
@@ -34,11 +36,21 @@ def forked_runs(cfgs: Iterable[DictConfig]) -> Iterator[RunResult]:
     burn-in is run once for all the configs that share it (:func:`burn_in_key`)."""
     burnt: dict[str, object] = {}
     for cfg in cfgs:
-        key = burn_in_key(cfg)
+        resolved = OmegaConf.to_container(cfg, resolve=True)  # resolved once, for both keys
+        assert isinstance(resolved, dict)
+        key = burn_in_key(cfg, resolved)
         if key not in burnt:
             burnt[key] = model = make_model(cfg)
             advance(model, int(cfg.burn_in))
-        model = copy.deepcopy(burnt[key])
-        model.use_scenario(cfg)  # type: ignore[attr-defined]
+        model = fork(burnt[key], cfg)
         advance(model, int(cfg.steps))
-        yield collect(model)
+        yield collect(model, run_key(cfg, resolved))
+
+
+def fork(model, cfg: DictConfig):
+    """A copy of ``model`` that runs on under ``cfg`` (``model.use_scenario``). The model's own config
+    is not copied (``memo`` maps it to ``cfg``, which replaces it anyway): on the default world that
+    copy would cost four times the rest of the model."""
+    twin = copy.deepcopy(model, memo={id(model.cfg): cfg})
+    twin.use_scenario(cfg)
+    return twin

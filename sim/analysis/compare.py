@@ -20,9 +20,9 @@ change split by cause from the runs' accounts, where it acts (``decomposition.cs
 from __future__ import annotations
 
 import argparse
-import copy
 import functools
 import os
+import pickle
 import shlex
 import time
 from collections.abc import Mapping, Sequence
@@ -149,25 +149,35 @@ def yearly_runs(
 
 
 def seed_runs(
-    scenarios: Sequence[str], seed: int, extra: tuple[str, ...], countries: Sequence[str] = ()
+    scenarios: Sequence[str],
+    seed: int,
+    extra: tuple[str, ...],
+    countries: Sequence[str] = (),
+    composed: Mapping[str, bytes] | None = None,
 ) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
     """:func:`yearly_runs` of each of ``scenarios`` with one seed; the burn-in they share is run once
-    (:func:`sim.fork.forked_runs`)."""
+    (:func:`sim.fork.forked_runs`). ``composed``: the scenarios' configs as :func:`composed_config`
+    gives them, when the caller has them (a worker process then composes none)."""
     from sim.fork import forked_runs
 
-    cfgs = [scenario_config(sc, seed, tuple(extra)) for sc in scenarios]
+    composed = composed or {}
+    cfgs = [scenario_config(sc, seed, tuple(extra), composed.get(sc)) for sc in scenarios]
     return [yearly_frames(sc, cfg, res, countries) for sc, cfg, res in zip(scenarios, cfgs, forked_runs(cfgs))]
 
 
 @functools.lru_cache(maxsize=64)
-def _composed(scenario: str, extra: tuple[str, ...]) -> DictConfig:
-    return compose([f"scenario={scenario}", "progress=false", "output.write=false", *extra])
+def composed_config(scenario: str, extra: tuple[str, ...]) -> bytes:
+    """The config of a scenario's runs but their seed, composed once per process (Hydra's compose
+    costs about a quarter of a run on the default world) and pickled: unpickling makes a copy in a
+    quarter of the time ``copy.deepcopy`` takes (the world's tables are thousands of OmegaConf nodes),
+    and a worker process can be sent it instead of composing it again."""
+    return pickle.dumps(compose([f"scenario={scenario}", "progress=false", "output.write=false", *extra]))
 
 
-def scenario_config(scenario: str, seed: int, extra: tuple[str, ...]) -> DictConfig:
-    """The config of one run: composed once per scenario in a process (Hydra's compose costs about a
-    quarter of a run on the default world), then copied with its seed (unless ``extra`` sets one)."""
-    cfg = copy.deepcopy(_composed(scenario, extra))
+def scenario_config(scenario: str, seed: int, extra: tuple[str, ...], pickled: bytes | None = None) -> DictConfig:
+    """The config of one run: :func:`composed_config` (or ``pickled``, what it returned in another
+    process), copied with its seed (unless ``extra`` sets one)."""
+    cfg = pickle.loads(pickled or composed_config(scenario, extra))
     if not any(o.split("=", 1)[0] == "seed" for o in extra):
         cfg.seed = seed
     return cfg
@@ -211,7 +221,8 @@ def run_all_countries(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`run_all`, the yearly means of each of ``countries`` in every run, and every run's
     accounts over the policy years (:func:`yearly_runs`). The scenarios of a seed run in one task
-    (:func:`seed_runs`: one burn-in), split in as many tasks as it takes to give every worker two."""
+    (:func:`seed_runs`: one burn-in), split in as many tasks as it takes to give every worker two.
+    The configs are composed here, once (:func:`composed_config`), and sent to the workers."""
     from joblib import Parallel, delayed, effective_n_jobs
 
     from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
@@ -219,8 +230,10 @@ def run_all_countries(
     scenarios = list(scenarios)
     pieces = min(len(scenarios), -(-2 * effective_n_jobs(jobs) // max(seeds, 1)))
     tasks = [(scenarios[i::pieces], s) for s in range(seeds) for i in range(pieces)]
+    composed = {sc: composed_config(sc, tuple(extra)) for sc in scenarios}
     gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(seed_runs)(chunk, s, tuple(extra), tuple(countries)) for chunk, s in tasks
+        delayed(seed_runs)(chunk, s, tuple(extra), tuple(countries), {sc: composed[sc] for sc in chunk})
+        for chunk, s in tasks
     )
     runs = (frames for batch in gen for frames in batch)
     frames = list(progress_bar(runs, total=len(scenarios) * seeds, desc="scenario x seed runs", enabled=progress))
@@ -576,8 +589,8 @@ def main(argv=None) -> None:
     descriptions = {}
     targets: dict[str, list[str] | None] = {}
     for name, s in zip(scenarios, expanded):  # fail fast, in one line, on a bad scenario or override
-        try:
-            cfg = compose([f"scenario={s}", *a.overrides])
+        try:  # the runs' config (but the seed), composed once: run_all_countries sends it to the workers
+            cfg = pickle.loads(composed_config(s, tuple(a.overrides)))
         except Exception as err:
             from sim.cli import describe_error
 

@@ -46,18 +46,28 @@ FAILED = "failed"
 SUMMARY = "summary.json"
 
 
-def keyed_config(cfg: DictConfig) -> dict:
-    """The resolved parts of ``cfg`` that the run key hashes (also saved as the run's config.yaml)."""
-    data = {k: OmegaConf.to_container(cfg[k], resolve=True) if OmegaConf.is_config(cfg[k]) else cfg[k] for k in KEYED}
+def keyed_config(cfg: DictConfig, resolved: dict | None = None) -> dict:
+    """The resolved parts of ``cfg`` that the run key hashes (also saved as the run's config.yaml).
+    ``resolved``: all of ``cfg`` resolved (``OmegaConf.to_container(cfg, resolve=True)``), when the
+    caller has it: the parts are taken from it rather than resolved again."""
+
+    def part(key: str) -> Any:
+        if resolved is not None:
+            return resolved[key]
+        node = cfg[key]
+        return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+    data = {k: part(k) for k in KEYED}
     data["output"] = {k: cfg.output[k] for k in KEYED_OUTPUT}
     if "replay" in cfg and cfg.replay.countries:  # keyed only when it pins inputs: other keys stay as they were
-        data["replay"] = OmegaConf.to_container(cfg.replay, resolve=True)
+        data["replay"] = part("replay")
     return data
 
 
-def run_key(cfg: DictConfig) -> str:
-    """Stable hash (16 hex digits) of what a run computes: the same in every process and machine."""
-    return key_of(keyed_config(cfg))
+def run_key(cfg: DictConfig, resolved: dict | None = None) -> str:
+    """Stable hash (16 hex digits) of what a run computes: the same in every process and machine
+    (``resolved``: as for :func:`keyed_config`)."""
+    return key_of(keyed_config(cfg, resolved))
 
 
 def key_of(keyed: dict) -> str:

@@ -30,7 +30,7 @@ one country over the run so far.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -243,18 +243,29 @@ def flows_frame(model: CrimeModel) -> pd.DataFrame:
     values = np.stack([np.vstack([flows, totals]) for _, flows, totals in acc.weeks])  # (weeks, keys, countries)
     week, key, country = np.nonzero(values)
     steps = np.array([s for s, _, _ in acc.weeks], dtype=np.int64)[week]
-    accounts = np.array([a for a, _ in keys], dtype=object)
-    causes = np.array([c for _, c in keys], dtype=object)
+    account_code = np.array([list(ACCOUNTS).index(a) for a, _ in keys], dtype=np.int64)
     return pd.DataFrame(
         {
             "step": steps,
             "year": (steps - model.burn_in - 1) / 52.0,
-            "country": pd.Categorical(np.array(acc.isos, dtype=object)[country]),
-            "account": pd.Categorical(accounts[key], categories=list(ACCOUNTS)),
-            "cause": pd.Categorical(causes[key]),
+            "country": _categorical(country, acc.isos),
+            "account": pd.Categorical.from_codes(account_code[key], categories=pd.Index(list(ACCOUNTS))),
+            "cause": _categorical(key, [c for _, c in keys]),
             "value": values[week, key, country],
         }
     )
+
+
+def _categorical(index: np.ndarray, labels: list[str]) -> pd.Categorical[Any]:
+    """``pd.Categorical`` of ``labels[i]`` for each ``i`` of ``index`` (categories: the labels that
+    occur, sorted), made from the indices rather than by comparing strings row by row."""
+    if not index.size:
+        return pd.Categorical(np.array(labels, dtype=object)[index])
+    names = sorted(set(labels))
+    rank = np.array([names.index(label) for label in labels], dtype=np.int64)[index]  # code among all names
+    seen = np.bincount(rank, minlength=len(names)) > 0
+    code = np.cumsum(seen) - 1  # code among the names that occur
+    return pd.Categorical.from_codes(code[rank], categories=pd.Index([n for n, s in zip(names, seen) if s]))
 
 
 def headline_countries(model: CrimeModel) -> list[str]:

@@ -179,7 +179,8 @@ def territories_frame(m: CrimeModel) -> pd.DataFrame:
         cols[c] = np.concatenate([f[c] for f in m.territory_frames])
     uid = np.concatenate([f["controller"] for f in m.territory_frames])
     names = {**m.orgs.names, -1: ""}
-    cols["controller"] = np.array([names.get(int(u), str(u)) for u in uid], dtype=object)
+    uids, which = np.unique(uid, return_inverse=True)  # each controller's name looked up once
+    cols["controller"] = np.array([names.get(int(u), str(u)) for u in uids], dtype=object)[which]
     df = pd.DataFrame(cols)
     df["year"] = (df["step"] - m.burn_in - 1) / 52.0
     df["homicide_rate"] = df["homicides"] * 52.0 / np.maximum(df["population"] / 1e5, 1e-9)
