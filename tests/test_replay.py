@@ -68,6 +68,29 @@ def test_members_are_rescaled_in_the_groups_based_there(plain_and_pinned):
     np.testing.assert_allclose(pinned.orgs.presence[~home], plain.orgs.presence[~home])
 
 
+def test_a_pact_in_force_before_the_episode_cuts_gang_violence_until_week_0():
+    """El Salvador's 2022 replay starts with the gangs' pact in force (003 l.245): during the burn-in
+    the country's gang violence is cut by ``gang_pact`` (as the truce lever cuts it), nowhere else,
+    and from week 0, when the episode begins, not at all."""
+    with_pact = _model("replay=slv_exception_2022", "burn_in=4", "steps=2")
+    without = _model("replay=slv_exception_2022", "replay.countries.SLV.gang_pact=null", "burn_in=4", "steps=2")
+    slv = with_pact.world.country == [c.iso for c in with_pact.world.countries].index("SLV")
+    assert with_pact.cfg.replay.countries.SLV.gang_pact == 0.5 and without.world.pact_before is None
+    gang = {}
+    for name, m in (("pact", with_pact), ("none", without)):
+        cuts, killed = [], 0.0
+        for _ in range(4):  # the burn-in
+            m.step()
+            cuts.append(m.fx.truce_cut.copy())
+            killed += float(m.terr.homicides[slv].sum())
+        gang[name] = killed
+        if name == "pact":
+            assert all(np.array_equal(c, np.where(slv, 0.5, 0.0)) for c in cuts)
+        m.step()  # week 0: the episode begins and the pact is over
+        assert m.week == 0 and not m.fx.truce_cut.any()
+    assert gang["pact"] < 0.9 * gang["none"]
+
+
 def test_replay_config_errors(plain_and_pinned):
     with pytest.raises((ConfigCompositionException, ConfigKeyError)):  # a typo in an input's name
         compose(["replay=hnd_military_police", "replay.countries.HND.homicde_rate=80"])
@@ -80,6 +103,10 @@ def test_replay_config_errors(plain_and_pinned):
     with pytest.raises(ConfigError, match="homicide_rate=-1"):
         validate(cfg)
     cfg.replay.countries.SLV.homicide_rate = 36.0
+    cfg.replay.countries.SLV.gang_pact = 1.5
+    with pytest.raises(ConfigError, match=r"gang_pact=1\.5"):
+        validate(cfg)
+    cfg.replay.countries.SLV.gang_pact = None
     cfg.replay.year = 0
     with pytest.raises(ConfigError, match="needs its year"):
         validate(cfg)

@@ -1313,6 +1313,7 @@ class CountryAsOf:
     prisoners_per_100k: float | None = None  # inmates per 100,000 at the start
     members: int | None = None  # members of the organisations based in the country (home territory there)
     extradites: bool | None = None  # whether the country extradites nationals to the US
+    gang_pact: float | None = None  # share of gang violence a pact in force before the episode suspends (burn-in only)
 
 
 @dataclass
@@ -1459,6 +1460,7 @@ AS_OF_RANGES = {
     "prison_capacity_per_100k": (0.0, 5000.0),
     "prisoners_per_100k": (0.0, 5000.0),
     "members": (1, 10_000_000),
+    "gang_pact": (0.0, 1.0),
 }
 
 

@@ -12,7 +12,12 @@ replay (the ``replay`` group, ``configs/replay/<episode>.yaml``; schema ``Replay
   takes from the observed rates of its own year) are rescaled together so that their
   population-weighted mean is that figure; the territories keep their ranking;
 * ``members`` is the membership of the organisations based in the country (home territory there):
-  their members are rescaled together to that total, wherever they are present.
+  their members are rescaled together to that total, wherever they are present;
+* ``gang_pact`` is a pact between the government and the gangs in force in the years before the
+  episode (El Salvador's, 2019 to March 2022, which "sought to lower the homicide rate", 003 l.245):
+  during the burn-in it suspends that share of the country's gang violence, as the ``truce`` lever
+  does, and it ends at week 0, when the episode begins (the government ended it after a spate of
+  murders in March 2022, 003 l.245) (``World.pact_before``, :func:`sim.model.policies.effects`).
 
 Other countries, and every parameter, are left as the preset has them. The model then runs its
 burn-in from these inputs, so the pinned country's state at the end of the burn-in is the model's
@@ -53,4 +58,8 @@ def pin(world: World, replay: Any) -> World:
                 raise ValueError(f"replay.countries.{code}.members: no organisation is based in {code}")
             for o in based:
                 o["members"] *= float(inputs.members) / total
+        if inputs.gang_pact is not None:
+            if world.pact_before is None:
+                world.pact_before = np.zeros(world.n)
+            world.pact_before[sel] = float(inputs.gang_pact)
     return world
