@@ -163,6 +163,11 @@ class Accounts:
         of the week: many small payments cost less so)."""
         self._pending.append((self.row[account, cause], country, amount))
 
+    def add_each(self, account: str, cause: str, countries: list[int], amounts: list[float]) -> None:
+        """:meth:`add_at` for each country and amount, in order."""
+        row = self.row[account, cause]
+        self._pending.extend((row, c, a) for c, a in zip(countries, amounts))
+
     def by_home(self, model: CrimeModel, rows: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         """Per-country sums of amounts by the home country of each organisation row."""
         return np.bincount(model.orgs.country[rows], weights=amounts, minlength=len(self.isos))

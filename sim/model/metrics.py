@@ -28,8 +28,9 @@ def _mask(m: CrimeModel) -> np.ndarray:
 
 def _weighted(m: CrimeModel, values: np.ndarray, weights: np.ndarray) -> float:
     mask = _mask(m)
-    wsum = float(weights[mask].sum())
-    return float((values[mask] * weights[mask]).sum() / wsum) if wsum > 0 else 0.0
+    w = weights[mask]
+    wsum = float(w.sum())
+    return float((values[mask] * w).sum() / wsum) if wsum > 0 else 0.0
 
 
 def homicide_rate(m: CrimeModel) -> float:
@@ -85,6 +86,18 @@ def firepower(m: CrimeModel) -> float:
     return float((m.arms.of(m.orgs.uid) * members).sum() / total) if total > 0 else 1.0
 
 
+def wholesale_price(m: CrimeModel) -> float:
+    """Consumption-weighted mean wholesale price of the markets: ``np.average(price, weights=consumption)``
+    over the markets, with its sums (without its argument checks)."""
+    consumption = m.world.consumption_kg
+    markets = consumption > 0
+    weights = consumption[markets]
+    scale = weights.sum()
+    if scale == 0.0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")  # as np.average
+    return float((m.terr.price[markets] * weights).sum() / scale)
+
+
 def _count(cls):
     return lambda m: len(m.agents_by_type.get(cls, []))
 
@@ -117,11 +130,7 @@ def model_reporters() -> dict:
         "drug_in_transit_kg": trade.in_transit,
         "drug_stock_kg": lambda m: float(m.terr.stock.sum()),
         "seizure_share": seizure_share,
-        "wholesale_price": lambda m: float(
-            np.average(
-                m.terr.price[m.world.consumption_kg > 0], weights=m.world.consumption_kg[m.world.consumption_kg > 0]
-            )
-        ),
+        "wholesale_price": wholesale_price,
         "route_territories": trade.footprint,
         "active_routes": lambda m: m.shippers.active_routes,
         "coca_area_ha": lambda m: float(m.coca.area.sum()),

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.state import clip
+
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
 
@@ -68,13 +70,21 @@ class Arms:
 
     def stock_of(self, uids: np.ndarray) -> np.ndarray:
         """Units held by each organisation uid (0 where not armed)."""
-        return np.nan_to_num(self._at(self.stock, uids, 0.0))
+        return _nan_to_zero(self._at(self.stock, uids, 0.0))
 
     @staticmethod
     def _at(values: np.ndarray, uids: np.ndarray, default: float) -> np.ndarray:
         uids = np.asarray(uids, dtype=np.int64)
         known = uids < values.size
         return np.where(known, values[np.where(known, uids, 0)] if values.size else default, default)
+
+
+def _nan_to_zero(x: np.ndarray) -> np.ndarray:
+    """``np.nan_to_num(x)`` of a float array (NaN -> 0), without its checks when ``x`` holds no
+    infinity (stocks never do)."""
+    if np.isinf(x).any():
+        return np.nan_to_num(x)
+    return np.where(np.isnan(x), 0.0, x)
 
 
 def reach(model: CrimeModel) -> np.ndarray:
@@ -93,9 +103,8 @@ def step(model: CrimeModel) -> None:
     uid, home = orgs.uid, orgs.country
     a._grow(int(uid.max(initial=-1)) + 1)
     spend = np.array([min(ap.spend_share * o.revenue, o.cash) for o in orgs.agents])
-    for org, usd in zip(orgs.agents, spend.tolist()):
-        if usd > 0:
-            orgs.debit_org(org, usd, "arms")
+    buying = spend > 0
+    orgs.debit_each([o for o, b in zip(orgs.agents, buying.tolist()) if b], spend[buying].tolist(), "arms")
     units_sq = spend / ap.price_usd  # at the status quo's supply
     units = units_sq * reach(model)[home]
     wear = 1.0 / (52.0 * ap.service_years)
@@ -111,8 +120,8 @@ def step(model: CrimeModel) -> None:
         [np.bincount(home, weights=spend, minlength=n_c), np.bincount(home, weights=units, minlength=n_c)]
     )
     sq = a.status_quo[uid]
-    ratio = np.divide(np.nan_to_num(a.stock[uid]), sq, out=np.ones(uid.size), where=sq > 0)
-    a.firepower[uid] = np.clip(ratio, 1.0 / ap.max_firepower, ap.max_firepower)
+    ratio = np.divide(_nan_to_zero(a.stock[uid]), sq, out=np.ones(uid.size), where=sq > 0)
+    a.firepower[uid] = clip(ratio, 1.0 / ap.max_firepower, ap.max_firepower)
 
 
 def arrest_factor(model: CrimeModel, rows: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.state import clip
+
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
 
@@ -33,7 +35,7 @@ def trust_target(model: CrimeModel, effectiveness: np.ndarray, fear: np.ndarray,
     cp = model.p.community
     s = 1.0 / (1.0 + np.exp(-cp.effectiveness_weight * (effectiveness - cp.effectiveness_pivot)))
     base = cp.trust_floor + (1.0 - cp.trust_floor) * s
-    return np.clip(base - violence_penalty(model, fear) - cp.abuse_weight * abuse / 10.0, 0.0, 1.0)
+    return clip(base - violence_penalty(model, fear) - cp.abuse_weight * abuse / 10.0, 0.0, 1.0)
 
 
 def step(model: CrimeModel) -> None:
@@ -54,14 +56,14 @@ def step(model: CrimeModel) -> None:
         # time scale) (issue 19, item 5)
         t.trust[:] = target
     t.trust += cp.trust_rate * (target - t.trust) - fx.rotation * cp.rotation_trust_cost * t.trust
-    np.clip(t.trust, 0.0, 1.0, out=t.trust)
+    clip(t.trust, 0.0, 1.0, out=t.trust)
     t.tips[:] = t.trust**cp.tips_exponent
     # emigration (M14): violence and idle youth push people out
     share = (
         cp.emigration_base * (1.0 + cp.emigration_violence * t.fear / 10.0) * (1.0 + cp.emigration_neet * w.neet_share)
     )
     share = np.where(w.role("market"), 0.0, share)
-    t.emigration[:] = t.population * np.clip(share, 0.0, cp.max_emigration)
+    t.emigration[:] = t.population * clip(share, 0.0, cp.max_emigration)
     t.population -= t.emigration
     # natural increase (births less deaths, a country input): without it emigration alone drained every
     # country (El Salvador lost 29% of its residents in ten policy years, which alone raised its

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.state import clip
+
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
 
@@ -75,7 +77,7 @@ def step(model: CrimeModel) -> None:
     gain = offered * (1.0 - t.corrupt)
     loss = leaving * t.corrupt
     t.corrupt += gain - loss
-    np.clip(t.corrupt, 0.0, 1.0, out=t.corrupt)
+    clip(t.corrupt, 0.0, 1.0, out=t.corrupt)
     # a change of patron (new dominant group) resets part of the payroll
     changed = (top_uid != t.patron) & (t.patron >= 0) & (top_uid >= 0)
     t.corrupt[changed] *= 1.0 - cp.patron_change_loss
@@ -93,7 +95,7 @@ def step(model: CrimeModel) -> None:
     courts = model.countries.court_capture
     courts += cp.court_capture_rate * push * (1.0 - courts)
     courts -= cp.court_capture_rate * cp.court_recovery * (mean_corrupt < cp.court_threshold) * courts
-    np.clip(courts, 0.0, 1.0, out=courts)
+    clip(courts, 0.0, 1.0, out=courts)
 
 
 def payroll_ties(model: CrimeModel) -> dict[tuple[int, int], float]:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.state import clip
+
 if TYPE_CHECKING:
     from sim.model.config import CultivationParams
     from sim.model.model import CrimeModel
@@ -79,7 +81,7 @@ def step(model: CrimeModel) -> None:
     c.risk += cp.risk_memory * (model.fx.eradication * 52.0 - c.risk)
     g = growth(model)
     made = float(c.production_kg(g).sum())
-    ratio = np.clip(c.reference_kg * g / max(made, 1e-9), mp.price_ratio_min, mp.price_ratio_max)
+    ratio = clip(c.reference_kg * g / max(made, 1e-9), mp.price_ratio_min, mp.price_ratio_max)
     c.price = mp.price_source * ratio**cp.price_elasticity
     gap = c.price / mp.price_source - 1.0
     if gap > 0.0:  # new area, on suitable land, less where eradication is feared

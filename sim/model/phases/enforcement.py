@@ -31,6 +31,7 @@ import numpy as np
 
 from sim.model.agents import Leader
 from sim.model.phases import arms, leadership
+from sim.model.state import clip
 
 if TYPE_CHECKING:
     from sim.model.agents import Organisation
@@ -62,7 +63,7 @@ def capacity(model: CrimeModel) -> np.ndarray:
         * fx.capacity_mult
         * fx.arrest_mult
     )
-    return np.clip(cap, 0.0, ep.max_capacity)
+    return clip(cap, 0.0, ep.max_capacity)
 
 
 def effectiveness(model: CrimeModel) -> np.ndarray:
@@ -74,14 +75,14 @@ def effectiveness(model: CrimeModel) -> np.ndarray:
 
 def conviction_probability(model: CrimeModel) -> np.ndarray:
     t, ep, fx = model.terr, model.p.enforcement, model.fx
-    invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (
+    invest = clip(t.investigative + fx.investigative_boost, 0.0, 1.0) * (
         1.0 - ep.military_investigation_penalty * t.militarised
     )
     p = invest * effectiveness(model)
     bar = fx.evidentiary_bar
     if (bar < 1.0).any():  # a low bar convicts without investigation (003 l.241-252)
         p = np.where(bar < 1.0, bar * p + (1.0 - bar), p)
-    return np.clip(p, 0.0, 1.0)
+    return clip(p, 0.0, 1.0)
 
 
 def step(model: CrimeModel) -> None:
@@ -123,7 +124,7 @@ def step(model: CrimeModel) -> None:
         rate *= arms.arrest_factor(model, r)  # out-gunned police arrest fewer (phases/arms.py)
         gang = model.orgs.is_gang[r]
         rate[gang] = rate[gang] * fx.gang_arrest_mult[c[gang]]
-        arrested = P[r, c] * np.clip(rate, 0.0, ep.max_arrest_share)
+        arrested = P[r, c] * clip(rate, 0.0, ep.max_arrest_share)
         P[r, c] -= arrested
         acc = model.accounts
         by_country = acc.by_home(model, r, arrested)
@@ -151,7 +152,7 @@ def step(model: CrimeModel) -> None:
         t.arrests += swept
     # abuses per 100k residents per year, smoothed. Arrests made on confessions rather than evidence
     # breed abuse (004 l.536-538, l.586); troops without community ties abuse more (004 l.524, l.711-713)
-    invest = np.clip(t.investigative + fx.investigative_boost, 0.0, 1.0)
+    invest = clip(t.investigative + fx.investigative_boost, 0.0, 1.0)
     abuses = (
         ep.abuse_rate * fx.abuse_mult * t.arrests * (1.0 - invest) * (1.0 + ep.military_abuse * t.militarised) * 52.0
     )

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import Cartel, Gang, Militia, MilitiaPhase
+from sim.model.state import clip
 from sim.model.ties import Tie
 
 if TYPE_CHECKING:
@@ -103,10 +104,10 @@ def step(model: CrimeModel) -> None:
     guard = np.bincount(c, weights=held * protective[r], minlength=n)  # militia by militia, in row order
     ext = held * _extorting_share(model)[r]  # extorting members, entry by entry
     extorters = np.bincount(c, weights=ext, minlength=n)  # group by group, in row order
-    suppress = np.where(extorters > 0, np.clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
+    suppress = np.where(extorters > 0, clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
-    for org, take in zip(orgs, np.bincount(r, weights=ext * suppress[c], minlength=k).tolist()):
-        model.orgs.credit_org(org, take * gp.extortion_per_member, "extortion")
+    takes = np.bincount(r, weights=ext * suppress[c], minlength=k).tolist()
+    model.orgs.credit_each(orgs, [take * gp.extortion_per_member for take in takes], "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
     for boss, pay, parts in subcontracts(model):
@@ -118,6 +119,7 @@ def step(model: CrimeModel) -> None:
     mining = w.role("mining")
     members = np.bincount(r, weights=held, minlength=k).tolist()
     in_mines = np.bincount(r, weights=held * mining[c], minlength=k).tolist()
+    miners, mined = [], []  # credited after the loop, group by group (the loop reads no cash)
     for row, org in enumerate(orgs):
         if isinstance(org, Militia):
             continue
@@ -129,7 +131,9 @@ def step(model: CrimeModel) -> None:
             org.diversification += gp.diversify_rate * (1.0 - org.diversification)
         else:
             org.diversification -= gp.diversify_decay * org.diversification
-        model.orgs.credit_org(org, in_mines[row] * org.diversification * gp.mining_per_member, "mining")
+        miners.append(org)
+        mined.append(in_mines[row] * org.diversification * gp.mining_per_member)
+    model.orgs.credit_each(miners, mined, "mining")
 
     # --- migrant smuggling at border crossings (M19)
     border = w.role("border")

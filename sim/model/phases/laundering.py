@@ -88,7 +88,8 @@ class Laundering:
 def exposure(model: CrimeModel, channels: list[str]) -> np.ndarray:
     """Each channel's exposure to anti-laundering (``params.laundering.exposure_<channel>``)."""
     lp = model.p.laundering
-    return np.array([getattr(lp, f"exposure_{c}") for c in channels])
+    of = {c: getattr(lp, f"exposure_{c}") for c in set(channels)}
+    return np.array([of[c] for c in channels])
 
 
 def _refill(model: CrimeModel) -> None:
@@ -169,7 +170,7 @@ def step(model: CrimeModel) -> None:
     )
     k, m = len(orgs), len(facs)
     demand = np.array([o.revenue for o in orgs])
-    country = np.array([o.country for o in orgs], dtype=np.int64)
+    country = model.orgs.country[~model.orgs.is_militia]  # = [o.country for o in orgs]
     # ties group (row i) -> launderer (column j)
     row = {o.unique_id: i for i, o in enumerate(orgs)}
     col = {f.unique_id: j for j, f in enumerate(facs)}
@@ -219,13 +220,11 @@ def step(model: CrimeModel) -> None:
     cost_fees = np.bincount(i, weights=fees, minlength=k)
     cost_conf = np.bincount(i, weights=confiscated + seized_tie, minlength=k)
     cost_lost = unserved * lp.unserved_loss
-    for o, fee, conf, lost in zip(orgs, cost_fees.tolist(), cost_conf.tolist(), cost_lost.tolist()):
-        if fee > 0:
-            model.orgs.debit_org(o, fee, "laundering_fees")
-        if conf > 0:
-            model.orgs.debit_org(o, conf, "confiscated")
-        if lost > 0:
-            model.orgs.debit_org(o, lost, "unlaundered")
+    # (each group pays its fees, then its confiscation, then its loss: a group's debits are apart
+    # from another's, so they are made use by use, group by group)
+    for use, cost in (("laundering_fees", cost_fees), ("confiscated", cost_conf), ("unlaundered", cost_lost)):
+        pay = cost > 0
+        model.orgs.debit_each([o for o, p in zip(orgs, pay.tolist()) if p], cost[pay].tolist(), use)
     hit = (demand > 0) & (cost_conf + cost_lost > HIT * demand)
     state.hit = {o.unique_id for o, h in zip(orgs, hit.tolist()) if h}
     state.hit_by_country = np.bincount(country[hit], minlength=n_c).astype(float)

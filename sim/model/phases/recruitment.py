@@ -57,15 +57,17 @@ def step(model: CrimeModel) -> None:
     militia = model.orgs.is_militia
     rows = np.flatnonzero(~militia)
     members = np.bincount(r, weights=held, minlength=len(orgs))[rows].tolist()
-    pull, exits = [], []
+    pull, exits, payers, pay = [], [], [], []
     for row, m in zip(rows.tolist(), members):
         org = orgs[row]
         per_member = org.revenue / max(m, 1.0)
         pull.append(per_member / (per_member + rp.revenue_pull))
         wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * m
         unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
-        model.orgs.debit_org(org, wages, "wages")
+        payers.append(org)
+        pay.append(wages)
         exits.append(rp.attrition + rp.unpaid_exit * unpaid)
+    model.orgs.debit_each(payers, pay, "wages")  # each group's wages (its cash read above is before them)
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
     keep = ~militia[r]

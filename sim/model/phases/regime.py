@@ -103,6 +103,7 @@ class Regimes:
         self.operated = np.zeros(w.n)  # share of the unit moving the drugs passing through
         self.shelter = np.zeros(w.n)  # share of arrests and leader targeting of sheltered groups forgone
         self._sheltered = [np.zeros(0, dtype=np.int64) for _ in self.agents]
+        self._ruled_by: dict[tuple[int, ...], np.ndarray] = {}  # the territories of some regimes (refuge)
         for r in self.agents:
             self._update_sheltered(model, r)
         self._refresh(model)
@@ -132,14 +133,18 @@ class Regimes:
         """The regime's live rails serve the groups it shelters and no other (service ties, renewed
         weekly)."""
         alive = {f.unique_id: f for f in model.agents_by_type.get(Facilitator, [])}
+        ties = model.ties
+        edges = ties.edges(Tie.SERVICE)  # keyed (smaller uid, larger uid): service ties are symmetric
         for uid in list(r.rails):
             if uid not in alive:  # taken down (anti_laundering, remove_facilitator): the rail is lost
                 del r.rails[uid]
                 continue
-            for c in set(alive[uid].clients) - set(r.sheltered):  # a group it no longer shelters
-                model.ties.remove(Tie.SERVICE, uid, c)
-            for g in r.sheltered:
-                model.ties.set(Tie.SERVICE, uid, g, alive[uid].capacity)
+            for c in set(ties.neighbour_set(Tie.SERVICE, uid)) - set(r.sheltered):  # a group it no longer shelters
+                ties.remove(Tie.SERVICE, uid, c)
+            weight = float(alive[uid].capacity)
+            for g in r.sheltered:  # (a tie already there as it is is left alone)
+                if edges.get((uid, g) if uid < g else (g, uid)) != weight:
+                    ties.set(Tie.SERVICE, uid, g, weight)
 
     def _update_sheltered(self, model: CrimeModel, r: Regime) -> None:
         alive = model.orgs.by_uid
@@ -160,7 +165,9 @@ class Regimes:
         """Bool per (uid, territory) entry: the group is sheltered by the regime ruling the territory."""
         out = np.zeros(np.broadcast(uids, territories).shape, dtype=bool)
         for k, shel in enumerate(self._sheltered):
-            out |= (self.ruler[territories] == k) & np.isin(uids, shel)
+            # np.isin(uids, shel), by a search of the sorted uids ``shel``
+            found = shel.take(np.searchsorted(shel, uids), mode="clip") == uids if shel.size else False
+            out |= (self.ruler[territories] == k) & found
         return out
 
     def refuge(self, model: CrimeModel, org: Organisation) -> tuple[int, float]:
@@ -171,7 +178,9 @@ class Regimes:
         by = [k for k, r in enumerate(self.agents) if org.unique_id in r.sheltered]
         if not by:
             return home, 0.0
-        ok = np.isin(self.ruler, by)  # the territories of the regimes that shelter it
+        ok = self._ruled_by.get(tuple(by))  # the territories of the regimes that shelter it
+        if ok is None:
+            ok = self._ruled_by[tuple(by)] = np.isin(self.ruler, by)
         members = np.where(ok, org.presence, 0.0)
         best = int(np.argmax(members))
         if ok[home] or members[best] < model.p.regime.sanctuary_members:

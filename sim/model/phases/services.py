@@ -36,18 +36,25 @@ def coverage(model: CrimeModel, org: Organisation) -> float:
 
 
 def seek_services(
-    org: Organisation, open_: dict[str, list[Facilitator]], load: dict[int, int], slots: dict[int, int]
+    org: Organisation,
+    open_: dict[str, list[Facilitator]],
+    load: dict[int, int],
+    slots: dict[int, int],
+    kind_of: dict[int, str],
 ) -> None:
     """An organisation lacking a needed service picks a facilitator with a free slot, with
     probability proportional to capacity (preferential attachment to super-fixers).
 
     ``open_``: the facilitators of each needed kind with a free slot, in unique_id order (one
     leaves the list when its last slot is taken); ``slots``: clients each can serve at once
-    (:attr:`Facilitator.slots`, computed once a week)."""
+    (:attr:`Facilitator.slots`, computed once a week); ``kind_of``: each facilitator's kind, by
+    unique_id."""
     model, ties = org.model, org.model.ties
     mine = ties.neighbour_set(Tie.SERVICE, org.unique_id)
-    have = {model.agent_by_uid(f).kind for f in mine}
+    have = {kind_of[f] for f in mine}
     short = org.unique_id in model.laundering.short  # its income overflowed its launderers
+    if not short and have.issuperset(NEEDED):
+        return  # served, and wants no more (the loop below would pass over every kind)
     vetting = model.laundering.vetting(org.unique_id, model.week)  # its launderer was taken down lately
     for kind in NEEDED:
         more = short and kind == "launderer"
@@ -80,7 +87,9 @@ def step(model: CrimeModel) -> None:
     # ties expire (one draw per tie, in tie order); a sponsor's rail keeps its regime's clients
     rails = {f.unique_id for f in facs if f.patron >= 0}
     edges = (
-        [e for e in ties.edges(Tie.SERVICE) if not rails.intersection(e)] if rails else list(ties.edges(Tie.SERVICE))
+        [e for e in ties.edges(Tie.SERVICE) if e[0] not in rails and e[1] not in rails]
+        if rails
+        else list(ties.edges(Tie.SERVICE))
     )
     if edges:
         ends = rng.random(len(edges)) < 1.0 / fp.tie_weeks
@@ -90,20 +99,23 @@ def step(model: CrimeModel) -> None:
     # (the cartels and gangs in the order of model.agents, as model.agents.select would give them)
     clients = AgentSet([o for o in model.orgs.agents if isinstance(o, (Cartel, Gang))], random=model.random)
     slots = {f.unique_id: f.slots for f in facs}
+    kind_of = {f.unique_id: f.kind for f in facs}
     # a sponsor's rail serves only its regime and the groups it shelters (sim/model/phases/regime.py)
     open_ = {
         kind: [f for f in facs if f.kind == kind and f.patron < 0 and load[f.unique_id] < slots[f.unique_id]]
         for kind in NEEDED
     }
-    clients.shuffle_do(seek_services, open_, load, slots)
+    clients.shuffle_do(seek_services, open_, load, slots, kind_of)
     # the transporter's fee or the cost of going without one, on last week's revenue (laundering
     # is settled in the laundering phase)
-    kind_of = {f.unique_id: f.kind for f in facs}
+    payers, pay = [], []
     for org in model.orgs.agents:
         if isinstance(org, Militia):
             continue
         kinds = {kind_of[f] for f in ties.neighbour_set(Tie.SERVICE, org.unique_id) if f in kind_of}
         cov = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
         moved = "transporter" in kinds
-        model.orgs.debit_org(org, org.revenue * (fp.fee if moved else fp.unserved_cost), "services")
+        payers.append(org)
+        pay.append(org.revenue * (fp.fee if moved else fp.unserved_cost))
         org.service_coverage = cov
+    model.orgs.debit_each(payers, pay, "services")

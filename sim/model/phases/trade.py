@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.model.phases import cultivation
 from sim.model.phases.shippers import learn as shippers_learn
+from sim.model.state import clip, sorted_union
 from sim.model.world.paths import PathFinder
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def seizure_probability(model: CrimeModel) -> np.ndarray:
     this week's interdiction effort (:mod:`sim.model.phases.interdiction`)."""
     t, rp = model.terr, model.p.routing
     honest = 1.0 - t.corrupt
-    return np.clip(rp.base_seizure * t.capacity * honest * model.interdiction.effort, 0.0, rp.max_seizure)
+    return clip(rp.base_seizure * t.capacity * honest * model.interdiction.effort, 0.0, rp.max_seizure)
 
 
 def rival_share(model: CrimeModel, shippers: np.ndarray) -> np.ndarray:
@@ -243,9 +244,12 @@ def rival_share(model: CrimeModel, shippers: np.ndarray) -> np.ndarray:
     v = orgs.presence[r, c]
     hostile = orgs.hostility()
     armed = np.bincount(c, weights=v, minlength=n) + 1.0
-    return np.array(
-        [np.bincount(c, weights=hostile[k, r] * v, minlength=n) / armed for k in orgs.rows_of(shippers).tolist()]
-    ).reshape(len(shippers), n)
+    # one bincount over the shippers' rows, shipper by shipper (each row's sums in entry order, as
+    # a bincount per shipper would make them)
+    rows = orgs.rows_of(shippers)
+    at = (np.arange(rows.size)[:, None] * n + c).ravel()
+    hostile_members = np.bincount(at, weights=(hostile[rows][:, r] * v).ravel(), minlength=rows.size * n)
+    return hostile_members.reshape(rows.size, n) / armed
 
 
 def routing(model: CrimeModel) -> None:
@@ -275,7 +279,7 @@ def routing(model: CrimeModel) -> None:
 
     # route cost per path: distance + the shipper's perceived risk + rival presence - protection (M16)
     # one row per shipping organisation (last row: no owner) of its view of every territory
-    shippers = np.unique(owners[owners >= 0]) if model.orgs.agents else np.zeros(0, dtype=np.int64)
+    shippers = sorted_union(owners[owners >= 0]) if model.orgs.agents else np.zeros(0, dtype=np.int64)  # np.unique
     rival = np.zeros((shippers.size + 1, n + 1))  # hostile share of armed presence
     operates = np.zeros((shippers.size + 1, n + 1))  # police units that protect its shipments
     if shippers.size:
@@ -372,7 +376,7 @@ def market(model: CrimeModel) -> None:
     mk = w.consumption_kg > 0
     t.supply_ema[mk] += mp.supply_memory * (delivered[mk] - t.supply_ema[mk])
     ratio = w.consumption_kg[mk] / np.maximum(t.supply_ema[mk], 1e-6 * w.consumption_kg[mk])
-    t.price[mk] = mp.price_market * np.clip(ratio, mp.price_ratio_min, mp.price_ratio_max) ** mp.price_elasticity
+    t.price[mk] = mp.price_market * clip(ratio, mp.price_ratio_min, mp.price_ratio_max) ** mp.price_elasticity
     # wholesale sale by whoever holds the last plaza before the market
     sale = np.bincount(R.last_mile, weights=arriving * t.price[R.mkt] * mp.last_mile_share, minlength=w.n)
     model.orgs.credit(t.controller, sale, "wholesale", drug=True)

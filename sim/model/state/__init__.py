@@ -121,6 +121,12 @@ class Totals:
     seized_kg: float = 0.0
 
 
+def clip(a, lo: float, hi: float, out: np.ndarray | None = None):
+    """``np.clip(a, lo, hi, out=out)`` for the float arrays and numbers of the phases, as two ufuncs:
+    ``np.clip``'s argument checks cost more than the clipping on arrays of a few dozen territories."""
+    return np.minimum(np.maximum(a, lo, out=out), hi, out=out)
+
+
 def sorted_union(*arrays: np.ndarray) -> np.ndarray:
     """The distinct values of integer arrays, ascending (``np.union1d``, several times faster on
     the arrays of a week)."""

@@ -38,6 +38,7 @@ class Organisations:
         self._n = world.n
         self._accounts = accounts  # every change of cash is recorded in the ``money`` account
         self._country_of = world.country
+        self._country_list: list[int] = world.country.tolist()  # the same, for one territory at a time
         self._ties = ties
         self._neutral_hostility = neutral_hostility
         self.agents: list[Organisation] = []  # in unique_id order: row k is agents[k]
@@ -211,10 +212,11 @@ class Organisations:
         sel = (owners >= 0) & (amounts > 0)
         if not sel.any():
             return
-        by_uid = self.by_uid
+        by_uid, country_of = self.by_uid, self._country_list
         total = self.income_by_source.get(source, 0.0)
         credited = False
         account = self._accounts.now[self._accounts.row["money", source]]
+        by_country = account.tolist()  # the account's row as floats: the same sums, written back below
         for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
             org = by_uid.get(uid)
             if org is not None:
@@ -223,32 +225,54 @@ class Organisations:
                 total += amt
                 if drug:
                     org.drug_income += amt
-                account[self._country_of[org.home]] += amt
+                by_country[country_of[org.home]] += amt
                 credited = True
         if credited:
+            account[:] = by_country
             self.income_by_source[source] = total
 
     def debit(self, owners: np.ndarray, amounts: np.ndarray, use: str) -> None:
         """Debit per-territory amounts (USD) from each territory's owner organisation (uid or -1);
         ``use``: the cause in the ``money`` account."""
         sel = (owners >= 0) & (amounts > 0)
+        by_uid = self.by_uid
+        payers, paid = [], []  # territory by territory
         for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
-            org = self.by_uid.get(uid)
+            org = by_uid.get(uid)
             if org is not None:
-                self.debit_org(org, amt, use)
+                payers.append(org)
+                paid.append(amt)
+        self.debit_each(payers, paid, use)
 
     def credit_org(self, org: Organisation, amount: float, source: str, drug: bool = False) -> None:
         """Add income to an organisation; ``source`` feeds ``income_by_source`` (M11, M17)."""
-        org.cash += amount
-        org.income += amount
-        self.income_by_source[source] = self.income_by_source.get(source, 0.0) + amount
-        if drug:
-            org.drug_income += amount
-        self._accounts.add_at("money", source, self._country_of[org.home], amount)
+        self.credit_each([org], [amount], source, drug)
+
+    def credit_each(self, orgs: list[Organisation], amounts: list[float], source: str, drug: bool = False) -> None:
+        """:meth:`credit_org` for each organisation and amount, in order (one call for many)."""
+        if not orgs:
+            return
+        total = self.income_by_source.get(source, 0.0)
+        for org, amount in zip(orgs, amounts):
+            org.cash += amount
+            org.income += amount
+            total += amount
+            if drug:
+                org.drug_income += amount
+        self.income_by_source[source] = total
+        self._accounts.add_each("money", source, [self._country_list[o.home] for o in orgs], amounts)
 
     def debit_org(self, org: Organisation, amount: float, use: str) -> None:
         """Take a payment from an organisation's cash (never below zero); what is taken is recorded
         under ``use`` in the ``money`` account."""
-        before = org.cash
-        org.cash = max(0.0, org.cash - amount)
-        self._accounts.add_at("money", use, self._country_of[org.home], org.cash - before)
+        self.debit_each([org], [amount], use)
+
+    def debit_each(self, orgs: list[Organisation], amounts: list[float], use: str) -> None:
+        """:meth:`debit_org` for each organisation and amount, in order (one call for many)."""
+        taken = []
+        for org, amount in zip(orgs, amounts):
+            before = org.cash
+            after = before - amount
+            org.cash = after = after if after > 0.0 else 0.0  # max(0.0, before - amount), faster
+            taken.append(after - before)
+        self._accounts.add_each("money", use, [self._country_list[o.home] for o in orgs], taken)
