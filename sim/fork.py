@@ -31,20 +31,23 @@ def burn_in_key(cfg: DictConfig, resolved: dict | None = None) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def forked_runs(cfgs: Iterable[DictConfig]) -> Iterator[RunResult]:
+def forked_runs(cfgs: Iterable[DictConfig], resolved: Iterable[dict] | None = None) -> Iterator[RunResult]:
     """The result of :func:`sim.run.run` (without outputs written) for each of ``cfgs``, in order; the
-    burn-in is run once for all the configs that share it (:func:`burn_in_key`)."""
+    burn-in is run once for all the configs that share it (:func:`burn_in_key`). ``resolved``: each
+    config resolved (``OmegaConf.to_container(cfg, resolve=True)``), when the caller has them."""
     burnt: dict[str, object] = {}
+    given = iter(resolved) if resolved is not None else None
     for cfg in cfgs:
-        resolved = OmegaConf.to_container(cfg, resolve=True)  # resolved once, for both keys
-        assert isinstance(resolved, dict)
-        key = burn_in_key(cfg, resolved)
+        # resolved once, for both keys
+        data = next(given) if given is not None else OmegaConf.to_container(cfg, resolve=True)
+        assert isinstance(data, dict)
+        key = burn_in_key(cfg, data)
         if key not in burnt:
             burnt[key] = model = make_model(cfg)
             advance(model, int(cfg.burn_in))
         model = fork(burnt[key], cfg)
         advance(model, int(cfg.steps))
-        yield collect(model, run_key(cfg, resolved))
+        yield collect(model, run_key(cfg, data))
 
 
 def fork(model, cfg: DictConfig):

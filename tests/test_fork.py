@@ -47,3 +47,22 @@ def test_scenario_config_is_the_composed_config_with_its_seed():
     assert cfg == compose(*extra, "scenario=truce", "seed=5")
     assert scenario_config("truce", 6, extra).seed == 6 and cfg.seed == 5  # each call its own copy
     assert scenario_config("truce", 6, (*extra, "seed=2")).seed == 2  # a seed in the overrides wins
+
+
+def test_seed_runs_resolve_a_scenario_once_and_key_each_run_by_its_own_config(monkeypatch):
+    """compare.seed_runs resolves each scenario's config once per process and sets each run's seed
+    in that copy: every run's key (summary config_hash) is the one of its own config resolved alone,
+    and the runs are those of sim.run."""
+    from sim.analysis import compare
+    from sim.analysis.store import run_key
+
+    extra = ("world=synthetic", "world.n_territories=40", "steps=26", "burn_in=26")
+    summaries = []
+    monkeypatch.setattr(compare, "yearly_frames", lambda sc, cfg, res, countries: summaries.append((cfg, res)))
+    for seed in (3, 4):
+        compare.seed_runs(["baseline", "truce"], seed, extra)
+    assert len(summaries) == 4 and len({res.summary["config_hash"] for _, res in summaries}) == 4
+    for cfg, res in summaries:
+        assert res.summary["config_hash"] == run_key(cfg)
+    cfg, res = summaries[-1]
+    pd.testing.assert_frame_equal(res.timeseries, sim.run(cfg).timeseries, check_exact=True)

@@ -160,9 +160,22 @@ def seed_runs(
     gives them, when the caller has them (a worker process then composes none)."""
     from sim.fork import forked_runs
 
-    composed = composed or {}
-    cfgs = [scenario_config(sc, seed, tuple(extra), composed.get(sc)) for sc in scenarios]
-    return [yearly_frames(sc, cfg, res, countries) for sc, cfg, res in zip(scenarios, cfgs, forked_runs(cfgs))]
+    pickled = {sc: (composed or {}).get(sc) or composed_config(sc, tuple(extra)) for sc in scenarios}
+    cfgs = [scenario_config(sc, seed, tuple(extra), pickled[sc]) for sc in scenarios]
+    # resolved once per scenario in a process, not once per run (a tenth of a run on the default world):
+    # the configs of a scenario's runs differ only in their seed, which no other key interpolates
+    resolved = [{**_resolved(pickled[sc]), "seed": int(cfg.seed)} for sc, cfg in zip(scenarios, cfgs)]
+    runs = forked_runs(cfgs, resolved)
+    return [yearly_frames(sc, cfg, res, countries) for sc, cfg, res in zip(scenarios, cfgs, runs)]
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(pickled: bytes) -> dict:
+    """The config :func:`composed_config` pickled, resolved to plain containers
+    (``OmegaConf.to_container(cfg, resolve=True)``); callers copy it before changing a key."""
+    resolved = OmegaConf.to_container(pickle.loads(pickled), resolve=True)
+    assert isinstance(resolved, dict)
+    return resolved
 
 
 @functools.lru_cache(maxsize=64)
