@@ -220,8 +220,8 @@ def step(model: CrimeModel) -> None:
     cost_fees = np.bincount(i, weights=fees, minlength=k)
     cost_conf = np.bincount(i, weights=confiscated + seized_tie, minlength=k)
     cost_lost = unserved * lp.unserved_loss
-    # (each group pays its fees, then its confiscation, then its loss: a group's debits are apart
-    # from another's, so they are made use by use, group by group)
+    # each group pays its fees, then what was confiscated, then its loss, in that order; groups do
+    # not share cash, so paying use by use (each use over all groups) gives the same cash
     for use, cost in (("laundering_fees", cost_fees), ("confiscated", cost_conf), ("unlaundered", cost_lost)):
         pay = cost > 0
         model.orgs.debit_each([o for o, p in zip(orgs, pay.tolist()) if p], cost[pay].tolist(), use)
