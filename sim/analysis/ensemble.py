@@ -547,6 +547,8 @@ def main(argv=None) -> int:
     waves = ""
     if args.rescore:
         raw = pd.read_csv(args.rescore)
+        if "wave" in raw and raw["wave"].nunique() > 1:  # the candidates of later waves (--refocus)
+            waves = f"the {len(raw)} candidates of {raw['wave'].nunique()} waves in {args.rescore}"
     elif args.refocus:
         previous = pd.read_csv(args.refocus)
         wave = int(previous["wave"].max()) + 1 if "wave" in previous else 2
