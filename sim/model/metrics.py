@@ -87,15 +87,9 @@ def firepower(m: CrimeModel) -> float:
 
 
 def wholesale_price(m: CrimeModel) -> float:
-    """Consumption-weighted mean wholesale price of the markets: ``np.average(price, weights=consumption)``
-    over the markets, with its sums (without its argument checks)."""
-    consumption = m.world.consumption_kg
-    markets = consumption > 0
-    weights = consumption[markets]
-    scale = weights.sum()
-    if scale == 0.0:
-        raise ZeroDivisionError("Weights sum to zero, can't be normalized")  # as np.average
-    return float((m.terr.price[markets] * weights).sum() / scale)
+    """Consumption-weighted mean wholesale price of the markets."""
+    markets = m.world.consumption_kg > 0
+    return float(np.average(m.terr.price[markets], weights=m.world.consumption_kg[markets]))
 
 
 def _count(cls):

@@ -70,21 +70,13 @@ class Arms:
 
     def stock_of(self, uids: np.ndarray) -> np.ndarray:
         """Units held by each organisation uid (0 where not armed)."""
-        return _nan_to_zero(self._at(self.stock, uids, 0.0))
+        return np.nan_to_num(self._at(self.stock, uids, 0.0))
 
     @staticmethod
     def _at(values: np.ndarray, uids: np.ndarray, default: float) -> np.ndarray:
         uids = np.asarray(uids, dtype=np.int64)
         known = uids < values.size
         return np.where(known, values[np.where(known, uids, 0)] if values.size else default, default)
-
-
-def _nan_to_zero(x: np.ndarray) -> np.ndarray:
-    """``np.nan_to_num(x)`` of a float array (NaN -> 0), without its checks when ``x`` holds no
-    infinity (stocks never do)."""
-    if np.isinf(x).any():
-        return np.nan_to_num(x)
-    return np.where(np.isnan(x), 0.0, x)
 
 
 def reach(model: CrimeModel) -> np.ndarray:
@@ -120,7 +112,7 @@ def step(model: CrimeModel) -> None:
         [np.bincount(home, weights=spend, minlength=n_c), np.bincount(home, weights=units, minlength=n_c)]
     )
     sq = a.status_quo[uid]
-    ratio = np.divide(_nan_to_zero(a.stock[uid]), sq, out=np.ones(uid.size), where=sq > 0)
+    ratio = np.divide(np.nan_to_num(a.stock[uid]), sq, out=np.ones(uid.size), where=sq > 0)
     a.firepower[uid] = clip(ratio, 1.0 / ap.max_firepower, ap.max_firepower)
 
 
