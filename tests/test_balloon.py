@@ -24,6 +24,13 @@ def baseline():
     return run(*DEFAULT)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="not holding since the Caribbean routes are closed in the world (004 l.304-306): seed 1, years 1-5, "
+    "hardening every crossing and port adds routes in use (160 against 114) and seizures (+57%) while "
+    "delivered falls 6%, but the footprint shrinks (45.9 territories against 52.8) as the islands' last "
+    "trickle stops; before the closure the footprint grew (53.5 against 49.0)",
+)
 def test_border_hardening_spreads_routes_while_the_flow_barely_falls(baseline):
     """M1: under border hardening the route footprint and the number of routes in use grow, and
     delivered falls by less than a quarter of the relative rise in seizures (years 1-5)."""

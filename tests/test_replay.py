@@ -48,14 +48,21 @@ def test_overlay_pins_its_country_only(plain_and_pinned):
     assert np.average(w.base_homicide_rate[in_slv], weights=w.population[in_slv]) == pytest.approx(36.0)
     assert w.countries[slv].prisoners_per_100k == 160.0
     # ... reach the starting state: fear follows the observed rate, prisons hold the pinned inmates
+    # in the pinned places, the gangs based there have the pinned members
     assert (pinned.terr.fear[in_slv] < plain.terr.fear[in_slv]).all()
-    assert pinned.prisons.others[slv] == pytest.approx(160.0 * w.population[in_slv].sum() / 1e5)
+    pop = w.population[in_slv].sum() / 1e5
+    assert pinned.prisons.others[slv] == pytest.approx(160.0 * pop)
     assert pinned.prisons.others[slv] < plain.prisons.others[slv]
+    assert pinned.prisons.capacity[slv] == pytest.approx(130.0 * pop)
+    assert pinned.prisons.capacity[slv] < plain.prisons.capacity[slv]
+    home = plain.orgs.country == slv
+    assert pinned.orgs.presence[home].sum() == pytest.approx(10500)
     # ... and nothing else changes
     np.testing.assert_array_equal(pinned.terr.fear[~in_slv], plain.terr.fear[~in_slv])
     others = np.arange(len(w.countries)) != slv
     np.testing.assert_array_equal(pinned.prisons.others[others], plain.prisons.others[others])
-    np.testing.assert_array_equal(pinned.orgs.presence, plain.orgs.presence)
+    np.testing.assert_array_equal(pinned.prisons.capacity[others], plain.prisons.capacity[others])
+    np.testing.assert_array_equal(pinned.orgs.presence[~home], plain.orgs.presence[~home])
 
 
 def test_members_are_rescaled_in_the_groups_based_there(plain_and_pinned):

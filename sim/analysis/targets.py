@@ -16,6 +16,9 @@ acceptable band ``[low, high]`` around the figure, the simulated years it is com
 * ``homicides(sel)``, ``arrests(sel)``: homicides and arrests (members and non-members swept up)
   per year, counts (the Mexico series of ``data/bacrim2020/Trends2012_2021.csv``);
 * ``seized_t(sel)``: tonnes of cocaine per year seized in the selected territories;
+* ``transit_t(sel)``: tonnes of cocaine per year reaching the selected territories (``terr.flow``:
+  what passes a transit territory or arrives at a market; a shipment is counted in each territory
+  of the selection it passes);
 * ``incarceration_rate(sel)``: inmates per 100,000 residents of the countries the selection
   touches (prisons are national), mean over the window;
 * ``recruits(sel)``: members recruited per year in the selected territories (communities and
@@ -69,6 +72,7 @@ KINDS = (
     "homicides",
     "arrests",
     "seized_t",
+    "transit_t",
     "incarceration_rate",
     "recruits",
     "members",
@@ -197,6 +201,7 @@ class Recorder:
         self._add("delivered", [model.tally.delivered_kg])
         self._add("arrests", t.arrests)
         self._add("seized_kg", t.seized)
+        self._add("flow_kg", t.flow)
         self._add("inmates", model.prisons.population(model))  # by country
         self._add("recruits", t.recruits)
         r, c = model.orgs.held()
@@ -318,6 +323,8 @@ def statistic(rec: Recorder, term: str) -> float:
         return float(100.0 * ((last_year / first_year) ** (1.0 / last) - 1.0)) if first_year > 0 else float("nan")
     if kind == "seized_t":
         return float(s["seized_kg"][mask].sum() / 1000.0 / years)
+    if kind == "transit_t":
+        return float(s["flow_kg"][mask].sum() / 1000.0 / years)
     column = {"homicide_rate": "homicides", "emigration_rate": "emigration"}[kind]
     return float(s[column][mask].sum() / years / (mean_pop / 1e5))
 
