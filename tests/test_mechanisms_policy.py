@@ -195,6 +195,33 @@ def test_m19_smuggling_rents_are_criminal_value_the_next_week():
     assert (m.terr.value[border] > tax[border]).all()
 
 
+def test_m19_emigrants_pay_smugglers_at_the_crossings_on_their_way_north():
+    """004 l.300 (coyotes for the trip north), l.388-390 (Hondurans apprehended crossing Mexico):
+    in the default world an emigrant of a country whose emigrants travel overland pays the fee in
+    equal parts at the border territories on the land path to the nearest US crossing; emigrants
+    who fly or live on islands pay no land smuggler. Each week's rents add up to the fees."""
+    m = CrimeModel(compose("burn_in=0", "progress=false"))
+    w = m.world
+    ids = {t: i for i, t in enumerate(w.ids)}
+    route = w.smuggling_crossings
+    iso = np.array([w.countries[c].iso for c in w.country])
+    overland = np.array([w.countries[c].emigrants_overland for c in w.country])
+    assert set(iso[overland]) == {"MEX", "GTM", "SLV", "HND"}
+    np.testing.assert_allclose(route.sum(1), np.where(overland, 1.0, 0.0))
+    paid_at = {w.ids[k] for k in np.flatnonzero(route[ids["tegucigalpa"]])}
+    assert {"guatemala_east", "chiapas_tabasco"} <= paid_at and "laredo_rgv" in paid_at
+    assert "mosquitia" not in paid_at  # a coast on Nicaragua's border is not on the way north
+    assert (route[:, ~w.role("border")] == 0).all()
+    for _ in range(3):
+        m.step()
+    t, gp = m.terr, m.p.gangs
+    leaving = t.emigration.copy()  # the emigrants the next week's smugglers see (community moves later in the week)
+    m.step()
+    fees = leaving[overland].sum() * gp.smuggling_base_share * gp.smuggling_fee  # no migrant control
+    assert t.smuggling.sum() == pytest.approx(fees, rel=1e-9) and fees > 0
+    assert t.smuggling[ids["laredo_rgv"]] > 10 * t.smuggling[ids["mosquitia"]]
+
+
 def test_m18_a_leader_commanding_from_prison_stays_a_target_for_extradition():
     """A jailed leader who still commands is extradited where extradition applies, and stays in
     command from prison where it does not (enforcement._target_leader)."""

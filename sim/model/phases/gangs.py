@@ -9,9 +9,11 @@
 * Diversification (M17, 004 l.202, l.3024-3026, l.3366): an organisation whose drug income per
   falls below ``squeeze_ratio`` of its own yearly norm, or cannot pay its members' upkeep,
   shifts effort into extortion, illegal mining and migrant smuggling.
-* Migrant smuggling (M19, 004 l.2766, l.388-390): emigrants cross at border territories; the
-  harder the border, the larger the share that must pay smugglers and the higher the fee,
-  which raises the rents (and the bribes, phase 4) where criminals control the crossings.
+* Migrant smuggling (M19, 004 l.2766, l.388-390): emigrants of the countries whose emigrants
+  travel north overland pay smugglers at the border territories on their land path to the nearest
+  crossing into a market, the fee split equally among them (``World.smuggling_crossings``; 004
+  l.300); the harder a border, the larger the share that must pay and the higher the fee, which
+  raises the rents (and the bribes, phase 4) where criminals control the crossings.
 * Militias (M9, 004 l.2974-3118, l.3328-3330): where extortion passes the community's tolerance
   and the state is weak, residents form an autodefensa, in countries whose law or history arms
   communities (world input ``armed_self_defence``: Mexico's constitutional indigenous community
@@ -135,19 +137,15 @@ def step(model: CrimeModel) -> None:
         mined.append(in_mines[row] * org.diversification * gp.mining_per_member)
     model.orgs.credit_each(miners, mined, "mining")
 
-    # --- migrant smuggling at border crossings (M19)
-    border = w.role("border")
-    t.migrants[:] = 0.0
-    t.smuggling[:] = 0.0
-    if border.any():
-        control = model.fx.migrant_control
-        total_migrants = float(t.emigration.sum())
-        t.migrants[border] = total_migrants / border.sum()
-        smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control
-        fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
-        rent = t.migrants * smuggled * fee
-        t.smuggling[:] = rent  # local criminal value next week (routing): draws groups and bribes
-        model.orgs.credit(t.controller, rent, "smuggling")
+    # --- migrant smuggling at the border crossings emigrants pass on their way north (M19)
+    route = w.smuggling_crossings  # (from, crossing): share of an emigrant's fee paid there
+    t.migrants[:] = t.emigration @ (route > 0)  # emigrants passing each crossing this week
+    control = model.fx.migrant_control
+    smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control
+    fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
+    rent = (t.emigration @ route) * smuggled * fee
+    t.smuggling[:] = rent  # local criminal value next week (routing): draws groups and bribes
+    model.orgs.credit(t.controller, rent, "smuggling")
 
     _militias(model)
 

@@ -46,6 +46,7 @@ class Country:
     prisoners_per_100k: float = 0.0  # inmates at the start; 0: params.prisons.initial_other_occupancy x capacity
     arms_us_share: float = 0.0  # share of its groups' arms bought on the US market (phases/arms.py)
     armed_self_defence: bool = True  # whether its communities form militias (phases/gangs.py, M9)
+    emigrants_overland: bool = True  # whether its emigrants pay smugglers at the crossings on their way north (M19)
 
 
 @dataclass
@@ -110,6 +111,35 @@ class World:
         """(n,) whether each territory's communities may form militias: its country's
         ``armed_self_defence`` (phases/gangs.py, M9)."""
         return np.array([c.armed_self_defence for c in self.countries], dtype=bool)[self.country]
+
+    @cached_property
+    def smuggling_crossings(self) -> np.ndarray:
+        """(n, n): the share of the smuggling fee an emigrant from territory i pays at border
+        territory k (M19, phases/gangs.py). Emigrants of a country whose ``emigrants_overland`` is
+        true travel over land (land and river corridors, not through a market) to the nearest
+        crossing into a market (a border territory next to a market: the US-Mexico crossings in the
+        default world) and pay the fee in equal parts at each border territory on the way (004 l.300:
+        children handed to coyotes for the trip north; l.388-390: Hondurans apprehended crossing
+        Mexico). The others (islands, or emigrants who fly) pay no land smugglers: their row is 0."""
+        n, border, market = self.n, self.role("border"), self.role("market")
+        land = nx.Graph()
+        land.add_nodes_from(range(n))
+        land.add_edges_from(
+            (a, b, {"km": d["km"]})
+            for a, b, d in self.graph.edges(data=True)
+            if d["mode"] in ("land", "river") and not market[a] and not market[b]
+        )
+        exits = [k for k in range(n) if border[k] and any(market[j] for j in self.graph.neighbors(k))]
+        overland = np.array([c.emigrants_overland for c in self.countries], dtype=bool)[self.country]
+        share = np.zeros((n, n))
+        if not exits:
+            return share
+        _, paths = nx.multi_source_dijkstra(land, exits, weight="km")
+        for i, path in paths.items():
+            crossings = [k for k in path if border[k]]
+            if overland[i] and crossings:
+                share[i, crossings] = 1.0 / len(crossings)
+        return share
 
     @cached_property
     def arms_us_share(self) -> np.ndarray:
