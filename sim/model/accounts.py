@@ -149,7 +149,7 @@ class Accounts:
         self.row = {k: i for i, k in enumerate(self.keys)}
         self.now = np.zeros((len(self.keys), len(isos)))
         self.fights: tuple[np.ndarray, ...] = ()  # this week's fighting pairs (violence.control)
-        self._pending: list[tuple[int, int, float]] = []  # this week's single amounts (add_at)
+        self._pending: tuple[list[int], list[int], list[float]] = ([], [], [])  # this week's add_at: rows, countries, amounts
         self._start = np.zeros((len(STOCKS), len(isos)))
         self.weeks: list[tuple[int, np.ndarray, np.ndarray]] = []  # (step, flows, totals)
 
@@ -161,12 +161,14 @@ class Accounts:
     def add_at(self, account: str, cause: str, country: int, amount: float) -> None:
         """Add one amount to a cause of an account in one country (kept in a list, added at the end
         of the week: many small payments cost less so)."""
-        self._pending.append((self.row[account, cause], country, amount))
+        self.add_each(account, cause, [country], [amount])
 
     def add_each(self, account: str, cause: str, countries: list[int], amounts: list[float]) -> None:
         """:meth:`add_at` for each country and amount, in order."""
-        row = self.row[account, cause]
-        self._pending.extend((row, c, a) for c, a in zip(countries, amounts))
+        rows, where, values = self._pending
+        rows.extend([self.row[account, cause]] * len(countries))
+        where.extend(countries)
+        values.extend(amounts)
 
     def by_home(self, model: CrimeModel, rows: np.ndarray, amounts: np.ndarray) -> np.ndarray:
         """Per-country sums of amounts by the home country of each organisation row."""
@@ -222,15 +224,15 @@ class Accounts:
         """At the start of a week: flows at zero, the stocks noted."""
         self.now = np.zeros_like(self.now)
         self.fights = ()
-        self._pending = []
+        self._pending = ([], [], [])
         self._start = self.stocks(model)
 
     def close(self, model: CrimeModel) -> None:
         """At the end of a week: the totals observed (homicides; the stocks' change), the week kept."""
-        if self._pending:
-            row, country, amount = zip(*self._pending)
-            np.add.at(self.now, (np.array(row), np.array(country)), np.array(amount))
-            self._pending = []
+        rows, where, values = self._pending
+        if rows:
+            np.add.at(self.now, (np.array(rows), np.array(where)), np.array(values, dtype=float))
+            self._pending = ([], [], [])
         homicides = np.bincount(self.country_of, weights=model.terr.homicides, minlength=len(self.isos))
         totals = np.vstack([homicides, self.stocks(model) - self._start])
         self.weeks.append((model.steps, self.now, totals))
