@@ -112,10 +112,11 @@ def step(model: CrimeModel) -> None:
     model.orgs.credit_each(orgs, [take * gp.extortion_per_member for take in takes], "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
-    for boss, pay, parts in subcontracts(model):
-        model.orgs.debit_org(boss, pay, "subcontracts_paid")
-        for g, amount in parts:
-            model.orgs.credit_org(g, amount, "subcontract", drug=True)
+    # (the cartels pay and the gangs are paid in plaza order; no group is both)
+    deals = list(subcontracts(model))
+    model.orgs.debit_each([boss for boss, _, _ in deals], [pay for _, pay, _ in deals], "subcontracts_paid")
+    parts = [part for _, _, parts in deals for part in parts]
+    model.orgs.credit_each([g for g, _ in parts], [amount for _, amount in parts], "subcontract", drug=True)
 
     # --- diversification under squeeze (M17), mining income
     mining = w.role("mining")

@@ -89,9 +89,10 @@ def step(model: CrimeModel) -> None:
     pp, t, w = model.p.politics, model.terr, model.world
     offices = model.offices
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
-    for org, targets, budget in funding(model):
+    funded = list(funding(model))
+    model.orgs.debit_each([org for org, _, _ in funded], [budget for _, _, budget in funded], "campaign_finance")
+    for _org, targets, budget in funded:
         each = budget / len(targets) / 1e6
-        model.orgs.debit_org(org, budget, "campaign_finance")
         for pol in targets:
             pol.illicit_money += each
     # captured brokers pass money up to the executive (local crime -> national power)
@@ -114,8 +115,8 @@ def step(model: CrimeModel) -> None:
 def funding(model: CrimeModel) -> Iterator[tuple[Organisation, list[Politician], float]]:
     """Each organisation's campaign money this week, in row order: the politicians it funds (the
     mayors of its plazas, then its home country's brokers) and its budget, ``finance_rate`` of last
-    week's revenue within its cash. Militias and groups without revenue fund nobody. Lazy: each
-    budget is found after the previous organisation has paid (:func:`step`)."""
+    week's revenue within its cash. Militias and groups without revenue fund nobody. A budget reads
+    only its own group's cash, so :func:`step` finds them all before the groups pay."""
     pp, offices = model.p.politics, model.offices
     orgs = model.orgs
     for org, held, country in zip(orgs.agents, _plazas(model), orgs.country.tolist()):

@@ -273,8 +273,7 @@ def step(model: CrimeModel) -> None:
             groups = [model.orgs.by_uid[u] for u in r.sheltered]
             members = np.array([g.members for g in groups])
             share = members / members.sum() if members.sum() > 0 else np.full(len(groups), 1.0 / len(groups))
-            for g, s in zip(groups, share.tolist()):
-                model.orgs.credit_org(g, allies * s, "regime_support")
+            model.orgs.credit_each(groups, [allies * s for s in share.tolist()], "regime_support")
     regs._refresh(model)
 
 

@@ -102,7 +102,7 @@ def _first_of_each(group: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Index of the entry with the smallest ``key`` in each group (first in order on ties)."""
     order = np.lexsort((key, group))
     g = group[order]
-    return order[np.r_[True, g[1:] != g[:-1]]] if g.size else order
+    return order[np.concatenate(([True], g[1:] != g[:-1]))] if g.size else order
 
 
 def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
