@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import Gang, Militia
-
 if TYPE_CHECKING:
     from sim.model.config import PrisonParams
     from sim.model.model import CrimeModel
@@ -48,8 +46,7 @@ class Prisons:
     def population(self, model: CrimeModel) -> np.ndarray:
         """Inmates per country (members and non-members)."""
         pop = self.others.copy()
-        for org, country in zip(model.orgs.agents, model.orgs.country.tolist()):
-            pop[country] += org.pretrial + org.sentenced
+        np.add.at(pop, model.orgs.country, [o.pretrial + o.sentenced for o in model.orgs.agents])  # group by group
         return pop
 
 
@@ -65,17 +62,17 @@ def step(model: CrimeModel) -> None:
     capacity = pr.capacity * fx.prison_capacity_mult
     inmates = pr.population(model)
     crowding = np.maximum(0.0, inmates / np.maximum(capacity, 1.0) - 1.0)
-    pretrial_weeks = fx.pretrial_weeks.tolist()  # by country (the lever's, else the parameter)
-    keep_share = (1.0 - fx.release_share).tolist()  # of the decided cases, those not released uncharged
-    conv_by_country = np.bincount(
-        model.world.country, weights=model.terr.conviction_p, minlength=len(capacity)
-    ) / np.maximum(np.bincount(model.world.country, minlength=len(capacity)), 1)
+    n_c = len(capacity)
+    conv_by_country = np.bincount(model.world.country, weights=model.terr.conviction_p, minlength=n_c) / np.maximum(
+        np.bincount(model.world.country, minlength=n_c), 1
+    )
     release_rate = 1.0 / (52.0 * pp.sentence_years)
-    gang_jailed = np.zeros(len(capacity))
-    orgs, countries = model.orgs.agents, model.orgs.country.tolist()
-    for org, country in zip(orgs, countries):
-        if isinstance(org, Gang):
-            gang_jailed[country] += org.pretrial + org.sentenced
+    orgs = model.orgs
+    pretrial = np.array([o.pretrial for o in orgs.agents], dtype=float)
+    sentenced = np.array([o.sentenced for o in orgs.agents], dtype=float)
+    gang_jailed = np.bincount(  # group by group, as each group's inmates add up
+        orgs.country[orgs.is_gang], weights=(pretrial + sentenced)[orgs.is_gang], minlength=n_c
+    )
     recruited = np.minimum(
         pr.others,
         model.p.recruitment.prison_recruit_rate * pp.crowding_recruitment * crowding * pr.others * (gang_jailed > 0),
@@ -89,34 +86,34 @@ def step(model: CrimeModel) -> None:
     acc.add("prisoners", "recruited_from_inmates", -recruited)
     acc.add("prisoners", "ordinary", ordinary)
     pr.innocents -= pr.innocents * release_rate
-    # the week's flows by country, for the accounts: convicted, released uncharged or at the end of a
-    # sentence, inmates joining gangs
-    flows = {k: [0.0] * len(capacity) for k in ("convicted", "uncharged", "served", "joined")}
-    for org, c in zip(orgs, countries):
-        if isinstance(org, Militia):
-            continue
-        # the gang's share of the recruits: its inmates before this week's decisions, like the total
-        share = (org.pretrial + org.sentenced) / gang_jailed[c] if isinstance(org, Gang) and gang_jailed[c] > 0 else 0.0
-        decided = org.pretrial / pretrial_weeks[c]
-        p_conv = conv_by_country[c] * keep_share[c]
-        convicted = decided * p_conv
-        released = decided - convicted + org.sentenced * release_rate
-        flows["convicted"][c] += convicted
-        flows["uncharged"][c] += decided - convicted
-        flows["served"][c] += org.sentenced * release_rate
-        org.pretrial -= decided
-        org.sentenced += convicted - org.sentenced * release_rate
-        if share > 0.0:
-            joined = recruited[c] * share
-            org.sentenced += joined
-            flows["joined"][c] += joined
-        org.presence[org.home] += released
-    by_country = {k: np.array(v) for k, v in flows.items()}
-    acc.add("pretrial", "convicted", -by_country["convicted"])
+    # every group but the militias, each on its own: cases decided (convicted, or released uncharged),
+    # sentences served, inmates joining gangs; the week's flows summed by country group by group
+    rows = np.flatnonzero(~orgs.is_militia)
+    c = orgs.country[rows]
+    pre, sen = pretrial[rows], sentenced[rows]
+    # the gang's share of the recruits: its inmates before this week's decisions, like the total
+    gang = orgs.is_gang[rows] & (gang_jailed[c] > 0)
+    share = np.divide(pre + sen, gang_jailed[c], out=np.zeros(rows.size), where=gang)
+    decided = pre / fx.pretrial_weeks[c]  # (the lever's, else the parameter)
+    convicted = decided * (conv_by_country[c] * (1.0 - fx.release_share)[c])  # not released uncharged
+    served = sen * release_rate
+    joins = share > 0.0
+    joined = recruited[c[joins]] * share[joins]
+    sen = sen + (convicted - served)
+    sen[joins] += joined
+    # (``sentenced`` stays a NumPy float, as it was: ``metrics.criminal_members`` adds the groups'
+    # members with ``sum``, which compensates its rounding only over Python floats)
+    for org, p, s in zip((orgs.agents[row] for row in rows.tolist()), (pre - decided).tolist(), sen):
+        org.pretrial, org.sentenced = p, s
+    orgs.presence[rows, orgs.home[rows]] += decided - convicted + served  # released members go home
+    uncharged = np.bincount(c, weights=decided - convicted, minlength=n_c)
+    served_by_country = np.bincount(c, weights=served, minlength=n_c)
+    joined_by_country = np.bincount(c[joins], weights=joined, minlength=n_c)
+    acc.add("pretrial", "convicted", -np.bincount(c, weights=convicted, minlength=n_c))
     for account, sign in (("pretrial", -1.0), ("prisoners", -1.0), ("members_free", 1.0)):
-        acc.add(account, "released_uncharged", sign * by_country["uncharged"])
-    acc.add("prisoners", "released_served", -by_country["served"])
-    acc.add("members_free", "released_served", by_country["served"])
-    acc.add("prisoners", "joined_gangs", by_country["joined"])
-    acc.add("members", "recruited_prison", by_country["joined"])
+        acc.add(account, "released_uncharged", sign * uncharged)
+    acc.add("prisoners", "released_served", -served_by_country)
+    acc.add("members_free", "released_served", served_by_country)
+    acc.add("prisoners", "joined_gangs", joined_by_country)
+    acc.add("members", "recruited_prison", joined_by_country)
     model.countries.crowding[:] = crowding
