@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import Gang
-
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
 
@@ -56,18 +54,15 @@ def step(model: CrimeModel) -> None:
     pool = np.minimum(pool, np.maximum(neet - here, 0.0))
     militia = model.orgs.is_militia
     rows = np.flatnonzero(~militia)
-    members = np.bincount(r, weights=held, minlength=len(orgs))[rows].tolist()
-    pull, exits, payers, pay = [], [], [], []
-    for row, m in zip(rows.tolist(), members):
-        org = orgs[row]
-        per_member = org.revenue / max(m, 1.0)
-        pull.append(per_member / (per_member + rp.revenue_pull))
-        wages = (rp.gang_upkeep if isinstance(org, Gang) else rp.upkeep) * m
-        unpaid = 1.0 - min(1.0, org.cash / wages) if wages > 0 else 0.0
-        payers.append(org)
-        pay.append(wages)
-        exits.append(rp.attrition + rp.unpaid_exit * unpaid)
-    model.orgs.debit_each(payers, pay, "wages")  # each group's wages (its cash read above is before them)
+    members = np.bincount(r, weights=held, minlength=len(orgs))[rows]
+    groups = [orgs[row] for row in rows.tolist()]
+    per_member = np.array([o.revenue for o in groups], dtype=float) / np.maximum(members, 1.0)
+    pull = per_member / (per_member + rp.revenue_pull)
+    wages = np.where(model.orgs.is_gang[rows], rp.gang_upkeep, rp.upkeep) * members
+    cash = np.array([o.cash for o in groups], dtype=float)  # before the wages
+    unpaid = 1.0 - np.minimum(1.0, np.divide(cash, wages, out=np.ones(rows.size), where=wages > 0))
+    exits = rp.attrition + rp.unpaid_exit * unpaid
+    model.orgs.debit_each(groups, wages.tolist(), "wages")
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
     keep = ~militia[r]
@@ -76,11 +71,11 @@ def step(model: CrimeModel) -> None:
     acc.members("attrition", -acc.by_home(model, r[~keep], held[~keep] * rp.attrition))
     r, c, held = r[keep], c[keep], held[keep]
     k = (np.cumsum(~militia) - 1)[r]  # position of the entry's group in rows
-    new = pool[c] * np.array(pull)[k] * held / total[c]
-    P[r, c] = held + (new - np.array(exits)[k] * held)
+    new = pool[c] * pull[k] * held / total[c]
+    P[r, c] = held + (new - exits[k] * held)
     acc.members("recruited_community", acc.by_home(model, r, new))
     acc.members("attrition", -acc.by_home(model, r, held * rp.attrition))
-    acc.members("unpaid", -acc.by_home(model, r, held * (np.array(exits)[k] - rp.attrition)))
+    acc.members("unpaid", -acc.by_home(model, r, held * (exits[k] - rp.attrition)))
     recruits_total = 0.0
     for recruits in np.bincount(r, weights=new, minlength=len(orgs))[rows].tolist():
         recruits_total += recruits
