@@ -132,8 +132,8 @@ def _routing_padded(model) -> None:
     arriving = kg[:, None] * before * R.valid
     seized = arriving * s_nodes
     model.padded_arriving = arriving
-    R._week, R._arriving = None, arriving  # what routing leaves for the phases that read routes.arriving
     flat = arriving.ravel()[R.flat]
+    R.arriving_flat, R._arriving = flat, None  # what routing leaves for the phases that read routes.arriving
     shippers_learn(model, kg, flat, seized.ravel()[R.flat], s_nodes.ravel()[R.flat])
     t.flow[:] = np.bincount(R.flat_nodes, weights=arriving.ravel()[R.flat], minlength=n)
     t.seized[:] = np.bincount(R.flat_nodes, weights=seized.ravel()[R.flat], minlength=n)

@@ -96,10 +96,12 @@ class Regimes:
             self.agents.append(Regime(model, country, forces, named, spec.formal_musd * 1e6 / 52.0))
             self._open_rails(model, self.agents[-1], spec.sponsors)
         self.load: dict[int, float] = {}  # USD the regimes moved through each rail this week, by its uid
-        # of each (path, position), the share of the route's value chain gained on the hop out of it
+        # of each valid (path, position) entry (routes.flat), the share of the route's value chain
+        # gained on the hop out of it
         pos, ok = model.routes.position, model.routes.valid
-        self.hop = np.zeros_like(pos)
-        self.hop[:, :-1] = np.where(ok[:, 1:], pos[:, 1:] - pos[:, :-1], 0.0)
+        hop = np.zeros_like(pos)
+        hop[:, :-1] = np.where(ok[:, 1:], pos[:, 1:] - pos[:, :-1], 0.0)
+        self.hop = hop.ravel()[model.routes.flat]
         self.operated = np.zeros(w.n)  # share of the unit moving the drugs passing through
         self.shelter = np.zeros(w.n)  # share of arrests and leader targeting of sheltered groups forgone
         self._sheltered = [np.zeros(0, dtype=np.int64) for _ in self.agents]
@@ -210,11 +212,10 @@ def leg_margin(model: CrimeModel) -> np.ndarray:
     at the model's prices along the route (trade.routing's value chain: source price at the producer,
     the market's price at the market). Summed over a country's territories, its leg's margin."""
     R, n = model.routes, model.world.n
-    arriving = R.arriving
-    if arriving is None:
+    if R.arriving_flat is None:
         return np.zeros(n)
-    gain = (model.terr.price[R.mkt] - model.p.market.price_source)[:, None] * model.regimes.hop
-    return np.bincount(R.nodes.ravel(), weights=(arriving * gain).ravel(), minlength=n + 1)[:n]
+    gain = (model.terr.price[R.flat_mkt] - model.p.market.price_source) * model.regimes.hop
+    return np.bincount(R.flat_nodes, weights=R.arriving_flat * gain, minlength=n)
 
 
 def step(model: CrimeModel) -> None:

@@ -173,8 +173,8 @@ class Routes:
         self.flat_row = np.repeat(np.arange(len(paths)), self.length)
         self.flat_first = np.cumsum(self.length) - self.length  # entry of each path's producer in flat
         self.buffer = np.zeros((int(self.delay.max()) + 1, len(paths)))  # kg arriving by week slot
-        self.work = np.zeros(self.nodes.shape)  # scratch for routing (holds last week's survival)
-        self._week: tuple[np.ndarray, np.ndarray] | None = None  # last week's (kg, survive), see arriving
+        self.work = np.zeros(self.nodes.shape)  # scratch for routing
+        self.arriving_flat: np.ndarray | None = None  # kg reaching each valid entry (flat) last week
         self._arriving: np.ndarray | None = None
         self._at: tuple[bytes, np.ndarray] | None = None
 
@@ -186,15 +186,11 @@ class Routes:
     def arriving(self) -> np.ndarray | None:
         """(paths, positions) kg reaching each position of each path last week (None before routing).
 
-        Computed from the week's shipments and survival when asked for (corridor flows, maps),
-        before the next week's routing (which reuses the survival array).
+        Made from ``arriving_flat`` when asked for (corridor flows, maps); 0 at the padding.
         """
-        if self._arriving is None and self._week is not None:
-            kg, survive = self._week
-            before = np.empty_like(survive)
-            before[:, 0] = 1.0
-            before[:, 1:] = survive[:, :-1]
-            self._arriving = kg[:, None] * before * self.valid
+        if self._arriving is None and self.arriving_flat is not None:
+            self._arriving = np.zeros(self.nodes.shape)
+            self._arriving.ravel()[self.flat] = self.arriving_flat
         return self._arriving
 
     def entries(self, row: np.ndarray, width: int) -> np.ndarray:
@@ -323,11 +319,11 @@ def routing(model: CrimeModel) -> None:
     # interdiction along each path, in order
     s_nodes = (_pad(s)[None, :] * exposed).ravel().take(at)
     survive = np.cumprod(np.subtract(1.0, s_nodes, out=work), axis=1, out=work)
-    R._week, R._arriving = (kg, survive), None  # R.arriving: kg reaching each (path, position)
     # the valid (path, position) entries only: what reached each one, and what was seized there
     before = survive.ravel().take(R.flat - 1)  # survival up to the previous position
     before[R.flat_first] = 1.0
     arriving_flat = kg[R.flat_row] * before
+    R.arriving_flat, R._arriving = arriving_flat, None  # R.arriving: the same, padded
     s_flat = s_nodes.ravel().take(R.flat)
     seized_flat = arriving_flat * s_flat
     delivered = kg * survive[:, -1]
