@@ -149,7 +149,8 @@ class Accounts:
         self.row = {k: i for i, k in enumerate(self.keys)}
         self.now = np.zeros((len(self.keys), len(isos)))
         self.fights: tuple[np.ndarray, ...] = ()  # this week's fighting pairs (violence.control)
-        self._pending: tuple[list[int], list[int], list[float]] = ([], [], [])  # this week's add_at: rows, countries, amounts
+        # this week's single amounts (add_at): their rows, countries and amounts
+        self._pending: tuple[list[int], list[int], list[float]] = ([], [], [])
         self._start = np.zeros((len(STOCKS), len(isos)))
         self.weeks: list[tuple[int, np.ndarray, np.ndarray]] = []  # (step, flows, totals)
 
