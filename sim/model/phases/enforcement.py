@@ -138,8 +138,9 @@ def step(model: CrimeModel) -> None:
         org.pretrial += a
         arrests_total += a
     # leaders are targeted group by group (random draws in group order)
+    targeting = ep.leader_target_rate * t.capacity * (1.0 - t.corrupt) * fx.targeting_mult  # by territory
     for row in rows.tolist():
-        _target_leader(model, orgs[row])
+        _target_leader(model, orgs[row], targeting)
     # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent"), where the
     # government runs them, into its own prisons
     if (fx.innocent_share > 0).any():
@@ -167,20 +168,20 @@ def _return_delay(model: CrimeModel, fx: Effects, country: int) -> int:
     return int(model.rng.exponential(mean))
 
 
-def _target_leader(model: CrimeModel, org: Organisation) -> None:
+def _target_leader(model: CrimeModel, org: Organisation, targeting: np.ndarray) -> None:
     """Leader targeting (M7, M18). A leader who commands from a domestic prison stays a target:
     where extradition applies he is extradited, which ends his command; elsewhere nothing changes,
     he is already held. (Assumption: 004 l.212 gives imprisonment and extradition as the fates of
     the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)
     A leader sheltered by a regime is targeted where he takes refuge, by that country's police and
-    under its law (``Regimes.refuge``)."""
-    t, ep, fx = model.terr, model.p.enforcement, model.fx
+    under its law (``Regimes.refuge``). ``targeting``: by territory, the weekly probability that a
+    leader there is targeted, before a regime's shelter."""
+    fx = model.fx
     jailed = org.leader == Leader.PRISON  # still commanding from prison (leadership.remove_leader)
     if (org.leader != Leader.FREE and not jailed) or org.disrupted:
         return
     h, spared = model.regimes.refuge(model, org)  # a sheltered leader takes refuge with a regime
-    p = ep.leader_target_rate * t.capacity[h] * (1.0 - t.corrupt[h]) * fx.targeting_mult[h] * (1.0 - spared)
-    if model.rng.random() >= min(p, 1.0):
+    if model.rng.random() >= min(targeting[h] * (1.0 - spared), 1.0):
         return
     country = int(model.world.country[h])
     if model.world.countries[country].extradites:  # the law decides; the lever targets harder
