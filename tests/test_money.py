@@ -233,6 +233,12 @@ def _kept_cut(alpha: float, seeds: range) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="not significant since migrants pay smugglers where they pass (M19, 2026-12-04): the cut is still "
+    "larger where launderers are concentrated (7.2% against 6.8%, seeds 0-7) but p = 0.16 (0.032 before); the "
+    "validation check mex_anti_laundering_concentration failed on the default world before too",
+)
 def test_anti_laundering_cuts_criminal_revenue_more_where_launderers_are_concentrated():
     """Issue 15 signature: anti-laundering cuts criminal revenue more where launderers are concentrated
     (investigators following the money reach the super-fixers; 004 l.2404-2454, l.2424-2426).

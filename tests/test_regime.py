@@ -360,10 +360,10 @@ def _paired(runs, scenario: str, a: str, b: str) -> np.ndarray:
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="not reproduced with the sourced inputs: under sanctions drug revenue (~2.2 billion USD a year) "
-    "exceeds gold and the formal revenue left but not the oil sold through the sponsors' rails (~2.8 billion); "
-    "drugs lead only if sanctions evasion is not counted as illicit (000 l.58 names 'sanctions evasion and "
-    "criminal activity' apart)",
+    reason="not reproduced with the sourced inputs: under sanctions drug revenue (~1.4 billion USD a year since "
+    "the Caribbean routes closed, ~2.2 before) exceeds gold but not the oil sold through the sponsors' rails "
+    "(~2.8 billion); drugs lead only if sanctions evasion is not counted as illicit (000 l.58 names 'sanctions "
+    "evasion and criminal activity' apart)",
 )
 def test_drugs_are_the_regimes_largest_illicit_source_under_sanctions(sanctions_runs):
     """Issue 15 (003 l.5, l.10: drug trafficking the regime's main financing, 2023, under sanctions;
@@ -375,6 +375,13 @@ def test_drugs_are_the_regimes_largest_illicit_source_under_sanctions(sanctions_
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="not holding since the Caribbean routes closed (004 l.304-306, configs/world/hemisphere.yaml): "
+    "Venezuela's exports fell from ~490 to ~315 t a year (003 l.5: 250-350), and under sanctions the regime's "
+    "drug revenue (~1.4 billion USD a year, ten seeds) is now below the formal revenue left (~2.0 billion; "
+    "paired difference -10.6 million USD a week); it was ~2.2 billion, above it, before",
+)
 def test_drugs_exceed_the_formal_revenue_left_under_sanctions(sanctions_runs):
     """Issue 15, the stronger reading (largest single source), criteria fixed before the run: under
     sanctions drug revenue also exceeds the formal revenue left (90% CI above 0); at baseline formal
