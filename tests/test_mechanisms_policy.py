@@ -203,7 +203,7 @@ def test_m19_emigrants_pay_smugglers_at_the_crossings_on_their_way_north():
     m = CrimeModel(compose("burn_in=0", "progress=false"))
     w = m.world
     ids = {t: i for i, t in enumerate(w.ids)}
-    route = w.smuggling_crossings
+    route = w.smuggling_crossings.toarray()
     iso = np.array([w.countries[c].iso for c in w.country])
     overland = np.array([w.countries[c].emigrants_overland for c in w.country])
     assert set(iso[overland]) == {"MEX", "GTM", "SLV", "HND"}

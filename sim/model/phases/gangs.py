@@ -139,7 +139,7 @@ def step(model: CrimeModel) -> None:
     model.orgs.credit_each(miners, mined, "mining")
 
     # --- migrant smuggling at the border crossings emigrants pass on their way north (M19)
-    route = w.smuggling_crossings  # (from, crossing): share of an emigrant's fee paid there
+    route = w.smuggling_crossings  # (from, crossing), sparse: share of an emigrant's fee paid there
     t.migrants[:] = t.emigration @ (route > 0)  # emigrants passing each crossing this week
     control = model.fx.migrant_control
     smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control

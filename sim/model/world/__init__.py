@@ -113,14 +113,15 @@ class World:
         return np.array([c.armed_self_defence for c in self.countries], dtype=bool)[self.country]
 
     @cached_property
-    def smuggling_crossings(self) -> np.ndarray:
-        """(n, n): the share of the smuggling fee an emigrant from territory i pays at border
+    def smuggling_crossings(self) -> csr_array:
+        """(n, n), sparse: the share of the smuggling fee an emigrant from territory i pays at border
         territory k (M19, phases/gangs.py). Emigrants of a country whose ``emigrants_overland`` is
         true travel over land (land and river corridors, not through a market) to the nearest
         crossing into a market (a border territory next to a market: the US-Mexico crossings in the
         default world) and pay the fee in equal parts at each border territory on the way (004 l.300:
         children handed to coyotes for the trip north; l.388-390: Hondurans apprehended crossing
-        Mexico). The others (islands, or emigrants who fly) pay no land smugglers: their row is 0."""
+        Mexico). The others (islands, or emigrants who fly) pay no land smugglers: their row is 0.
+        Sparse: a path passes a handful of crossings (0.5% of the entries at 1,600 territories)."""
         n, border, market = self.n, self.role("border"), self.role("market")
         land = nx.Graph()
         land.add_nodes_from(range(n))
@@ -131,15 +132,18 @@ class World:
         )
         exits = [k for k in range(n) if border[k] and any(market[j] for j in self.graph.neighbors(k))]
         overland = np.array([c.emigrants_overland for c in self.countries], dtype=bool)[self.country]
-        share = np.zeros((n, n))
-        if not exits:
-            return share
-        _, paths = nx.multi_source_dijkstra(land, exits, weight="km")
-        for i, path in paths.items():
-            crossings = [k for k in path if border[k]]
-            if overland[i] and crossings:
-                share[i, crossings] = 1.0 / len(crossings)
-        return share
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        if exits:
+            _, paths = nx.multi_source_dijkstra(land, exits, weight="km")
+            for i, path in paths.items():
+                crossings = [k for k in path if border[k]]
+                if overland[i] and crossings:
+                    rows += [i] * len(crossings)
+                    cols += crossings
+                    vals += [1.0 / len(crossings)] * len(crossings)
+        return csr_array((vals, (rows, cols)), shape=(n, n))
 
     @cached_property
     def arms_us_share(self) -> np.ndarray:
