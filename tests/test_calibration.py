@@ -15,6 +15,7 @@ from sim.analysis.targets import (
     TARGETS_CSV,
     Target,
     _exports,
+    at_inputs,
     evaluate,
     fit_targets,
     load_targets,
@@ -246,6 +247,11 @@ def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
         assert fitted[group][name] == pytest.approx(best[key], rel=1e-3)
     report = (out / "report.md").read_text()
     assert "hand-set defaults" in report and "Honduras homicide rate" in report
+    # the world's inputs column, and the note naming the fitted targets the inputs themselves miss
+    tab = pd.read_csv(out / "table.csv").set_index("target")
+    assert tab.loc["hnd_homicide", "inputs"] == pytest.approx(67.07, abs=0.01)
+    assert np.isnan(tab.loc["ven_exports", "inputs"])
+    assert "lie outside the band even there (nt_vs_rest_ca 4.67" in report
 
 
 @pytest.mark.slow  # two trials on the Mexico preset, each a 12-year run, checked on one seed (~40 s)
@@ -329,3 +335,25 @@ def test_the_caribbean_routes_are_closed(measured):
     route = next(t for t in targets if t.id == "us_entry_sw_border")
     share = evaluate(rec, route)
     assert route.inside(share), f"share of US-bound cocaine entering across the US-Mexico border {share:.2f}"
+
+
+def test_at_inputs_is_the_statistic_with_every_territory_at_its_observed_rate():
+    """A world whose territories all sat at their input homicide rates would read the population-
+    weighted mean of those rates; a ratio is the ratio of two such means; other statistics have no
+    value there. On the default world the Northern Triangle's inputs are 4.67 times the rest of
+    Central America's: no fit that keeps the observed rates meets the seed's 'three times' (004 l.326)."""
+    from sim.model.world import build_world
+
+    world = build_world(compose([]).world, np.random.default_rng(0))
+    by_id = {t.id: t for t in load_targets()}
+
+    def mean_rate(spec):
+        m = selection(world, spec)
+        return (world.base_homicide_rate[m] * world.population[m]).sum() / world.population[m].sum()
+
+    assert at_inputs(world, by_id["hnd_homicide"]) == pytest.approx(mean_rate("country=HND"))
+    nt = at_inputs(world, by_id["nt_vs_rest_ca"])
+    assert nt == pytest.approx(mean_rate("region=northern_triangle") / mean_rate("region=central_america"))
+    assert not by_id["nt_vs_rest_ca"].inside(nt) and nt == pytest.approx(4.67, abs=0.01)
+    assert at_inputs(world, by_id["ven_exports"]) is None
+    assert at_inputs(world, by_id["mex_organised_share"]) is None

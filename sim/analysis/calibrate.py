@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.analysis.targets import DEFAULT_WORLD, Target, fit_targets, load_targets, measure
+from sim.analysis.targets import DEFAULT_WORLD, Target, at_inputs, fit_targets, load_targets, measure
 from sim.model import config as schema
 from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, compose
@@ -195,10 +195,23 @@ def describe(frame: pd.DataFrame, targets: list[Target]) -> dict:
     return out
 
 
-def table(before: pd.DataFrame, after: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
+def inputs_values(overrides: tuple[str, ...], targets: list[Target]) -> dict[str, float | None]:
+    """Per target, the value a world at its own input homicide rates would give
+    (:func:`sim.analysis.targets.at_inputs`; None where the statistic is not a homicide rate)."""
+    from sim.model.world import build_world
+
+    world = build_world(compose(list(overrides)).world, np.random.default_rng(0))
+    return {t.id: at_inputs(world, t) for t in targets}
+
+
+def table(
+    before: pd.DataFrame, after: pd.DataFrame, targets: list[Target], inputs: dict[str, float | None] | None = None
+) -> pd.DataFrame:
     b, a = describe(before, targets), describe(after, targets)
+    inputs = inputs or {}
     rows = []
     for t in targets:
+        at = inputs.get(t.id)
         rows.append(
             {
                 "target": t.id,
@@ -217,6 +230,8 @@ def table(before: pd.DataFrame, after: pd.DataFrame, targets: list[Target]) -> p
                 "after_lo": a[t.id][1],
                 "after_hi": a[t.id][2],
                 "after_in": a[t.id][3],
+                "inputs": math.nan if at is None else at,
+                "inputs_in": None if at is None else t.inside(at),
             }
         )
     return pd.DataFrame(rows)
@@ -255,9 +270,9 @@ def _num(x: float) -> str:
 
 def markdown(tab: pd.DataFrame, seeds: int, before: str = "hand-set defaults") -> str:
     lines = [
-        f"| target | seed figure [band] | source | {before}: mean [90% of {seeds} seeds] | "
+        f"| target | seed figure [band] | source | world's inputs | {before}: mean [90% of {seeds} seeds] | "
         f"calibrated: mean [90% of {seeds} seeds] |",
-        "|---|---|---|---|---|",
+        "|---|---|---|---|---|---|",
     ]
     for r in tab.to_dict("records"):  # plain values (itertuples' fields are typed as any scalar)
         mark = "" if r["calibrated"] else " (not fitted)"
@@ -267,11 +282,37 @@ def markdown(tab: pd.DataFrame, seeds: int, before: str = "hand-set defaults") -
 
         lines.append(
             f"| {r['quantity']}{mark} | {_num(r['value'])} [{_num(r['low'])}, {_num(r['high'])}] {r['units']} | "
-            f"{r['source']} | "
+            f"{r['source']} | {_inputs_cell(r.get('inputs', math.nan), r.get('inputs_in'))} | "
             f"{cell(r['before_mean'], r['before_lo'], r['before_hi'], r['before_in'])} | "
             f"{cell(r['after_mean'], r['after_lo'], r['after_hi'], r['after_in'])} |"
         )
-    return "\n".join(lines) + "\n\nBold: the mean over seeds lies inside the band.\n"
+    out = "\n".join(lines) + "\n\nBold: the mean over seeds lies inside the band.\n"
+    return out + _inputs_note(tab)
+
+
+def _inputs_cell(value: float, inside: bool | None) -> str:
+    if inside is None or not math.isfinite(value):
+        return ""
+    return f"**{_num(value)}**" if inside else _num(value)
+
+
+def _inputs_note(tab: pd.DataFrame) -> str:
+    """The note under the table: what the inputs column means, and the fitted targets the world's
+    own inputs miss (structural: no fit that reproduces the observed rates can meet them)."""
+    if "inputs" not in tab or not tab["inputs"].notna().any():
+        return ""
+    miss = tab[tab["calibrated"] & tab["inputs_in"].eq(False)]
+    text = (
+        "World's inputs: the value the statistic would take if every territory sat at its own input "
+        "homicide rate (the observed rates the world is built from; homicide-rate targets only)."
+    )
+    if len(miss):
+        text += (
+            f" {len(miss)} fitted target{'s' if len(miss) > 1 else ''} lie outside the band even there ("
+            + ", ".join(f"{r['target']} {_num(r['inputs'])}" for r in miss.to_dict("records"))
+            + "): a fit can meet them only by moving territories away from their observed rates."
+        )
+    return "\n" + text + "\n"
 
 
 def main(argv=None) -> int:
@@ -324,7 +365,7 @@ def main(argv=None) -> int:
     check = range(1000, 1000 + n_check)  # seeds the fit did not use
     fitted = tuple(overrides_for(best))
     before, after = simulate([before_set, (*after_base, *fitted)], check, targets, args.jobs)
-    tab = table(before, after, targets)
+    tab = table(before, after, targets, inputs_values(after_base, targets))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     trials.to_csv(out / "trials.csv", index=False)

@@ -338,6 +338,29 @@ def evaluate(rec: Recorder, target: Target) -> float:
     return num / den if den > 0 else float("nan")
 
 
+def at_inputs(world, target: Target) -> float | None:
+    """What ``target`` would read in a world whose every territory sat at its own input homicide rate
+    (``world.base_homicide_rate``, the observed rates the world is built from): ``homicide_rate``
+    terms and their ratios only, None for any other statistic.
+
+    It tells a structural miss from a fitting one: where this value lies outside the band, no
+    parameter set that reproduces the territories' observed rates can meet the target; the seed's
+    figure and the world's inputs then describe different populations or years.
+    """
+    values = []
+    for term in target.statistic.split("/"):
+        kind, spec = _parse(term, target.id)
+        if kind != "homicide_rate":
+            return None
+        mask = selection(world, spec)
+        pop = world.population[mask]
+        values.append(float(np.average(world.base_homicide_rate[mask], weights=pop)) if pop.sum() > 0 else math.nan)
+    if len(values) == 1:
+        return values[0]
+    num, den = values
+    return num / den if den > 0 else math.nan
+
+
 def recorder_for(targets: list[Target]) -> ExportRecorder:
     """One recorder covering the windows of all ``targets`` (they must share one window)."""
     windows = {(t.first_year, t.last_year) for t in targets}
