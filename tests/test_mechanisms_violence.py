@@ -102,3 +102,28 @@ def test_m8_the_calm_breaks_abruptly_when_a_rival_enters():
         after.append(m.terr.organised_violence[i])
     assert not m.terr.pact[i]
     assert after[0] > 2 * before  # expected organised violence jumps in the first week
+
+
+def test_groups_hold_no_armed_plazas_in_a_country_whose_input_says_so():
+    """World input ``armed_plazas`` (configs/world/hemisphere.yaml, USA: the border counties' rates
+    stayed near the national ~5 per 100k through Mexico's wars): the Mexican cartels reach the US
+    crossings through their corridors but send no gunmen there, so none of the US territories sees
+    organised killings. With the input on, ~4,700 cartel members fought over Laredo/Rio Grande
+    Valley (355 homicides per 100k a year) and Mexico's own plazas lost them."""
+    from sim.run import compose as compose_run
+
+    m = CrimeModel(compose_run(["seed=3", "progress=false", "burn_in=0"]))
+    usa = np.array([m.world.countries[c].iso == "USA" for c in m.world.country])
+    assert not m.world.plazas[usa].any() and m.world.plazas[~usa & ~m.world.role("market")].all()
+    organised = np.zeros(m.world.n)
+    for _ in range(104):
+        m.step()
+        organised += m.terr.organised_violence
+    assert m.orgs.presence[:, usa].sum() == 0.0
+    assert organised[usa].sum() == 0.0
+    # the same world with the input on (as every other country's): the cartels go to the crossings
+    k = [c.iso for c in m.world.countries].index("USA")
+    on = CrimeModel(compose_run(["seed=3", "progress=false", "burn_in=0", f"world.countries.{k}.armed_plazas=true"]))
+    for _ in range(104):
+        on.step()
+    assert on.orgs.presence[:, usa].sum() > 1000.0

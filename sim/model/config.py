@@ -83,6 +83,7 @@ class CountrySpec:
     arms_us_share: float = 0.0  # 0..1 share of its groups' arms bought on the US market (phases/arms.py)
     armed_self_defence: bool = True  # whether communities arm against extortion (M9; 004 l.2992, l.3178)
     emigrants_overland: bool = True  # whether its emigrants travel north overland, paying smugglers at the crossings on the way (M19; 004 l.300, l.388-390)
+    armed_plazas: bool = True  # whether groups send armed members to hold and contest its territories (M7; false: they sell across its border wholesale)
 
 
 @dataclass

@@ -48,7 +48,7 @@ def expansion(model: CrimeModel) -> None:
     """
     w, t, vp, orgs = model.world, model.terr, model.p.violence, model.orgs
     value = t.value + vp.extortion_value * t.population / 1000.0
-    value[w.role("market")] = 0.0  # consumer markets abroad are not fought over (retail there is not modelled)
+    value[~w.plazas] = 0.0  # consumer markets and the US crossings are not fought over (world.plazas)
     P = orgs.presence
     k, n = P.shape
     r0, c0 = orgs.held()

@@ -47,6 +47,7 @@ class Country:
     arms_us_share: float = 0.0  # share of its groups' arms bought on the US market (phases/arms.py)
     armed_self_defence: bool = True  # whether its communities form militias (phases/gangs.py, M9)
     emigrants_overland: bool = True  # whether its emigrants pay smugglers at the crossings on their way north (M19)
+    armed_plazas: bool = True  # whether groups hold and contest its territories with armed members (phases/violence.py)
 
 
 @dataclass
@@ -111,6 +112,14 @@ class World:
         """(n,) whether each territory's communities may form militias: its country's
         ``armed_self_defence`` (phases/gangs.py, M9)."""
         return np.array([c.armed_self_defence for c in self.countries], dtype=bool)[self.country]
+
+    @cached_property
+    def plazas(self) -> np.ndarray:
+        """(n,) whether groups send armed members to a territory for what passes through it or the
+        residents to extort (phases/violence.py): not the consumer markets, where retail is not
+        modelled, nor the territories of a country whose ``armed_plazas`` is false."""
+        armed = np.array([c.armed_plazas for c in self.countries], dtype=bool)[self.country]
+        return armed & ~self.role("market")
 
     @cached_property
     def smuggling_crossings(self) -> csr_array:
