@@ -18,6 +18,7 @@ from sim.analysis.targets import (
     at_inputs,
     evaluate,
     fit_targets,
+    joint_spread,
     load_targets,
     recorder_for,
     selection,
@@ -252,6 +253,7 @@ def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
     assert tab.loc["hnd_homicide", "inputs"] == pytest.approx(67.07, abs=0.01)
     assert np.isnan(tab.loc["ven_exports", "inputs"])
     assert "lie outside the band even there (nt_vs_rest_ca 4.67" in report
+    assert "hold together only if the territories' rates may move up to 1.32 times" in report
 
 
 @pytest.mark.slow  # two trials on the Mexico preset, each a 12-year run, checked on one seed (~40 s)
@@ -357,3 +359,34 @@ def test_at_inputs_is_the_statistic_with_every_territory_at_its_observed_rate():
     assert not by_id["nt_vs_rest_ca"].inside(nt) and nt == pytest.approx(4.67, abs=0.01)
     assert at_inputs(world, by_id["ven_exports"]) is None
     assert at_inputs(world, by_id["mex_organised_share"]) is None
+
+
+def test_joint_spread_is_how_far_rates_must_move_from_their_inputs_for_the_bands_to_hold_together():
+    """Two one-territory countries at 10 and 40 per 100k (equal populations): a band of 20-30 on
+    the first needs it doubled (k = 2) unless the second's band is already met; adding a ratio of
+    at most 2 between them forces the first up and the second down together, so k solves
+    40 / k = 2 x 10 x k (k = sqrt 2); a target on another statistic changes nothing."""
+    from types import SimpleNamespace
+
+    world = SimpleNamespace(
+        n=2,
+        population=np.array([1e6, 1e6]),
+        base_homicide_rate=np.array([10.0, 40.0]),
+        countries=[SimpleNamespace(iso="AAA"), SimpleNamespace(iso="BBB")],
+        country=np.array([0, 1]),
+        report_mask=None,
+    )
+
+    def target(tid, stat, low, high):
+        return Target(tid, tid, stat, low, (low + high) / 2, high, "", 1, 3, "", "", True)
+
+    a_band = target("a", "homicide_rate(country=AAA)", 20.0, 30.0)
+    ratio = target("r", "homicide_rate(country=BBB) / homicide_rate(country=AAA)", 1.0, 2.0)
+    other = target("x", "exports_t(country=AAA)", 1.0, 2.0)
+    assert joint_spread(world, [other]) == (1.0, pytest.approx([10.0, 40.0]))
+    k, rates = joint_spread(world, [a_band, other])
+    assert k == pytest.approx(2.0, abs=2e-3) and 20.0 - 1e-6 <= rates[0] <= 30.0 + 1e-6
+    k, rates = joint_spread(world, [ratio])
+    assert k == pytest.approx(np.sqrt(2.0), abs=2e-3)
+    assert rates[1] / rates[0] <= 2.0 + 1e-6
+    assert joint_spread(world, [target("far", "homicide_rate(country=AAA)", 500.0, 600.0)])[0] == np.inf

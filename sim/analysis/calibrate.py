@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.analysis.targets import DEFAULT_WORLD, Target, at_inputs, fit_targets, load_targets, measure
+from sim.analysis.targets import DEFAULT_WORLD, Target, at_inputs, fit_targets, joint_spread, load_targets, measure
 from sim.model import config as schema
 from sim.resources import CONFIG_DIR
 from sim.run import PROJECT_ROOT, compose
@@ -195,13 +195,16 @@ def describe(frame: pd.DataFrame, targets: list[Target]) -> dict:
     return out
 
 
-def inputs_values(overrides: tuple[str, ...], targets: list[Target]) -> dict[str, float | None]:
+def inputs_check(overrides: tuple[str, ...], targets: list[Target]) -> tuple[dict[str, float | None], float]:
     """Per target, the value a world at its own input homicide rates would give
-    (:func:`sim.analysis.targets.at_inputs`; None where the statistic is not a homicide rate)."""
+    (:func:`sim.analysis.targets.at_inputs`; None where the statistic is not a homicide rate), and
+    how far the territories' rates must move from their inputs for the fitted homicide-rate targets
+    to be met together (:func:`sim.analysis.targets.joint_spread`)."""
     from sim.model.world import build_world
 
     world = build_world(compose(list(overrides)).world, np.random.default_rng(0))
-    return {t.id: at_inputs(world, t) for t in targets}
+    spread, _ = joint_spread(world, [t for t in targets if t.calibrate])
+    return {t.id: at_inputs(world, t) for t in targets}, spread
 
 
 def table(
@@ -268,7 +271,7 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 10 else f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.1f}"
 
 
-def markdown(tab: pd.DataFrame, seeds: int, before: str = "hand-set defaults") -> str:
+def markdown(tab: pd.DataFrame, seeds: int, before: str = "hand-set defaults", spread: float = 1.0) -> str:
     lines = [
         f"| target | seed figure [band] | source | world's inputs | {before}: mean [90% of {seeds} seeds] | "
         f"calibrated: mean [90% of {seeds} seeds] |",
@@ -287,7 +290,7 @@ def markdown(tab: pd.DataFrame, seeds: int, before: str = "hand-set defaults") -
             f"{cell(r['after_mean'], r['after_lo'], r['after_hi'], r['after_in'])} |"
         )
     out = "\n".join(lines) + "\n\nBold: the mean over seeds lies inside the band.\n"
-    return out + _inputs_note(tab)
+    return out + _inputs_note(tab, spread)
 
 
 def _inputs_cell(value: float, inside: bool | None) -> str:
@@ -296,9 +299,10 @@ def _inputs_cell(value: float, inside: bool | None) -> str:
     return f"**{_num(value)}**" if inside else _num(value)
 
 
-def _inputs_note(tab: pd.DataFrame) -> str:
-    """The note under the table: what the inputs column means, and the fitted targets the world's
-    own inputs miss (structural: no fit that reproduces the observed rates can meet them)."""
+def _inputs_note(tab: pd.DataFrame, spread: float = 1.0) -> str:
+    """The note under the table: what the inputs column means, the fitted targets the world's own
+    inputs miss (structural: no fit that reproduces the observed rates can meet them), and how far
+    the territories must move from their inputs for all the fitted homicide-rate targets to hold."""
     if "inputs" not in tab or not tab["inputs"].notna().any():
         return ""
     miss = tab[tab["calibrated"] & tab["inputs_in"].eq(False)]
@@ -311,6 +315,11 @@ def _inputs_note(tab: pd.DataFrame) -> str:
             f" {len(miss)} fitted target{'s' if len(miss) > 1 else ''} lie outside the band even there ("
             + ", ".join(f"{r['target']} {_num(r['inputs'])}" for r in miss.to_dict("records"))
             + "): a fit can meet them only by moving territories away from their observed rates."
+        )
+    if spread > 1.0:
+        text += (
+            f" All the fitted homicide-rate targets hold together only if the territories' rates may move up to "
+            f"{spread:.2f} times (or 1/{spread:.2f}) their inputs (targets.joint_spread)."
         )
     return "\n" + text + "\n"
 
@@ -365,7 +374,8 @@ def main(argv=None) -> int:
     check = range(1000, 1000 + n_check)  # seeds the fit did not use
     fitted = tuple(overrides_for(best))
     before, after = simulate([before_set, (*after_base, *fitted)], check, targets, args.jobs)
-    tab = table(before, after, targets, inputs_values(after_base, targets))
+    inputs, spread = inputs_check(after_base, targets)
+    tab = table(before, after, targets, inputs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     trials.to_csv(out / "trials.csv", index=False)
@@ -392,7 +402,7 @@ def main(argv=None) -> int:
         f"log-distance to the band, on the mean of {n_check} unseen seeds): {before_name} "
         f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
         + ("Series:\n\n" + "\n".join(lines) + "\n\n" if lines else "")
-        + markdown(tab, n_check, before_name)
+        + markdown(tab, n_check, before_name, spread)
         + "\nFitted values:\n\n"
         + "\n".join(f"- `params.{k}` = {v:.4g} (searched [{space[k][0]}, {space[k][1]}])" for k, v in best.items())
         + "\n"

@@ -361,6 +361,53 @@ def at_inputs(world, target: Target) -> float | None:
     return num / den if den > 0 else math.nan
 
 
+def joint_spread(world, targets: list[Target], largest: float = 20.0) -> tuple[float, np.ndarray]:
+    """How far the territories' homicide rates must move from their inputs for the homicide-rate
+    ``targets`` (terms and ratios of ``homicide_rate``; the others are ignored) to lie in their
+    bands all at once: the smallest factor k such that rates within [input / k, input x k] of each
+    territory meet every band (a linear feasibility problem in the territories' homicides, solved
+    by bisection on k with scipy's HiGHS), and one such set of rates per 100k. k = 1: the inputs
+    themselves meet them; ``inf``: not even ``largest`` does.
+    """
+    from scipy.optimize import linprog
+
+    pop = world.population / 1e5
+    base = world.base_homicide_rate
+    rows, bounds = [], []
+    for t in targets:
+        terms = [_parse(term, t.id) for term in t.statistic.split("/")]
+        if any(kind != "homicide_rate" for kind, _ in terms):
+            continue
+        means = [selection(world, spec) * pop / (selection(world, spec) * pop).sum() for _, spec in terms]
+        if len(means) == 1:  # low <= sum(h_i over the selection) / its population <= high
+            rows += [means[0] / pop, -means[0] / pop]
+            bounds += [t.high, -t.low]
+        else:  # low <= rate(num) / rate(den) <= high, linear once multiplied out
+            num, den = (m / pop for m in means)
+            rows += [num - t.high * den, t.low * den - num]
+            bounds += [0.0, 0.0]
+    if not rows:
+        return 1.0, base.copy()
+    a_ub, b_ub = np.array(rows), np.array(bounds)
+
+    def solve(k: float):
+        box = list(zip(base / k * pop, base * k * pop))
+        res = linprog(np.zeros(world.n), A_ub=a_ub, b_ub=b_ub, bounds=box, method="highs")
+        return res.x / pop if res.status == 0 else None
+
+    if (rates := solve(1.0)) is not None:
+        return 1.0, rates
+    if solve(largest) is None:
+        return math.inf, base.copy()
+    lo, hi = 1.0, largest
+    while hi - lo > 1e-3:
+        mid = (lo + hi) / 2.0
+        lo, hi = (lo, mid) if solve(mid) is not None else (mid, hi)
+    rates = solve(hi)
+    assert rates is not None
+    return hi, rates
+
+
 def recorder_for(targets: list[Target]) -> ExportRecorder:
     """One recorder covering the windows of all ``targets`` (they must share one window)."""
     windows = {(t.first_year, t.last_year) for t in targets}
