@@ -139,12 +139,13 @@ def step(model: CrimeModel) -> None:
     model.orgs.credit_each(miners, mined, "mining")
 
     # --- migrant smuggling at the border crossings emigrants pass on their way north (M19)
-    route = w.smuggling_crossings  # (from, crossing), sparse: share of an emigrant's fee paid there
-    t.migrants[:] = t.emigration @ (route > 0)  # emigrants passing each crossing this week
+    origin, crossing, share = w.smuggling_paths  # share of an emigrant's fee paid at each crossing on the way
+    passing = t.emigration[origin]
+    t.migrants[:] = np.bincount(crossing, weights=passing, minlength=n)  # emigrants passing each crossing this week
     control = model.fx.migrant_control
     smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control
     fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
-    rent = (t.emigration @ route) * smuggled * fee
+    rent = np.bincount(crossing, weights=passing * share, minlength=n) * smuggled * fee
     t.smuggling[:] = rent  # local criminal value next week (routing): draws groups and bribes
     model.orgs.credit(t.controller, rent, "smuggling")
 
