@@ -45,10 +45,65 @@ class Office(StrEnum):
     EXECUTIVE = "executive"  # one per country
 
 
+#: An organisation's ledger: numbers kept for every organisation in one array each, a row per
+#: organisation (``model.orgs.<name>``, sim/model/state/organisations.py), so the phases update them
+#: all at once; each organisation's attribute of the same name reads and writes its row.
+LEDGER = (
+    "cash",  # USD
+    "income",  # USD income so far this week
+    "drug_income",  # USD from drugs so far this week
+    "revenue",  # USD income in the last week
+    "drug_revenue",  # USD from drugs (taxes, deliveries, subcontracts) in the last week
+    "drug_norm",  # yearly moving average of drug income (USD/week)
+    "diversification",  # 0..1 share of effort in extortion, mining, smuggling (M17)
+    "pretrial",  # members held without conviction
+    "sentenced",  # members serving sentences
+    "service_coverage",  # share of needed facilitator services (M10)
+)
+
+
+class _ArrayEntry:
+    """Attribute that reads and writes an agent's entry of an array kept elsewhere: entry
+    ``agent.idx`` of ``model.terr.<name>`` (``_ArrayEntry("terr")``, police and communities), or entry
+    ``<name>`` of the organisation's ``ledger`` (``_ArrayEntry("ledger")``: a view of its column of
+    the organisations' ledger, :data:`LEDGER`)."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.index = LEDGER.index(name) if self.store == "ledger" else None
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        if self.index is not None:
+            return agent.ledger[self.index].item()
+        return getattr(agent.model.terr, self.name)[agent.idx].item()
+
+    def __set__(self, agent, value):
+        if self.index is not None:
+            agent.ledger[self.index] = value
+        else:
+            getattr(agent.model.terr, self.name)[agent.idx] = value
+
+
 class Organisation(Agent):
-    """A criminal organisation. Members are counts spread over territories (``presence``)."""
+    """A criminal organisation. Members are counts spread over territories (``presence``); its
+    money and detained members are its entries of the organisations' ledger (``LEDGER``)."""
 
     kind = "organisation"
+    cash = _ArrayEntry("ledger")
+    income = _ArrayEntry("ledger")
+    drug_income = _ArrayEntry("ledger")
+    revenue = _ArrayEntry("ledger")
+    drug_revenue = _ArrayEntry("ledger")
+    drug_norm = _ArrayEntry("ledger")
+    diversification = _ArrayEntry("ledger")
+    pretrial = _ArrayEntry("ledger")
+    sentenced = _ArrayEntry("ledger")
+    service_coverage = _ArrayEntry("ledger")
 
     def __init__(
         self,
@@ -68,23 +123,17 @@ class Organisation(Agent):
         self.origin = origin  # founding | splinter | returned | militia: how the group began (sim/model/accounts.py)
         self.presence = presence.astype(float)  # members per territory
         self.home = int(home)
-        self.cash = float(cash)  # USD
+        self.ledger = np.zeros(len(LEDGER))  # its entries of LEDGER (all 0 but these two)
+        self.cash = float(cash)
+        self.service_coverage = 1.0
         self.lieutenants = int(lieutenants)  # succession depth
         self.cohesion = float(cohesion)  # 0..1
         self.leader = Leader.FREE
         self.leader_commands = True  # False while a successor has not taken over
         self.disrupted_until = -1  # step until which a succession crisis disrupts operations
-        self.pretrial = 0.0  # members held without conviction
-        self.sentenced = 0.0  # members serving sentences
-        self.diversification = 0.0  # 0..1 share of effort in extortion, mining, smuggling (M17)
-        self.drug_norm = 0.0  # yearly moving average of drug income (USD/week)
-        self.income = 0.0  # USD income so far this week
-        self.drug_income = 0.0
-        self.service_coverage = 1.0  # share of needed facilitator services (M10)
-        self.revenue = 0.0  # USD income in the last week
-        self.drug_revenue = 0.0  # USD from drugs (taxes, deliveries, subcontracts) in the last week
         self.founded_by = founded_by
-        model.orgs.add(self)  # its row of the presence matrix (sim/model/state/organisations.py)
+        # its row of the presence matrix and its column of the ledger (sim/model/state/organisations.py)
+        model.orgs.add(self)
 
     @property
     def members(self) -> float:
@@ -208,36 +257,21 @@ class Politician(Agent):
         self.broker = False
 
 
-class _TerritoryColumn:
-    """Attribute that reads and writes entry ``agent.idx`` of ``model.terr.<name>``."""
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __get__(self, agent, owner=None):
-        if agent is None:
-            return self
-        return getattr(agent.model.terr, self.name)[agent.idx].item()
-
-    def __set__(self, agent, value):
-        getattr(agent.model.terr, self.name)[agent.idx] = value
-
-
 class Police(FixedAgent):
     """One police unit per territory (militarised when troops are deployed there).
 
     Patrols, arrests, interdicts, investigates; can be bribed or coerced (004 l.518-532, l.3338).
     """
 
-    officers = _TerritoryColumn()
-    integrity = _TerritoryColumn()
-    pay = _TerritoryColumn()  # relative to the median wage
-    tenure = _TerritoryColumn()  # years in post
-    local = _TerritoryColumn()  # share locally recruited
-    investigative = _TerritoryColumn()
-    corrupt = _TerritoryColumn()  # share of officers on a criminal payroll
-    militarised = _TerritoryColumn()  # share of the unit that is military
-    capacity = _TerritoryColumn()  # effective enforcement capacity this week
+    officers = _ArrayEntry("terr")
+    integrity = _ArrayEntry("terr")
+    pay = _ArrayEntry("terr")  # relative to the median wage
+    tenure = _ArrayEntry("terr")  # years in post
+    local = _ArrayEntry("terr")  # share locally recruited
+    investigative = _ArrayEntry("terr")
+    corrupt = _ArrayEntry("terr")  # share of officers on a criminal payroll
+    militarised = _ArrayEntry("terr")  # share of the unit that is military
+    capacity = _ArrayEntry("terr")  # effective enforcement capacity this week
 
     def __init__(self, model: CrimeModel, idx: int, cell) -> None:
         super().__init__(model)
@@ -248,13 +282,13 @@ class Police(FixedAgent):
 class Community(FixedAgent):
     """The residents of one territory: recruits, tips, trust, fear, emigration (004 l.542-554)."""
 
-    population = _TerritoryColumn()
-    trust = _TerritoryColumn()
-    fear = _TerritoryColumn()
-    tips = _TerritoryColumn()
-    extortion = _TerritoryColumn()  # share of residents paying extortion
-    emigration = _TerritoryColumn()  # emigrants in the last week
-    homicides = _TerritoryColumn()  # in the last week
+    population = _ArrayEntry("terr")
+    trust = _ArrayEntry("terr")
+    fear = _ArrayEntry("terr")
+    tips = _ArrayEntry("terr")
+    extortion = _ArrayEntry("terr")  # share of residents paying extortion
+    emigration = _ArrayEntry("terr")  # emigrants in the last week
+    homicides = _ArrayEntry("terr")  # in the last week
 
     def __init__(self, model: CrimeModel, idx: int, cell) -> None:
         super().__init__(model)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.model.agents import Cartel, Facilitator, Gang, Militia
 from sim.model.phases import arms, cultivation, gold, regime, trade
+from sim.model.state import running_sum
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
@@ -56,7 +57,7 @@ def incarceration_rate(m: CrimeModel) -> float:
 
 def hhi(m: CrimeModel) -> float:
     """Herfindahl index of drug income across organisations (0..1; 1 = one group takes all)."""
-    inc = np.array([o.drug_income for o in m.orgs.agents])
+    inc = m.orgs.drug_income
     tot = inc.sum()
     return float(((inc / tot) ** 2).sum()) if tot > 0 else 0.0
 
@@ -68,8 +69,8 @@ def seizure_share(m: CrimeModel) -> float:
 
 def criminal_members(m: CrimeModel) -> float:
     """Members free, held pre-trial and sentenced, over all organisations."""
-    free = m.orgs.members_by_row().tolist()  # = [o.members for o in m.orgs.agents]
-    return float(sum(f + o.pretrial + o.sentenced for f, o in zip(free, m.orgs.agents)))
+    orgs = m.orgs
+    return running_sum(0.0, orgs.members_by_row() + orgs.pretrial + orgs.sentenced)
 
 
 def laundering_top_share(m: CrimeModel) -> float:
@@ -134,7 +135,7 @@ def model_reporters() -> dict:
         "community_trust": lambda m: _weighted(m, t(m).trust, t(m).population),
         "extortion_rate": lambda m: _weighted(m, t(m).extortion, t(m).population),
         "emigration": lambda m: float(t(m).emigration[_mask(m)].sum()),
-        "criminal_revenue": lambda m: float(sum(o.income for o in m.orgs.agents)),
+        "criminal_revenue": lambda m: running_sum(0.0, m.orgs.income),
         "laundered_usd": lambda m: float(m.laundering.week[0].sum()),
         "laundering_fees_usd": lambda m: float(m.laundering.week[1].sum()),
         "laundering_confiscated_usd": lambda m: float(m.laundering.week[2].sum()),
@@ -142,7 +143,7 @@ def model_reporters() -> dict:
         "launderers": lambda m: sum(f.kind == "launderer" for f in m.agents_by_type.get(Facilitator, [])),
         "laundering_top_share": laundering_top_share,
         "groups_hit_laundering": lambda m: len(m.laundering.hit),
-        "criminal_revenue_kept": lambda m: float(sum(o.income for o in m.orgs.agents) - m.laundering.week[1:].sum()),
+        "criminal_revenue_kept": lambda m: running_sum(0.0, m.orgs.income) - float(m.laundering.week[1:].sum()),
         "arms_bought_usd": lambda m: float(m.arms.week[0].sum()),
         "arms_bought_units": lambda m: float(m.arms.week[1].sum()),
         "arms_stock_units": lambda m: float(m.arms.stock_of(m.orgs.uid).sum()),
@@ -275,8 +276,8 @@ def record_countries(m: CrimeModel) -> None:
             "territories": np.concatenate([getattr(t, k) for k in _TERRITORY_QUANTITIES]),
             "held": (r, c, orgs.presence[r, c]),
             "home": orgs.country.copy(),  # country of each group's home, by row
-            "pretrial": [o.pretrial for o in orgs.agents],
-            "sentenced": [o.sentenced for o in orgs.agents],
+            "pretrial": orgs.pretrial.tolist(),
+            "sentenced": orgs.sentenced.tolist(),
             "captured": [p.country for p in m.offices.politicians if p.captured],
             "countries": np.concatenate([m.prisons.others, m.prisons.innocents, m.countries.court_capture]),
             "coca": np.concatenate([m.coca.area, m.coca.production_kg(cultivation.growth(m)), m.coca.eradicated]),
@@ -287,9 +288,7 @@ def record_countries(m: CrimeModel) -> None:
                 [
                     m.laundering.week,
                     m.laundering.hit_by_country,
-                    np.bincount(
-                        orgs.country, weights=[o.income for o in orgs.agents], minlength=len(m.world.countries)
-                    ),
+                    np.bincount(orgs.country, weights=orgs.income, minlength=len(m.world.countries)),
                 ]
             ),
         }

@@ -94,9 +94,9 @@ def step(model: CrimeModel) -> None:
     a, ap, orgs = model.arms, model.p.arms, model.orgs
     uid, home = orgs.uid, orgs.country
     a._grow(int(uid.max(initial=-1)) + 1)
-    spend = np.array([min(ap.spend_share * o.revenue, o.cash) for o in orgs.agents])
+    spend = np.minimum(ap.spend_share * orgs.revenue, orgs.cash)
     buying = spend > 0
-    orgs.debit_each([o for o, b in zip(orgs.agents, buying.tolist()) if b], spend[buying].tolist(), "arms")
+    orgs.debit_rows(np.flatnonzero(buying), spend[buying], "arms")
     units_sq = spend / ap.price_usd  # at the status quo's supply
     units = units_sq * reach(model)[home]
     wear = 1.0 / (52.0 * ap.service_years)

@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.model.agents import Leader
 from sim.model.phases import arms, leadership
-from sim.model.state import clip
+from sim.model.state import clip, running_sum
 
 if TYPE_CHECKING:
     from sim.model.agents import Organisation
@@ -132,11 +132,9 @@ def step(model: CrimeModel) -> None:
         acc.add("pretrial", "arrested", by_country)
         acc.add("prisoners", "arrested", by_country)
         t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
-        by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows].tolist()
-    for row, a in zip(rows.tolist(), by_group if rows.size else []):
-        org = orgs[row]
-        org.pretrial += a
-        arrests_total += a
+        by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows]
+        model.orgs.pretrial[rows] += by_group
+        arrests_total = running_sum(arrests_total, by_group)  # group by group
     # leaders are targeted group by group (random draws in group order)
     targeting = ep.leader_target_rate * t.capacity * (1.0 - t.corrupt) * fx.targeting_mult  # by territory
     for row in rows.tolist():

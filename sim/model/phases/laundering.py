@@ -169,7 +169,8 @@ def step(model: CrimeModel) -> None:
         (f for f in model.agents_by_type.get(Facilitator, []) if f.kind == "launderer"), key=lambda f: f.unique_id
     )
     k, m = len(orgs), len(facs)
-    demand = np.array([o.revenue for o in orgs])
+    rows = np.flatnonzero(~model.orgs.is_militia)  # the rows of orgs
+    demand = model.orgs.revenue[rows]
     country = model.orgs.country[~model.orgs.is_militia]  # = [o.country for o in orgs]
     # ties group (row i) -> launderer (column j)
     row = {o.unique_id: i for i, o in enumerate(orgs)}
@@ -224,7 +225,7 @@ def step(model: CrimeModel) -> None:
     # not share cash, so paying use by use (each use over all groups) gives the same cash
     for use, cost in (("laundering_fees", cost_fees), ("confiscated", cost_conf), ("unlaundered", cost_lost)):
         pay = cost > 0
-        model.orgs.debit_each([o for o, p in zip(orgs, pay.tolist()) if p], cost[pay].tolist(), use)
+        model.orgs.debit_rows(rows[pay], cost[pay], use)
     hit = (demand > 0) & (cost_conf + cost_lost > HIT * demand)
     state.hit = {o.unique_id for o, h in zip(orgs, hit.tolist()) if h}
     state.hit_by_country = np.bincount(country[hit], minlength=n_c).astype(float)

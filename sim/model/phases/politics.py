@@ -119,10 +119,12 @@ def funding(model: CrimeModel) -> Iterator[tuple[Organisation, list[Politician],
     only its own group's cash, so :func:`step` finds them all before the groups pay."""
     pp, offices = model.p.politics, model.offices
     orgs = model.orgs
-    for org, held, country in zip(orgs.agents, _plazas(model), orgs.country.tolist()):
-        if isinstance(org, Militia) or org.revenue <= 0:
+    for org, held, country, revenue, cash in zip(
+        orgs.agents, _plazas(model), orgs.country.tolist(), orgs.revenue.tolist(), orgs.cash.tolist()
+    ):
+        if isinstance(org, Militia) or revenue <= 0:
             continue
-        budget = min(org.cash, org.revenue * pp.finance_rate)
+        budget = min(cash, revenue * pp.finance_rate)
         targets = [offices.mayors[i] for i in held]
         targets += offices.brokers.get(country, [])
         if targets:
