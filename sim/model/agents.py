@@ -59,6 +59,7 @@ LEDGER = (
     "pretrial",  # members held without conviction
     "sentenced",  # members serving sentences
     "service_coverage",  # share of needed facilitator services (M10)
+    "disrupted_until",  # step until which a succession crisis disrupts operations
 )
 
 
@@ -104,6 +105,7 @@ class Organisation(Agent):
     pretrial = _ArrayEntry("ledger")
     sentenced = _ArrayEntry("ledger")
     service_coverage = _ArrayEntry("ledger")
+    disrupted_until = _ArrayEntry("ledger")
 
     def __init__(
         self,
@@ -123,14 +125,14 @@ class Organisation(Agent):
         self.origin = origin  # founding | splinter | returned | militia: how the group began (sim/model/accounts.py)
         self.presence = presence.astype(float)  # members per territory
         self.home = int(home)
-        self.ledger = np.zeros(len(LEDGER))  # its entries of LEDGER (all 0 but these two)
+        self.ledger = np.zeros(len(LEDGER))  # its entries of LEDGER (all 0 but these three)
         self.cash = float(cash)
         self.service_coverage = 1.0
+        self.disrupted_until = -1
         self.lieutenants = int(lieutenants)  # succession depth
         self.cohesion = float(cohesion)  # 0..1
         self.leader = Leader.FREE
         self.leader_commands = True  # False while a successor has not taken over
-        self.disrupted_until = -1  # step until which a succession crisis disrupts operations
         self.founded_by = founded_by
         # its row of the presence matrix and its column of the ledger (sim/model/state/organisations.py)
         model.orgs.add(self)

@@ -47,6 +47,7 @@ class Organisations:
     pretrial: np.ndarray
     sentenced: np.ndarray
     service_coverage: np.ndarray
+    disrupted_until: np.ndarray
 
     def __init__(self, world: World, ties: TieGraph, neutral_hostility: float, accounts: Accounts) -> None:
         self._n = world.n
