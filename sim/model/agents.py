@@ -63,24 +63,31 @@ LEDGER = (
 )
 
 
+#: A politician's numbers, kept for all politicians in the arrays of ``model.offices``
+#: (sim/model/phases/politics.py), so the week's capture is found for all at once.
+POLITICIAN_LEDGER = ("integrity", "illicit_money", "captured")
+
+
 class _ArrayEntry:
     """Attribute that reads and writes an agent's entry of an array kept elsewhere: entry
     ``agent.idx`` of ``model.terr.<name>`` (``_ArrayEntry("terr")``, police and communities), or entry
-    ``<name>`` of the organisation's ``ledger`` (``_ArrayEntry("ledger")``: a view of its column of
-    the organisations' ledger, :data:`LEDGER`)."""
+    ``<name>`` of the agent's ``ledger`` (``_ArrayEntry("ledger")``: a view of its column of the
+    organisations' ledger, :data:`LEDGER`, or of the politicians', ``fields``
+    :data:`POLITICIAN_LEDGER`), read as ``kind`` (the float itself when None)."""
 
-    def __init__(self, store: str) -> None:
-        self.store = store
+    def __init__(self, store: str, fields: tuple[str, ...] = LEDGER, kind: type | None = None) -> None:
+        self.store, self.fields, self.kind = store, fields, kind
 
     def __set_name__(self, owner, name):
         self.name = name
-        self.index = LEDGER.index(name) if self.store == "ledger" else None
+        self.index = self.fields.index(name) if self.store == "ledger" else None
 
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
         if self.index is not None:
-            return agent.ledger[self.index].item()
+            value = agent.ledger[self.index].item()
+            return value if self.kind is None else self.kind(value)
         return getattr(agent.model.terr, self.name)[agent.idx].item()
 
     def __set__(self, agent, value):
@@ -248,11 +255,16 @@ class Regime(Agent):
 class Politician(Agent):
     """Mayor, legislator or executive; captured by illicit campaign money (004 l.2668-2700)."""
 
+    integrity = _ArrayEntry("ledger", POLITICIAN_LEDGER)
+    illicit_money = _ArrayEntry("ledger", POLITICIAN_LEDGER)
+    captured = _ArrayEntry("ledger", POLITICIAN_LEDGER, bool)
+
     def __init__(self, model: CrimeModel, level: Office, country: int, territory: int, integrity: float) -> None:
         super().__init__(model)
         self.level = level  # mayor | legislator | executive
         self.country = int(country)
         self.territory = int(territory)
+        self.ledger = np.zeros(len(POLITICIAN_LEDGER))  # its entries of POLITICIAN_LEDGER (model.offices binds it)
         self.integrity = float(integrity)
         self.illicit_money = 0.0  # M USD received this term
         self.captured = False

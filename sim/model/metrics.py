@@ -291,7 +291,7 @@ def record_countries(m: CrimeModel) -> None:
             "home": orgs.country.copy(),  # country of each group's home, by row
             "pretrial": orgs.pretrial.tolist(),
             "sentenced": orgs.sentenced.tolist(),
-            "captured": [p.country for p in m.offices.politicians if p.captured],
+            "captured": m.offices.country[m.offices.captured > 0].tolist(),
             "countries": np.concatenate([m.prisons.others, m.prisons.innocents, m.countries.court_capture]),
             "coca": np.concatenate([m.coca.area, m.coca.production_kg(cultivation.growth(m)), m.coca.eradicated]),
             "gold_regime": np.concatenate([gold.country_values(m), regime.country_values(m)]),
