@@ -516,6 +516,7 @@ STATE_NOTES = {
     "Facilitator.kind": "launderer | transporter | forger | lawyer | broker",
     "Facilitator.capacity": "1 + a Pareto draw; slots = max(1, round(capacity x clients_per_capacity))",
     "Facilitator.fee": "share of a client's revenue (params.facilitators.fee)",
+    "Facilitator.slots": "clients it can serve at once: max(1, round(capacity x clients_per_capacity))",
     "Regime.country": "index of its country",
     "Politician.country": "index of its country",
     "Politician.territory": "index of its seat",

@@ -211,15 +211,12 @@ class Facilitator(Agent):
         self.fee = float(fee)
         self.channel = ""  # a launderer's channel: bank | trade | crypto (sim/model/phases/laundering.py)
         self.patron = -1  # uid of the regime whose sponsor's rail this is (-1: none; sim/model/phases/regime.py)
+        # clients it can serve at once (its capacity is fixed)
+        self.slots = max(1, int(round(self.capacity * model.p.facilitators.clients_per_capacity)))
 
     @property
     def clients(self) -> list[int]:
         return self.model.ties.neighbours(Tie.SERVICE, self.unique_id)
-
-    @property
-    def slots(self) -> int:
-        """Number of clients this facilitator can serve at once."""
-        return max(1, int(round(self.capacity * self.model.p.facilitators.clients_per_capacity)))
 
 
 class Regime(Agent):

@@ -46,7 +46,7 @@ def seek_services(
 
     ``open_``: the facilitators of each needed kind with a free slot, in unique_id order (one
     leaves the list when its last slot is taken); ``slots``: clients each can serve at once
-    (:attr:`Facilitator.slots`, computed once a week); ``kind_of``: each facilitator's kind, by
+    (:attr:`Facilitator.slots`); ``kind_of``: each facilitator's kind, by
     unique_id."""
     model, ties = org.model, org.model.ties
     mine = ties.neighbour_set(Tie.SERVICE, org.unique_id)
