@@ -218,9 +218,8 @@ class Organisations:
         Militias that are not captured are hostile to every criminal group (004 l.2974-3118).
         Read-only; rebuilt only when alliances, rivalries, militias or the organisations change.
         """
-        hostile_militias = tuple(
-            int(o.unique_id) for o in self.agents if isinstance(o, Militia) and o.phase != MilitiaPhase.CAPTURED
-        )
+        militias = [self.agents[row] for row in np.flatnonzero(self.is_militia).tolist()]
+        hostile_militias = tuple(int(o.unique_id) for o in militias if o.phase != MilitiaPhase.CAPTURED)
         ties = self._ties
         key = (ties.version(Tie.RIVALRY), ties.version(Tie.ALLIANCE), hostile_militias)
         if key != self._hostility_key:
