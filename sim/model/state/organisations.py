@@ -84,8 +84,9 @@ class Organisations:
 
     def discard(self, org: Organisation) -> None:
         """Called by ``Organisation.remove``: the group's row goes, the rows below move up (the
-        group keeps its own copy of its presence and ledger)."""
+        group keeps its own copy of its presence and ledger, and has no row)."""
         self.agents = [o for o in self.agents if o is not org]
+        org.row = -1
         k = len(self.agents)
         self._bind(
             np.array([o.presence for o in self.agents], dtype=float).reshape(k, self._n),
@@ -260,7 +261,15 @@ class Organisations:
 
     def credit_each(self, orgs: list[Organisation], amounts: list[float], source: str, drug: bool = False) -> None:
         """:meth:`credit_org` for each organisation and amount, in order (one call for many)."""
-        self.credit_rows(np.array([o.row for o in orgs], dtype=np.intp), np.array(amounts, dtype=float), source, drug)
+        self.credit_rows(self._rows_of_orgs(orgs), np.array(amounts, dtype=float), source, drug)
+
+    @staticmethod
+    def _rows_of_orgs(orgs: list[Organisation]) -> np.ndarray:
+        """The row of each organisation (an error for one that has left: it has no ledger entry)."""
+        rows = np.array([o.row for o in orgs], dtype=np.intp)
+        if rows.size and rows.min() < 0:
+            raise ValueError("an organisation that has left the model cannot pay or be paid")
+        return rows
 
     def credit_rows(self, rows: np.ndarray, amounts: np.ndarray, source: str, drug: bool = False) -> None:
         """:meth:`credit_each` for the organisations of ``rows``."""
@@ -292,7 +301,7 @@ class Organisations:
 
     def debit_each(self, orgs: list[Organisation], amounts: list[float], use: str) -> None:
         """:meth:`debit_org` for each organisation and amount, in order (one call for many)."""
-        self.debit_rows(np.array([o.row for o in orgs], dtype=np.intp), np.array(amounts, dtype=float), use)
+        self.debit_rows(self._rows_of_orgs(orgs), np.array(amounts, dtype=float), use)
 
     def debit_rows(self, rows: np.ndarray, amounts: np.ndarray, use: str) -> None:
         """:meth:`debit_each` for the organisations of ``rows``: all at once when each pays once,
