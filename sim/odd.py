@@ -142,7 +142,7 @@ def _self_assign_comments(path: Path, class_name: str) -> list[tuple[str, str]]:
 
 
 def _columns_of(path: Path, class_name: str) -> list[tuple[str, str]]:
-    """(name, comment) of the ``_TerritoryColumn`` attributes of an agent class."""
+    """(name, comment) of the ``_ArrayEntry("terr")`` attributes of an agent class."""
     tree = ast.parse(path.read_text())
     comments = _source_comments(path)
     cls = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == class_name)
@@ -152,7 +152,8 @@ def _columns_of(path: Path, class_name: str) -> list[tuple[str, str]]:
             isinstance(node, ast.Assign)
             and isinstance(node.targets[0], ast.Name)
             and isinstance(node.value, ast.Call)
-            and getattr(node.value.func, "id", "") == "_TerritoryColumn"
+            and getattr(node.value.func, "id", "") == "_ArrayEntry"
+            and [getattr(a, "value", None) for a in node.value.args] == ["terr"]
         ):
             out.append((node.targets[0].id, comments.get(node.lineno, "")))
     return out
@@ -509,13 +510,13 @@ STATE_NOTES = {
     "Organisation.name": "label (splinters: '<parent> splinter N')",
     "Organisation.home": "index of the home territory",
     "Organisation.leader": "free | prison | extradited",
-    "Organisation.drug_income": "USD from drugs so far this week",
     "Organisation.founded_by": "unique_id of the parent of a splinter (else None)",
     "Militia.phase": "protective | predatory | captured",
     "Militia.formed": "step when it formed",
     "Facilitator.kind": "launderer | transporter | forger | lawyer | broker",
     "Facilitator.capacity": "1 + a Pareto draw; slots = max(1, round(capacity x clients_per_capacity))",
     "Facilitator.fee": "share of a client's revenue (params.facilitators.fee)",
+    "Facilitator.slots": "clients it can serve at once: max(1, round(capacity x clients_per_capacity))",
     "Regime.country": "index of its country",
     "Politician.country": "index of its country",
     "Politician.territory": "index of its seat",
@@ -535,18 +536,34 @@ def block_state_territory() -> str:
     return _table(["array (`model.terr.<name>`, one entry per territory)", "group", "meaning"], rows)
 
 
+def _ledger_comments(path: Path) -> list[tuple[str, str]]:
+    """(name, comment) of each entry of the organisations' ledger (``LEDGER`` in sim/model/agents.py)."""
+    tree = ast.parse(path.read_text())
+    comments = _source_comments(path)
+    node = next(
+        n
+        for n in tree.body
+        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "LEDGER"
+    )
+    assert isinstance(node.value, ast.Tuple)
+    return [(str(getattr(e, "value", "")), comments.get(e.lineno, "")) for e in node.value.elts]
+
+
 def block_state_agents() -> str:
     from sim.model import agents
 
     path = Path(agents.__file__)
+    ledger = _ledger_comments(path)
     out = []
     for cls_name in ("Organisation", "Militia", "Facilitator", "Regime", "Politician"):
         cls = getattr(agents, cls_name)
+        in_ledger = [(n, c) for n, c in ledger if isinstance(vars(cls).get(n), agents._ArrayEntry)]
         rows = [
             [f"`{n}`", c or STATE_NOTES.get(f"{cls_name}.{n}", "")]
             for n, c in _self_assign_comments(path, cls_name)
-            if n != "model"
+            if n not in ("model", "ledger", *dict(in_ledger))
         ]
+        rows += [[f"`{n}`", f"{c} (its entry of `model.orgs.{n}`)"] for n, c in in_ledger]
         props = [n for n, v in vars(cls).items() if isinstance(v, property)]
         out.append(f"**`{cls_name}`** ({_first_line(cls.__doc__)})\n")
         out.append(_table(["attribute", "meaning"], rows))

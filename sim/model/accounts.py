@@ -215,9 +215,9 @@ class Accounts:
         orgs, n_c = model.orgs, len(self.isos)
         home = orgs.country
         free = np.bincount(home, weights=orgs.members_by_row(), minlength=n_c)
-        pretrial = np.bincount(home, weights=[o.pretrial for o in orgs.agents], minlength=n_c)
-        sentenced = np.bincount(home, weights=[o.sentenced for o in orgs.agents], minlength=n_c)
-        cash = np.bincount(home, weights=[o.cash for o in orgs.agents], minlength=n_c)
+        pretrial = np.bincount(home, weights=orgs.pretrial, minlength=n_c)
+        sentenced = np.bincount(home, weights=orgs.sentenced, minlength=n_c)
+        cash = np.bincount(home, weights=orgs.cash, minlength=n_c)
         held = pretrial + sentenced
         return np.stack([free + held, free, pretrial, model.prisons.others + held, cash])
 

@@ -45,10 +45,74 @@ class Office(StrEnum):
     EXECUTIVE = "executive"  # one per country
 
 
+#: An organisation's ledger: numbers kept for every organisation in one array each, a row per
+#: organisation (``model.orgs.<name>``, sim/model/state/organisations.py), so the phases update them
+#: all at once; each organisation's attribute of the same name reads and writes its row.
+LEDGER = (
+    "cash",  # USD
+    "income",  # USD income so far this week
+    "drug_income",  # USD from drugs so far this week
+    "revenue",  # USD income in the last week
+    "drug_revenue",  # USD from drugs (taxes, deliveries, subcontracts) in the last week
+    "drug_norm",  # yearly moving average of drug income (USD/week)
+    "diversification",  # 0..1 share of effort in extortion, mining, smuggling (M17)
+    "pretrial",  # members held without conviction
+    "sentenced",  # members serving sentences
+    "service_coverage",  # share of needed facilitator services (M10)
+    "disrupted_until",  # step until which a succession crisis disrupts operations
+)
+
+
+#: A politician's numbers, kept for all politicians in the arrays of ``model.offices``
+#: (sim/model/phases/politics.py), so the week's capture is found for all at once.
+POLITICIAN_LEDGER = ("integrity", "illicit_money", "captured")
+
+
+class _ArrayEntry:
+    """Attribute that reads and writes an agent's entry of an array kept elsewhere: entry
+    ``agent.idx`` of ``model.terr.<name>`` (``_ArrayEntry("terr")``, police and communities), or entry
+    ``<name>`` of the agent's ``ledger`` (``_ArrayEntry("ledger")``: a view of its column of the
+    organisations' ledger, :data:`LEDGER`, or of the politicians', ``fields``
+    :data:`POLITICIAN_LEDGER`), read as ``kind`` (the float itself when None)."""
+
+    def __init__(self, store: str, fields: tuple[str, ...] = LEDGER, kind: type | None = None) -> None:
+        self.store, self.fields, self.kind = store, fields, kind
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.index = self.fields.index(name) if self.store == "ledger" else None
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        if self.index is not None:
+            value = agent.ledger[self.index].item()
+            return value if self.kind is None else self.kind(value)
+        return getattr(agent.model.terr, self.name)[agent.idx].item()
+
+    def __set__(self, agent, value):
+        if self.index is not None:
+            agent.ledger[self.index] = value
+        else:
+            getattr(agent.model.terr, self.name)[agent.idx] = value
+
+
 class Organisation(Agent):
-    """A criminal organisation. Members are counts spread over territories (``presence``)."""
+    """A criminal organisation. Members are counts spread over territories (``presence``); its
+    money and detained members are its entries of the organisations' ledger (``LEDGER``)."""
 
     kind = "organisation"
+    cash = _ArrayEntry("ledger")
+    income = _ArrayEntry("ledger")
+    drug_income = _ArrayEntry("ledger")
+    revenue = _ArrayEntry("ledger")
+    drug_revenue = _ArrayEntry("ledger")
+    drug_norm = _ArrayEntry("ledger")
+    diversification = _ArrayEntry("ledger")
+    pretrial = _ArrayEntry("ledger")
+    sentenced = _ArrayEntry("ledger")
+    service_coverage = _ArrayEntry("ledger")
+    disrupted_until = _ArrayEntry("ledger")
 
     def __init__(
         self,
@@ -68,23 +132,17 @@ class Organisation(Agent):
         self.origin = origin  # founding | splinter | returned | militia: how the group began (sim/model/accounts.py)
         self.presence = presence.astype(float)  # members per territory
         self.home = int(home)
-        self.cash = float(cash)  # USD
+        self.ledger = np.zeros(len(LEDGER))  # its entries of LEDGER (all 0 but these three)
+        self.cash = float(cash)
+        self.service_coverage = 1.0
+        self.disrupted_until = -1
         self.lieutenants = int(lieutenants)  # succession depth
         self.cohesion = float(cohesion)  # 0..1
         self.leader = Leader.FREE
         self.leader_commands = True  # False while a successor has not taken over
-        self.disrupted_until = -1  # step until which a succession crisis disrupts operations
-        self.pretrial = 0.0  # members held without conviction
-        self.sentenced = 0.0  # members serving sentences
-        self.diversification = 0.0  # 0..1 share of effort in extortion, mining, smuggling (M17)
-        self.drug_norm = 0.0  # yearly moving average of drug income (USD/week)
-        self.income = 0.0  # USD income so far this week
-        self.drug_income = 0.0
-        self.service_coverage = 1.0  # share of needed facilitator services (M10)
-        self.revenue = 0.0  # USD income in the last week
-        self.drug_revenue = 0.0  # USD from drugs (taxes, deliveries, subcontracts) in the last week
         self.founded_by = founded_by
-        model.orgs.add(self)  # its row of the presence matrix (sim/model/state/organisations.py)
+        # its row of the presence matrix and its column of the ledger (sim/model/state/organisations.py)
+        model.orgs.add(self)
 
     @property
     def members(self) -> float:
@@ -153,15 +211,12 @@ class Facilitator(Agent):
         self.fee = float(fee)
         self.channel = ""  # a launderer's channel: bank | trade | crypto (sim/model/phases/laundering.py)
         self.patron = -1  # uid of the regime whose sponsor's rail this is (-1: none; sim/model/phases/regime.py)
+        # clients it can serve at once (its capacity is fixed)
+        self.slots = max(1, int(round(self.capacity * model.p.facilitators.clients_per_capacity)))
 
     @property
     def clients(self) -> list[int]:
         return self.model.ties.neighbours(Tie.SERVICE, self.unique_id)
-
-    @property
-    def slots(self) -> int:
-        """Number of clients this facilitator can serve at once."""
-        return max(1, int(round(self.capacity * self.model.p.facilitators.clients_per_capacity)))
 
 
 class Regime(Agent):
@@ -197,30 +252,20 @@ class Regime(Agent):
 class Politician(Agent):
     """Mayor, legislator or executive; captured by illicit campaign money (004 l.2668-2700)."""
 
+    integrity = _ArrayEntry("ledger", POLITICIAN_LEDGER)
+    illicit_money = _ArrayEntry("ledger", POLITICIAN_LEDGER)
+    captured = _ArrayEntry("ledger", POLITICIAN_LEDGER, bool)
+
     def __init__(self, model: CrimeModel, level: Office, country: int, territory: int, integrity: float) -> None:
         super().__init__(model)
         self.level = level  # mayor | legislator | executive
         self.country = int(country)
         self.territory = int(territory)
+        self.ledger = np.zeros(len(POLITICIAN_LEDGER))  # its entries of POLITICIAN_LEDGER (model.offices binds it)
         self.integrity = float(integrity)
         self.illicit_money = 0.0  # M USD received this term
         self.captured = False
         self.broker = False
-
-
-class _TerritoryColumn:
-    """Attribute that reads and writes entry ``agent.idx`` of ``model.terr.<name>``."""
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __get__(self, agent, owner=None):
-        if agent is None:
-            return self
-        return getattr(agent.model.terr, self.name)[agent.idx].item()
-
-    def __set__(self, agent, value):
-        getattr(agent.model.terr, self.name)[agent.idx] = value
 
 
 class Police(FixedAgent):
@@ -229,15 +274,15 @@ class Police(FixedAgent):
     Patrols, arrests, interdicts, investigates; can be bribed or coerced (004 l.518-532, l.3338).
     """
 
-    officers = _TerritoryColumn()
-    integrity = _TerritoryColumn()
-    pay = _TerritoryColumn()  # relative to the median wage
-    tenure = _TerritoryColumn()  # years in post
-    local = _TerritoryColumn()  # share locally recruited
-    investigative = _TerritoryColumn()
-    corrupt = _TerritoryColumn()  # share of officers on a criminal payroll
-    militarised = _TerritoryColumn()  # share of the unit that is military
-    capacity = _TerritoryColumn()  # effective enforcement capacity this week
+    officers = _ArrayEntry("terr")
+    integrity = _ArrayEntry("terr")
+    pay = _ArrayEntry("terr")  # relative to the median wage
+    tenure = _ArrayEntry("terr")  # years in post
+    local = _ArrayEntry("terr")  # share locally recruited
+    investigative = _ArrayEntry("terr")
+    corrupt = _ArrayEntry("terr")  # share of officers on a criminal payroll
+    militarised = _ArrayEntry("terr")  # share of the unit that is military
+    capacity = _ArrayEntry("terr")  # effective enforcement capacity this week
 
     def __init__(self, model: CrimeModel, idx: int, cell) -> None:
         super().__init__(model)
@@ -248,13 +293,13 @@ class Police(FixedAgent):
 class Community(FixedAgent):
     """The residents of one territory: recruits, tips, trust, fear, emigration (004 l.542-554)."""
 
-    population = _TerritoryColumn()
-    trust = _TerritoryColumn()
-    fear = _TerritoryColumn()
-    tips = _TerritoryColumn()
-    extortion = _TerritoryColumn()  # share of residents paying extortion
-    emigration = _TerritoryColumn()  # emigrants in the last week
-    homicides = _TerritoryColumn()  # in the last week
+    population = _ArrayEntry("terr")
+    trust = _ArrayEntry("terr")
+    fear = _ArrayEntry("terr")
+    tips = _ArrayEntry("terr")
+    extortion = _ArrayEntry("terr")  # share of residents paying extortion
+    emigration = _ArrayEntry("terr")  # emigrants in the last week
+    homicides = _ArrayEntry("terr")  # in the last week
 
     def __init__(self, model: CrimeModel, idx: int, cell) -> None:
         super().__init__(model)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 import numpy as np
-from mesa import Agent, DataCollector, Model
+from mesa import Agent, Model
 from mesa.discrete_space import Network
 from omegaconf import OmegaConf
 
@@ -127,7 +127,7 @@ class CrimeModel(Model):
         self.totals = Totals()
         self.fx = policies.effects(self)
         self.events: list[dict] = []
-        self.datacollector = DataCollector(model_reporters=metrics.model_reporters())
+        self.datacollector = metrics.Collector(model_reporters=metrics.model_reporters())
         self.territory_frames: list[dict] = []
         self.country_frames: list[dict] = []  # one per week: countries.parquet (metrics.record_countries)
         self.running = True

@@ -167,11 +167,9 @@ def _mano_dura(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -
 def captured_share_by_country(model: CrimeModel) -> np.ndarray:
     """Share of each country's politicians (mayors, executive, brokers) who are captured."""
     n_c = len(model.world.countries)
-    pols = model.offices.politicians
-    country = np.array([p.country for p in pols], dtype=np.int64)
-    captured = np.array([bool(p.captured) for p in pols], dtype=float)
-    count = np.bincount(country, minlength=n_c)
-    return np.bincount(country, weights=captured, minlength=n_c) / np.maximum(count, 1)
+    offices = model.offices
+    count = np.bincount(offices.country, minlength=n_c)
+    return np.bincount(offices.country, weights=offices.captured, minlength=n_c) / np.maximum(count, 1)
 
 
 def _police_reform(lv: Any, model: CrimeModel, fx: Effects, since: int, at: Reach) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.model.agents import Leader
 from sim.model.phases import arms, leadership
-from sim.model.state import clip
+from sim.model.state import clip, running_sum
 
 if TYPE_CHECKING:
     from sim.model.agents import Organisation
@@ -132,15 +132,17 @@ def step(model: CrimeModel) -> None:
         acc.add("pretrial", "arrested", by_country)
         acc.add("prisoners", "arrested", by_country)
         t.arrests += np.bincount(c, weights=arrested, minlength=P.shape[1])  # group by group, in row order
-        by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows].tolist()
-    for row, a in zip(rows.tolist(), by_group if rows.size else []):
-        org = orgs[row]
-        org.pretrial += a
-        arrests_total += a
-    # leaders are targeted group by group (random draws in group order)
+        by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows]
+        model.orgs.pretrial[rows] += by_group
+        arrests_total = running_sum(arrests_total, by_group)  # group by group
+    # leaders are targeted group by group (random draws in group order); a leader no regime
+    # shelters is at home (Regimes.refuge), where the chance he is targeted is found for all at once
     targeting = ep.leader_target_rate * t.capacity * (1.0 - t.corrupt) * fx.targeting_mult  # by territory
+    at_home = np.minimum(targeting[model.orgs.home], 1.0).tolist()
+    sheltered = {uid for r in model.regimes.agents for uid in r.sheltered}
     for row in rows.tolist():
-        _target_leader(model, orgs[row], targeting)
+        org = orgs[row]
+        _target_leader(model, org, targeting, None if org.unique_id in sheltered else at_home[row])
     # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent"), where the
     # government runs them, into its own prisons
     if (fx.innocent_share > 0).any():
@@ -168,20 +170,25 @@ def _return_delay(model: CrimeModel, fx: Effects, country: int) -> int:
     return int(model.rng.exponential(mean))
 
 
-def _target_leader(model: CrimeModel, org: Organisation, targeting: np.ndarray) -> None:
+def _target_leader(model: CrimeModel, org: Organisation, targeting: np.ndarray, at_home: float | None) -> None:
     """Leader targeting (M7, M18). A leader who commands from a domestic prison stays a target:
     where extradition applies he is extradited, which ends his command; elsewhere nothing changes,
     he is already held. (Assumption: 004 l.212 gives imprisonment and extradition as the fates of
     the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)
     A leader sheltered by a regime is targeted where he takes refuge, by that country's police and
     under its law (``Regimes.refuge``). ``targeting``: by territory, the weekly probability that a
-    leader there is targeted, before a regime's shelter."""
+    leader there is targeted, before a regime's shelter; ``at_home``: that probability at the group's
+    home (at most 1) when no regime shelters it (None: find where its leader is)."""
     fx = model.fx
     jailed = org.leader == Leader.PRISON  # still commanding from prison (leadership.remove_leader)
     if (org.leader != Leader.FREE and not jailed) or org.disrupted:
         return
-    h, spared = model.regimes.refuge(model, org)  # a sheltered leader takes refuge with a regime
-    if model.rng.random() >= min(targeting[h] * (1.0 - spared), 1.0):
+    if at_home is None:
+        h, spared = model.regimes.refuge(model, org)  # a sheltered leader takes refuge with a regime
+        chance = min(targeting[h] * (1.0 - spared), 1.0)
+    else:
+        h, chance = org.home, at_home
+    if model.rng.random() >= chance:
         return
     country = int(model.world.country[h])
     if model.world.countries[country].extradites:  # the law decides; the lever targets harder

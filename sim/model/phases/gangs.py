@@ -41,12 +41,10 @@ if TYPE_CHECKING:
 def _extorting_share(model: CrimeModel) -> np.ndarray:
     """Per organisation row, the share of its members who extort: all of a gang's and of a
     predatory or captured militia's, none of a protective militia's, a cartel's diversification."""
-    share = np.ones(len(model.orgs.agents))
-    for row, org in enumerate(model.orgs.agents):
-        if isinstance(org, Militia):
-            share[row] = 0.0 if org.phase == MilitiaPhase.PROTECTIVE else 1.0
-        elif not isinstance(org, Gang):
-            share[row] = org.diversification
+    orgs = model.orgs
+    share = np.where(orgs.is_gang, 1.0, orgs.diversification)
+    for row in np.flatnonzero(orgs.is_militia).tolist():
+        share[row] = 0.0 if orgs.agents[row].phase == MilitiaPhase.PROTECTIVE else 1.0
     return share
 
 
@@ -108,8 +106,8 @@ def step(model: CrimeModel) -> None:
     extorters = np.bincount(c, weights=ext, minlength=n)  # group by group, in row order
     suppress = np.where(extorters > 0, clip(1.0 - guard / np.maximum(extorters, 1e-9), 0.0, 1.0), 1.0)
     t.extortion[:] = 1.0 - np.exp(-gp.extortion_reach * extorters * suppress / np.maximum(t.population, 1.0))
-    takes = np.bincount(r, weights=ext * suppress[c], minlength=k).tolist()
-    model.orgs.credit_each(orgs, [take * gp.extortion_per_member for take in takes], "extortion")
+    takes = np.bincount(r, weights=ext * suppress[c], minlength=k)
+    model.orgs.credit_rows(np.arange(k), takes * gp.extortion_per_member, "extortion")
 
     # --- subcontracting: plaza controllers pay local gangs a share of the transit value (M2)
     # (the cartels pay and the gangs are paid in plaza order; no group is both)
@@ -118,33 +116,29 @@ def step(model: CrimeModel) -> None:
     parts = [part for _, _, parts in deals for part in parts]
     model.orgs.credit_each([g for g, _ in parts], [amount for _, amount in parts], "subcontract", drug=True)
 
-    # --- diversification under squeeze (M17), mining income
-    mining = w.role("mining")
-    members = np.bincount(r, weights=held, minlength=k).tolist()
-    in_mines = np.bincount(r, weights=held * mining[c], minlength=k).tolist()
-    miners, mined = [], []  # credited after the loop, group by group (the loop reads no cash)
-    for row, org in enumerate(orgs):
-        if isinstance(org, Militia):
-            continue
-        org.drug_norm += (org.drug_revenue - org.drug_norm) / gp.drug_norm_weeks
-        below_norm = org.drug_revenue < gp.squeeze_ratio * org.drug_norm
-        upkeep = model.p.recruitment.gang_upkeep if isinstance(org, Gang) else model.p.recruitment.upkeep
-        cannot_pay = org.drug_revenue < upkeep * members[row]
-        if below_norm or cannot_pay:
-            org.diversification += gp.diversify_rate * (1.0 - org.diversification)
-        else:
-            org.diversification -= gp.diversify_decay * org.diversification
-        miners.append(org)
-        mined.append(in_mines[row] * org.diversification * gp.mining_per_member)
-    model.orgs.credit_each(miners, mined, "mining")
+    # --- diversification under squeeze (M17), mining income: every group but the militias
+    rows = np.flatnonzero(~model.orgs.is_militia)
+    members = np.bincount(r, weights=held, minlength=k)[rows]
+    in_mines = np.bincount(r, weights=held * w.role("mining")[c], minlength=k)[rows]
+    drug, norm = model.orgs.drug_revenue[rows], model.orgs.drug_norm[rows]
+    norm += (drug - norm) / gp.drug_norm_weeks
+    below_norm = drug < gp.squeeze_ratio * norm
+    rp = model.p.recruitment
+    cannot_pay = drug < np.where(model.orgs.is_gang[rows], rp.gang_upkeep, rp.upkeep) * members
+    div = model.orgs.diversification[rows]
+    div = np.where(below_norm | cannot_pay, div + gp.diversify_rate * (1.0 - div), div - gp.diversify_decay * div)
+    model.orgs.drug_norm[rows] = norm
+    model.orgs.diversification[rows] = div
+    model.orgs.credit_rows(rows, in_mines * div * gp.mining_per_member, "mining")
 
     # --- migrant smuggling at the border crossings emigrants pass on their way north (M19)
-    route = w.smuggling_crossings  # (from, crossing), sparse: share of an emigrant's fee paid there
-    t.migrants[:] = t.emigration @ (route > 0)  # emigrants passing each crossing this week
+    origin, crossing, share = w.smuggling_paths  # share of an emigrant's fee paid at each crossing on the way
+    passing = t.emigration[origin]
+    t.migrants[:] = np.bincount(crossing, weights=passing, minlength=n)  # emigrants passing each crossing this week
     control = model.fx.migrant_control
     smuggled = gp.smuggling_base_share + (1.0 - gp.smuggling_base_share) * control
     fee = gp.smuggling_fee * (1.0 + gp.smuggling_fee_control * control)
-    rent = (t.emigration @ route) * smuggled * fee
+    rent = np.bincount(crossing, weights=passing * share, minlength=n) * smuggled * fee
     t.smuggling[:] = rent  # local criminal value next week (routing): draws groups and bribes
     model.orgs.credit(t.controller, rent, "smuggling")
 

@@ -150,6 +150,13 @@ def chosen(model: CrimeModel, rank: int, facilitator_id: int, kind: str, countri
     return cands[min(rank - 1, len(cands) - 1)] if rank > 0 else cands[max(rank, -len(cands))]
 
 
+def _positions(uids: list[int], size: int) -> np.ndarray:
+    """(size,) the position of each unique_id in ``uids`` (-1: not there)."""
+    out = np.full(size, -1, dtype=np.int64)
+    out[uids] = np.arange(len(uids))
+    return out
+
+
 def step(model: CrimeModel) -> None:
     """Laundering: the groups' income moves through their launderers (M10 extended; 004 l.2404-2454).
 
@@ -169,17 +176,19 @@ def step(model: CrimeModel) -> None:
         (f for f in model.agents_by_type.get(Facilitator, []) if f.kind == "launderer"), key=lambda f: f.unique_id
     )
     k, m = len(orgs), len(facs)
-    demand = np.array([o.revenue for o in orgs])
+    rows = np.flatnonzero(~model.orgs.is_militia)  # the rows of orgs
+    demand = model.orgs.revenue[rows]
     country = model.orgs.country[~model.orgs.is_militia]  # = [o.country for o in orgs]
-    # ties group (row i) -> launderer (column j)
-    row = {o.unique_id: i for i, o in enumerate(orgs)}
+    # ties group (row i) -> launderer (column j), in tie order
     col = {f.unique_id: j for j, f in enumerate(facs)}
-    pairs = [
-        (row[a], col[b]) if a in row else (row[b], col[a])
-        for a, b in model.ties.edge_array(Tie.SERVICE).tolist()
-        if (a in row and b in col) or (b in row and a in col)
-    ]
-    i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
+    uids = [o.unique_id for o in orgs]
+    a, b = model.ties.edge_array(Tie.SERVICE).T
+    size = max([*uids, *col, int(a.max(initial=-1)), int(b.max(initial=-1))], default=-1) + 1
+    row_of, col_of = _positions(uids, size), _positions(list(col), size)
+    first = (row_of[a] >= 0) & (col_of[b] >= 0)  # (group, launderer)
+    either = first | ((row_of[b] >= 0) & (col_of[a] >= 0))  # or (launderer, group)
+    i = np.where(first, row_of[a], row_of[b])[either]
+    j = np.where(first, col_of[b], col_of[a])[either]
     # a sponsor's rail carries its regime's blocked money first (sim/model/phases/regime.py)
     own, own_country = model.regimes.load_of(facs)
     cap = np.maximum(np.array([f.capacity for f in facs]) * lp.usd_per_capacity - own, 0.0)
@@ -224,7 +233,7 @@ def step(model: CrimeModel) -> None:
     # not share cash, so paying use by use (each use over all groups) gives the same cash
     for use, cost in (("laundering_fees", cost_fees), ("confiscated", cost_conf), ("unlaundered", cost_lost)):
         pay = cost > 0
-        model.orgs.debit_each([o for o, p in zip(orgs, pay.tolist()) if p], cost[pay].tolist(), use)
+        model.orgs.debit_rows(rows[pay], cost[pay], use)
     hit = (demand > 0) & (cost_conf + cost_lost > HIT * demand)
     state.hit = {o.unique_id for o, h in zip(orgs, hit.tolist()) if h}
     state.hit_by_country = np.bincount(country[hit], minlength=n_c).astype(float)

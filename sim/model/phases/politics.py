@@ -20,13 +20,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import Militia, Office, Organisation, Politician
+from sim.model.agents import POLITICIAN_LEDGER, Militia, Office, Organisation, Politician
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
@@ -36,12 +37,36 @@ if TYPE_CHECKING:
 class Offices:
     """The politicians (``model.offices``): a mayor per territory and, per country, an executive and
     ``brokers_per_country`` legislators who are brokers (brokerage ties to the country's mayors and
-    executive)."""
+    executive). Their numbers (``agents.POLITICIAN_LEDGER``) are kept here, a column each in the
+    order of ``politicians`` (each politician's ``column``): ``integrity``, ``illicit_money`` and
+    ``captured`` (0 or 1) are the rows of ``ledger``, and each politician's attributes of those names
+    read and write its column."""
 
     mayors: list[Politician]  # by territory
     executives: dict[int, Politician]  # by country
     brokers: dict[int, list[Politician]]  # by country
     politicians: list[Politician]  # all of them, in unique_id order
+
+    def __post_init__(self) -> None:
+        k = len(self.politicians)
+        self._bind(np.array([p.ledger for p in self.politicians]).reshape(k, len(POLITICIAN_LEDGER)).T.copy())
+
+    def _bind(self, ledger: np.ndarray) -> None:
+        """Keep the politicians' numbers in ``ledger``: each politician's ``ledger`` becomes a view of its column."""
+        self.ledger = ledger
+        for column, p in enumerate(self.politicians):
+            p.ledger, p.column = ledger[:, column], column
+        self.integrity, self.illicit_money, self.captured = ledger
+        self.country = np.array([p.country for p in self.politicians], dtype=np.int64)
+
+    def __deepcopy__(self, memo: dict) -> Offices:
+        """A copy (of a whole model: ``sim.fork``) whose politicians' columns are views of its own ledger
+        again (the deep copy of a view is an array of its own)."""
+        new = object.__new__(Offices)
+        memo[id(self)] = new
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        new._bind(new.ledger)
+        return new
 
     @classmethod
     def elect(cls, model: CrimeModel) -> Offices:
@@ -67,7 +92,7 @@ class Offices:
     def captured_share(self) -> float:
         """Share of the politicians who are captured."""
         pols = self.politicians  # the share of an integer count: = np.mean of the flags
-        return float(sum(bool(p.captured) for p in pols) / len(pols)) if pols else 0.0
+        return float(np.count_nonzero(self.captured) / len(pols)) if pols else 0.0
 
 
 def draw_integrity(model: CrimeModel) -> float:
@@ -91,16 +116,20 @@ def step(model: CrimeModel) -> None:
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
     funded = list(funding(model))
     model.orgs.debit_each([org for org, _, _ in funded], [budget for _, _, budget in funded], "campaign_finance")
+    columns: list[int] = []
+    amounts: list[float] = []
     for _org, targets, budget in funded:
-        each = budget / len(targets) / 1e6
-        for pol in targets:
-            pol.illicit_money += each
+        columns += [pol.column for pol in targets]
+        amounts += [budget / len(targets) / 1e6] * len(targets)
+    money = offices.illicit_money
+    if columns:
+        np.add.at(money, columns, amounts)  # payment by payment
     # captured brokers pass money up to the executive (local crime -> national power)
     for country, brokers in offices.brokers.items():
-        up = sum(pp.broker_passthrough * b.illicit_money for b in brokers if b.captured) / 52.0
-        offices.executives[country].illicit_money += up
-    for pol in offices.politicians:
-        pol.captured = pol.captured or pol.illicit_money * (1.0 - pol.integrity) > pp.capture_threshold
+        columns = [b.column for b in brokers]
+        given = zip(money[columns].tolist(), offices.captured[columns].tolist())
+        money[offices.executives[country].column] += sum(pp.broker_passthrough * m for m, c in given if c) / 52.0
+    offices.captured[:] = (offices.captured > 0) | (money * (1.0 - offices.integrity) > pp.capture_threshold)
     _elections(model)
     # public demand for a crackdown, by country
     c = w.country
@@ -119,10 +148,12 @@ def funding(model: CrimeModel) -> Iterator[tuple[Organisation, list[Politician],
     only its own group's cash, so :func:`step` finds them all before the groups pay."""
     pp, offices = model.p.politics, model.offices
     orgs = model.orgs
-    for org, held, country in zip(orgs.agents, _plazas(model), orgs.country.tolist()):
-        if isinstance(org, Militia) or org.revenue <= 0:
+    for org, held, country, revenue, cash in zip(
+        orgs.agents, _plazas(model), orgs.country.tolist(), orgs.revenue.tolist(), orgs.cash.tolist()
+    ):
+        if isinstance(org, Militia) or revenue <= 0:
             continue
-        budget = min(org.cash, org.revenue * pp.finance_rate)
+        budget = min(cash, revenue * pp.finance_rate)
         targets = [offices.mayors[i] for i in held]
         targets += offices.brokers.get(country, [])
         if targets:

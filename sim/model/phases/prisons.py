@@ -46,7 +46,7 @@ class Prisons:
     def population(self, model: CrimeModel) -> np.ndarray:
         """Inmates per country (members and non-members)."""
         pop = self.others.copy()
-        np.add.at(pop, model.orgs.country, [o.pretrial + o.sentenced for o in model.orgs.agents])  # group by group
+        np.add.at(pop, model.orgs.country, model.orgs.pretrial + model.orgs.sentenced)  # group by group
         return pop
 
 
@@ -68,8 +68,7 @@ def step(model: CrimeModel) -> None:
     )
     release_rate = 1.0 / (52.0 * pp.sentence_years)
     orgs = model.orgs
-    pretrial = np.array([o.pretrial for o in orgs.agents], dtype=float)
-    sentenced = np.array([o.sentenced for o in orgs.agents], dtype=float)
+    pretrial, sentenced = orgs.pretrial.copy(), orgs.sentenced.copy()
     gang_jailed = np.bincount(  # group by group, as each group's inmates add up
         orgs.country[orgs.is_gang], weights=(pretrial + sentenced)[orgs.is_gang], minlength=n_c
     )
@@ -101,10 +100,8 @@ def step(model: CrimeModel) -> None:
     joined = recruited[c[joins]] * share[joins]
     sen = sen + (convicted - served)
     sen[joins] += joined
-    # (``sentenced`` stays a NumPy float, as it was: ``metrics.criminal_members`` adds the groups'
-    # members with ``sum``, which compensates its rounding only over Python floats)
-    for org, p, s in zip((orgs.agents[row] for row in rows.tolist()), (pre - decided).tolist(), sen):
-        org.pretrial, org.sentenced = p, s
+    orgs.pretrial[rows] = pre - decided
+    orgs.sentenced[rows] = sen
     orgs.presence[rows, orgs.home[rows]] += decided - convicted + served  # released members go home
     uncharged = np.bincount(c, weights=decided - convicted, minlength=n_c)
     served_by_country = np.bincount(c, weights=served, minlength=n_c)

@@ -55,14 +55,13 @@ def step(model: CrimeModel) -> None:
     militia = model.orgs.is_militia
     rows = np.flatnonzero(~militia)
     members = np.bincount(r, weights=held, minlength=len(orgs))[rows]
-    groups = [orgs[row] for row in rows.tolist()]
-    per_member = np.array([o.revenue for o in groups], dtype=float) / np.maximum(members, 1.0)
+    per_member = model.orgs.revenue[rows] / np.maximum(members, 1.0)
     pull = per_member / (per_member + rp.revenue_pull)
     wages = np.where(model.orgs.is_gang[rows], rp.gang_upkeep, rp.upkeep) * members
-    cash = np.array([o.cash for o in groups], dtype=float)  # before the wages
+    cash = model.orgs.cash[rows]  # before the wages
     unpaid = 1.0 - np.minimum(1.0, np.divide(cash, wages, out=np.ones(rows.size), where=wages > 0))
     exits = rp.attrition + rp.unpaid_exit * unpaid
-    model.orgs.debit_each(groups, wages.tolist(), "wages")
+    model.orgs.debit_rows(rows, wages, "wages")
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
     keep = ~militia[r]

@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mesa.agentset import AgentSet
 
-from sim.model.agents import Cartel, Facilitator, Gang, Militia, Organisation
+from sim.model.agents import Cartel, Facilitator, Gang, Organisation
 from sim.model.ties import Tie
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def seek_services(
 
     ``open_``: the facilitators of each needed kind with a free slot, in unique_id order (one
     leaves the list when its last slot is taken); ``slots``: clients each can serve at once
-    (:attr:`Facilitator.slots`, computed once a week); ``kind_of``: each facilitator's kind, by
+    (:attr:`Facilitator.slots`); ``kind_of``: each facilitator's kind, by
     unique_id."""
     model, ties = org.model, org.model.ties
     mine = ties.neighbour_set(Tie.SERVICE, org.unique_id)
@@ -63,12 +62,20 @@ def seek_services(
         cands = [f for f in open_[kind] if f.unique_id not in mine] if more else open_[kind]
         if not cands:
             continue
-        w = np.array([f.capacity for f in cands])
-        f = cands[int(model.rng.choice(len(cands), p=w / w.sum()))]
+        f = cands[weighted_pick(model.rng, np.array([f.capacity for f in cands]))]
         ties.set(Tie.SERVICE, f.unique_id, org.unique_id, f.capacity)
         load[f.unique_id] += 1
         if load[f.unique_id] >= slots[f.unique_id]:
             open_[kind].remove(f)
+
+
+def weighted_pick(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """``rng.choice(len(weights), p=weights / weights.sum())``, the same draw from the same uniform
+    (NumPy's algorithm: the first normalised cumulative weight above it), without ``choice``'s
+    checks of ``p``, which cost more than the draw."""
+    cdf = (weights / weights.sum()).cumsum()
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))
 
 
 def step(model: CrimeModel) -> None:
@@ -97,7 +104,7 @@ def step(model: CrimeModel) -> None:
     load = {f.unique_id: len(ties.neighbour_set(Tie.SERVICE, f.unique_id)) for f in facs}
     # first come, first served at the super-fixers: clients look for services in random order
     # (the cartels and gangs in the order of model.agents, as model.agents.select would give them)
-    clients = AgentSet([o for o in model.orgs.agents if isinstance(o, (Cartel, Gang))], random=model.random)
+    clients = [o for o in model.orgs.agents if isinstance(o, (Cartel, Gang))]
     slots = {f.unique_id: f.slots for f in facs}
     kind_of = {f.unique_id: f.kind for f in facs}
     # a sponsor's rail serves only its regime and the groups it shelters (sim/model/phases/regime.py)
@@ -105,17 +112,16 @@ def step(model: CrimeModel) -> None:
         kind: [f for f in facs if f.kind == kind and f.patron < 0 and load[f.unique_id] < slots[f.unique_id]]
         for kind in NEEDED
     }
-    clients.shuffle_do(seek_services, open_, load, slots, kind_of)
+    model.random.shuffle(clients)  # as Mesa's AgentSet.shuffle_do shuffles them
+    for org in clients:
+        seek_services(org, open_, load, slots, kind_of)
     # the transporter's fee or the cost of going without one, on last week's revenue (laundering
     # is settled in the laundering phase)
-    payers, pay = [], []
-    for org in model.orgs.agents:
-        if isinstance(org, Militia):
-            continue
-        kinds = {kind_of[f] for f in ties.neighbour_set(Tie.SERVICE, org.unique_id) if f in kind_of}
-        cov = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
-        moved = "transporter" in kinds
-        payers.append(org)
-        pay.append(org.revenue * (fp.fee if moved else fp.unserved_cost))
-        org.service_coverage = cov
-    model.orgs.debit_each(payers, pay, "services")
+    orgs = model.orgs
+    rows = np.flatnonzero(~orgs.is_militia)
+    moved = []
+    for row in rows.tolist():
+        kinds = {kind_of[f] for f in ties.neighbour_set(Tie.SERVICE, orgs.agents[row].unique_id) if f in kind_of}
+        orgs.service_coverage[row] = sum(k in kinds for k in NEEDED) / len(NEEDED)  # = coverage(model, org)
+        moved.append("transporter" in kinds)
+    orgs.debit_rows(rows, orgs.revenue[rows] * np.where(moved, fp.fee, fp.unserved_cost), "services")

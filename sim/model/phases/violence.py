@@ -82,7 +82,7 @@ def expansion(model: CrimeModel) -> None:
     moving = (v_sum > 0)[r]
     r, c, p_rc, v_rc = r[moving], c[moving], p_rc[moving], v_rc[moving]
     target = members[r] * v_rc / v_sum[r]
-    disrupted = np.fromiter((o.disrupted for o in orgs.agents), dtype=bool, count=k)
+    disrupted = model.steps < orgs.disrupted_until  # = [o.disrupted for o in orgs.agents]
     rate = vp.expansion_rate * np.where(disrupted, 1.0 - model.p.leadership.disruption, 1.0)
     p_rc += rate[r] * (target - p_rc)
     # scattered members rejoin elsewhere; a group all of whose plazas fell below the threshold

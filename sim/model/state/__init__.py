@@ -132,3 +132,12 @@ def sorted_union(*arrays: np.ndarray) -> np.ndarray:
     the arrays of a week)."""
     a = np.sort(np.concatenate(arrays))
     return a[np.concatenate(([True], a[1:] != a[:-1]))] if a.size else a
+
+
+def running_sum(start: float, amounts: np.ndarray) -> float:
+    """``start`` plus each of ``amounts`` in turn, as a loop adds them (``np.sum`` adds pairwise,
+    ``sum`` compensates its rounding: both may differ in the last bits)."""
+    total = float(start)
+    for amount in amounts.tolist():  # faster than np.cumsum on the few dozen numbers of a week
+        total += amount
+    return total

@@ -5,6 +5,8 @@ territories. Here they are kept in ``unique_id`` order, one row each of
 
 * the presence matrix ``presence`` (organisations x territories): each agent's ``presence`` is a
   view of its row, so writing to either writes to both;
+* the ledger (``agents.LEDGER``: ``cash``, ``income``, ``pretrial``...), one array per entry: each
+  agent's ``ledger`` is a view of its column, and its attributes of those names read and write it;
 * the per-row arrays ``uid``, ``home``, ``country``, ``is_gang``, ``is_militia``;
 
 with the entries of the mostly-zero presence matrix that the phases work on (:meth:`held`), the
@@ -20,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import Gang, Militia, MilitiaPhase
-from sim.model.state import sorted_union
+from sim.model.agents import LEDGER, Gang, Militia, MilitiaPhase
+from sim.model.state import running_sum, sorted_union
 from sim.model.ties import Tie
 
 if TYPE_CHECKING:
@@ -33,6 +35,19 @@ if TYPE_CHECKING:
 
 class Organisations:
     """The organisation agents in ``unique_id`` order (``agents``), their rows and their ledger."""
+
+    # the ledger's arrays, one entry per row (views of ``_ledger``; agents.LEDGER)
+    cash: np.ndarray
+    income: np.ndarray
+    drug_income: np.ndarray
+    revenue: np.ndarray
+    drug_revenue: np.ndarray
+    drug_norm: np.ndarray
+    diversification: np.ndarray
+    pretrial: np.ndarray
+    sentenced: np.ndarray
+    service_coverage: np.ndarray
+    disrupted_until: np.ndarray
 
     def __init__(self, world: World, ties: TieGraph, neutral_hostility: float, accounts: Accounts) -> None:
         self._n = world.n
@@ -46,34 +61,48 @@ class Organisations:
         self.n_splinters = 0  # splits so far (numbers the splinters' names)
         self.income_by_source: dict[str, float] = {}  # USD credited so far, by source (M11, M17)
         self._buffer = np.zeros((0, world.n))  # the presence rows, with room for more below them
+        self._ledger = np.zeros((len(LEDGER), 0))  # the ledger's columns, with room for more after them
         self._rows_changed()
 
     # ------------------------------------------------------------------ births and deaths
     def add(self, org: Organisation) -> None:
         """Called by ``Organisation.__init__``: the new group gets the next row (Mesa's unique ids
-        grow, so it comes last). The rows sit in a buffer with room to spare: a birth copies one
+        grow, so it comes last). The rows sit in buffers with room to spare: a birth copies one
         row, not the matrix."""
         k = len(self.agents)
-        if k == len(self._buffer):  # full: a buffer twice as large, every row's view moved to it
+        if k == len(self._buffer):  # full: buffers twice as large, every row's views moved to them
             buffer = np.zeros((2 * k + 8, self._n))
             buffer[:k] = self._buffer
-            self._bind(buffer)
+            ledger = np.zeros((len(LEDGER), 2 * k + 8))
+            ledger[:, :k] = self._ledger[:, :k]
+            self._bind(buffer, ledger)
         self._buffer[k] = org.presence
-        org.presence = self._buffer[k]
+        self._ledger[:, k] = org.ledger
         self.agents = [*self.agents, org]
+        self._bind(self._buffer, self._ledger, first=k)
         self._rows_changed()
 
     def discard(self, org: Organisation) -> None:
-        """Called by ``Organisation.remove``: the group's row goes, the rows below move up."""
+        """Called by ``Organisation.remove``: the group's row goes, the rows below move up (the
+        group keeps its own copy of its presence and ledger, and has no row)."""
         self.agents = [o for o in self.agents if o is not org]
-        self._bind(np.array([o.presence for o in self.agents], dtype=float).reshape(len(self.agents), self._n))
+        org.row = -1
+        k = len(self.agents)
+        self._bind(
+            np.array([o.presence for o in self.agents], dtype=float).reshape(k, self._n),
+            np.array([o.ledger for o in self.agents], dtype=float).reshape(k, len(LEDGER)).T.copy(),
+        )
         self._rows_changed()
 
-    def _bind(self, buffer: np.ndarray) -> None:
-        """Hold the presence rows in ``buffer``: each agent's ``presence`` becomes a view of its row."""
-        self._buffer = buffer
-        for row, o in enumerate(self.agents):
+    def _bind(self, buffer: np.ndarray, ledger: np.ndarray, first: int = 0) -> None:
+        """Hold the presence rows in ``buffer`` and the ledger's columns in ``ledger``: from row
+        ``first`` on, each agent's ``presence`` and ``ledger`` become views of its row and column,
+        and its ``row`` is its row."""
+        self._buffer, self._ledger = buffer, ledger
+        for row, o in enumerate(self.agents[first:], first):
             o.presence = buffer[row]
+            o.ledger = ledger[:, row]
+            o.row = row
 
     def __deepcopy__(self, memo: dict) -> Organisations:
         """A copy (of a whole model: ``sim.fork``) whose rows are views of its own buffer again: the
@@ -81,8 +110,8 @@ class Organisations:
         new = object.__new__(Organisations)
         memo[id(self)] = new
         new.__dict__.update(copy.deepcopy(self.__dict__, memo))
-        new._bind(new._buffer)
-        new.presence = new._buffer[: len(new.agents)]
+        new._bind(new._buffer, new._ledger)
+        new._views()
         return new
 
     def _rows_changed(self) -> None:
@@ -92,7 +121,7 @@ class Organisations:
         self.by_uid: dict[int, Organisation] = {o.unique_id: o for o in orgs}
         self.names.update({o.unique_id: o.name for o in orgs})
         k = len(orgs)
-        self.presence = self._buffer[:k]
+        self._views()
         # fixed attributes of the organisations, by row
         self.uid = np.array([o.unique_id for o in orgs], dtype=np.int64)
         self.home = np.array([o.home for o in orgs], dtype=np.int64)
@@ -104,13 +133,21 @@ class Organisations:
         self._hostility_key: tuple | None = None
         self._held: tuple[np.ndarray, np.ndarray] | None = None  # rows changed: held() recomputes its entries
 
+    def _views(self) -> None:
+        """``presence`` and the ledger's arrays (``cash``...): views of the buffers' rows in use."""
+        k = len(self.agents)
+        self.presence = self._buffer[:k]
+        for i, name in enumerate(LEDGER):
+            setattr(self, name, self._ledger[i, :k])
+
     def new_week(self) -> None:
         """At the start of a week: the held entries are found afresh, and each group's income so
         far becomes last week's ``revenue`` (and ``drug_revenue``) and restarts at zero."""
         self._held = None
-        for org in self.agents:
-            org.revenue, org.drug_revenue = org.income, org.drug_income
-            org.income = org.drug_income = 0.0
+        self.revenue[:] = self.income
+        self.drug_revenue[:] = self.drug_income
+        self.income[:] = 0.0
+        self.drug_income[:] = 0.0
 
     # ------------------------------------------------------------------ where the groups are
     def held(self) -> tuple[np.ndarray, np.ndarray]:
@@ -182,9 +219,8 @@ class Organisations:
         Militias that are not captured are hostile to every criminal group (004 l.2974-3118).
         Read-only; rebuilt only when alliances, rivalries, militias or the organisations change.
         """
-        hostile_militias = tuple(
-            int(o.unique_id) for o in self.agents if isinstance(o, Militia) and o.phase != MilitiaPhase.CAPTURED
-        )
+        militias = [self.agents[row] for row in np.flatnonzero(self.is_militia).tolist()]
+        hostile_militias = tuple(int(o.unique_id) for o in militias if o.phase != MilitiaPhase.CAPTURED)
         ties = self._ties
         key = (ties.version(Tie.RIVALRY), ties.version(Tie.ALLIANCE), hostile_militias)
         if key != self._hostility_key:
@@ -210,39 +246,14 @@ class Organisations:
         Territory by territory, as ``credit_org`` would (the same sums in the same order).
         """
         sel = (owners >= 0) & (amounts > 0)
-        if not sel.any():
+        rows = self.rows_of(owners[sel])
+        found = rows >= 0
+        if not found.any():
             return
-        by_uid, country_of = self.by_uid, self._country_list
-        total = self.income_by_source.get(source, 0.0)
-        credited = False
+        rows, amounts = rows[found], amounts[sel][found]
+        self._credit(rows, amounts, source, drug)
         account = self._accounts.now[self._accounts.row["money", source]]
-        by_country = account.tolist()  # the account's row as floats: the same sums, written back below
-        for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
-            org = by_uid.get(uid)
-            if org is not None:
-                org.cash += amt
-                org.income += amt
-                total += amt
-                if drug:
-                    org.drug_income += amt
-                by_country[country_of[org.home]] += amt
-                credited = True
-        if credited:
-            account[:] = by_country
-            self.income_by_source[source] = total
-
-    def debit(self, owners: np.ndarray, amounts: np.ndarray, use: str) -> None:
-        """Debit per-territory amounts (USD) from each territory's owner organisation (uid or -1);
-        ``use``: the cause in the ``money`` account."""
-        sel = (owners >= 0) & (amounts > 0)
-        by_uid = self.by_uid
-        payers, paid = [], []  # territory by territory
-        for uid, amt in zip(owners[sel].tolist(), amounts[sel].tolist()):
-            org = by_uid.get(uid)
-            if org is not None:
-                payers.append(org)
-                paid.append(amt)
-        self.debit_each(payers, paid, use)
+        np.add.at(account, self.country[rows], amounts)  # territory by territory, like the ledger
 
     def credit_org(self, org: Organisation, amount: float, source: str, drug: bool = False) -> None:
         """Add income to an organisation; ``source`` feeds ``income_by_source`` (M11, M17)."""
@@ -250,17 +261,38 @@ class Organisations:
 
     def credit_each(self, orgs: list[Organisation], amounts: list[float], source: str, drug: bool = False) -> None:
         """:meth:`credit_org` for each organisation and amount, in order (one call for many)."""
-        if not orgs:
+        self.credit_rows(self._rows_of_orgs(orgs), np.array(amounts, dtype=float), source, drug)
+
+    @staticmethod
+    def _rows_of_orgs(orgs: list[Organisation]) -> np.ndarray:
+        """The row of each organisation (an error for one that has left: it has no ledger entry)."""
+        rows = np.array([o.row for o in orgs], dtype=np.intp)
+        if rows.size and rows.min() < 0:
+            raise ValueError("an organisation that has left the model cannot pay or be paid")
+        return rows
+
+    def credit_rows(self, rows: np.ndarray, amounts: np.ndarray, source: str, drug: bool = False) -> None:
+        """:meth:`credit_each` for the organisations of ``rows``."""
+        if not rows.size:
             return
-        total = self.income_by_source.get(source, 0.0)
-        for org, amount in zip(orgs, amounts):
-            org.cash += amount
-            org.income += amount
-            total += amount
-            if drug:
-                org.drug_income += amount
-        self.income_by_source[source] = total
-        self._accounts.add_each("money", source, [self._country_list[o.home] for o in orgs], amounts)
+        self._credit(rows, amounts, source, drug)
+        self._accounts.add_each("money", source, self.country[rows].tolist(), amounts.tolist())
+
+    def _credit(self, rows: np.ndarray, amounts: np.ndarray, source: str, drug: bool) -> None:
+        """Add ``amounts`` to the cash and income (and drug income) of the organisations of ``rows``
+        (repeats allowed: ``np.add.at`` adds them one after the other) and to ``income_by_source``."""
+        fields = [self.cash, self.income, self.drug_income] if drug else [self.cash, self.income]
+        for field in fields:
+            np.add.at(field, rows, amounts)
+        self.income_by_source[source] = running_sum(self.income_by_source.get(source, 0.0), amounts)
+
+    def debit(self, owners: np.ndarray, amounts: np.ndarray, use: str) -> None:
+        """Debit per-territory amounts (USD) from each territory's owner organisation (uid or -1);
+        ``use``: the cause in the ``money`` account."""
+        sel = (owners >= 0) & (amounts > 0)
+        rows = self.rows_of(owners[sel])
+        found = rows >= 0
+        self.debit_rows(rows[found], amounts[sel][found], use)
 
     def debit_org(self, org: Organisation, amount: float, use: str) -> None:
         """Take a payment from an organisation's cash (never below zero); what is taken is recorded
@@ -269,10 +301,27 @@ class Organisations:
 
     def debit_each(self, orgs: list[Organisation], amounts: list[float], use: str) -> None:
         """:meth:`debit_org` for each organisation and amount, in order (one call for many)."""
-        taken = []
-        for org, amount in zip(orgs, amounts):
-            before = org.cash
-            after = before - amount
-            org.cash = after = after if after > 0.0 else 0.0  # max(0.0, before - amount), faster
-            taken.append(after - before)
-        self._accounts.add_each("money", use, [self._country_list[o.home] for o in orgs], taken)
+        self.debit_rows(self._rows_of_orgs(orgs), np.array(amounts, dtype=float), use)
+
+    def debit_rows(self, rows: np.ndarray, amounts: np.ndarray, use: str) -> None:
+        """:meth:`debit_each` for the organisations of ``rows``: all at once when each pays once,
+        payment by payment when one pays several times (each payment is taken from what the
+        previous ones left)."""
+        if not rows.size:
+            return
+        if len(set(rows.tolist())) == rows.size:
+            before = self.cash[rows]
+            after = before - amounts
+            after = np.where(after > 0.0, after, 0.0)  # never below zero
+            self.cash[rows] = after
+            taken = (after - before).tolist()
+        else:
+            cash = self.cash.tolist()
+            taken = []
+            for row, amount in zip(rows.tolist(), amounts.tolist()):
+                before = cash[row]
+                after = before - amount
+                cash[row] = after = after if after > 0.0 else 0.0  # max(0.0, before - amount), faster
+                taken.append(after - before)
+            self.cash[:] = cash
+        self._accounts.add_each("money", use, self.country[rows].tolist(), taken)

@@ -155,6 +155,16 @@ class World:
         return csr_array((vals, (rows, cols)), shape=(n, n))
 
     @cached_property
+    def smuggling_paths(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The entries of :attr:`smuggling_crossings`, row by row: the emigrants' territory, the
+        crossing and its share of the fee. Summed with ``np.bincount`` (phases/gangs.py), they give
+        the sparse products' floats (the same terms, added in the same row order) at a tenth of
+        their cost on the default world's 70 territories."""
+        route = self.smuggling_crossings
+        origin = np.repeat(np.arange(self.n), np.diff(route.indptr))
+        return origin, route.indices.astype(np.intp), route.data
+
+    @cached_property
     def arms_us_share(self) -> np.ndarray:
         """(countries,) share of each country's groups' arms bought on the US market (phases/arms.py)."""
         return np.array([c.arms_us_share for c in self.countries])
