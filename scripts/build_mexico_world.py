@@ -124,6 +124,13 @@ COUNTRIES = [
                 "share a year: external approx, UN World Population Prospects 2019, births less deaths in 2010-2015 (per 1,000, /1,000), rounded",
             ),
             ("armed_self_defence", False, "the seeds name no armed community self-defence here"),
+            (
+                "armed_plazas",
+                False,
+                "as in hemisphere.yaml: the groups sell wholesale across the line (US border counties near the "
+                "national ~5 per 100k, FBI Uniform Crime Reports); before this input Laredo/Rio Grande Valley had "
+                "58 homicides per 100k here",
+            ),
         ],
     ),
     (

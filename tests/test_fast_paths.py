@@ -199,7 +199,7 @@ def _expansion_dense(model) -> None:
     """Phase 5's expansion as it was written before the entry-by-entry version (every territory)."""
     w, t, vp = model.world, model.terr, model.p.violence
     value = t.value + vp.extortion_value * t.population / 1000.0
-    value[w.role("market")] = 0.0
+    value[~w.plazas] = 0.0  # markets and the countries without armed plazas
     P = model.orgs.presence
     members = P.sum(1)
     rows = np.flatnonzero(~model.orgs.is_militia & (members > 0))

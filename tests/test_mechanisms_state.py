@@ -4,7 +4,6 @@ M6 abuses, M12 tenure and rotation, M14 idle youth."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from conftest import SYNTHETIC_40, compose, run
 
 from sim.model import CrimeModel
@@ -96,15 +95,12 @@ def _troop_runs(synthetic_baseline):
     return _TROOP_RUNS["base"], _TROOP_RUNS["mil"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not working since the learning routes (issue 14): troops everywhere change year-1 homicides on the "
-    "synthetic world by a hundredth of a percent either way (11.06 against 10.89 per 100k after issue 14; 11.0195 "
-    "against 11.0205 after issue 15's laundering), not the visible fast fall the seed describes",
-)
 def test_m4_troops_cut_homicides_in_year_one(synthetic_baseline):
     """004 l.522: visible troops cut violence fast. A fall of at least 2% in the first year (mean of
-    seeds 0-2): the test asked only for any fall until 2026-12-03, and passed or failed by 0.01%."""
+    seeds 0-2): the test asked only for any fall until 2026-12-03, and passed or failed by 0.01%.
+    An expected failure from issue 14 to the refit of 2026-12-04, whose violence parameters (gangs
+    kill more, pacts cut more) give the deterrence of fresh troops more to act on: 13.9 -> 13.1 per
+    100k (-5.4%)."""
     base, mil = _troop_runs(synthetic_baseline)
     h = lambda rs, a, b: np.mean([_post(r, "homicide_rate", a, b) for r in rs])  # noqa: E731
     assert h(mil, 0, 1) < 0.98 * h(base, 0, 1)
