@@ -134,7 +134,8 @@ def test_compare_over_two_members_on_a_tiny_world(tmp_path):
 
     space, _ = load_space()
     start = current_values(space)
-    members = [start, {**start, "violence.gang_kill_rate": 4 * start["violence.gang_kill_rate"]}]
+    # a second member inside the searched range (a quarter of the current gang killing rate)
+    members = [start, {**start, "violence.gang_kill_rate": start["violence.gang_kill_rate"] / 4}]
     ens.write_ensemble(tmp_path / "ensemble.yaml", members, space, "two members for a test", "by hand")
     main(
         [
