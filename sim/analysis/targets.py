@@ -338,6 +338,19 @@ def evaluate(rec: Recorder, target: Target) -> float:
     return num / den if den > 0 else float("nan")
 
 
+def _homicide_rate_specs(target: Target) -> list[str] | None:
+    """The selections of ``target``'s terms when every term is a ``homicide_rate`` (one, or the two
+    of a ratio); None for any other statistic."""
+    terms = [_parse(term, target.id) for term in target.statistic.split("/")]
+    return None if any(kind != "homicide_rate" for kind, _ in terms) else [spec for _, spec in terms]
+
+
+def _rate_weights(world, spec: str) -> np.ndarray:
+    """(n,) weights that turn each territory's homicides a year into the selection's rate per 100k."""
+    mask = selection(world, spec)
+    return mask / (mask * world.population / 1e5).sum()
+
+
 def at_inputs(world, target: Target) -> float | None:
     """What ``target`` would read in a world whose every territory sat at its own input homicide rate
     (``world.base_homicide_rate``, the observed rates the world is built from): ``homicide_rate``
@@ -347,14 +360,11 @@ def at_inputs(world, target: Target) -> float | None:
     parameter set that reproduces the territories' observed rates can meet the target; the seed's
     figure and the world's inputs then describe different populations or years.
     """
-    values = []
-    for term in target.statistic.split("/"):
-        kind, spec = _parse(term, target.id)
-        if kind != "homicide_rate":
-            return None
-        mask = selection(world, spec)
-        pop = world.population[mask]
-        values.append(float(np.average(world.base_homicide_rate[mask], weights=pop)) if pop.sum() > 0 else math.nan)
+    specs = _homicide_rate_specs(target)
+    if specs is None:
+        return None
+    homicides = world.base_homicide_rate * world.population / 1e5
+    values = [float(_rate_weights(world, spec) @ homicides) for spec in specs]
     if len(values) == 1:
         return values[0]
     num, den = values
@@ -375,15 +385,15 @@ def joint_spread(world, targets: list[Target], largest: float = 20.0) -> tuple[f
     base = world.base_homicide_rate
     rows, bounds = [], []
     for t in targets:
-        terms = [_parse(term, t.id) for term in t.statistic.split("/")]
-        if any(kind != "homicide_rate" for kind, _ in terms):
+        specs = _homicide_rate_specs(t)
+        if specs is None:
             continue
-        means = [selection(world, spec) * pop / (selection(world, spec) * pop).sum() for _, spec in terms]
-        if len(means) == 1:  # low <= sum(h_i over the selection) / its population <= high
-            rows += [means[0] / pop, -means[0] / pop]
+        weights = [_rate_weights(world, spec) for spec in specs]
+        if len(weights) == 1:  # low <= rate <= high
+            rows += [weights[0], -weights[0]]
             bounds += [t.high, -t.low]
         else:  # low <= rate(num) / rate(den) <= high, linear once multiplied out
-            num, den = (m / pop for m in means)
+            num, den = weights
             rows += [num - t.high * den, t.low * den - num]
             bounds += [0.0, 0.0]
     if not rows:
