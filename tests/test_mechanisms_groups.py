@@ -249,3 +249,30 @@ def test_m17_squeezed_groups_diversify_into_extortion_and_mining():
     assert div["squeezed"] > div["easy"] + 0.3
     ext = {k: m.orgs.income_by_source.get("extortion", 0.0) for k, (m, _) in models.items()}
     assert ext["squeezed"] > ext["easy"]
+
+
+def test_gang_members_leave_at_the_gang_rate_and_cartel_members_at_theirs():
+    """Maras allow no exit but death, prison or conversion (Brenneman 2012; Cruz et al. 2017), so
+    gang members leave at ``gang_attrition``, a tenth of a cartel's ``attrition`` here; with no
+    recruits and every wage paid, one week of recruitment.step removes exactly that share of each
+    group's members (recruitment.py)."""
+    from sim.model.phases import recruitment
+
+    m = CrimeModel(
+        compose(
+            *WORLD,
+            "params.recruitment.base_rate=0",
+            "params.recruitment.unpaid_exit=0",
+            "params.recruitment.attrition=0.004",
+            "params.recruitment.gang_attrition=0.0004",
+        )
+    )
+    orgs = m.orgs
+    members = orgs.presence.sum(axis=1)
+    militia, gang = orgs.is_militia.copy(), orgs.is_gang.copy()
+    assert gang.any() and (~gang & ~militia & (members > 0)).any()
+    recruitment.step(m)
+    left = 1.0 - orgs.presence.sum(axis=1)[: members.size] / np.maximum(members, 1e-12)
+    live = members > 0
+    np.testing.assert_allclose(left[live & gang], 0.0004, rtol=1e-9)
+    np.testing.assert_allclose(left[live & ~gang], 0.004, rtol=1e-9)  # cartels and militias

@@ -841,6 +841,13 @@ class RecruitmentParams:
         0.01, 0.0, 0.1, "weekly share of non-member inmates recruited at full crowding", "003 l.241-252"
     )
     attrition: float = p(0.002, 0.0, 0.02, "weekly share of members leaving")
+    gang_attrition: float = p(
+        0.0005,
+        0.0,
+        0.005,
+        "weekly share of gang members leaving (mean stay ~40 years at 0.0005: exits are death, prison or conversion)",
+        "external: Brenneman, Homies and Hermanos (2012); Cruz et al., The New Face of Street Gangs (FIU 2017); value assumed",
+    )
     initial_cash_weeks: float = p(10.0, 0.0, 104.0, "weeks of upkeep an organisation holds at the start")
     upkeep: float = p(100.0, 0.0, 2000.0, "USD paid per free cartel member per week")
     gang_upkeep: float = p(

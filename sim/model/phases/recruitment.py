@@ -11,6 +11,10 @@ A territory's recruits never exceed its NEET youth not already in a group.
 
 Members are paid ``upkeep`` a week (``gang_upkeep`` in gangs); a group that cannot pay loses ``unpaid_exit`` of the unpaid
 share each week, so a group's size is bounded by its income.
+
+Members leave on their own at ``attrition`` a week, gang members at ``gang_attrition``: the maras
+allow no exit but death or a credible religious conversion, so few leave (external: R. Brenneman,
+*Homies and Hermanos*, Oxford UP 2012; J. M. Cruz et al., *The New Face of Street Gangs*, FIU 2017).
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ def step(model: CrimeModel) -> None:
     wages = np.where(model.orgs.is_gang[rows], rp.gang_upkeep, rp.upkeep) * members
     cash = model.orgs.cash[rows]  # before the wages
     unpaid = 1.0 - np.minimum(1.0, np.divide(cash, wages, out=np.ones(rows.size), where=wages > 0))
-    exits = rp.attrition + rp.unpaid_exit * unpaid
+    leave = np.where(model.orgs.is_gang[rows], rp.gang_attrition, rp.attrition)
+    exits = leave + rp.unpaid_exit * unpaid
     model.orgs.debit_rows(rows, wages, "wages")
     # each group takes its share of the pool by its strength in the territory (entry by entry:
     # only where a group has members does it recruit or lose any)
@@ -73,8 +78,8 @@ def step(model: CrimeModel) -> None:
     new = pool[c] * pull[k] * held / total[c]
     P[r, c] = held + (new - exits[k] * held)
     acc.members("recruited_community", acc.by_home(model, r, new))
-    acc.members("attrition", -acc.by_home(model, r, held * rp.attrition))
-    acc.members("unpaid", -acc.by_home(model, r, held * (exits[k] - rp.attrition)))
+    acc.members("attrition", -acc.by_home(model, r, held * leave[k]))
+    acc.members("unpaid", -acc.by_home(model, r, held * (exits[k] - leave[k])))
     recruits_total = 0.0
     for recruits in np.bincount(r, weights=new, minlength=len(orgs))[rows].tolist():
         recruits_total += recruits
