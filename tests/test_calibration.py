@@ -254,6 +254,9 @@ def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
     assert np.isnan(tab.loc["ven_exports", "inputs"])
     assert "lie outside the band even there (nt_vs_rest_ca 4.67" in report
     assert "hold together only if the territories' rates may move up to 1.32 times" in report
+    # homicides by cause: the rest of Central America's are all background (no group kills there)
+    assert tab.loc["nt_vs_rest_ca", "causes"].endswith("central_america: war 0%, gang 0%, other 100%")
+    assert tab.loc["hnd_homicide", "causes"].startswith("war ") and pd.isna(tab.loc["ven_exports", "causes"])
 
 
 @pytest.mark.slow  # two trials on the Mexico preset, each a 12-year run, checked on one seed (~40 s)
@@ -390,3 +393,32 @@ def test_joint_spread_is_how_far_rates_must_move_from_their_inputs_for_the_bands
     assert k == pytest.approx(np.sqrt(2.0), abs=2e-3)
     assert rates[1] / rates[0] <= 2.0 + 1e-6
     assert joint_spread(world, [target("far", "homicide_rate(country=AAA)", 500.0, 600.0)])[0] == np.inf
+
+
+def test_causes_split_a_selections_homicides_into_war_gang_and_the_rest():
+    """targets.causes: the shares of a homicide-rate target's homicides by mechanism, each term of a
+    ratio apart. Without gang killings the gang share is 0; without background or state abuse,
+    nearly all the homicides are the groups' (the rest is Poisson noise around the expected
+    killings); ratios give one split per term; other statistics none."""
+    from sim.analysis.targets import CAUSES, Recorder, Target, causes
+
+    def split(*overrides, statistic="homicide_rate(all)"):
+        target = Target("t", "t", statistic, 0, 1, 2, "", 1, 1, "", "", True, world="synthetic")
+        rec = Recorder(0, 52)
+        world = ["world=synthetic", "world.n_territories=40", "steps=52", "progress=false", "output.write=false"]
+        run(compose([*world, *overrides]), observers=(rec,))
+        return causes(rec, target)
+
+    [(spec, base)] = split()
+    assert spec == "all" and set(base) == set(CAUSES)
+    assert base["war"] > 0 and base["gang"] > 0 and base["other"] > 0.2
+    assert sum(base.values()) == pytest.approx(1.0)
+    [(_, no_gangs)] = split("params.violence.gang_kill_rate=0")
+    assert no_gangs["gang"] == 0.0 and no_gangs["war"] > 0
+    [(_, groups_only)] = split("params.violence.background_share=0", "params.violence.abuse_kill_rate=0")
+    assert groups_only["other"] < 0.1 < groups_only["war"] + groups_only["gang"]
+    ratio = split(statistic="homicide_rate(all) / homicide_rate(all)")
+    assert [spec for spec, _ in ratio] == ["all", "all"] and ratio[0][1] == ratio[1][1]
+    assert causes(Recorder(0, 52), Target("s", "s", "seizure_share(all)", 0, 1, 2, "", 1, 1, "", "", True)) is None
+    with pytest.raises(ValueError, match="saw no week"):
+        causes(Recorder(0, 52), Target("e", "e", "homicide_rate(all)", 0, 1, 2, "", 1, 1, "", "", True))

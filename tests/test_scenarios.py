@@ -306,11 +306,21 @@ def test_truce_cuts_organised_violence_while_it_holds(outcome_runs):
 
 
 @pytest.mark.slow
-def test_extradition_removes_more_leaders(outcome_runs):
-    assert _post(outcome_runs, "extradition", "leader_removals", "sum") > _post(
-        outcome_runs, "baseline", "leader_removals", "sum"
-    )
-    assert _post(outcome_runs, "extradition", "extraditions", "sum") > 0
+def test_extradition_removes_more_leaders():
+    """Twice the targeting removes more leaders than the baseline, summed over seeds 0-9 of the
+    module's world (the three seeds of ``outcome_runs`` gave 6 removals against 5 after the
+    gang_attrition refit of 2026-12-04: too few to compare; seeds 0-9 give 20 against 16), and some
+    of them are extradited."""
+    removals = {"baseline": 0.0, "extradition": 0.0}
+    extradited = 0.0
+    for seed in range(10):
+        for sc in removals:
+            ts = run(*OUTCOME_WORLD, f"seed={seed}", f"scenario={sc}").timeseries
+            post = ts[ts["year"] >= 0]
+            removals[sc] += post["leader_removals"].sum()
+            extradited += post["extraditions"].sum() if sc == "extradition" else 0.0
+    assert removals["extradition"] > removals["baseline"]
+    assert extradited > 0
 
 
 @pytest.mark.slow

@@ -195,6 +195,7 @@ class Recorder:
         self.weeks += 1
         self._add("homicides", t.homicides)
         self._add("organised", t.organised_violence)
+        self._add("gang", t.gang_violence)
         self._add("emigration", t.emigration)
         self._add("population", t.population)
         self._add("seized", [model.tally.seized_kg])
@@ -338,7 +339,36 @@ def evaluate(rec: Recorder, target: Target) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def _homicide_rate_specs(target: Target) -> list[str] | None:
+#: The causes :func:`causes` splits a selection's homicides into: killings in fights between
+#: groups (fighters and bystanders, violence.step's combat), killings by gang members, and the rest
+#: (the background, ``violence.background_share`` of the observed rate, and state abuse).
+CAUSES = ("war", "gang", "other")
+
+
+def causes(rec: Recorder, target: Target) -> list[tuple[str, dict[str, float]]] | None:
+    """For a homicide-rate target (one term, or the two of a ratio): each term's selection and the
+    shares of its homicides by cause (:data:`CAUSES`), from a filled recorder; None for any other
+    statistic. War and gang are the expected killings of the window (``terr.organised_violence``,
+    ``terr.gang_violence``), other the realised homicides less both (at least 0): where a target
+    misses, this says which mechanism carries, or fails to carry, its violence."""
+    specs = homicide_rate_specs(target)
+    if specs is None:
+        return None
+    if rec.model is None:
+        raise ValueError(f"target {target.id}: the recorder saw no week in [{rec.first}, {rec.last})")
+    s, out = rec.sums, []
+    for spec in specs:
+        mask = selection(rec.model.world, spec)
+        total, organised, gang = (float(s[k][mask].sum()) for k in ("homicides", "organised", "gang"))
+        if total <= 0:
+            out.append((spec, dict.fromkeys(CAUSES, float("nan"))))
+            continue
+        war = organised - gang
+        out.append((spec, {"war": war / total, "gang": gang / total, "other": max(total - organised, 0.0) / total}))
+    return out
+
+
+def homicide_rate_specs(target: Target) -> list[str] | None:
     """The selections of ``target``'s terms when every term is a ``homicide_rate`` (one, or the two
     of a ratio); None for any other statistic."""
     terms = [_parse(term, target.id) for term in target.statistic.split("/")]
@@ -360,7 +390,7 @@ def at_inputs(world, target: Target) -> float | None:
     parameter set that reproduces the territories' observed rates can meet the target; the seed's
     figure and the world's inputs then describe different populations or years.
     """
-    specs = _homicide_rate_specs(target)
+    specs = homicide_rate_specs(target)
     if specs is None:
         return None
     homicides = world.base_homicide_rate * world.population / 1e5
@@ -385,7 +415,7 @@ def joint_spread(world, targets: list[Target], largest: float = 20.0) -> tuple[f
     base = world.base_homicide_rate
     rows, bounds = [], []
     for t in targets:
-        specs = _homicide_rate_specs(t)
+        specs = homicide_rate_specs(t)
         if specs is None:
             continue
         weights = [_rate_weights(world, spec) for spec in specs]
@@ -427,9 +457,11 @@ def recorder_for(targets: list[Target]) -> ExportRecorder:
     return ExportRecorder(targets, first_week=52 * (a - 1), last_week=52 * b)
 
 
-def measure(cfg, targets: list[Target] | None = None) -> dict[str, float]:
+def measure(cfg, targets: list[Target] | None = None, with_causes: bool = False) -> dict[str, float]:
     """Run ``cfg`` once (only as long as the last window needs), one recorder per window, and return
-    {target id: simulated value}. The targets must belong to the world ``cfg`` runs."""
+    {target id: simulated value}. The targets must belong to the world ``cfg`` runs. ``with_causes``:
+    also, for each homicide-rate target, the shares of its terms' homicides by cause
+    (:func:`causes`), as ``"<id>@<term>:<cause>"`` keys (term 0, or 0 and 1 of a ratio)."""
     from omegaconf import OmegaConf
 
     from sim.run import run
@@ -450,4 +482,9 @@ def measure(cfg, targets: list[Target] | None = None) -> dict[str, float]:
     run(cfg, observers=tuple(recs.values()))
     if any(rec.weeks == 0 for rec in recs.values()):
         raise ValueError("the run ended before a target's window")
-    return {t.id: float(evaluate(recs[(t.first_year, t.last_year)], t)) for t in targets}
+    values = {t.id: float(evaluate(recs[(t.first_year, t.last_year)], t)) for t in targets}
+    if with_causes:
+        for t in targets:
+            for k, (_, shares) in enumerate(causes(recs[(t.first_year, t.last_year)], t) or []):
+                values.update({f"{t.id}@{k}:{cause}": share for cause, share in shares.items()})
+    return values

@@ -174,7 +174,7 @@ def step(model: CrimeModel) -> None:
     ``terr.patron``, ``terr.corrupt``, ``terr.boost``, ``terr.officers``, ``terr.militarised``,
     ``fx.truce_cut``, ``fx.abuse_mult``, ``arms.firepower``. Writes ``orgs.presence`` (moves and deaths),
     ``terr.controller``, ``terr.contested``, ``terr.engaged``, ``terr.pact``,
-    ``terr.organised_violence``, ``terr.homicides``.
+    ``terr.organised_violence``, ``terr.gang_violence``, ``terr.homicides``.
     """
     w, t, vp, fx = model.world, model.terr, model.p.violence, model.fx
     expansion(model)
@@ -197,6 +197,7 @@ def step(model: CrimeModel) -> None:
     background = vp.background_share * w.base_homicide_rate * t.population / 1e5 / 52.0
     expected = combat * (1.0 + vp.civilian_ratio) + gang + abuse + background
     t.organised_violence[:] = combat * (1.0 + vp.civilian_ratio) + gang  # expected, per territory
+    t.gang_violence[:] = gang
     homicides = model.rng.poisson(expected).astype(float)
     t.homicides[:] = homicides
     model.accounts.homicides(

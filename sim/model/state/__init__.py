@@ -59,6 +59,7 @@ class TerritoryState:
     engaged: np.ndarray  # members of hostile groups engaged in fighting this week (violence phase)
     pact: np.ndarray  # bool: pax mafiosa this week, a monopolised plaza whose police take the controller's money (M8)
     organised_violence: np.ndarray  # expected homicides from combat and gangs this week
+    gang_violence: np.ndarray  # expected homicides by gang members this week (part of organised_violence)
     # drug market (M1)
     stock: np.ndarray  # kg of cocaine waiting to be shipped (production territories)
     price: np.ndarray  # wholesale USD per kg (markets; 0 elsewhere)
