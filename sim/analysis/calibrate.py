@@ -283,8 +283,8 @@ def series(tab: pd.DataFrame, targets: list[Target]) -> list[tuple[str, float, i
 
 def causes_text(frame: pd.DataFrame, target: Target) -> str:
     """The shares of a homicide-rate target's homicides by cause, mean over the seeds of ``frame``
-    (the ``<id>@<term>:<cause>`` columns :func:`simulate` adds ``with_causes``), e.g. ``gang 40%, war
-    9%, other 51%``, a ratio's two terms as ``A: ...; B: ...``; empty for other targets."""
+    (the ``<id>@<term>:<cause>`` columns :func:`simulate` adds ``with_causes``), e.g. ``war 9%, gang
+    40%, other 51%``, a ratio's two terms as ``A: ...; B: ...``; empty for other targets."""
     terms = homicide_rate_specs(target) or []
     parts = []
     for k, spec in enumerate(terms):
