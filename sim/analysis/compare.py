@@ -187,6 +187,29 @@ def composed_config(scenario: str, extra: tuple[str, ...]) -> bytes:
     return pickle.dumps(compose([f"scenario={scenario}", "progress=false", "output.write=false", *extra]))
 
 
+def _compose_or_error(scenario: str, extra: tuple[str, ...]) -> tuple[bytes | None, str | None]:
+    """:func:`composed_config`, or the one-line description of why it failed (``sim.cli.describe_error``)."""
+    try:
+        return composed_config(scenario, extra), None
+    except Exception as err:  # reported by the caller, scenario by scenario
+        from sim.cli import describe_error
+
+        return None, describe_error(err, [f"scenario={scenario}", *extra])
+
+
+def compose_scenarios(scenarios: Sequence[str], extra: tuple[str, ...], jobs: int) -> dict[str, bytes]:
+    """:func:`composed_config` of every scenario, in ``jobs`` worker processes (Hydra's compose of the
+    default world takes ~0.8 s, and the main job has 15 scenarios); the workers stay up for the runs.
+    Raises ``SystemExit`` with one line for the first scenario (in order) that does not compose."""
+    from joblib import Parallel, delayed
+
+    results = Parallel(n_jobs=min(jobs, len(scenarios)))(delayed(_compose_or_error)(s, extra) for s in scenarios)
+    errors = [error for _, error in results if error is not None]
+    if errors:
+        raise SystemExit(f"error: {errors[0]}")
+    return {s: pickled for s, (pickled, _) in zip(scenarios, results) if pickled is not None}
+
+
 def scenario_config(scenario: str, seed: int, extra: tuple[str, ...], pickled: bytes | None = None) -> DictConfig:
     """The config of one run: :func:`composed_config` (or ``pickled``, what it returned in another
     process), copied with its seed (unless ``extra`` sets one)."""
@@ -230,12 +253,19 @@ def run_all(scenarios, seeds: int, extra=(), jobs: int = -1, progress: bool = Tr
 
 
 def run_all_countries(
-    scenarios, seeds: int, extra=(), countries: Sequence[str] = (), jobs: int = -1, progress: bool = True
+    scenarios,
+    seeds: int,
+    extra=(),
+    countries: Sequence[str] = (),
+    jobs: int = -1,
+    progress: bool = True,
+    composed: Mapping[str, bytes] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`run_all`, the yearly means of each of ``countries`` in every run, and every run's
     accounts over the policy years (:func:`yearly_runs`). The scenarios of a seed run in one task
     (:func:`seed_runs`: one burn-in), split in as many tasks as it takes to give every worker two.
-    The configs are composed here, once (:func:`composed_config`), and sent to the workers."""
+    The configs are composed here, once (:func:`composed_config`; ``composed``: when the caller has
+    them, :func:`compose_scenarios`), and sent to the workers."""
     from joblib import Parallel, delayed, effective_n_jobs
 
     from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
@@ -243,7 +273,7 @@ def run_all_countries(
     scenarios = list(scenarios)
     pieces = min(len(scenarios), -(-2 * effective_n_jobs(jobs) // max(seeds, 1)))
     tasks = [(scenarios[i::pieces], s) for s in range(seeds) for i in range(pieces)]
-    composed = {sc: composed_config(sc, tuple(extra)) for sc in scenarios}
+    composed = {sc: (composed or {}).get(sc) or composed_config(sc, tuple(extra)) for sc in scenarios}
     gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
         delayed(seed_runs)(chunk, s, tuple(extra), tuple(countries), {sc: composed[sc] for sc in chunk})
         for chunk, s in tasks
@@ -602,13 +632,12 @@ def main(argv=None) -> None:
     expanded = [f"[{s.replace('+', ',')}]" if "+" in s else s for s in scenarios]
     descriptions = {}
     targets: dict[str, list[str] | None] = {}
-    for name, s in zip(scenarios, expanded):  # fail fast, in one line, on a bad scenario or override
-        try:  # the runs' config (but the seed), composed once: run_all_countries sends it to the workers
-            cfg = pickle.loads(composed_config(s, tuple(a.overrides)))
-        except Exception as err:
-            from sim.cli import describe_error
-
-            raise SystemExit(f"error: {describe_error(err, [f'scenario={s}', *a.overrides])}") from None
+    jobs = a.jobs if a.jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + a.jobs)
+    # the runs' configs (but the seed), composed once, in parallel: run_all_countries sends them to the
+    # workers; a bad scenario or override stops here, in one line
+    composed = compose_scenarios(expanded, tuple(a.overrides), jobs)
+    for name, s in zip(scenarios, expanded):
+        cfg = pickle.loads(composed[s])
         descriptions[name] = str(cfg.scenario.description)
         targets[name] = scenario_countries(cfg)
     countries, countries_note = _countries(ap, a.countries, cfg, targets)
@@ -620,7 +649,6 @@ def main(argv=None) -> None:
             ]
             descriptions[name] = " + ".join(parts)
     out = Path(a.out) if a.out else PROJECT_ROOT / "results" / a.name
-    jobs = a.jobs if a.jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + a.jobs)
     t0 = time.perf_counter()
     if ensemble_file is not None:
         try:
@@ -631,7 +659,9 @@ def main(argv=None) -> None:
         except (OSError, ValueError) as err:
             raise SystemExit(f"error: --ensemble: {err}") from None
     else:
-        per_run, per_country, why = run_all_countries(expanded, a.seeds, a.overrides, countries, a.jobs)
+        per_run, per_country, why = run_all_countries(
+            expanded, a.seeds, a.overrides, countries, a.jobs, composed=composed
+        )
     for frame in (per_run, per_country, why):
         frame["scenario"] = frame["scenario"].map(dict(zip(expanded, scenarios)))
     wall = time.perf_counter() - t0
