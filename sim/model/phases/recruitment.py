@@ -13,7 +13,7 @@ Members are paid ``upkeep`` a week (``gang_upkeep`` in gangs); a group that cann
 share each week, so a group's size is bounded by its income.
 
 Members leave on their own at ``attrition`` a week, gang members at ``gang_attrition``: the maras
-allow no exit but death or a credible religious conversion, so few leave (external: R. Brenneman,
+allow no exit but death, prison or a credible religious conversion, so few leave (external: R. Brenneman,
 *Homies and Hermanos*, Oxford UP 2012; J. M. Cruz et al., *The New Face of Street Gangs*, FIU 2017).
 """
 
@@ -61,10 +61,11 @@ def step(model: CrimeModel) -> None:
     members = np.bincount(r, weights=held, minlength=len(orgs))[rows]
     per_member = model.orgs.revenue[rows] / np.maximum(members, 1.0)
     pull = per_member / (per_member + rp.revenue_pull)
-    wages = np.where(model.orgs.is_gang[rows], rp.gang_upkeep, rp.upkeep) * members
+    gang = model.orgs.is_gang[rows]
+    wages = np.where(gang, rp.gang_upkeep, rp.upkeep) * members
     cash = model.orgs.cash[rows]  # before the wages
     unpaid = 1.0 - np.minimum(1.0, np.divide(cash, wages, out=np.ones(rows.size), where=wages > 0))
-    leave = np.where(model.orgs.is_gang[rows], rp.gang_attrition, rp.attrition)
+    leave = np.where(gang, rp.gang_attrition, rp.attrition)  # members leaving on their own
     exits = leave + rp.unpaid_exit * unpaid
     model.orgs.debit_rows(rows, wages, "wages")
     # each group takes its share of the pool by its strength in the territory (entry by entry:

@@ -195,14 +195,15 @@ def step(model: CrimeModel) -> None:
     gang = vp.gang_kill_rate * gang_members * pax * deter * (1.0 - fx.truce_cut)
     abuse = vp.abuse_kill_rate * t.officers * t.militarised / 1000.0 * fx.abuse_mult
     background = vp.background_share * w.base_homicide_rate * t.population / 1e5 / 52.0
-    expected = combat * (1.0 + vp.civilian_ratio) + gang + abuse + background
-    t.organised_violence[:] = combat * (1.0 + vp.civilian_ratio) + gang  # expected, per territory
+    war = combat * (1.0 + vp.civilian_ratio)  # fighters and bystanders
+    t.organised_violence[:] = war + gang  # expected, per territory
     t.gang_violence[:] = gang
+    expected = t.organised_violence + abuse + background
     homicides = model.rng.poisson(expected).astype(float)
     t.homicides[:] = homicides
     model.accounts.homicides(
         model,
-        combat * (1.0 + vp.civilian_ratio),
+        war,
         {"gang_violence": gang, "state_abuse": abuse, "background": background},
         expected,
         homicides,
