@@ -269,6 +269,9 @@ class WorldConfig:
     corridors: list[CorridorSpec] = field(default_factory=list)
     organisations: list[OrgSpec] = field(default_factory=list)
     report_regions: list[str] = field(default_factory=list)  # regions in headline rates; empty = all
+    # weeks the world needs to settle before policies may start: the root ``burn_in`` defaults to it
+    # (configs/config.yaml); a world that starts far from its own steady state needs more (hemisphere.yaml)
+    burn_in: int = 104
     regimes: list[RegimeSpec] = field(default_factory=list)  # captured states (sim/model/phases/regime.py)
 
 
@@ -1348,7 +1351,7 @@ class Config:
 
     seed: int = 0
     steps: int = 520  # weeks after the burn-in (10 years)
-    burn_in: int = 104  # weeks before policies may start (2 years)
+    burn_in: int = 104  # weeks before policies may start; configs/config.yaml sets it to the world's ``burn_in``
     progress: bool = True
     # a result store folder: each run goes to <store>/<hash of its config>/ and is skipped when
     # complete, so a relaunched sweep resumes (sim/analysis/store.py); empty = Hydra's output folder
