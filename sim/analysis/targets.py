@@ -26,6 +26,8 @@ acceptable band ``[low, high]`` around the figure, the simulated years it is com
 * ``members(sel)``: members present in the selected territories (free, not held), mean over the window;
 * ``members_growth(sel)``: how fast those members grow, in % a year: the mean of the window's last
   year over that of its first, as a yearly compound rate (a window of at least two years);
+* ``members_change(sel)``: the same two years' ratio, last over first (1 = no change; positive, so
+  that a fit can take its log-distance to a band around 1);
 * ``top_share(sel)``: the largest group's share of the members present in the selected territories,
   week by week, mean over the window (how concentrated the groups are: Prieto-Curiel et al. 2023
   give 17.9% of Mexico's cartel members to the largest, the CJNG);
@@ -77,6 +79,7 @@ KINDS = (
     "recruits",
     "members",
     "members_growth",
+    "members_change",
     "top_share",
 )
 DEFAULT_WORLD = "hemisphere"
@@ -316,12 +319,16 @@ def statistic(rec: Recorder, term: str) -> float:
         return float(s[kind][mask].sum() / years)
     if kind == "members":
         return float(s["members"][mask].sum() / rec.weeks)
-    if kind == "members_growth":
+    if kind in ("members_growth", "members_change"):
         last = rec.weeks // 52 - 1
         if last < 1:
             raise ValueError(f"{term}: needs a window of at least two whole years")
         first_year, last_year = s["members@0"][mask].sum(), s[f"members@{last}"][mask].sum()
-        return float(100.0 * ((last_year / first_year) ** (1.0 / last) - 1.0)) if first_year > 0 else float("nan")
+        if first_year <= 0:
+            return float("nan")
+        if kind == "members_change":
+            return float(last_year / first_year)
+        return float(100.0 * ((last_year / first_year) ** (1.0 / last) - 1.0))
     if kind == "seized_t":
         return float(s["seized_kg"][mask].sum() / 1000.0 / years)
     if kind == "transit_t":
