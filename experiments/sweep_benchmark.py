@@ -10,7 +10,7 @@ wall time of 10,000 default runs on a 100-core SLURM cluster.
    the same sweep is submitted for real with ``hydra/launcher=slurm hydra.launcher.detach=true``:
    the command's wall time (Python start, plan, sbatch), then its jobs are cancelled.
 2. Local efficiency on one grid: 2 scenarios (baseline, mano_dura_2022) x ``--seeds`` seeds on the
-   default world and horizon (2-year burn-in + 10 years) unless overrides say otherwise. Every
+   default world and horizon (its 10-year burn-in + 10 years) unless overrides say otherwise. Every
    method runs the whole grid; the table gives the median wall time of ``--reps`` repetitions
    (taken in turn, so that a slow moment of the machine hits all methods alike):
 
