@@ -257,8 +257,13 @@ def test_calibrate_end_to_end_never_reports_worse_than_its_start(tmp_path):
     assert np.isnan(tab.loc["ven_exports", "inputs"])
     assert "lie outside the band even there (nt_vs_rest_ca 4.67" in report
     assert "hold together only if the territories' rates may move up to 1.32 times" in report
-    # homicides by cause: the rest of Central America's are all background (no group kills there)
-    assert tab.loc["nt_vs_rest_ca", "causes"].endswith("central_america: war 0%, gang 0%, other 100%")
+    # homicides by cause: the rest of Central America has no gang, and its few wars (Clan Úsuga's cells
+    # in Panama, once the world has settled) are at most a few per cent: nearly all its homicides are
+    # the background's; the Northern Triangle's gangs carry a large share of its own
+    parts = dict(p.split(": ", 1) for p in tab.loc["nt_vs_rest_ca", "causes"].split("; "))
+    shares = {k: {c.split()[0]: int(c.split()[1].rstrip("%")) for c in v.split(", ")} for k, v in parts.items()}
+    assert shares["central_america"]["gang"] == 0 and shares["central_america"]["other"] >= 95
+    assert shares["northern_triangle"]["gang"] >= 20
     assert tab.loc["hnd_homicide", "causes"].startswith("war ") and pd.isna(tab.loc["ven_exports", "causes"])
 
 

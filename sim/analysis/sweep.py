@@ -350,6 +350,8 @@ class Planner:
                     raise SweepError(f"{line}: one store per sweep")
                 store = str(pairs[0][1])
                 continue
+            if key == "world.burn_in" and len(pairs) > 1:
+                raise SweepError(f"{line}: sweep burn_in, the key the runs read (world.burn_in only sets its default)")
             if not _keyed(key):
                 if len(pairs) > 1:
                     raise SweepError(f"{line}: a run setting, not a parameter; it cannot be swept")
@@ -541,7 +543,8 @@ class Planner:
 
 
 def _compose_base(lines: list[str]) -> DictConfig | str:
-    """A base config (values unchecked, progress off), or the one-line error."""
+    """A base config (values unchecked, progress off, interpolations resolved: ``burn_in`` is the
+    world's ``world.burn_in`` by default, configs/config.yaml), or the one-line error."""
     from sim.run import compose
 
     try:
@@ -549,6 +552,7 @@ def _compose_base(lines: list[str]) -> DictConfig | str:
     except Exception as err:
         return _describe(err, lines)
     cfg.progress = False
+    OmegaConf.resolve(cfg)
     return cfg
 
 
