@@ -31,7 +31,7 @@ lint: setup  ## ruff check, ruff format --check and mypy ([tool.ruff] and [tool.
 
 # the browser tests time the page (Step to paint, Play, Pause): they run after the others, alone, so
 # that a simulation on the other core does not slow the browser they measure
-test: setup lint  ## lint, then every test (~11 min on 2 cores)
+test: setup lint  ## lint, then every test (~12 min on 2 cores)
 	$(PYTEST) --durations=15 --ignore=tests/test_ui.py
 	$(PY) -m pytest -q tests/test_ui.py
 
