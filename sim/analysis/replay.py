@@ -2,10 +2,11 @@
 against what the seeds (or the shipped data) report afterwards.
 
 An episode is a scenario (``configs/scenario/<episode>.yaml``) and a replay of the same name
-(``configs/replay/<episode>.yaml``: the country's world inputs as of the episode's year, each with its
-source; applied by ``sim/model/world/replay.py``). Each seed runs twice from the same pinned world:
-with the episode's policy and without it (``scenario=baseline``), paired by seed as in
-``sim.analysis.validate`` (same world and draws until the policy starts). The criteria are data
+(``configs/replay/<episode>.yaml``: the country's state as of the episode's year, each figure with its
+source; pinned by ``sim/model/replay.py`` at the start of year 0, after the burn-in has settled the
+world). Each seed runs twice from the same pinned state: with the episode's policy and without it
+(``scenario=baseline``), paired by seed as in ``sim.analysis.validate`` (one burn-in and pin, forked:
+same world and draws until the policy starts). The criteria are data
 (``data/replays.csv``, fixed before the runs; the file's header documents the columns): the starting
 state against the year's figure (``start``), the change after the episode's start against the seeds'
 before/after figures (``before``), the policy's effect against the pinned status quo (``baseline``)
@@ -26,7 +27,7 @@ import pandas as pd
 
 from sim.analysis import stats
 from sim.analysis.validate import COUNTRY_COLUMNS, EVENT_COLUMNS, WEEKLY_COLUMNS, WEEKS, by_country
-from sim.run import CONFIG_DIR, compose, quiet_mesa, run
+from sim.run import CONFIG_DIR, compose, quiet_mesa
 
 SPEC = Path(__file__).resolve().parents[2] / "data" / "replays.csv"
 MEASURES = ("start", "before", "baseline", "level")
@@ -126,12 +127,29 @@ def overrides(episode: str, arm: str) -> list[str]:
 # ----------------------------------------------------------------------------- runs
 
 
-def one(episode: str, arm: str, seed: int, steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One run: its countries' yearly means (``sim.analysis.validate.by_country``, with the derived
-    outcomes of ``data/replays.csv``) and its weekly rows, labelled with episode, arm and seed."""
+def pair(episode: str, seed: int, steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both arms of one seed of an episode (:data:`ARMS`), which share their burn-in and pin
+    (:func:`sim.fork.forked_runs`): their countries' yearly means (``sim.analysis.validate.by_country``,
+    with the derived outcomes of ``data/replays.csv``) and their weekly rows, labelled with episode, arm
+    and seed."""
+    from sim.fork import forked_runs
+
     quiet_mesa()
-    cfg = compose([*overrides(episode, arm), f"seed={seed}", f"steps={steps}", "progress=false", "output.write=false"])
-    result = run(cfg)
+    common = [f"seed={seed}", f"steps={steps}", "progress=false", "output.write=false"]
+    yearly, weekly = [], []
+    for arm, result in zip(ARMS, forked_runs(compose([*overrides(episode, arm), *common]) for arm in ARMS)):
+        y, w = _tables(result)
+        for frame in (y, w):
+            frame.insert(0, "seed", seed)
+            frame.insert(0, "arm", arm)
+            frame.insert(0, "episode", episode)
+        yearly.append(y)
+        weekly.append(w)
+    return pd.concat(yearly, ignore_index=True), pd.concat(weekly, ignore_index=True)
+
+
+def _tables(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run's yearly (with the derived outcomes) and weekly country tables."""
     yearly, weekly = by_country(result)
     c = result.countries
     c = c[c["year"] >= -1]
@@ -142,10 +160,6 @@ def one(episode: str, arm: str, seed: int, steps: int) -> tuple[pd.DataFrame, pd
     yearly["arrests_per_100k"] = yearly["arrests"] * 52 / (yearly["population"] / 1e5)
     producing = yearly["coca_production_kg"].where(yearly["coca_production_kg"] > 0)
     yearly["production_rank"] = producing.groupby(yearly["year_index"]).rank(ascending=False, method="min")
-    for frame in (yearly, weekly):
-        frame.insert(0, "seed", seed)
-        frame.insert(0, "arm", arm)
-        frame.insert(0, "episode", episode)
     return yearly, weekly
 
 
@@ -159,15 +173,16 @@ class Runs:
 
 
 def simulate(episodes, seeds: int, steps: int = 520, jobs: int = 2, progress: bool = True) -> Runs:
-    """Both arms of every episode over ``seeds`` seeds, in parallel (joblib)."""
+    """Both arms of every episode over ``seeds`` seeds, in parallel (joblib), one task per episode and
+    seed (the arms share its burn-in)."""
     from joblib import Parallel, delayed
 
     from sim.run import progress as progress_bar  # a bar on a terminal, one line per run in a log
 
-    tasks = [(e, a, s) for s in range(seeds) for e in episodes for a in ARMS]
-    gen = Parallel(n_jobs=jobs, return_as="generator")(delayed(one)(e, a, s, steps) for e, a, s in tasks)
+    tasks = [(e, s) for s in range(seeds) for e in episodes]
+    gen = Parallel(n_jobs=jobs, return_as="generator")(delayed(pair)(e, s, steps) for e, s in tasks)
     yearly, weekly = [], []
-    for y, w in progress_bar(gen, total=len(tasks), desc="replay runs", enabled=progress):
+    for y, w in progress_bar(gen, total=len(tasks), desc="replay seeds (both arms)", enabled=progress):
         yearly.append(y)
         weekly.append(w)
     return Runs(pd.concat(yearly, ignore_index=True), pd.concat(weekly, ignore_index=True))

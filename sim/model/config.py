@@ -1316,27 +1316,31 @@ class ParamsConfig:
 
 @dataclass
 class CountryAsOf:
-    """A country's world inputs as of a replay's year (``configs/replay/*.yaml``, each figure with its
-    source on its line); ``None`` keeps the world preset's value. Applied by sim/model/world/replay.py."""
+    """A country's state as of a replay's year (``configs/replay/*.yaml``, each figure with its source
+    on its line); ``None`` keeps the settled world's. Pinned by sim/model/replay.py."""
 
     homicide_rate: float | None = None  # per 100k per year in the year before the episode: the observed rate
     police_per_100k: float | None = None  # police officers per 100,000 population
     prison_capacity_per_100k: float | None = None  # prison places per 100,000 population
-    prisoners_per_100k: float | None = None  # inmates per 100,000 at the start
-    members: int | None = None  # members of the organisations based in the country (home territory there)
+    prisoners_per_100k: float | None = None  # inmates per 100,000 (members held included)
+    members: int | None = None  # members, free and held, of the organisations based in the country
     extradites: bool | None = None  # whether the country extradites nationals to the US
-    gang_pact: float | None = None  # share of gang violence a pact in force before the episode suspends (burn-in only)
+    gang_pact: float | None = None  # share of gang violence a pact in force before the episode suspends (until week 0)
 
 
 @dataclass
 class ReplayConfig:
-    """An episode replayed from the state of its year: ``countries`` pins each listed country's world
-    inputs (:class:`CountryAsOf`); empty = the world preset's stylised present (no replay)."""
+    """An episode replayed from the state of its year: ``countries`` pins each listed country's state
+    (:class:`CountryAsOf`) ``settle_weeks`` before the episode, after the burn-in has settled the world;
+    empty = the world preset's stylised present (no replay)."""
 
     name: str = "none"
     year: int = 0  # the episode's first year (0: no replay)
     description: str = ""
-    countries: dict[str, CountryAsOf] = field(default_factory=dict)  # ISO code -> inputs as of ``year``
+    countries: dict[str, CountryAsOf] = field(default_factory=dict)  # ISO code -> state as of ``year``
+    # weeks from the pin to the episode's start: 52 pins the start of year 0, the year before the
+    # episode, which the replay criteria's ``start`` rows read (data/replays.csv); 1 to the burn-in
+    settle_weeks: int = 52
 
 
 @dataclass
@@ -1425,7 +1429,7 @@ def validate(cfg: Any) -> None:
     _check_params(cfg.params, "params", ParamsConfig)
     _check_params(w, "world", WorldConfig)
     codes = country_codes(w)
-    _validate_replay(cfg.replay, codes)
+    _validate_replay(cfg.replay, codes, int(cfg.burn_in))
     for label, levers in programmes(cfg.scenario):
         where = f"scenario.governments.{label}" if label else "scenario"
         _check_params(levers, where, LeverSet)
@@ -1476,10 +1480,12 @@ AS_OF_RANGES = {
 }
 
 
-def _validate_replay(r: Any, codes: list[str]) -> None:
+def _validate_replay(r: Any, codes: list[str], burn_in: int) -> None:
     """A replay pins only countries of the world, with values in :data:`AS_OF_RANGES`, and names its year."""
     if r.countries and not 1900 <= r.year <= 2100:
         raise ConfigError(f"replay.year={r.year}: a replay that pins countries needs its year (1900-2100)")
+    if r.countries and not 1 <= r.settle_weeks <= burn_in:
+        raise ConfigError(f"replay.settle_weeks={r.settle_weeks}: must be 1 to the burn-in ({burn_in} weeks)")
     for iso, inputs in r.countries.items():
         if iso not in codes:
             raise ConfigError(f"replay.countries.{iso}: unknown country; allowed: {', '.join(codes)}")

@@ -14,7 +14,7 @@ from mesa import Agent, Model
 from mesa.discrete_space import Network
 from omegaconf import OmegaConf
 
-from sim.model import metrics, policies
+from sim.model import metrics, policies, replay
 from sim.model.accounts import Accounts
 from sim.model.agents import Cartel, Community, Facilitator, Gang, Organisation, Police
 from sim.model.config import ParamsConfig, ScenarioConfig
@@ -43,7 +43,6 @@ from sim.model.state import CountryState, Tally, TerritoryState, Totals
 from sim.model.state.organisations import Organisations
 from sim.model.ties import Tie, TieGraph
 from sim.model.world import build_world
-from sim.model.world.replay import pin
 
 #: The weekly step, in order (docs/ODD.md section 3, "Process overview and scheduling").
 PHASES = (
@@ -81,7 +80,7 @@ class CrimeModel(Model):
     launderers), ``gold`` (illicit gold per territory), ``regimes`` (captured states and what they
     shelter), ``arms`` (the groups' arms and firepower), ``ties``,
     ``tally`` (this week's counts), ``accounts`` (the week's flows by cause, observed only), ``totals``
-    (the run's drug totals), ``truce``; ``fx`` holds the effects of this week's policies. The phases
+    (the run's drug totals), ``truce``, ``pinned`` (a replay's pact before its episode); ``fx`` holds the effects of this week's policies. The phases
     read and write these, never the model itself.
     """
 
@@ -94,8 +93,7 @@ class CrimeModel(Model):
         self.use_scenario(cfg)
         self.territory_every = int(cfg.output.territory_every)
         self.burn_in = int(cfg.burn_in)
-        # a replay pins its countries' inputs to the episode's year (sim/model/world/replay.py)
-        self.world = w = pin(build_world(cfg.world, self.rng), cfg.replay)
+        self.world = w = build_world(cfg.world, self.rng)
         n = w.n
         # a plaza's value to a group decays with distance from the group's home (violence.expansion)
         self.home_decay = np.exp(-w.distance_km / self.p.violence.expansion_range_km)
@@ -120,6 +118,7 @@ class CrimeModel(Model):
         self.coca = cultivation.Coca.start(w, self.p.cultivation, self.p.market.price_source)
         self.prisons = Prisons(w, self.p.prisons)
         self.truce = policies.Truce()
+        self.pinned = replay.Pinned()  # a replay's state pinned before its episode (sim/model/replay.py)
         self.gold = gold.Gold(cfg.world, n)  # illicit gold per territory
         self.regimes = regime.Regimes(self)  # captured states (world input regimes)
         self.arms = arms.Arms(len(w.countries))  # the groups' arms stocks and firepower
@@ -231,6 +230,8 @@ class CrimeModel(Model):
         self.tally = Tally()
         self.orgs.new_week()
         self.accounts.open(self)
+        if replay.due(self):  # a replay sets its countries to their year's state (sim/model/replay.py)
+            replay.pin(self, self.cfg.replay)
         self.fx = policies.effects(self)
         self.truce.check(self)
         for _name, phase in PHASES:

@@ -321,8 +321,8 @@ def effects(model: CrimeModel) -> Effects:
     w = model.world
     fx = Effects.neutral(w.n, len(w.countries), model.p.prisons.pretrial_weeks)
     week = model.week
-    if week < 0 and w.pact_before is not None:  # a replay's pact in force before its episode (003 l.245)
-        fx.truce_cut = w.pact_before.copy()
+    if week < 0 and model.pinned.pact is not None:  # a replay's pact in force before its episode (003 l.245)
+        fx.truce_cut = model.pinned.pact.copy()
     for label, levers in programmes(model.scenario_cfg):
         for name in LEVERS:
             lv = getattr(levers, name)

@@ -74,9 +74,6 @@ class World:
     graph: nx.Graph  # nodes 0..n-1; edge attrs: mode, km
     organisations: list = field(default_factory=list)  # OrgSpec-like dicts
     report_mask: np.ndarray | None = None  # territories counted in headline rates (whole countries)
-    # (n,) share of gang violence a pact in force before a replayed episode suspends during the burn-in
-    # (a replay's ``gang_pact``, sim/model/world/replay.py; None: no pact)
-    pact_before: np.ndarray | None = None
 
     @property
     def report_countries(self) -> np.ndarray:
