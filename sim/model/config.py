@@ -747,7 +747,16 @@ class ViolenceParams:
     )
     civilian_ratio: float = p(1.0, 0.0, 5.0, "bystander deaths per combatant death")
     gang_kill_rate: float = p(
-        0.004, 0.0, 0.01, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634"
+        0.004, 0.0, 0.03, "homicides per gang member per week (extortion, retail)", "004 l.2630-2634"
+    )
+    gang_crowding: float = p(
+        0.0,
+        0.0,
+        0.05,
+        "per gang member per 100k residents: a gang member's killing rate is divided by 1 + this x the "
+        "territory's gang members per 100k (0: killing in proportion to members); 1/this is the density "
+        "at which it halves",
+        "003 l.245; UNODC 2012 (El Salvador ~2x Honduras' maras per resident at a similar homicide rate)",
     )
     pax_factor: float = p(0.3, 0.0, 1.0, "violence multiplier in a monopolised plaza with a pact", "004 l.2622-2628")
     dominance: float = p(0.6, 0.5, 1.0, "strength share that makes a plaza monopolised")
