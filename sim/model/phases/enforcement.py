@@ -135,14 +135,13 @@ def step(model: CrimeModel) -> None:
         by_group = np.bincount(r, weights=arrested, minlength=len(orgs))[rows]
         model.orgs.pretrial[rows] += by_group
         arrests_total = running_sum(arrests_total, by_group)  # group by group
-    # leaders are targeted group by group (random draws in group order); a leader no regime
-    # shelters is at home (Regimes.refuge), where the chance he is targeted is found for all at once
+    # leaders are targeted group by group (a random draw for each leader within reach, in group
+    # order); where each is and the chance he is targeted are found for all at once
     targeting = ep.leader_target_rate * t.capacity * (1.0 - t.corrupt) * fx.targeting_mult  # by territory
-    at_home = np.minimum(targeting[model.orgs.home], 1.0).tolist()
-    sheltered = {uid for r in model.regimes.agents for uid in r.sheltered}
-    for row in rows.tolist():
-        org = orgs[row]
-        _target_leader(model, org, targeting, None if org.unique_id in sheltered else at_home[row])
+    for row, h, chance in zip(*_leader_chances(model, rows, targeting)):
+        if model.rng.random() >= chance:
+            continue  # not targeted this week
+        _target_leader(model, orgs[row], h)
     # mass arrests sweep up non-members too (003 l.241: "thousands could be innocent"), where the
     # government runs them, into its own prisons
     if (fx.innocent_share > 0).any():
@@ -170,26 +169,41 @@ def _return_delay(model: CrimeModel, fx: Effects, country: int) -> int:
     return int(model.rng.exponential(mean))
 
 
-def _target_leader(model: CrimeModel, org: Organisation, targeting: np.ndarray, at_home: float | None) -> None:
-    """Leader targeting (M7, M18). A leader who commands from a domestic prison stays a target:
-    where extradition applies he is extradited, which ends his command; elsewhere nothing changes,
-    he is already held. (Assumption: 004 l.212 gives imprisonment and extradition as the fates of
-    the AUC's leaders; that a jailed leader still in command is extradited is not in the seeds.)
-    A leader sheltered by a regime is targeted where he takes refuge, by that country's police and
-    under its law (``Regimes.refuge``). ``targeting``: by territory, the weekly probability that a
-    leader there is targeted, before a regime's shelter; ``at_home``: that probability at the group's
-    home (at most 1) when no regime shelters it (None: find where its leader is)."""
+def _leader_chances(
+    model: CrimeModel, rows: np.ndarray, targeting: np.ndarray
+) -> tuple[list[int], list[int], list[float]]:
+    """Leader targeting (M7, M18): of the groups of ``rows`` (ascending), those whose leader is
+    within reach this week (free, or commanding from a domestic prison; not in a succession crisis),
+    where their leader is and the weekly probability that he is targeted there (at most 1), as lists
+    in row order. ``targeting``: by territory, that probability before a regime's shelter. A leader
+    no regime shelters is at the group's home; a sheltered one takes refuge where a regime holds him,
+    and is targeted there by that country's police and under its law (``Regimes.refuge``)."""
+    orgs = model.orgs
+    agents = orgs.agents
+    reach = (
+        np.array([agents[row].leader in (Leader.FREE, Leader.PRISON) for row in rows.tolist()], dtype=bool)
+        & ~(orgs.disrupted_until[rows] > model.steps)  # not Organisation.disrupted
+    )
+    rows = rows[reach]
+    where, chance = orgs.home[rows].tolist(), np.minimum(targeting[orgs.home[rows]], 1.0).tolist()
+    sheltered = {uid for r in model.regimes.agents for uid in r.sheltered}
+    if sheltered:
+        for k, row in enumerate(rows.tolist()):
+            if agents[row].unique_id in sheltered:  # a sheltered leader takes refuge with a regime
+                h, spared = model.regimes.refuge(model, agents[row])
+                where[k], chance[k] = h, min(targeting[h] * (1.0 - spared), 1.0)
+    return rows.tolist(), where, chance
+
+
+def _target_leader(model: CrimeModel, org: Organisation, h: int) -> None:
+    """Leader targeting (M7, M18): a group's leader targeted this week where he is, territory ``h``
+    (:func:`_leader_chances`), under the law of its country. A leader who commands from a domestic
+    prison stays a target: where extradition applies he is extradited, which ends his command;
+    elsewhere nothing changes, he is already held. (Assumption: 004 l.212 gives imprisonment and
+    extradition as the fates of the AUC's leaders; that a jailed leader still in command is
+    extradited is not in the seeds.)"""
     fx = model.fx
     jailed = org.leader == Leader.PRISON  # still commanding from prison (leadership.remove_leader)
-    if (org.leader != Leader.FREE and not jailed) or org.disrupted:
-        return
-    if at_home is None:
-        h, spared = model.regimes.refuge(model, org)  # a sheltered leader takes refuge with a regime
-        chance = min(targeting[h] * (1.0 - spared), 1.0)
-    else:
-        h, chance = org.home, at_home
-    if model.rng.random() >= chance:
-        return
     country = int(model.world.country[h])
     if model.world.countries[country].extradites:  # the law decides; the lever targets harder
         captured = bool(model.offices.executives[country].captured)

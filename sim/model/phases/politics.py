@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import POLITICIAN_LEDGER, Militia, Office, Organisation, Politician
+from sim.model.agents import POLITICIAN_LEDGER, Office, Organisation, Politician
 
 if TYPE_CHECKING:
     from sim.model.model import CrimeModel
@@ -58,6 +58,13 @@ class Offices:
             p.ledger, p.column = ledger[:, column], column
         self.integrity, self.illicit_money, self.captured = ledger
         self.country = np.array([p.country for p in self.politicians], dtype=np.int64)
+        # the columns of each territory's mayor, and by country those of its brokers (-1 past the last)
+        self.mayor_columns = np.array([p.column for p in self.mayors], dtype=np.int64)
+        n_c = max(max(self.brokers, default=-1), int(self.country.max(initial=-1))) + 1
+        self.broker_columns = np.full((n_c, max(map(len, self.brokers.values()), default=0)), -1, dtype=np.int64)
+        for country, brokers in self.brokers.items():
+            self.broker_columns[country, : len(brokers)] = [b.column for b in brokers]
+        self.broker_count = np.count_nonzero(self.broker_columns >= 0, axis=1)
 
     def __deepcopy__(self, memo: dict) -> Offices:
         """A copy (of a whole model: ``sim.fork``) whose politicians' columns are views of its own ledger
@@ -114,16 +121,14 @@ def step(model: CrimeModel) -> None:
     pp, t, w = model.p.politics, model.terr, model.world
     offices = model.offices
     # illicit finance: each organisation funds the mayors of its plazas and its national brokers
-    funded = list(funding(model))
-    model.orgs.debit_each([org for org, _, _ in funded], [budget for _, _, budget in funded], "campaign_finance")
-    columns: list[int] = []
-    amounts: list[float] = []
-    for _org, targets, budget in funded:
-        columns += [pol.column for pol in targets]
-        amounts += [budget / len(targets) / 1e6] * len(targets)
+    f = Funding.now(model)
+    model.orgs.debit_rows(f.rows, f.budgets, "campaign_finance")
     money = offices.illicit_money
-    if columns:
-        np.add.at(money, columns, amounts)  # payment by payment
+    # each politician is paid payment by payment in the order funding lists them: a mayor by one
+    # group at most (the one that holds the plaza), a broker by its country's groups in row order
+    money[offices.mayor_columns[f.plazas]] += f.each[f.payer]
+    paid = f.brokers >= 0
+    np.add.at(money, f.brokers[paid], np.broadcast_to(f.each[:, None], f.brokers.shape)[paid])
     # captured brokers pass money up to the executive (local crime -> national power)
     for country, brokers in offices.brokers.items():
         columns = [b.column for b in brokers]
@@ -141,23 +146,52 @@ def step(model: CrimeModel) -> None:
     model.countries.pressure[:] = 1.0 + pp.crackdown_demand * np.maximum(0.0, np.log2(ratio))
 
 
+@dataclass
+class Funding:
+    """The week's campaign money of all organisations at once (:func:`funding` lists it group by
+    group): ``rows``, the rows of the groups that fund politicians, ascending; ``budgets``, what each
+    gives (USD); ``each``, what each of its politicians gets (M USD: the budget shared equally);
+    ``plazas``, the territories whose mayor is funded, ascending, and ``payer``, the group that
+    funds each (its index in ``rows``); ``brokers``, per group of ``rows``, the columns of
+    ``Offices.ledger`` of the brokers it funds (-1 past the last)."""
+
+    rows: np.ndarray
+    budgets: np.ndarray
+    each: np.ndarray
+    plazas: np.ndarray
+    payer: np.ndarray
+    brokers: np.ndarray
+
+    @classmethod
+    def now(cls, model: CrimeModel) -> Funding:
+        """This week's: see :func:`funding`."""
+        pp, offices, orgs = model.p.politics, model.offices, model.orgs
+        owner = orgs.rows_of(model.terr.controller)  # by territory, the row of the group that holds it
+        held = np.flatnonzero(owner >= 0)
+        targets = np.bincount(owner[held], minlength=len(orgs.agents)) + offices.broker_count[orgs.country]
+        # militias, groups without revenue and groups with nobody to fund fund nobody
+        funds = ~orgs.is_militia & ~(orgs.revenue <= 0) & (targets > 0)
+        rows = np.flatnonzero(funds)
+        budgets = np.minimum(orgs.cash[rows], orgs.revenue[rows] * pp.finance_rate)
+        plazas = held[funds[owner[held]]]
+        payer = (np.cumsum(funds) - 1)[owner[plazas]]
+        return cls(
+            rows, budgets, budgets / targets[rows] / 1e6, plazas, payer, offices.broker_columns[orgs.country[rows]]
+        )
+
+
 def funding(model: CrimeModel) -> Iterator[tuple[Organisation, list[Politician], float]]:
     """Each organisation's campaign money this week, in row order: the politicians it funds (the
     mayors of its plazas, then its home country's brokers) and its budget, ``finance_rate`` of last
     week's revenue within its cash. Militias and groups without revenue fund nobody. A budget reads
-    only its own group's cash, so :func:`step` finds them all before the groups pay."""
-    pp, offices = model.p.politics, model.offices
-    orgs = model.orgs
-    for org, held, country, revenue, cash in zip(
-        orgs.agents, _plazas(model), orgs.country.tolist(), orgs.revenue.tolist(), orgs.cash.tolist()
-    ):
-        if isinstance(org, Militia) or revenue <= 0:
-            continue
-        budget = min(cash, revenue * pp.finance_rate)
-        targets = [offices.mayors[i] for i in held]
-        targets += offices.brokers.get(country, [])
-        if targets:
-            yield org, targets, budget
+    only its own group's cash, so :func:`step` finds them all (:class:`Funding`) before the groups pay."""
+    f = Funding.now(model)
+    offices, orgs = model.offices, model.orgs
+    mayors: list[list[Politician]] = [[] for _ in range(f.rows.size)]
+    for i, j in zip(f.plazas.tolist(), f.payer.tolist()):
+        mayors[j].append(offices.mayors[i])
+    for j, (row, budget) in enumerate(zip(f.rows.tolist(), f.budgets.tolist())):
+        yield orgs.agents[row], mayors[j] + offices.brokers.get(int(orgs.country[row]), []), budget
 
 
 def finance_ties(model: CrimeModel) -> dict[tuple[int, int], float]:
@@ -181,16 +215,6 @@ def brokerage_ties(model: CrimeModel) -> dict[tuple[int, int], float]:
             for uid in others:
                 out[(min(leg.unique_id, uid), max(leg.unique_id, uid))] = 1.0
     return out
-
-
-def _plazas(model: CrimeModel) -> list[list[int]]:
-    """Per organisation row, the territories it controls (``Organisation.plazas``), ascending."""
-    held: list[list[int]] = [[] for _ in model.orgs.agents]
-    rows = model.orgs.rows_of(model.terr.controller).tolist()
-    for i, row in enumerate(rows):
-        if row >= 0:
-            held[row].append(i)
-    return held
 
 
 def _elections(model: CrimeModel) -> None:
