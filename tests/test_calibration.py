@@ -430,3 +430,23 @@ def test_causes_split_a_selections_homicides_into_war_gang_and_the_rest():
     assert causes(Recorder(0, 52), Target("s", "s", "seizure_share(all)", 0, 1, 2, "", 1, 1, "", "", True)) is None
     with pytest.raises(ValueError, match="saw no week"):
         causes(Recorder(0, 52), Target("e", "e", "homicide_rate(all)", 0, 1, 2, "", 1, 1, "", "", True))
+
+
+def test_a_required_target_makes_a_set_that_misses_it_infeasible(tmp_path):
+    """calibrate=constraint (members_stationary): the target counts in the loss, and a set that
+    misses it has a violation and is never the chosen set, however low its loss."""
+    targets = {t.id: t for t in calibrate.world_targets("hemisphere")}
+    required = targets["members_stationary"]
+    assert required.calibrate and required.constraint
+    assert [t.id for t in targets.values() if t.constraint] == ["members_stationary"]
+    means = {t.id: t.value for t in targets.values()}
+    assert calibrate.violation(means, list(targets.values())) == 0.0
+    means["members_stationary"] = 1.05
+    assert calibrate.violation(means, list(targets.values())) > 0.0
+    rows = pd.DataFrame({"loss": [1.0, 3.0, 2.0], "violation": [0.4, 0.0, 0.0], "a": [1, 2, 3]})
+    assert calibrate.best_feasible(rows)["a"] == 3  # the lowest loss among the feasible
+    assert calibrate.best_feasible(rows.assign(violation=1.0)) is None
+    bad = tmp_path / "t.csv"
+    bad.write_text(TARGETS_CSV.read_text().replace(",constraint,", ",maybe,"))
+    with pytest.raises(ValueError, match="members_stationary: calibrate='maybe'"):
+        load_targets(bad)

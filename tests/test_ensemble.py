@@ -3,6 +3,7 @@ file and its ranges, sign consistency across members, and compare --ensemble end
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -271,3 +272,14 @@ def test_compare_runs_the_mexico_preset_over_its_own_ensemble(tmp_path):
     assert "configs/ensemble_mexico.yaml" in report and "world=mexico" in report
     signs = pd.read_csv(out / "signs.csv")
     assert set(signs["scenario"]) == {"mex_recruitment_halved"} and (signs["members"] == 2).all()
+
+
+def test_a_required_target_keeps_only_candidates_inside_its_band():
+    """A target with calibrate=constraint (data/targets.csv members_stationary) is a requirement:
+    a candidate plausible on every target is still dropped when its mean leaves that band."""
+    required = dataclasses.replace(_target("r"), low=0.98, value=1.0, high=1.02, constraint=True)
+    trials = pd.DataFrame({"imp:x": [0.5, 0.5], "imp:r": [0.5, 0.5], "sim:x": [40.0, 40.0], "sim:r": [1.0, 1.03]})
+    out, _ = ens.rescore(trials, 3.0, 0, [_target("x"), required])
+    assert list(out["kept"]) == [True, False]
+    out, _ = ens.rescore(trials, 3.0, 0, [_target("x"), dataclasses.replace(required, constraint=False)])
+    assert list(out["kept"]) == [True, True]

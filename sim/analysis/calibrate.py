@@ -2,9 +2,13 @@
 
 Optuna's TPE sampler proposes parameter sets; each is run on a few seeds of the default world at
 baseline for the targets' window (``sim.analysis.targets.measure``), and scored by the sum over the
-targets with ``calibrate=yes`` of :meth:`sim.analysis.targets.Target.loss` of the mean over seeds (zero
-inside a target's band, growing with the log-distance outside it). The first trial is the
-current default, so the fit never reports a set worse than the one it started from.
+targets with ``calibrate=yes`` or ``constraint`` of :meth:`sim.analysis.targets.Target.loss` of the mean
+over seeds (zero inside a target's band, growing with the log-distance outside it). A target with
+``calibrate=constraint`` must also be met: a set that misses it is infeasible (Optuna's
+``constraints_func``, :func:`violation`) and never chosen (:func:`best_feasible`), since a requirement
+such as a status quo near stationary (issue 19, item 5) is not a figure to trade against others. The
+first trial is the current default, so the fit never reports a feasible set worse than the one it
+started from.
 
 The fitted set is written to ``configs/params/calibrated.yaml``, which ``configs/config.yaml``
 selects (``params: calibrated``); ``params=uncalibrated`` gives back the hand-set defaults of
@@ -127,6 +131,20 @@ def loss(means: dict, targets: list[Target]) -> float:
     return float(sum(t.loss(means[t.id]) for t in targets if t.calibrate))
 
 
+def violation(means: dict, targets: list[Target]) -> float:
+    """How far the required targets (``calibrate=constraint``) are from their bands (0: all met),
+    in the units of :meth:`Target.loss`; a trial with a violation is infeasible (Optuna's
+    ``constraints_func``) and never chosen."""
+    return float(sum(t.loss(means[t.id]) for t in targets if t.constraint))
+
+
+def best_feasible(rows: pd.DataFrame) -> pd.Series | None:
+    """The trial of lowest loss among those that meet every required target (``violation`` 0), or
+    None when none does."""
+    ok = rows[rows["violation"] <= 0.0]
+    return None if ok.empty else ok.iloc[int(ok["loss"].to_numpy().argmin())]
+
+
 def fit(
     space: dict,
     settings: dict,
@@ -145,9 +163,11 @@ def fit(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trials = int(settings["trials"] if trials is None else trials)
     seed_list = list(range(int(settings["seeds"] if seeds is None else seeds)))
-    study = optuna.create_study(
-        direction="minimize", sampler=optuna.samplers.TPESampler(seed=int(settings["sampler_seed"]))
+    # required targets are constraints: TPE models feasibility, and the best trial is a feasible one
+    sampler = optuna.samplers.TPESampler(
+        seed=int(settings["sampler_seed"]), constraints_func=lambda t: (t.user_attrs["violation"],)
     )
+    study = optuna.create_study(direction="minimize", sampler=sampler)
     study.enqueue_trial(current_values(space, base))
     dists: dict[str, optuna.distributions.BaseDistribution] = {
         k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()
@@ -161,26 +181,37 @@ def fit(
         asked = [study.ask(dists) for _ in range(min(batch, trials - len(rows)))]
         sets = [(*base, *overrides_for(t.params)) for t in asked]
         for trial, frame in zip(asked, simulate(sets, seed_list, targets, jobs)):
-            value = loss(frame.mean().to_dict(), targets)
+            means = frame.mean().to_dict()
+            value = loss(means, targets)
+            trial.set_user_attr("violation", violation(means, targets))
             study.tell(trial, value)
             rows.append(
                 {
                     "trial": trial.number,
                     "loss": value,
+                    "violation": trial.user_attrs["violation"],
                     **trial.params,
                     **{f"sim:{k}": v for k, v in frame.mean().items()},
                 }
             )
+            best = best_feasible(pd.DataFrame(rows))
+            shown = "none feasible yet" if best is None else f"{best['loss']:.2f}"
             bar.update(1)
-            bar.set_postfix(best=f"{study.best_value:.2f}")
+            bar.set_postfix(best=shown)
             if progress and bar.disable:  # not a terminal (a log): one line per trial
-                print(
-                    f"calibrate: {len(rows)}/{trials} trials, best loss {study.best_value:.2f}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                print(f"calibrate: {len(rows)}/{trials} trials, best loss {shown}", file=sys.stderr, flush=True)
     bar.close()
-    return dict(study.best_params), pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    best = best_feasible(table)
+    if best is None:  # reported, not hidden: the set that comes closest to the requirements
+        required = ", ".join(t.id for t in targets if t.constraint)
+        best = table.iloc[int(np.lexsort((table["loss"].to_numpy(), table["violation"].to_numpy()))[0])]
+        print(
+            f"calibrate: WARNING: no trial met the required targets ({required}); the set chosen is the "
+            f"one closest to them (violation {best['violation']:.3g}); run more trials",
+            file=sys.stderr,
+        )
+    return {k: float(best[k]) for k in space}, table
 
 
 def write_calibrated(best: dict, space: dict, path: str | Path, header: str, package: str | None = None) -> None:

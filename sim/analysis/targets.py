@@ -103,6 +103,9 @@ class Target:
     note: str
     calibrate: bool  # used by experiments/calibrate.py (False: reported only)
     world: str = DEFAULT_WORLD  # the world preset the row is measured on
+    # a fitted target that must be met (calibrate=constraint): a parameter set that misses it is
+    # not chosen by the calibration (infeasible) nor kept in the ensemble, whatever its other targets
+    constraint: bool = False
 
     def inside(self, x: float) -> bool:
         return self.low <= x <= self.high
@@ -123,6 +126,10 @@ class Target:
         return 0.0
 
 
+#: Values of the targets table's ``calibrate`` column: fitted, fitted and required, reported only.
+CALIBRATE = ("yes", "constraint", "no")
+
+
 def load_targets(path: str | Path = TARGETS_CSV, world: str | None = DEFAULT_WORLD) -> list[Target]:
     """Read the targets table (the rows of ``world``; every row if None); raise ValueError naming
     the row if a statistic cannot be parsed."""
@@ -130,6 +137,9 @@ def load_targets(path: str | Path = TARGETS_CSV, world: str | None = DEFAULT_WOR
     with open(path, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(row for row in fh if not row.startswith("#")):
             first, _, last = row["years"].partition("-")
+            fitted = row["calibrate"].strip()
+            if fitted not in CALIBRATE:
+                raise ValueError(f"{path}: target {row['id']}: calibrate={fitted!r}; allowed: {', '.join(CALIBRATE)}")
             t = Target(
                 id=row["id"],
                 quantity=row["quantity"],
@@ -142,8 +152,9 @@ def load_targets(path: str | Path = TARGETS_CSV, world: str | None = DEFAULT_WOR
                 last_year=int(last or first),
                 source=row["source"],
                 note=row["note"],
-                calibrate=row["calibrate"].strip() == "yes",
+                calibrate=fitted in ("yes", "constraint"),
                 world=(row.get("world") or DEFAULT_WORLD).strip(),
+                constraint=fitted == "constraint",
             )
             if not (0 < t.low <= t.value <= t.high):
                 raise ValueError(f"{path}: target {t.id}: needs 0 < low <= value <= high")
