@@ -32,6 +32,7 @@ import math
 import shlex
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -164,9 +165,12 @@ def fit(
     trials = int(settings["trials"] if trials is None else trials)
     seed_list = list(range(int(settings["seeds"] if seeds is None else seeds)))
     # required targets are constraints: TPE models feasibility, and the best trial is a feasible one
-    sampler = optuna.samplers.TPESampler(
-        seed=int(settings["sampler_seed"]), constraints_func=lambda t: (t.user_attrs["violation"],)
-    )
+    # (constraints_func is marked experimental in Optuna 4: its warning would read as an error in a log)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=int(settings["sampler_seed"]), constraints_func=lambda t: (t.user_attrs["violation"],)
+        )
     study = optuna.create_study(direction="minimize", sampler=sampler)
     study.enqueue_trial(current_values(space, base))
     dists: dict[str, optuna.distributions.BaseDistribution] = {
