@@ -376,7 +376,7 @@ def validation_section(seeds: int, years: int, jobs: int, out: Path) -> tuple[st
     table = score(spec, runs)
     table.to_csv(out / "replays.csv", index=False)
     head = (
-        "\n## Replays\n\nEach country episode run from its country's inputs as of its year (configs/replay/), "
+        "\n## Replays\n\nEach country episode run from its country's state as of its year, pinned at the start of year 0 (configs/replay/), "
         "with and without its policy, scored against data/replays.csv (sim/analysis/replay.py): "
         f"{len(episodes)} episodes x 2 arms x {seeds} seeds, {time.time() - t0:.0f} s. Pinned states:\n\n"
         + pinned(episodes)
