@@ -410,6 +410,12 @@ class TestLeaderTargeting:
     while the sanctions runs are made on another."""
 
     @pytest.mark.slow
+    @pytest.mark.xfail(
+        strict=True,
+        reason="not holding after the gang_crowding refit (2026-12-04): paired by seed the sheltered groups do not lose "
+        "fewer leaders with the regime than without it (the 90% CI of the paired change reaches +0.06); the validation "
+        "check ven_shelter fails with it (-0.01 [-0.11, +0.09] removals a year)",
+    )
     def test_sheltered_groups_survive_leader_targeting_better(self):
         """(b) 000 l.267; 002 l.8-9. Under the extradition lever (every Latin American government), ten
         seeds. Criteria: (1) paired by seed, the groups the regime shelters at the start lose fewer
