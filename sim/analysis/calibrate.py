@@ -177,6 +177,7 @@ def fit(
         k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()
     }
     rows: list[dict] = []
+    best_loss = math.inf  # lowest loss of a feasible trial so far (the progress line)
     batch = max(1, jobs)  # trials asked at once, so that trials x seeds keep every worker busy
     from sim.run import on_terminal
 
@@ -198,8 +199,9 @@ def fit(
                     **{f"sim:{k}": v for k, v in frame.mean().items()},
                 }
             )
-            best = best_feasible(pd.DataFrame(rows))
-            shown = "none feasible yet" if best is None else f"{best['loss']:.2f}"
+            if rows[-1]["violation"] <= 0.0:
+                best_loss = min(best_loss, value)
+            shown = "none feasible yet" if best_loss == math.inf else f"{best_loss:.2f}"
             bar.update(1)
             bar.set_postfix(best=shown)
             if progress and bar.disable:  # not a terminal (a log): one line per trial

@@ -78,16 +78,15 @@ def pin(model: CrimeModel, replay: Any) -> None:
             model.countries.fear0[c] = max(float(inputs.homicide_rate), 1.0)
         orgs = model.orgs
         based = orgs.country == c
+        held = float((orgs.pretrial + orgs.sentenced)[based].sum())  # members held, in their country's prisons
         if inputs.members is not None:
-            held = float((orgs.pretrial + orgs.sentenced)[based].sum())
             free = float(orgs.presence[based].sum())
             if free <= 0:
                 raise ValueError(f"replay.countries.{code}.members: no organisation based in {code} has members")
             orgs.presence[based] *= max(float(inputs.members) - held, 0.0) / free
         if inputs.prisoners_per_100k is not None:
-            members_held = float((orgs.pretrial + orgs.sentenced)[based].sum())  # held where they are based
             pr = model.prisons
-            others = max(float(inputs.prisoners_per_100k) * pop_c[c] - members_held, 0.0)
+            others = max(float(inputs.prisoners_per_100k) * pop_c[c] - held, 0.0)
             pr.innocents[c] = min(pr.innocents[c], others)
             pr.others[c] = pr.others_baseline[c] = others
         if inputs.gang_pact is not None:
