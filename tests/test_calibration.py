@@ -450,3 +450,15 @@ def test_a_required_target_makes_a_set_that_misses_it_infeasible(tmp_path):
     bad.write_text(TARGETS_CSV.read_text().replace(",constraint,", ",maybe,"))
     with pytest.raises(ValueError, match="members_stationary: calibrate='maybe'"):
         load_targets(bad)
+
+
+def test_refine_searches_a_box_around_the_current_fit_inside_the_space():
+    """``--refine F``: each range pulled in to the current value +- F of it (x/÷ on a log scale)."""
+    space = {"a": (0.0, 1.0, False), "b": (0.01, 1.0, True), "c": (0.2, 0.8, False)}
+    box = calibrate.narrowed(space, {"a": 0.5, "b": 0.1, "c": 0.79}, 0.1)
+    assert box["a"] == pytest.approx((0.4, 0.6, False))
+    lo, hi, log = box["b"]
+    assert log and lo == pytest.approx(0.1 / 100**0.1) and hi == pytest.approx(0.1 * 100**0.1)
+    assert box["c"][0] == pytest.approx(0.73) and box["c"][1] == 0.8  # clipped to the space
+    with pytest.raises(ValueError, match="refine"):
+        calibrate.narrowed(space, {"a": 0.5, "b": 0.1, "c": 0.5}, 0.0)
