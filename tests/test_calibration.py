@@ -462,3 +462,14 @@ def test_refine_searches_a_box_around_the_current_fit_inside_the_space():
     assert box["c"][0] == pytest.approx(0.73) and box["c"][1] == 0.8  # clipped to the space
     with pytest.raises(ValueError, match="refine"):
         calibrate.narrowed(space, {"a": 0.5, "b": 0.1, "c": 0.5}, 0.0)
+
+
+def test_miss_penalty_counts_each_fitted_target_outside_its_band():
+    """The settings' ``miss_penalty`` adds a fixed cost per miss, so a near miss brought into its band
+    is worth more than a far miss moved a little."""
+    ts = [t for t in fit_targets() if t.calibrate][:2]
+    inside = {ts[0].id: ts[0].value, ts[1].id: ts[1].value}
+    near = {ts[0].id: ts[0].low * 0.99, ts[1].id: ts[1].value}
+    assert calibrate.loss(inside, ts, 1.0) == 0.0
+    assert calibrate.loss(near, ts, 1.0) == pytest.approx(calibrate.loss(near, ts) + 1.0)
+    assert calibrate.loss(near, ts) == pytest.approx(ts[0].loss(ts[0].low * 0.99))

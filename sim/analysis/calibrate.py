@@ -147,8 +147,13 @@ def simulate(
     return [pd.DataFrame(f).set_index("seed") for f in frames]
 
 
-def loss(means: dict, targets: list[Target]) -> float:
-    return float(sum(t.loss(means[t.id]) for t in targets if t.calibrate))
+def loss(means: dict, targets: list[Target], miss_penalty: float = 0.0) -> float:
+    """Sum over the fitted targets of the log-distance to the band (:meth:`Target.loss`), plus
+    ``miss_penalty`` for each one outside its band (settings ``miss_penalty``): with it the fit
+    prefers bringing a near miss into its band to moving a far, unreachable one a little closer."""
+    return float(
+        sum(t.loss(means[t.id]) + (0.0 if t.inside(means[t.id]) else miss_penalty) for t in targets if t.calibrate)
+    )
 
 
 def violation(means: dict, targets: list[Target]) -> float:
@@ -206,7 +211,7 @@ def fit(
         sets = [(*base, *overrides_for(t.params)) for t in asked]
         for trial, frame in zip(asked, simulate(sets, seed_list, targets, jobs)):
             means = frame.mean().to_dict()
-            value = loss(means, targets)
+            value = loss(means, targets, float(settings.get("miss_penalty", 0.0)))
             trial.set_user_attr("violation", violation(means, targets))
             study.tell(trial, value)
             rows.append(
@@ -487,8 +492,9 @@ def main(argv=None) -> int:
     command = "experiments/calibrate.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )
-    l_before = loss(before.mean().to_dict(), targets)
-    l_after = loss(after.mean().to_dict(), targets)
+    penalty = float(settings.get("miss_penalty", 0.0))
+    l_before = loss(before.mean().to_dict(), targets, penalty)
+    l_after = loss(after.mean().to_dict(), targets, penalty)
     inside = int(tab["after_in"][tab["calibrated"]].sum())
     n_cal = int(tab["calibrated"].sum())
     before_name = "hand-set defaults" if default_world else " ".join(before_set)
@@ -503,7 +509,7 @@ def main(argv=None) -> int:
         f"# Calibration{'' if default_world else f' of world={world}'}\n\n`{command.strip()}` on "
         f"{dt.date.today()}: {len(trials)} trials x "
         f"{args.seeds or settings['seeds']} seeds{box}, {time.time() - t0:.0f} s. Loss (sum over fitted targets of the "
-        f"log-distance to the band, on the mean of {n_check} unseen seeds): {before_name} "
+        f"log-distance to the band{f', plus {penalty:g} for each outside it' if penalty else ''}, on the mean of {n_check} unseen seeds): {before_name} "
         f"{l_before:.2f}, calibrated {l_after:.2f}; {inside} of {n_cal} fitted targets inside their band.\n\n"
         + ("Series:\n\n" + "\n".join(lines) + "\n\n" if lines else "")
         + markdown(tab, n_check, before_name, spread)
