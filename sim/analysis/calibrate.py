@@ -244,6 +244,11 @@ def fit(
     return {k: float(best[k]) for k in space}, table
 
 
+def rounded(value: float) -> float:
+    """A fitted value as the params file keeps it (4 significant digits)."""
+    return float(f"{value:.4g}")
+
+
 def write_calibrated(best: dict, space: dict, path: str | Path, header: str, package: str | None = None) -> None:
     """Write the fitted set as a params group file (nested keys, one comment per value); with
     ``package``, a ``# @package`` line first (a ``fit`` group file is placed under ``params``)."""
@@ -251,7 +256,7 @@ def write_calibrated(best: dict, space: dict, path: str | Path, header: str, pac
     for key, value in best.items():
         group, name = key.split(".", 1)
         lo, hi, _ = space[key]
-        groups.setdefault(group, []).append(f"  {name}: {float(f'{value:.4g}')!r}  # searched [{lo:.4g}, {hi:.4g}]")
+        groups.setdefault(group, []).append(f"  {name}: {rounded(value)!r}  # searched [{lo:.4g}, {hi:.4g}]")
     text = f"# @package {package}\n" if package else ""
     text += "\n".join(f"# {line}" if line else "#" for line in header.splitlines()) + "\n"
     for group in sorted(groups):
@@ -479,6 +484,7 @@ def main(argv=None) -> int:
         box = f", within +-{args.refine:g} of each range around the previous fit"
     t0 = time.time()
     best, trials = fit(space, settings, targets, jobs=args.jobs, trials=args.trials, seeds=args.seeds, base=base)
+    best = {k: rounded(v) for k, v in best.items()}  # the values written, so the report measures the set shipped
     n_check = int(settings["check_seeds"] if args.check_seeds is None else args.check_seeds)
     check = range(1000, 1000 + n_check)  # seeds the fit did not use
     fitted = tuple(overrides_for(best))
