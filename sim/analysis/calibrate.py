@@ -200,6 +200,7 @@ def fit(
     dists: dict[str, optuna.distributions.BaseDistribution] = {
         k: optuna.distributions.FloatDistribution(lo, hi, log=lg) for k, (lo, hi, lg) in space.items()
     }
+    penalty = float(settings.get("miss_penalty", 0.0))  # per fitted target outside its band (loss)
     rows: list[dict] = []
     best_loss = math.inf  # lowest loss of a feasible trial so far (the progress line)
     batch = max(1, jobs)  # trials asked at once, so that trials x seeds keep every worker busy
@@ -211,7 +212,7 @@ def fit(
         sets = [(*base, *overrides_for(t.params)) for t in asked]
         for trial, frame in zip(asked, simulate(sets, seed_list, targets, jobs)):
             means = frame.mean().to_dict()
-            value = loss(means, targets, float(settings.get("miss_penalty", 0.0)))
+            value = loss(means, targets, penalty)
             trial.set_user_attr("violation", violation(means, targets))
             study.tell(trial, value)
             rows.append(
