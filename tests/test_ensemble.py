@@ -251,8 +251,11 @@ def test_refocus_spans_the_kept_candidates_widened_on_each_scale_and_clipped():
     )
     pts = ens.sample(box, 20, seed=1)
     assert all(box["a"][0] <= p["a"] <= box["a"][1] and lo <= p["b"] <= hi for p in pts)
-    with pytest.raises(ValueError, match="kept 1 candidate"):
-        ens.refocus(prev.assign(kept=[True, False, False, False]), space)
+    one = ens.refocus(prev.assign(kept=[True, False, False, False]), space)  # a tenth either side of it
+    assert one["a"] == pytest.approx((0.2, 0.4, False))
+    assert np.log(one["b"][1]) - np.log(one["b"][0]) == pytest.approx(2 * decade)
+    with pytest.raises(ValueError, match="kept no candidate"):
+        ens.refocus(prev.assign(kept=False), space)
 
 
 @pytest.mark.slow  # eight short runs of the Mexico preset (~40 s)

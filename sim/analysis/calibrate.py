@@ -250,14 +250,37 @@ def rounded(value: float) -> float:
     return float(f"{value:.4g}")
 
 
+def held_lines(path: str | Path) -> dict[str, str]:
+    """The lines of an existing params file marked ``# held``, by key (``group.name``): values the fit
+    does not search but pins (the Mexico preset holds some of the default fit's values). The fit
+    ran on top of the file, held lines included, so a rewrite keeps them."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    held, group = {}, None
+    for line in path.read_text().splitlines():
+        if line and not line.startswith((" ", "#")):
+            group = line.rstrip(":").strip()
+        elif group and line.startswith("  ") and "# held" in line:
+            held[f"{group}.{line.split(':', 1)[0].strip()}"] = line
+    return held
+
+
 def write_calibrated(best: dict, space: dict, path: str | Path, header: str, package: str | None = None) -> None:
     """Write the fitted set as a params group file (nested keys, one comment per value); with
-    ``package``, a ``# @package`` line first (a ``fit`` group file is placed under ``params``)."""
+    ``package``, a ``# @package`` line first (a ``fit`` group file is placed under ``params``).
+    Lines of the file being replaced that are marked ``# held`` (:func:`held_lines`) are kept unless
+    the fit searched their key: the trials ran with them."""
     groups: dict[str, list[str]] = {}
     for key, value in best.items():
         group, name = key.split(".", 1)
         lo, hi, _ = space[key]
         groups.setdefault(group, []).append(f"  {name}: {rounded(value)!r}  # searched [{lo:.4g}, {hi:.4g}]")
+    held = {k: line for k, line in held_lines(path).items() if k not in best}
+    for key, line in held.items():
+        groups.setdefault(key.split(".", 1)[0], []).append(line)
+    if held:
+        header += "\nLines marked 'held' are not searched: kept from the file this fit ran on top of (see its README section)."
     text = f"# @package {package}\n" if package else ""
     text += "\n".join(f"# {line}" if line else "#" for line in header.splitlines()) + "\n"
     for group in sorted(groups):

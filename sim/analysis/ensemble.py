@@ -253,10 +253,12 @@ def refocus(previous: pd.DataFrame, space: dict, widen: float = 0.1) -> dict:
     candidates (column ``kept``), widened by ``widen`` of each searched range on each side (on its
     log scale where the space says so) and clipped to the space. A box, not the not-implausible
     region itself: without an emulator (Vernon et al. 2010 sample each wave from one) this is the
-    crude refocusing of Andrianakis et al. (2015)'s later waves."""
+    crude refocusing of Andrianakis et al. (2015)'s later waves. One kept candidate is enough: the
+    box is then a tenth of each range either side of it (a wave at the model's frontier may keep
+    only the point fit, and the next wave looks around it)."""
     ok = previous[previous["kept"].astype(bool)]
-    if len(ok) < 2:
-        raise ValueError(f"refocus: the earlier wave kept {len(ok)} candidate(s); at least 2 span a box")
+    if ok.empty:
+        raise ValueError("refocus: the earlier wave kept no candidate; there is no box to refocus on")
     out = {}
     for key, (lo, hi, lg) in space.items():
         f = np.log if lg else (lambda x: x)

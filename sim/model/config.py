@@ -788,7 +788,17 @@ class ViolenceParams:
     pact_corruption: float = p(
         0.2, 0.0, 1.0, "corrupt police share with the controller that makes a pact", "004 l.2622-2628"
     )
-    extortion_value: float = p(20.0, 0.0, 1000.0, "USD per week 1,000 residents are worth to a group")
+    extortion_value: float = p(
+        430.0,
+        0.0,
+        5000.0,
+        "USD per week 1,000 residents are worth to a group (what they can be made to pay)",
+        "external approx: Honduran businesses and households paid ~$200M a year in extortion (2015, Honduran "
+        "chamber of commerce as reported by InSight Crime; ~8.9M residents: ~430). Higher elsewhere: El Salvador "
+        "~$756M a year (2014, central bank and UNDP: ~2,300); La Familia Michoacana 'USD 1.9 million' a day, "
+        "'likely highly exaggerated' (004 l.3008: ~2,900 in Michoacán). The lowest is used. 20 until 2026-12-05, "
+        "an assumption that drew the maras out of the cities toward the drug corridors",
+    )
 
 
 @dataclass
