@@ -145,7 +145,9 @@ def test_counts_seizures_and_prisons_agree_with_the_country_outputs(measured):
     # the status quo trend (issue 19, item 5): the window's last year over its first, a year
     yearly = col.groupby(np.floor(col["year"]).astype(int))["members_present"].mean()
     growth = 100.0 * ((yearly[2] / yearly[0]) ** 0.5 - 1.0)
-    assert abs(growth) > 0.1  # Colombia's groups do move in three years: the check below can fail
+    # Colombia's groups do move in three years (0.07% a year on this seed since the extortion input;
+    # the checks below compare at rel 1e-9, so any non-zero growth makes them able to fail)
+    assert abs(growth) > 0.01
     assert stat("members_growth(country=COL)") == pytest.approx(growth, rel=1e-9)
     assert stat("members_change(country=COL)") == pytest.approx(yearly[2] / yearly[0], rel=1e-9)
     # inmates over residents of the whole country, whichever of its territories is selected
@@ -517,3 +519,20 @@ def test_a_rewrite_keeps_the_held_lines_the_fit_ran_with(tmp_path):
     assert written["violence"] == {"background_share": 0.25, "gang_crowding": 0.01, "pax_factor": 0.68}
     assert written["community"] == {"emigration_base": 1.7e-05}
     assert "held" in path.read_text().split("violence:")[0]  # the header says why they are there
+
+
+@pytest.mark.slow  # ten runs of the default world, 13 years each (~50 s)
+def test_the_calibrated_world_puts_twelve_of_fourteen_targets_in_band_on_unseen_seeds():
+    """Issue 19, item 3: on the ten seeds the calibration report uses (1000-1009; the fit runs
+    seeds 0-4), the mean of the calibrated default world puts at least 12 of the 14 fitted targets
+    in their band, and the required ``members_stationary`` in its own. The criterion is the issue's.
+    The margin is thin (README, Calibration): Guerrero's ratio sits at its band's lower edge, and
+    seeds 4000-4009 give 11."""
+    targets = calibrate.world_targets("hemisphere")
+    (frame,) = calibrate.simulate([()], range(1000, 1010), targets, jobs=1)
+    means = frame.mean()
+    fitted = [t for t in targets if t.calibrate and not t.constraint]
+    assert len(fitted) == 14
+    inside = [t.id for t in fitted if t.inside(float(means[t.id]))]
+    assert len(inside) >= 12, f"in band: {inside}"
+    assert all(t.inside(float(means[t.id])) for t in targets if t.constraint)

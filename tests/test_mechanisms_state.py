@@ -22,7 +22,9 @@ def test_m3_cash_corrupts_police_first_then_courts_then_trust():
     """004 l.518: drug cash corrupts police, then courts, then public faith; impunity follows."""
     import sim
 
-    offers = "params.corruption.offer_rate=0.05"
+    # drug cash alone places the groups (no extortion value): the claim is about drug cash, and with
+    # extortion_value 430 the groups spread toward residents and no court passed 0.05 here (0.014)
+    offers = ("params.corruption.offer_rate=0.05", "params.violence.extortion_value=0")
     police, courts = [], []
 
     def record(m):  # after every week, by country: corrupt share of the officers, court capture
@@ -32,7 +34,7 @@ def test_m3_cash_corrupts_police_first_then_courts_then_trust():
         courts.append(m.countries.court_capture.copy())
 
     # one run serves the week-by-week sequence and the rich side of the comparison below
-    cfg = compose(*WORLD, "steps=520", offers, "params.market.price_market=100000")
+    cfg = compose(*WORLD, "steps=520", *offers, "params.market.price_market=100000")
     rich = sim.run(cfg, keep_model=True, observers=(record,))
     m = rich.model
     police, courts = np.array(police), np.array(courts)
@@ -43,7 +45,7 @@ def test_m3_cash_corrupts_police_first_then_courts_then_trust():
     court_week = np.argmax(courts[:, k] > 0.05)
     assert police[police_week, k] > m.p.corruption.court_threshold and police_week < court_week
     # richer trade -> more corruption, more impunity and less trust than in a poor world
-    poor = run(*WORLD, "steps=520", offers, "params.market.price_market=6000", keep_model=True)
+    poor = run(*WORLD, "steps=520", *offers, "params.market.price_market=6000", keep_model=True)
     for col in ("corrupt_police_share", "court_capture"):
         assert _post(rich, col, 5) > _post(poor, col, 5)
     assert rich.model.terr.impunity.mean() > poor.model.terr.impunity.mean()
