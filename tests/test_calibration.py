@@ -510,9 +510,15 @@ def test_a_rewrite_keeps_the_held_lines_the_fit_ran_with(tmp_path):
         "  pax_factor: 0.68  # held: as above\n  gang_crowding: 0.0  # held: as above\n"
         "community:\n  emigration_base: 1.7e-05  # held: as above\n"
     )
-    assert set(calibrate.held_lines(path)) == {"violence.pax_factor", "violence.gang_crowding", "community.emigration_base"}
+    assert set(calibrate.held_lines(path)) == {
+        "violence.pax_factor",
+        "violence.gang_crowding",
+        "community.emigration_base",
+    }
     space = {"violence.background_share": (0.15, 0.5, False), "violence.gang_crowding": (0.0, 0.05, False)}
-    calibrate.write_calibrated({"violence.background_share": 0.25, "violence.gang_crowding": 0.01}, space, path, "fit", "params")
+    calibrate.write_calibrated(
+        {"violence.background_share": 0.25, "violence.gang_crowding": 0.01}, space, path, "fit", "params"
+    )
     written = yaml.safe_load(path.read_text())
     assert written["violence"] == {"background_share": 0.25, "gang_crowding": 0.01, "pax_factor": 0.68}
     assert written["community"] == {"emigration_base": 1.7e-05}
