@@ -31,10 +31,13 @@ def burn_in_key(cfg: DictConfig, resolved: dict | None = None) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def forked_runs(cfgs: Iterable[DictConfig], resolved: Iterable[dict] | None = None) -> Iterator[RunResult]:
+def forked_runs(
+    cfgs: Iterable[DictConfig], resolved: Iterable[dict] | None = None, full: bool = True
+) -> Iterator[RunResult]:
     """The result of :func:`sim.run.run` (without outputs written) for each of ``cfgs``, in order; the
     burn-in is run once for all the configs that share it (:func:`burn_in_key`). ``resolved``: each
-    config resolved (``OmegaConf.to_container(cfg, resolve=True)``), when the caller has them."""
+    config resolved (``OmegaConf.to_container(cfg, resolve=True)``), when the caller has them.
+    ``full=False``: only the tables a comparison reads (:func:`sim.run.collect`)."""
     burnt: dict[str, object] = {}
     given = iter(resolved) if resolved is not None else None
     for cfg in cfgs:
@@ -47,13 +50,19 @@ def forked_runs(cfgs: Iterable[DictConfig], resolved: Iterable[dict] | None = No
             advance(model, int(cfg.burn_in))
         model = fork(burnt[key], cfg)
         advance(model, int(cfg.steps))
-        yield collect(model, run_key(cfg, data))
+        yield collect(model, run_key(cfg, data), full=full)
 
 
 def fork(model, cfg: DictConfig):
     """A copy of ``model`` that runs on under ``cfg`` (``model.use_scenario``). The model's own config
     is not copied (``memo`` maps it to ``cfg``, which replaces it anyway): on the default world that
-    copy would cost four times the rest of the model."""
-    twin = copy.deepcopy(model, memo={id(model.cfg): cfg})
+    copy would cost four times the rest of the model. Neither are the weeks the burn-in recorded (the
+    rows of the countries, territories and accounts tables, the events): nothing writes to a record
+    once it is kept, so the copy's lists hold the same records, and only what the copy records next
+    is its own."""
+    memo: dict[int, object] = {id(model.cfg): cfg}
+    for record in (*model.country_frames, *model.territory_frames, *model.accounts.weeks, *model.events):
+        memo[id(record)] = record
+    twin = copy.deepcopy(model, memo=memo)
     twin.use_scenario(cfg)
     return twin

@@ -248,14 +248,15 @@ def advance(model, weeks: int, observers=()) -> None:
         print(f"{desc}: {weeks} weeks in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
 
 
-def collect(model, key: str | None = None, keep_model: bool = False) -> RunResult:
-    """The output tables of a model that has run (its configuration: ``model.cfg``)."""
+def collect(model, key: str | None = None, keep_model: bool = False, full: bool = True) -> RunResult:
+    """The output tables of a model that has run (its configuration: ``model.cfg``). ``full=False``:
+    only what a comparison reads (``sim.analysis.compare.yearly_frames``): the timeseries, countries
+    and flows tables and the summary's identity and ``report_countries``; the territories and events
+    tables are left empty and the summary's aggregates out (a tenth of a run's cost on the default world)."""
     cfg = model.cfg
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    terr = metrics.territories_frame(model)
     countries = metrics.countries_frame(model)
     flows = accounts.flows_frame(model)
-    events = metrics.events_frame(model)
     summary = {
         "scenario": str(cfg.scenario.name),
         "world": str(cfg.world.name),
@@ -263,15 +264,24 @@ def collect(model, key: str | None = None, keep_model: bool = False) -> RunResul
         "steps": int(cfg.steps),
         "burn_in": int(cfg.burn_in),
         "config_hash": key or config_hash(cfg),
-        "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
-        "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
-        "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
-        "countries": metrics.country_aggregates(countries),
-        "report_countries": accounts.headline_countries(model),
-        "mass_balance_kg": float(trade.mass_balance(model)),
-        "versions": dict(_versions()),
-        "git_commit": _git_commit(),
     }
+    terr, events = pd.DataFrame(), pd.DataFrame()
+    if full:
+        terr = metrics.territories_frame(model)
+        events = metrics.events_frame(model)
+        summary |= {
+            "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
+            "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
+            "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
+            "countries": metrics.country_aggregates(countries),
+        }
+    summary["report_countries"] = accounts.headline_countries(model)
+    if full:
+        summary |= {
+            "mass_balance_kg": float(trade.mass_balance(model)),
+            "versions": dict(_versions()),
+            "git_commit": _git_commit(),
+        }
     return RunResult(ts, terr, events, summary, countries=countries, flows=flows, model=model if keep_model else None)
 
 

@@ -33,6 +33,21 @@ def test_forked_runs_equal_fresh_runs_table_by_table(configs):
     assert not forked[0].timeseries.equals(forked[1].timeseries)
 
 
+def test_a_comparison_run_keeps_the_tables_it_reads_and_only_those(configs):
+    """compare's runs (``full=False``) hold the full runs' timeseries, countries and flows tables and
+    report countries exactly; the territories and events tables and the summary's aggregates are left
+    out. Its forks also leave the burn-in's records as they were: a later fork gives the same run."""
+    full = list(forked_runs(configs[:2]))
+    lean = list(forked_runs(configs[:2], full=False))
+    for a, b in zip(full, lean, strict=True):
+        for table in ("timeseries", "countries", "flows"):
+            pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table), check_exact=True, obj=table)
+        assert b.territories.empty and b.events.empty
+        assert not a.territories.empty
+        assert b.summary == {k: a.summary[k] for k in b.summary}
+        assert set(b.summary) == {"scenario", "world", "seed", "steps", "burn_in", "config_hash", "report_countries"}
+
+
 def test_burn_in_key_ignores_the_scenario_but_what_the_burn_in_reads(configs):
     keys = {burn_in_key(cfg) for cfg in configs}
     assert len(keys) == 1

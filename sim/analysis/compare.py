@@ -165,7 +165,7 @@ def seed_runs(
     # resolved once per scenario in a process, not once per run (a tenth of a run on the default world):
     # the configs of a scenario's runs differ only in their seed, which no other key interpolates
     resolved = [{**_resolved(pickled[sc]), "seed": int(cfg.seed)} for sc, cfg in zip(scenarios, cfgs)]
-    runs = forked_runs(cfgs, resolved)
+    runs = forked_runs(cfgs, resolved, full=False)  # the tables yearly_frames reads
     return [yearly_frames(sc, cfg, res, countries) for sc, cfg, res in zip(scenarios, cfgs, runs)]
 
 

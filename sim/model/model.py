@@ -194,6 +194,7 @@ class CrimeModel(Model):
         self.cfg = cfg
         scn = cfg.scenario
         self.scenario_cfg = cast(ScenarioConfig, OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn)
+        self.pin_week = replay.pin_week(cfg)  # a replay's pin (sim/model/replay.py), None without one
 
     # ------------------------------------------------------------------ agents by unique_id
     def register_agent(self, agent: Agent) -> None:

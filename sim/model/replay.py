@@ -50,10 +50,17 @@ class Pinned:
     pact: np.ndarray | None = None
 
 
+def pin_week(cfg: Any) -> int | None:
+    """The week of the replay's pin (``-settle_weeks``), or None for a run that pins no country. Read
+    once per scenario (``CrimeModel.use_scenario``), not every week: a config lookup costs more than
+    the rest of the check."""
+    replay = cfg.replay
+    return -int(replay.settle_weeks) if replay.countries else None
+
+
 def due(model: CrimeModel) -> bool:
     """Whether this week is the replay's pin (a replay that pins countries, at week ``-settle_weeks``)."""
-    replay = model.cfg.replay
-    return bool(replay.countries) and model.week == -int(replay.settle_weeks)
+    return model.pin_week is not None and model.week == model.pin_week
 
 
 def pin(model: CrimeModel, replay: Any) -> None:
