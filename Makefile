@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest -q -n $(JOBS) --dist loadscope
 setup:
 	@bash scripts/setup.sh
 
-run: setup  ## the main job: every scenario x 10 seeds on the default world (~2.5 min on 2 cores)
+run: setup  ## the main job: every scenario x 10 seeds on the default world (~3 min on 2 cores)
 	$(PY) experiments/compare.py --seeds 10
 
 compare30: setup  ## the same with 30 seeds
