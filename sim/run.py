@@ -264,6 +264,7 @@ def collect(model, key: str | None = None, keep_model: bool = False, full: bool 
         "steps": int(cfg.steps),
         "burn_in": int(cfg.burn_in),
         "config_hash": key or config_hash(cfg),
+        "report_countries": accounts.headline_countries(model),
     }
     terr, events = pd.DataFrame(), pd.DataFrame()
     if full:
@@ -274,10 +275,6 @@ def collect(model, key: str | None = None, keep_model: bool = False, full: bool 
             "headline": metrics.summary_aggregates(ts, int(cfg.burn_in)),
             "homicide_rate_by_region": metrics.regional_homicide_rates(terr),
             "countries": metrics.country_aggregates(countries),
-        }
-    summary["report_countries"] = accounts.headline_countries(model)
-    if full:
-        summary |= {
             "mass_balance_kg": float(trade.mass_balance(model)),
             "versions": dict(_versions()),
             "git_commit": _git_commit(),

@@ -36,7 +36,7 @@ def test_forked_runs_equal_fresh_runs_table_by_table(configs):
 def test_a_comparison_run_keeps_the_tables_it_reads_and_only_those(configs):
     """compare's runs (``full=False``) hold the full runs' timeseries, countries and flows tables and
     report countries exactly; the territories and events tables and the summary's aggregates are left
-    out. Its forks also leave the burn-in's records as they were: a later fork gives the same run."""
+    out. (That forks sharing one burn-in's records give the fresh runs is the test above.)"""
     full = list(forked_runs(configs[:2]))
     lean = list(forked_runs(configs[:2], full=False))
     for a, b in zip(full, lean, strict=True):
