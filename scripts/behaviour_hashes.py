@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import sim
 
 HASHES = ROOT / "tests" / "data" / "behaviour_hashes.json"
-TABLES = ("timeseries", "territories", "events")
+TABLES = ("timeseries", "territories", "events", "countries", "flows")
 RUNS: tuple[tuple[str, ...], ...] = (
     ("seed=0",),
     ("seed=1",),
@@ -39,6 +39,8 @@ RUNS: tuple[tuple[str, ...], ...] = (
     ("seed=0", "scenario=police_reform"),
     ("seed=0", "scenario=truce"),
     ("seed=0", "scenario=prevention"),
+    ("seed=0", "scenario=slv_exception_2022"),
+    ("seed=0", "scenario=slv_exception_2022", "replay=slv_exception_2022"),
     ("seed=0", "world=mexico", "steps=104"),
     ("seed=0", "world=synthetic", "world.n_territories=100", "steps=104"),
 )
