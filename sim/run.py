@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from importlib import metadata
@@ -38,6 +39,10 @@ OUTPUT_FILES = (
     "events.parquet",
     "summary.json",
 )
+#: The first week a comparison reads (``sim.analysis.compare.yearly_frames``: the last burn-in year,
+#: its year 0, then the policy years): a comparison's runs keep their tables from there on
+#: (:func:`collect` with ``full=False``).
+COMPARED_FROM_WEEK = -52
 
 
 def quiet_mesa() -> None:
@@ -251,12 +256,16 @@ def advance(model, weeks: int, observers=()) -> None:
 def collect(model, key: str | None = None, keep_model: bool = False, full: bool = True) -> RunResult:
     """The output tables of a model that has run (its configuration: ``model.cfg``). ``full=False``:
     only what a comparison reads (``sim.analysis.compare.yearly_frames``): the timeseries, countries
-    and flows tables and the summary's identity and ``report_countries``; the territories and events
-    tables are left empty and the summary's aggregates out (a tenth of a run's cost on the default world)."""
+    and flows tables from the last burn-in year on (:data:`COMPARED_FROM_WEEK`) and the summary's
+    identity and ``report_countries``; the territories and events tables are left empty and the
+    summary's aggregates out (a sixth of a run's cost on the default world)."""
     cfg = model.cfg
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    countries = metrics.countries_frame(model)
-    flows = accounts.flows_frame(model)
+    first = 0 if full else model.burn_in + 1 + COMPARED_FROM_WEEK  # the step of that week's record
+    if first > 0:
+        ts = ts[ts["step"] >= first].reset_index(drop=True)
+    countries = metrics.countries_frame(model, bisect_left([f["step"] for f in model.country_frames], first))
+    flows = accounts.flows_frame(model, bisect_left([w[0] for w in model.accounts.weeks], first))
     summary = {
         "scenario": str(cfg.scenario.name),
         "world": str(cfg.world.name),

@@ -35,7 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import decompose, figures, stats
 from sim.model.config import REGION, country_codes
-from sim.run import PROJECT_ROOT, RunResult, _git_commit, compose, run
+from sim.run import COMPARED_FROM_WEEK, PROJECT_ROOT, RunResult, _git_commit, compose, run
 
 SCENARIOS = (
     "baseline",
@@ -227,7 +227,7 @@ def yearly_frames(
     why = decompose.run_totals(res.flows, res.summary["report_countries"], int(cfg.steps))
     why.insert(0, "seed", seed)
     why.insert(0, "scenario", scenario)
-    pre = 1 if int(cfg.burn_in) >= 52 else 0
+    pre = min(-COMPARED_FROM_WEEK // 52, int(cfg.burn_in) // 52)  # year 0: the last burn-in year, if any
     y = stats.yearly(res.timeseries, pre_years=pre).reset_index()
     y.insert(0, "seed", seed)
     y.insert(0, "scenario", scenario)

@@ -239,18 +239,19 @@ class Accounts:
         self.weeks.append((model.steps, self.now, totals))
 
 
-def flows_frame(model: CrimeModel) -> pd.DataFrame:
+def flows_frame(model: CrimeModel, start: int = 0) -> pd.DataFrame:
     """``flows.parquet``: one row per week, country, account and cause (and ``total``, the account's
-    observed total), long format: ``step, year, country, account, cause, value``. Rows whose value is
-    0 are left out (a missing cause is 0)."""
+    observed total), long format: ``step, year, country, account, cause, value``, from the ``start``-th
+    week kept on. Rows whose value is 0 are left out (a missing cause is 0)."""
     acc = model.accounts
+    weeks = acc.weeks[start:]
     cols = ["step", "year", "country", "account", "cause", "value"]
-    if not acc.weeks:
+    if not weeks:
         return pd.DataFrame({c: pd.Series(dtype="object" if c in cols[2:5] else "float64") for c in cols})
     keys = acc.keys + [(a, "total") for a in ACCOUNTS]
-    values = np.stack([np.vstack([flows, totals]) for _, flows, totals in acc.weeks])  # (weeks, keys, countries)
+    values = np.stack([np.vstack([flows, totals]) for _, flows, totals in weeks])  # (weeks, keys, countries)
     week, key, country = np.nonzero(values)
-    steps = np.array([s for s, _, _ in acc.weeks], dtype=np.int64)[week]
+    steps = np.array([s for s, _, _ in weeks], dtype=np.int64)[week]
     account_code = np.array([list(ACCOUNTS).index(a) for a, _ in keys], dtype=np.int64)
     return pd.DataFrame(
         {
@@ -285,18 +286,19 @@ def headline_countries(model: CrimeModel) -> list[str]:
     return [c.iso for c, keep in zip(w.countries, some) if keep]
 
 
-def by_cause(model: CrimeModel, account: str = "homicides", country: str | None = None) -> pd.DataFrame:
-    """One account over the run so far, a row per week (``step``, ``year``) and a column per cause,
-    for one country (ISO code) or, with None, the world's headline countries
-    (:func:`headline_countries`). For the UI's stacked series."""
+def by_cause(model: CrimeModel, account: str = "homicides", country: str | None = None, start: int = 0) -> pd.DataFrame:
+    """One account over the run so far (from the ``start``-th week kept on), a row per week (``step``,
+    ``year``) and a column per cause, for one country (ISO code) or, with None, the world's headline
+    countries (:func:`headline_countries`). For the UI's stacked series."""
     acc = model.accounts
+    weeks = acc.weeks[start:]
     if country is not None and country not in acc.isos:
         raise ValueError(f"unknown country {country}; allowed: {', '.join(acc.isos)}")
     chosen = headline_countries(model) if country is None else [country]
     pick = np.isin(np.array(acc.isos, dtype=object), chosen)
     rows = [acc.row[account, c] for c in ACCOUNTS[account]]
-    data = np.array([flows[rows][:, pick].sum(1) for _, flows, _ in acc.weeks])
-    steps = np.array([s for s, _, _ in acc.weeks], dtype=np.int64)
+    data = np.array([flows[rows][:, pick].sum(1) for _, flows, _ in weeks])
+    steps = np.array([s for s, _, _ in weeks], dtype=np.int64)
     df = pd.DataFrame(data.reshape(len(steps), len(rows)), columns=list(ACCOUNTS[account]))
     df.insert(0, "year", (steps - model.burn_in - 1) / 52.0)
     df.insert(0, "step", steps)
@@ -305,5 +307,5 @@ def by_cause(model: CrimeModel, account: str = "homicides", country: str | None 
 
 def homicides_by_cause(model: CrimeModel, country: str | None = None) -> dict[str, float]:
     """Last week's homicides by cause in one country (ISO code) or, with None, the headline countries."""
-    frame = by_cause(model, "homicides", country)
+    frame = by_cause(model, "homicides", country, max(len(model.accounts.weeks) - 1, 0))
     return {c: float(frame[c].iloc[-1]) if len(frame) else 0.0 for c in ACCOUNTS["homicides"]}

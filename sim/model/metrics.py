@@ -308,10 +308,10 @@ def record_countries(m: CrimeModel) -> None:
     )
 
 
-def countries_frame(m: CrimeModel) -> pd.DataFrame:
+def countries_frame(m: CrimeModel, start: int = 0) -> pd.DataFrame:
     """``countries.parquet``: one row per country and week, columns :data:`COUNTRY_COLUMNS`, from the
-    weeks kept by :func:`record_countries`."""
-    frames, w = m.country_frames, m.world
+    weeks kept by :func:`record_countries` (from the ``start``-th on)."""
+    frames, w = m.country_frames[start:], m.world
     n_c, k, n = len(w.countries), len(frames), w.n
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object" if c == "country" else "float64") for c in COUNTRY_COLUMNS})

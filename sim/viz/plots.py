@@ -25,16 +25,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from sim.model import metrics
 from sim.model.phases import regime
 from sim.viz.style import FONT, PALETTE, chip, esc, legend_row, panel_title
-
-if TYPE_CHECKING:
-    from sim.model import CrimeModel
 
 #: (DataCollector column, title, CSS colour, scale to the unit in the title, value format)
 SERIES = (
@@ -107,18 +103,6 @@ def series(model, max_points: int = MAX_POINTS) -> tuple[np.ndarray, dict[str, n
     return year, out
 
 
-class _NewWeeks:
-    """The model as :func:`sim.model.metrics.countries_frame` sees it, with only the weekly records
-    from ``start`` on (every other attribute is the model's)."""
-
-    def __init__(self, model, start: int) -> None:
-        self._model = model
-        self.country_frames = model.country_frames[start:]
-
-    def __getattr__(self, name: str):
-        return getattr(self._model, name)
-
-
 def country_table(model) -> dict[str, np.ndarray]:
     """The model's per-country rows so far (``countries.parquet``: :func:`sim.model.metrics.countries_frame`)
     as arrays: ``year`` (weeks,) and each numeric column (weeks, countries), countries in world order.
@@ -129,7 +113,7 @@ def country_table(model) -> dict[str, np.ndarray]:
     table = cache.get("countries")
     done = len(table["year"]) if table else 0
     if table is None or done < len(model.country_frames):
-        df = metrics.countries_frame(cast("CrimeModel", _NewWeeks(model, done)))  # the new weeks only
+        df = metrics.countries_frame(model, done)  # the new weeks only
         n_c = len(model.world.countries)
         k = len(df) // n_c
         new = {"year": df["year"].to_numpy(float).reshape(k, n_c)[:, 0]}
@@ -239,26 +223,6 @@ CAUSE_H = 150.0  # SVG units of the stacked panel
 CAUSE_POINTS = 160  # points per band (the stacked series are smoothed: fewer points than the lines)
 
 
-class _NewAccountWeeks:
-    """The model as :func:`sim.model.accounts.by_cause` sees it, with only the weeks from ``start`` on."""
-
-    def __init__(self, model, start: int) -> None:
-        self._model = model
-        self.accounts = _Sliced(model.accounts, start)
-
-    def __getattr__(self, name: str):
-        return getattr(self._model, name)
-
-
-class _Sliced:
-    def __init__(self, acc, start: int) -> None:
-        self._acc = acc
-        self.weeks = acc.weeks[start:]
-
-    def __getattr__(self, name: str):
-        return getattr(self._acc, name)
-
-
 def homicide_causes(model, country: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Years and the weekly homicides by cause (``sim.model.accounts.by_cause``) of one country (ISO
     code) or of the headline countries, averaged over :data:`CAUSE_SMOOTH` weeks and thinned to
@@ -273,7 +237,7 @@ def homicide_causes(model, country: str | None = None) -> tuple[np.ndarray, dict
     key = f"causes_{country}"
     year, values, causes = cache.get(key, (np.zeros(0), None, None))
     if len(year) < len(acc.weeks):  # only the new weeks' rows
-        new = accounts.by_cause(cast("CrimeModel", _NewAccountWeeks(model, len(year))), "homicides", country)
+        new = accounts.by_cause(model, "homicides", country, len(year))
         causes = causes or [c for c in CAUSE_COLOURS if c in new.columns]
         rows = new[causes].to_numpy(float)
         year = np.concatenate([year, new["year"].to_numpy(float)])
