@@ -77,19 +77,29 @@ def test_scenario_config_is_the_composed_config_with_its_seed():
 
 
 def test_seed_runs_resolve_a_scenario_once_and_key_each_run_by_its_own_config(monkeypatch):
-    """compare.seed_runs resolves each scenario's config once per process and sets each run's seed
-    in that copy: every run's key (summary config_hash) is the one of its own config resolved alone,
-    and the runs are those of sim.run."""
+    """compare.seed_runs unpickles and resolves each scenario's config once per process and sets each
+    run's seed in it: every run's key (summary config_hash) is the one of its own config composed
+    alone, with its seed, and the runs are those of sim.run."""
     from sim.analysis import compare
     from sim.analysis.store import run_key
 
     extra = ("world=synthetic", "world.n_territories=40", "steps=26", "burn_in=26")
     summaries = []
-    monkeypatch.setattr(compare, "yearly_frames", lambda sc, cfg, res, countries: summaries.append((cfg, res)))
+    monkeypatch.setattr(
+        compare, "yearly_frames", lambda sc, cfg, res, countries: summaries.append((sc, int(cfg.seed), cfg, res))
+    )
     for seed in (3, 4):
         compare.seed_runs(["baseline", "truce"], seed, extra)
-    assert len(summaries) == 4 and len({res.summary["config_hash"] for _, res in summaries}) == 4
-    for cfg, res in summaries:
-        assert res.summary["config_hash"] == run_key(cfg)
-    cfg, res = summaries[-1]
-    pd.testing.assert_frame_equal(res.timeseries, sim.run(cfg).timeseries, check_exact=True)
+    assert [(sc, seed) for sc, seed, _, _ in summaries] == [
+        ("baseline", 3),
+        ("truce", 3),
+        ("baseline", 4),
+        ("truce", 4),
+    ]
+    assert summaries[0][2] is summaries[2][2]  # one config per scenario in a process
+    for sc, seed, _, res in summaries:
+        assert res.summary["config_hash"] == run_key(scenario_config(sc, seed, extra))
+    res = summaries[-1][3]
+    pd.testing.assert_frame_equal(
+        res.timeseries, sim.run(scenario_config("truce", 4, extra)).timeseries, check_exact=True
+    )
