@@ -195,6 +195,7 @@ class CrimeModel(Model):
         scn = cfg.scenario
         self.scenario_cfg = cast(ScenarioConfig, OmegaConf.to_object(scn) if OmegaConf.is_config(scn) else scn)
         self.pin_week = replay.pin_week(cfg)  # a replay's pin (sim/model/replay.py), None without one
+        self.reaches: dict[tuple[str, str], policies.Reach] = {}  # where each lever acts, by (programme, lever)
 
     # ------------------------------------------------------------------ agents by unique_id
     def register_agent(self, agent: Agent) -> None:
