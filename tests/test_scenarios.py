@@ -66,6 +66,20 @@ def _model_at_week(scenario, week, *extra):
     return m
 
 
+def test_levers_leave_the_shared_neutral_record_as_it_was():
+    """Every week's record starts from one neutral record whose arrays are shared and read-only
+    (``Effects.neutral``): weeks of six levers acting leave it equal to a fresh one, and writing into
+    it is an error."""
+    m = _model_at_week("[mano_dura,police_reform,extradition,border_hardening,prevention,eradication]", 3)
+    assert _changed(m.fx, m) >= {"pretrial_weeks", "seizure_mult", "eradication", "vetting"}  # the levers acted
+    args = (m.world.n, len(m.world.countries), m.p.prisons.pretrial_weeks)
+    shared, fresh = policies.Effects.neutral(*args), policies.Effects._make_neutral(*args)
+    for f in fields(fresh):
+        assert np.array_equal(np.asarray(getattr(shared, f.name)), np.asarray(getattr(fresh, f.name))), f.name
+    with pytest.raises(ValueError, match="read-only"):
+        shared.arrest_mult[0] = 2.0
+
+
 def test_baseline_has_no_lever():
     cfg = compose(*WORLD)
     assert not any(getattr(cfg.scenario, lv).enabled for lv in policies.LEVERS)

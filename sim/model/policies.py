@@ -130,16 +130,17 @@ class Reach:
     def of(cls, lever: Any, model: CrimeModel) -> Reach:
         w = model.world
         if not lever.countries:
-            return cls(np.ones(len(w.countries), dtype=bool), np.ones(w.n, dtype=bool))
-        codes = [c.iso for c in w.countries]
-        unknown = [c for c in lever.countries if c not in codes and c != REGION]
-        if unknown:  # validate() refuses these before a run; a lever built by hand is checked here
-            raise ValueError(f"unknown country {unknown[0]}; allowed: {REGION}, {', '.join(codes)}")
-        mask = np.isin(np.array(codes), list(lever.countries))
-        if REGION in lever.countries:
-            mask |= w.report_countries
+            mask = np.ones(len(w.countries), dtype=bool)
+        else:
+            codes = [c.iso for c in w.countries]
+            unknown = [c for c in lever.countries if c not in codes and c != REGION]
+            if unknown:  # validate() refuses these before a run; a lever built by hand is checked here
+                raise ValueError(f"unknown country {unknown[0]}; allowed: {REGION}, {', '.join(codes)}")
+            mask = np.isin(np.array(codes), list(lever.countries))
+            if REGION in lever.countries:
+                mask |= w.report_countries
         territories = mask[w.country]
-        mask.flags.writeable = territories.flags.writeable = False  # kept for the run (CrimeModel.reaches)
+        mask.flags.writeable = territories.flags.writeable = False  # a scenario's run keeps it (CrimeModel.reaches)
         return cls(mask, territories)
 
 
