@@ -75,7 +75,7 @@ def test_m16_a_captured_unit_stops_seizing_its_patrons_drugs():
     m.terr.corrupt[node] = 0.95
     m.terr.patron[node] = owner
     m.terr.risk[:] = 0.0
-    m.fx.seizure_mult[:] = 1.0
+    m.fx.seizure_mult = np.ones(m.world.n)  # the record's arrays are read-only: replaced, not written
     m.terr.corrupt[node] = 0.95
     trade.routing(m)
     assert s_before > 0

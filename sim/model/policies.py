@@ -27,6 +27,8 @@ class Effects:
     Per-territory arrays ``(n,)`` hold what a government does on its own ground; per-country arrays
     ``(countries,)`` what acts through a country's institutions (its prisons, courts, extradition).
     A lever acts in the countries of its ``countries`` list (every country when the list is empty).
+    The arrays of the neutral record are shared and read-only (:meth:`neutral`): a lever, or a script
+    changing a week's record by hand, replaces an array (``fx.seizure_mult = ...``), never writes into it.
     """
 
     arrest_mult: np.ndarray  # (n,) x arrest rate
