@@ -65,8 +65,8 @@ class Effects:
     @classmethod
     def neutral(cls, n: int, n_countries: int, pretrial_weeks: float) -> Effects:
         """The record of a week with no lever on. Its arrays are read-only and shared by every such
-        record (a lever replaces an array of its week's record, never writes into one): making thirty
-        arrays afresh every week cost about 2% of a step on the default world."""
+        record (a lever replaces an array of its week's record, never writes into one): 6 us a week
+        against 21 us for thirty new arrays on the default world."""
         return replace(_neutral(n, n_countries, float(pretrial_weeks)), removals=[])
 
     @classmethod
