@@ -261,11 +261,14 @@ def collect(model, key: str | None = None, keep_model: bool = False, full: bool 
     summary's aggregates out (a sixth of a run's cost on the default world)."""
     cfg = model.cfg
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    first = 0 if full else model.burn_in + 1 + COMPARED_FROM_WEEK  # the step of that week's record
-    if first > 0:
+    country_start = flows_start = 0
+    if not full:
+        first = model.burn_in + 1 + COMPARED_FROM_WEEK  # the step of that week's record
         ts = ts[ts["step"] >= first].reset_index(drop=True)
-    countries = metrics.countries_frame(model, bisect_left([f["step"] for f in model.country_frames], first))
-    flows = accounts.flows_frame(model, bisect_left([w[0] for w in model.accounts.weeks], first))
+        country_start = bisect_left([f["step"] for f in model.country_frames], first)
+        flows_start = bisect_left([w[0] for w in model.accounts.weeks], first)
+    countries = metrics.countries_frame(model, country_start)
+    flows = accounts.flows_frame(model, flows_start)
     summary = {
         "scenario": str(cfg.scenario.name),
         "world": str(cfg.world.name),

@@ -161,10 +161,7 @@ def seed_runs(
     from sim.fork import forked_runs
 
     pickled = {sc: (composed or {}).get(sc) or composed_config(sc, tuple(extra)) for sc in scenarios}
-    cfgs = [_unpickled(pickled[sc]) for sc in scenarios]
-    if not any(o.split("=", 1)[0] == "seed" for o in extra):
-        for cfg in cfgs:
-            cfg.seed = seed
+    cfgs = [_with_seed(_unpickled(pickled[sc]), seed, extra) for sc in scenarios]
     # resolved once per scenario in a process, not once per run (a tenth of a run on the default world):
     # the configs of a scenario's runs differ only in their seed, which no other key interpolates
     resolved = [{**_resolved(pickled[sc]), "seed": int(cfg.seed)} for sc, cfg in zip(scenarios, cfgs)]
@@ -227,7 +224,11 @@ def compose_scenarios(scenarios: Sequence[str], extra: tuple[str, ...], jobs: in
 def scenario_config(scenario: str, seed: int, extra: tuple[str, ...], pickled: bytes | None = None) -> DictConfig:
     """The config of one run: :func:`composed_config` (or ``pickled``, what it returned in another
     process), copied with its seed (unless ``extra`` sets one)."""
-    cfg = pickle.loads(pickled or composed_config(scenario, extra))
+    return _with_seed(pickle.loads(pickled or composed_config(scenario, extra)), seed, extra)
+
+
+def _with_seed(cfg: DictConfig, seed: int, extra: tuple[str, ...]) -> DictConfig:
+    """``cfg`` with its seed set to ``seed`` (in place), unless the overrides ``extra`` set one."""
     if not any(o.split("=", 1)[0] == "seed" for o in extra):
         cfg.seed = seed
     return cfg
