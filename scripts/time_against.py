@@ -5,7 +5,8 @@ a single timing of each version says little. This script checks ``REF`` out in a
 worktree and runs the same work with each version in turn, ``--rounds`` times, each in a fresh
 process: by default the tasks a worker of the main job runs (``sim.analysis.compare.seed_runs``: one
 seed's scenarios, one burn-in, for seeds 0..``--seeds``-1, in one process); with ``--main`` the
-whole main job (``experiments/compare.py --seeds 10``, written to a temporary folder). It prints
+whole main job (the Makefile's ``run`` target: ``experiments/compare.py --seeds 8``, written to a
+temporary folder; both versions run this checkout's main job). It prints
 each round's CPU time (user + system; wall for ``--main``), the ratio this/REF, their medians, and
 whether both versions computed the same numbers (a digest of every table they returned, or
 ``cmp`` of the main job's CSV files).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -60,10 +62,20 @@ def time_tasks(tree: Path, seeds: int, scenarios: str, extra: list[str]) -> tupl
     return float(cpu), digest
 
 
+def main_job() -> list[str]:
+    """The main job's command after ``$(PY)``, as this checkout's Makefile runs it (target ``run``),
+    e.g. ``["experiments/compare.py", "--seeds", "8"]``."""
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("run:"))
+    recipe = next(line.strip() for line in lines[start + 1 :] if line.startswith("\t$(PY) "))
+    return shlex.split(recipe)[1:]
+
+
 def time_main(tree: Path, out: Path, extra: list[str]) -> float:
-    """Wall seconds of the main job run by ``tree``'s code, written to ``out``."""
+    """Wall seconds of the main job (:func:`main_job`) run by ``tree``'s code, written to ``out``."""
+    script, *args = main_job()
     t0 = time.perf_counter()
-    _python(tree, [str(tree / "experiments" / "compare.py"), "--seeds", "10", "--out", str(out), *extra])
+    _python(tree, [str(tree / script), *args, "--out", str(out), *extra])
     return time.perf_counter() - t0
 
 

@@ -32,3 +32,10 @@ def test_same_tables_sees_one_changed_number(tmp_path):
     (b / "table.csv").write_text("x\n0.10000000000000002\n")
     assert not ta.same_tables(a, b)
     assert not ta.same_tables(a, tmp_path)  # no tables on one side
+
+
+def test_the_main_job_is_the_makefiles():
+    script, *args = ta.main_job()
+    assert script == "experiments/compare.py"
+    assert (ROOT / script).is_file()
+    assert args[0] == "--seeds" and int(args[1]) >= 2  # compare refuses fewer
