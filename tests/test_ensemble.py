@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,51 @@ def test_compare_over_two_members_on_a_tiny_world(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Parameter uncertainty" in report and "keeps sign" in report and "--ensemble=2" in report
     assert "2 scenarios x 4 seeds" in report and "parameter uncertainty too" in report
+
+
+TINY = ("world=synthetic", "world.n_territories=12", "steps=52", "burn_in=26")
+
+
+def test_a_members_values_set_in_a_composed_config_give_the_config_compose_gives():
+    """compare --ensemble sets a member's values in each scenario's composed config
+    (``compare.with_values``) rather than composing it again: the same config, resolved, and the
+    same run key; a bad value is still refused, naming the key."""
+    from omegaconf import OmegaConf
+
+    from sim.analysis.compare import composed_config, with_values
+    from sim.analysis.store import run_key
+    from sim.model.config import ConfigError
+    from sim.run import compose
+
+    values = ens.load_ensemble().overrides(3)
+    for scenario, extra in (("slv_exception_2022", ()), ("[mano_dura_2022,police_reform]", ("steps=104",))):
+        mine = pickle.loads(with_values(composed_config(scenario, extra), values))
+        composed = compose([f"scenario={scenario}", "progress=false", "output.write=false", *extra, *values])
+        assert OmegaConf.to_container(mine, resolve=True) == OmegaConf.to_container(composed, resolve=True)
+        assert run_key(mine) == run_key(composed)
+    with pytest.raises(ConfigError, match="gang_kill_rate"):
+        with_values(composed_config("baseline", ()), ("params.violence.gang_kill_rate=-1.0",))
+    with pytest.raises(ValueError, match="config group"):
+        with_values(composed_config("baseline", ()), ("world=mexico",))
+
+
+def test_a_members_scenarios_share_their_burn_in_and_give_each_runs_own_results():
+    """One (member, seed) task runs every scenario from one burn-in: each scenario's frames are
+    those of its own run, composed with the member's values then the command line's (which win)."""
+    from sim.analysis.compare import composed_config, yearly_runs
+
+    values = ens.load_ensemble().overrides(1)
+    extra = (*TINY, "params.violence.civilian_ratio=0.5")  # the command line's value wins
+    scenarios = ["baseline", "truce"]
+    composed = {sc: composed_config(sc, extra) for sc in scenarios}
+    runs = ens._member_runs(scenarios, 1, 0, 2, values, extra, (), composed)
+    own = [yearly_runs(sc, 0, (*values, *extra)) for sc in scenarios]
+    for (y, _, why), (y_own, _, why_own) in zip(runs, own):
+        assert (y["seed"] == 2).all() and (y["member"] == 1).all()  # member 1, seed 0 of 2
+        pd.testing.assert_frame_equal(y.drop(columns="member"), y_own.assign(seed=2), check_exact=True)
+        pd.testing.assert_frame_equal(why.drop(columns="member"), why_own.assign(seed=2), check_exact=True)
+    member_wins = yearly_runs("baseline", 0, (*extra, *values))[0]
+    assert not member_wins.equals(own[0][0])  # so the order above was tested
 
 
 def test_each_world_runs_its_own_ensemble_and_a_fitted_world_without_one_is_refused(tmp_path, monkeypatch):

@@ -34,7 +34,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import decompose, figures, stats
-from sim.model.config import REGION, country_codes
+from sim.model.config import REGION, country_codes, validate
 from sim.run import COMPARED_FROM_WEEK, PROJECT_ROOT, RunResult, _git_commit, compose, run
 
 SCENARIOS = (
@@ -196,6 +196,19 @@ def composed_config(scenario: str, extra: tuple[str, ...]) -> bytes:
     quarter of the time ``copy.deepcopy`` takes (the world's tables are thousands of OmegaConf nodes),
     and a worker process can be sent it instead of composing it again."""
     return pickle.dumps(compose([f"scenario={scenario}", "progress=false", "output.write=false", *extra]))
+
+
+@functools.lru_cache(maxsize=64)
+def with_values(pickled: bytes, values: tuple[str, ...]) -> bytes:
+    """A config as :func:`composed_config` pickles it, with the value overrides ``values`` set
+    (``params.group.name=value``: an ensemble member's, :meth:`sim.analysis.ensemble.Ensemble.overrides`)
+    and checked, pickled: the config ``composed_config(scenario, (*extra, *values))`` would give, without
+    composing it again (``tests/test_ensemble.py`` checks they are equal)."""
+    from sim.run import set_values
+
+    cfg = set_values(pickle.loads(pickled), values)
+    validate(cfg)
+    return pickle.dumps(cfg)
 
 
 def _compose_or_error(scenario: str, extra: tuple[str, ...]) -> tuple[bytes | None, str | None]:
@@ -669,7 +682,7 @@ def main(argv=None) -> None:
         try:
             members = ens.load_ensemble(ensemble_file)
             per_run, per_country, why = ens.run_members(
-                expanded, a.seeds, members, a.ensemble, a.overrides, countries, a.jobs
+                expanded, a.seeds, members, a.ensemble, a.overrides, countries, a.jobs, composed=composed
             )
         except (OSError, ValueError) as err:
             raise SystemExit(f"error: --ensemble: {err}") from None

@@ -34,7 +34,9 @@ wave's candidates.csv): new candidates fill the box of the earlier wave's kept o
 
 **Use** (``experiments/compare.py --ensemble N``): every scenario runs over the first N members x the
 seeds (:func:`run_members`); each (member, seed) pair is one run, paired with the baseline of the same
-member and seed, so the intervals of the report span both. :func:`sign_table` says, per scenario and
+member and seed, so the intervals of the report span both. A pair's scenarios share one burn-in
+(:mod:`sim.fork`), and a member's values are set in each scenario's composed config rather than
+composed again (:func:`sim.analysis.compare.with_values`). :func:`sign_table` says, per scenario and
 outcome, whether the mean paired change keeps its sign in every member.
 """
 
@@ -314,15 +316,31 @@ def choose(trials: pd.DataFrame, space: dict, max_members: int) -> list[dict[str
 # ----------------------------------------------------------------------------- comparisons
 
 
-def _member_run(scenario: str, member: int, seed: int, n_seeds: int, extra: tuple, countries: tuple):
-    """The frames of :func:`sim.analysis.compare.yearly_runs` for one member and seed, labelled."""
-    from sim.analysis.compare import yearly_runs
+def _member_runs(
+    scenarios: Sequence[str],
+    member: int,
+    seed: int,
+    n_seeds: int,
+    values: tuple[str, ...],
+    extra: tuple[str, ...],
+    countries: tuple[str, ...],
+    composed: dict[str, bytes],
+) -> list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """The frames of :func:`sim.analysis.compare.seed_runs` for one member (its ``values``) and seed,
+    labelled: every scenario from one burn-in (:mod:`sim.fork`). ``composed``: the scenarios' configs
+    under ``extra`` (:func:`sim.analysis.compare.composed_config`); the member's values are set in
+    them, then ``extra``'s own values again, so that ``extra`` wins as on a command line."""
+    from sim.analysis.compare import seed_runs, with_values
+    from sim.run import is_group_override
 
-    frames = yearly_runs(scenario, seed, extra, countries)
-    for frame in frames:
-        frame["seed"] = member * n_seeds + seed  # one run = one (member, seed) pair, paired as such
-        frame["member"] = member
-    return frames
+    again = tuple(o for o in extra if not is_group_override(o))
+    mine = {sc: with_values(composed[sc], (*values, *again)) for sc in scenarios}
+    runs = seed_runs(scenarios, seed, extra, countries, mine)
+    for frames in runs:
+        for frame in frames:
+            frame["seed"] = member * n_seeds + seed  # one run = one (member, seed) pair, paired as such
+            frame["member"] = member
+    return runs
 
 
 def run_members(
@@ -334,21 +352,31 @@ def run_members(
     countries: Sequence[str] = (),
     jobs: int = -1,
     progress: bool = True,
+    composed: dict[str, bytes] | None = None,
 ) -> tuple[pd.DataFrame, ...]:
     """The frames of :func:`sim.analysis.compare.run_all_countries` over the first ``n_members``
     members x ``seeds`` seeds: column ``seed`` is the run (``member * seeds + seed``), column
-    ``member`` the member."""
+    ``member`` the member. A (member, seed) pair's scenarios share their burn-in (one task each);
+    ``composed``: the scenarios' configs under ``extra``, when the caller has them
+    (:func:`sim.analysis.compare.compose_scenarios`)."""
     from joblib import Parallel, delayed
 
+    from sim.analysis.compare import composed_config
     from sim.run import progress as progress_bar
 
     if not 1 <= n_members <= len(ensemble.members):
         raise ValueError(f"--ensemble {n_members}: the ensemble file holds {len(ensemble.members)} members")
-    tasks = [(sc, m, s) for m in range(n_members) for s in range(seeds) for sc in scenarios]
+    extra = tuple(extra)
+    composed = {sc: (composed or {}).get(sc) or composed_config(sc, extra) for sc in scenarios}
+    tasks = [(m, s) for m in range(n_members) for s in range(seeds)]
     gen = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-        delayed(_member_run)(sc, m, s, seeds, (*ensemble.overrides(m), *extra), tuple(countries)) for sc, m, s in tasks
+        delayed(_member_runs)(scenarios, m, s, seeds, ensemble.overrides(m), extra, tuple(countries), composed)
+        for m, s in tasks
     )
-    results = list(progress_bar(gen, total=len(tasks), desc="scenario x member x seed runs", enabled=progress))
+    runs = (frames for batch in gen for frames in batch)
+    results = list(
+        progress_bar(runs, total=len(tasks) * len(scenarios), desc="scenario x member x seed runs", enabled=progress)
+    )
     return tuple(
         pd.concat([r[i] for r in results], ignore_index=True).sort_values(
             ["scenario", "seed"], kind="stable", ignore_index=True

@@ -589,13 +589,10 @@ class Runner:
         compact: bool = False,
         bases: dict[tuple[str, ...], DictConfig] | None = None,
     ) -> None:
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
         self.store = Path(store)
         self.common = list(common)
         self.compact = bool(compact)
         self.bases = dict(bases or {})
-        self.parser = OverridesParser.create()
 
     def base(self, group_lines: tuple[str, ...]) -> DictConfig:
         if group_lines not in self.bases:
@@ -609,14 +606,13 @@ class Runner:
     @contextlib.contextmanager
     def config(self, overrides: list[str]) -> Iterator[DictConfig]:
         """The run's config: its base with the run's values set in place (put back on exit)."""
+        from sim.run import set_values
+
         group_lines = tuple(o for o in overrides if _key_of_line(o) in GROUPS)
         cfg = self.base(group_lines)
         saved: list[tuple[str, Any]] = []
         try:
-            for o in self.parser.parse_overrides([o for o in overrides if _key_of_line(o) not in GROUPS]):
-                old = OmegaConf.select(cfg, o.key_or_group)
-                saved.append((o.key_or_group, OmegaConf.to_container(old) if OmegaConf.is_config(old) else old))
-                OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)
+            set_values(cfg, [o for o in overrides if _key_of_line(o) not in GROUPS], saved)
             yield cfg
         finally:
             for k, old in reversed(saved):
