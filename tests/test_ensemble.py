@@ -221,6 +221,38 @@ def test_a_members_scenarios_share_their_burn_in_and_give_each_runs_own_results(
     assert not member_wins.equals(own[0][0])  # so the order above was tested
 
 
+def test_country_signs_are_read_where_each_scenario_acts():
+    """The effect of a country's policy across the ensemble is read in that country: a scenario
+    acting in SLV gets SLV's rows only, one acting everywhere none, and an outcome that is zero in
+    every run of the country is left out."""
+    rows = []
+    for member, seed in ((0, 0), (1, 1)):
+        for sc, effect in (("baseline", 0.0), ("slv_policy", -2.0 - member), ("everywhere", 5.0)):
+            for iso, here in (("SLV", 1.0), ("HND", 0.0)):
+                rows.append(
+                    {
+                        "scenario": sc,
+                        "seed": seed,
+                        "member": member,
+                        "country": iso,
+                        "year_index": 5,
+                        "homicide_rate": 50.0 + here * effect + member,
+                        "members": 1000.0 + (member == 1) * here * effect,  # 0 then -3: one member moves it
+                        "gold_income_groups": 0.0,
+                    }
+                )
+    per_country = pd.DataFrame(rows)
+    targets = {"baseline": [], "slv_policy": ["SLV"], "everywhere": None}
+    table = ens.country_sign_table(per_country, targets, "baseline", 5)
+    assert set(table["country"]) == {"SLV"} and set(table["scenario"]) == {"slv_policy"}
+    assert set(table["outcome"]) == {"homicide_rate", "members"}  # no gold income anywhere
+    h = table.set_index("outcome").loc["homicide_rate"]
+    assert h["mean"] == -2.5 and (h["member_min"], h["member_max"]) == (-3.0, -2.0) and bool(h["keeps_sign"])
+    m = table.set_index("outcome").loc["members"]
+    assert (m["above"], m["below"]) == (0, 1) and not bool(m["keeps_sign"])  # one member at 0: no sign kept
+    assert ens.country_sign_table(per_country, {"everywhere": None}, "baseline", 5).empty
+
+
 def test_each_world_runs_its_own_ensemble_and_a_fitted_world_without_one_is_refused(tmp_path, monkeypatch):
     """compare --ensemble on a world: its own ensemble file if it has one; the default world's if it
     runs no fit of its own; refused, naming the fit and the command, if it runs its own fit
@@ -321,6 +353,10 @@ def test_compare_runs_the_mexico_preset_over_its_own_ensemble(tmp_path):
     assert "configs/ensemble_mexico.yaml" in report and "world=mexico" in report
     signs = pd.read_csv(out / "signs.csv")
     assert set(signs["scenario"]) == {"mex_recruitment_halved"} and (signs["members"] == 2).all()
+    # and in the country the scenario acts in (MEX), from the runs' country tables
+    here = pd.read_csv(out / "signs_countries.csv")
+    assert set(here["country"]) == {"MEX"} and "homicide_rate" in set(here["outcome"])
+    assert (here["members"] == 2).all() and "### Where each government acts" in report
 
 
 def test_a_required_target_keeps_only_candidates_inside_its_band():

@@ -723,10 +723,12 @@ def main(argv=None) -> None:
     if ensemble_file is not None:
         signs = pd.concat([ens.sign_table(per_run, list(stats.OUTCOMES), scenarios[0], y) for y in years])
         signs.to_csv(out / "signs.csv", index=False)
+        country_signs = pd.concat([ens.country_sign_table(per_country, targets, scenarios[0], y) for y in years])
+        if not country_signs.empty:
+            country_signs.to_csv(out / "signs_countries.csv", index=False)
+        lines = ens.report_lines(signs, members, a.ensemble, a.seeds, str(_shown(ensemble_file)), country_signs)
         with open(out / "report.md", "a") as fh:
-            fh.write(
-                "\n".join(ens.report_lines(signs, members, a.ensemble, a.seeds, str(_shown(ensemble_file)))) + "\n"
-            )
+            fh.write("\n".join(lines) + "\n")
     print((out / "table.md").read_text())
     if (out / "countries_table.md").exists():  # not written when no run reaches the years asked for
         print((out / "countries_table.md").read_text())

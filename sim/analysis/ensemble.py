@@ -43,7 +43,7 @@ outcome, whether the mean paired change keeps its sign in every member.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -417,11 +417,42 @@ def sign_table(per_run: pd.DataFrame, outcomes: Sequence[str], baseline: str, ye
     return pd.DataFrame(rows, columns=SIGN_COLUMNS)
 
 
+def country_sign_table(
+    per_country: pd.DataFrame, targets: Mapping[str, list[str] | None], baseline: str, year: int
+) -> pd.DataFrame:
+    """:func:`sign_table` of each scenario in the countries it acts in (``targets``: each scenario's
+    ISO codes, :func:`sim.analysis.compare.scenario_countries`), from the yearly means by country
+    (``per_country``), with a ``country`` column first: the effect where the government's policy acts.
+    Scenarios acting everywhere or in the whole region are left out (the regional table has them),
+    and so are outcomes that are zero in every run of a country."""
+    from sim.analysis.stats import COUNTRY_OUTCOMES
+
+    parts = []
+    for sc, codes in targets.items():
+        if sc == baseline:
+            continue
+        for iso in [c for c in codes or () if c in set(per_country["country"])]:
+            here = per_country[(per_country["country"] == iso) & per_country["scenario"].isin((baseline, sc))]
+            outcomes = [o for o in COUNTRY_OUTCOMES if o in here and here[o].abs().sum() > 0]
+            parts.append(sign_table(here, outcomes, baseline, year).assign(country=iso))
+    if not parts:
+        return pd.DataFrame(columns=["country", *SIGN_COLUMNS])
+    table = pd.concat(parts, ignore_index=True)
+    return table[["country", *SIGN_COLUMNS]]
+
+
 def report_lines(
-    signs: pd.DataFrame, ensemble: Ensemble, n_members: int, seeds: int, source: str = "configs/ensemble.yaml"
+    signs: pd.DataFrame,
+    ensemble: Ensemble,
+    n_members: int,
+    seeds: int,
+    source: str = "configs/ensemble.yaml",
+    country_signs: pd.DataFrame | None = None,
 ) -> list[str]:
-    """The report's section on parameter uncertainty (``source``: the ensemble file, as shown)."""
-    from sim.analysis.stats import OUTCOMES
+    """The report's section on parameter uncertainty (``source``: the ensemble file, as shown), with
+    the effects in the countries each scenario acts in when ``country_signs`` has rows
+    (:func:`country_sign_table`)."""
+    from sim.analysis.stats import COUNTRY_OUTCOMES, OUTCOMES
 
     lines = [
         "",
@@ -441,15 +472,34 @@ def report_lines(
             "| scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign |",
             "|---|---|---|---|---|---|",
         ]
-        for r in part.to_dict("records"):
-            fmt = OUTCOMES.get(r["outcome"], ("", "{:.3g}"))[1]
-            lines.append(
-                f"| `{r['scenario']}` | {r['outcome']} | {fmt.format(r['mean'])} | "
-                f"[{fmt.format(r['member_min'])}, {fmt.format(r['member_max'])}] | {r['above']} / {r['below']} | "
-                f"{'yes' if r['keeps_sign'] else '**no**'} |"
-            )
-        lines.append("")
+        lines += [_sign_row(r, OUTCOMES) for r in part.to_dict("records")] + [""]
+    if country_signs is None or country_signs.empty:
+        return lines
+    lines += [
+        "### Where each government acts",
+        "",
+        "The same, for each scenario in the countries it acts in (its own country's figures, from",
+        "`countries_yearly.csv`; `signs_countries.csv`).",
+        "",
+    ]
+    for year, part in country_signs.groupby("year"):
+        lines += [
+            f"#### Year {year}",
+            "",
+            "| country | scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [f"| {r['country']} " + _sign_row(r, COUNTRY_OUTCOMES) for r in part.to_dict("records")] + [""]
     return lines
+
+
+def _sign_row(r: dict, formats: Mapping[str, tuple[str, str]]) -> str:
+    fmt = formats.get(r["outcome"], ("", "{:.3g}"))[1]
+    return (
+        f"| `{r['scenario']}` | {r['outcome']} | {fmt.format(r['mean'])} | "
+        f"[{fmt.format(r['member_min'])}, {fmt.format(r['member_max'])}] | {r['above']} / {r['below']} | "
+        f"{'yes' if r['keeps_sign'] else '**no**'} |"
+    )
 
 
 # ----------------------------------------------------------------------------- command
