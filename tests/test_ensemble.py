@@ -130,7 +130,7 @@ def test_sign_table_keeps_sign_only_when_every_member_agrees():
 
 
 @pytest.mark.slow  # eight runs of 78 weeks on a tiny world, and the plots (~30 s)
-def test_compare_over_two_members_on_a_tiny_world(tmp_path):
+def test_compare_over_two_members_on_a_tiny_world(tmp_path, capsys):
     from sim.analysis.calibrate import current_values
     from sim.analysis.compare import main
 
@@ -174,6 +174,7 @@ def test_compare_over_two_members_on_a_tiny_world(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Parameter uncertainty" in report and "keeps sign" in report and "--ensemble=2" in report
     assert "2 scenarios x 4 seeds" in report and "parameter uncertainty too" in report
+    assert "2 scenarios x 2 ensemble members x 2 seeds in " in capsys.readouterr().out
 
 
 TINY = ("world=synthetic", "world.n_territories=12", "steps=52", "burn_in=26")

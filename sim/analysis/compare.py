@@ -733,7 +733,8 @@ def main(argv=None) -> None:
     if (out / "countries_table.md").exists():  # not written when no run reaches the years asked for
         print((out / "countries_table.md").read_text())
     shown = _shown(out)
-    print(f"{len(scenarios)} scenarios x {a.seeds} seeds in {wall:.0f} s; report: {shown / 'report.md'}")
+    over = f" x {a.ensemble} ensemble members" if a.ensemble > 0 else ""
+    print(f"{len(scenarios)} scenarios{over} x {a.seeds} seeds in {wall:.0f} s; report: {shown / 'report.md'}")
 
 
 def _shown(path: Path) -> Path:
