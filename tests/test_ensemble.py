@@ -129,6 +129,20 @@ def test_sign_table_keeps_sign_only_when_every_member_agrees():
     assert ens.sign_table(_runs({0: [1.0]}), ["homicide_rate"], "baseline", 10).empty
 
 
+def test_parameter_share_is_the_members_variance_component():
+    """One-way random effects: values 1, 3 (member 0) and 5, 7 (member 1) have a within-member mean
+    square of 2 and a between-member one of 16 with 2 seeds each, so sigma_b^2 = (16 - 2) / 2 = 7
+    and the members' share 7 / 9; members that differ only by their seeds' noise share nothing."""
+    members = pd.Series([0, 0, 1, 1])
+    assert ens.parameter_share(pd.Series([1.0, 3.0, 5.0, 7.0]), members) == pytest.approx(7 / 9)
+    assert ens.parameter_share(pd.Series([-1.0, 1.0, 1.0, -1.0]), members) == 0.0
+    assert ens.parameter_share(pd.Series([-3.0, -3.2, 2.0, 2.2]), members) > 0.99
+    assert np.isnan(ens.parameter_share(pd.Series([1.0, 2.0]), pd.Series([0, 1])))  # one seed per member
+    # and in the sign table: a sign change within the ensemble that seed noise explains
+    noise = ens.sign_table(_runs({0: [-3.0, 2.0], 1: [2.5, -2.5]}), ["homicide_rate"], "baseline", 5).iloc[0]
+    assert not bool(noise["keeps_sign"]) and noise["param_share"] == 0.0
+
+
 @pytest.mark.slow  # eight runs of 78 weeks on a tiny world, and the plots (~30 s)
 def test_compare_over_two_members_on_a_tiny_world(tmp_path, capsys):
     from sim.analysis.calibrate import current_values

@@ -92,6 +92,7 @@ SIGN_COLUMNS = [
     "above",
     "below",
     "keeps_sign",
+    "param_share",
 ]
 
 
@@ -400,6 +401,7 @@ def sign_table(per_run: pd.DataFrame, outcomes: Sequence[str], baseline: str, ye
             diff = (this[out] - base[out].reindex(this.index)).dropna()
             by_member = diff.groupby(this["member"].reindex(diff.index)).mean()
             pos, neg = int((by_member > 0).sum()), int((by_member < 0).sum())
+            members = this["member"].reindex(diff.index)
             rows.append(
                 {
                     "scenario": sc,
@@ -412,9 +414,33 @@ def sign_table(per_run: pd.DataFrame, outcomes: Sequence[str], baseline: str, ye
                     "above": pos,
                     "below": neg,
                     "keeps_sign": bool(len(by_member) > 0 and (pos == len(by_member) or neg == len(by_member))),
+                    "param_share": parameter_share(diff, members),
                 }
             )
     return pd.DataFrame(rows, columns=SIGN_COLUMNS)
+
+
+def parameter_share(values: pd.Series, members: pd.Series) -> float:
+    """The share of the variance of ``values`` (paired changes, one per run) that lies between the
+    members (``members``: each run's member) rather than between the seeds of a member: the
+    one-way random-effects estimate sigma_b^2 / (sigma_b^2 + sigma_w^2), with sigma_w^2 the mean
+    square within members and sigma_b^2 = max(0, (MSB - MSW) / n0) (Searle, Casella and McCulloch
+    1992, *Variance Components*, ch. 3; n0 the seeds per member, or its unbalanced analogue). Near 1:
+    the members disagree beyond seed noise (parameter uncertainty); near 0: a sign change within the
+    ensemble is what the seeds alone would give. NaN without two members and a member with two seeds,
+    or when every run gives the same value."""
+    groups = values.groupby(members)
+    n = groups.size()
+    big_n, m = int(n.sum()), len(n)
+    if m < 2 or big_n <= m:
+        return float("nan")
+    means = groups.mean()
+    within = float(((values - means.reindex(members).to_numpy()) ** 2).sum()) / (big_n - m)
+    between = float((n * (means - values.mean()) ** 2).sum()) / (m - 1)
+    n0 = (big_n - float((n**2).sum()) / big_n) / (m - 1)
+    sigma_b = max(0.0, (between - within) / n0)
+    total = sigma_b + within
+    return sigma_b / total if total > 0 else float("nan")
 
 
 def country_sign_table(
@@ -462,15 +488,17 @@ def report_lines(
         f"{ensemble.method}) x {seeds} seeds; each (member, seed) pair is one run, paired with the baseline of the "
         "same member and seed, so the intervals above span seed noise and parameter uncertainty. Below: the mean "
         "paired change in each member (over its seeds); an effect keeps its sign when every member's mean lies on "
-        "the same side of zero.",
+        "the same side of zero. Parameters' share: how much of the spread of the paired changes lies between the "
+        "members rather than between a member's seeds (`sim.analysis.ensemble.parameter_share`); a sign change with a small share is "
+        "what seed noise alone would give, one with a large share comes from the parameters.",
         "",
     ]
     for year, part in signs.groupby("year"):
         lines += [
             f"### Year {year}",
             "",
-            "| scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign |",
-            "|---|---|---|---|---|---|",
+            "| scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign | parameters' share |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += [_sign_row(r, OUTCOMES) for r in part.to_dict("records")] + [""]
     if country_signs is None or country_signs.empty:
@@ -486,8 +514,8 @@ def report_lines(
         lines += [
             f"#### Year {year}",
             "",
-            "| country | scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign |",
-            "|---|---|---|---|---|---|---|",
+            "| country | scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign | parameters' share |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         lines += [f"| {r['country']} " + _sign_row(r, COUNTRY_OUTCOMES) for r in part.to_dict("records")] + [""]
     return lines
@@ -498,8 +526,12 @@ def _sign_row(r: dict, formats: Mapping[str, tuple[str, str]]) -> str:
     return (
         f"| `{r['scenario']}` | {r['outcome']} | {fmt.format(r['mean'])} | "
         f"[{fmt.format(r['member_min'])}, {fmt.format(r['member_max'])}] | {r['above']} / {r['below']} | "
-        f"{'yes' if r['keeps_sign'] else '**no**'} |"
+        f"{'yes' if r['keeps_sign'] else '**no**'} | {_share(r['param_share'])} |"
     )
+
+
+def _share(x: float) -> str:
+    return "" if x != x else f"{100 * x:.0f}%"  # NaN: one seed per member
 
 
 # ----------------------------------------------------------------------------- command
