@@ -21,7 +21,7 @@ import pandas as pd
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from sim.model import accounts, metrics
@@ -155,8 +155,6 @@ def set_values(cfg: DictConfig, overrides: Iterable[str], saved: list[tuple[str,
     and merges every file again: ~0.6 s on the default world). ``saved``: each key's previous value
     (plain) is appended to it before the key is set, so that the caller can put them back. The values
     are not checked: call :func:`sim.model.config.validate`. Raises ValueError for a config group."""
-    from omegaconf import OmegaConf
-
     for o in _override_parser().parse_overrides(list(overrides)):
         key = o.key_or_group
         if is_group_override(key):

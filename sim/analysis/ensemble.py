@@ -399,9 +399,9 @@ def sign_table(per_run: pd.DataFrame, outcomes: Sequence[str], baseline: str, ye
         this = at[at["scenario"] == sc].set_index("seed")
         for out in outcomes:
             diff = (this[out] - base[out].reindex(this.index)).dropna()
-            by_member = diff.groupby(this["member"].reindex(diff.index)).mean()
-            pos, neg = int((by_member > 0).sum()), int((by_member < 0).sum())
             members = this["member"].reindex(diff.index)
+            by_member = diff.groupby(members).mean()
+            pos, neg = int((by_member > 0).sum()), int((by_member < 0).sum())
             rows.append(
                 {
                     "scenario": sc,
@@ -489,18 +489,11 @@ def report_lines(
         "same member and seed, so the intervals above span seed noise and parameter uncertainty. Below: the mean "
         "paired change in each member (over its seeds); an effect keeps its sign when every member's mean lies on "
         "the same side of zero. Parameters' share: how much of the spread of the paired changes lies between the "
-        "members rather than between a member's seeds (`sim.analysis.ensemble.parameter_share`); a sign change with a small share is "
-        "what seed noise alone would give, one with a large share comes from the parameters.",
+        "members rather than between a member's seeds (`sim.analysis.ensemble.parameter_share`); a sign change "
+        "with a small share is what seed noise alone would give, one with a large share comes from the parameters.",
         "",
     ]
-    for year, part in signs.groupby("year"):
-        lines += [
-            f"### Year {year}",
-            "",
-            "| scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign | parameters' share |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        lines += [_sign_row(r, OUTCOMES) for r in part.to_dict("records")] + [""]
+    lines += _sign_tables(signs, "###", OUTCOMES)
     if country_signs is None or country_signs.empty:
         return lines
     lines += [
@@ -510,21 +503,36 @@ def report_lines(
         "`countries_yearly.csv`; `signs_countries.csv`).",
         "",
     ]
-    for year, part in country_signs.groupby("year"):
-        lines += [
-            f"#### Year {year}",
-            "",
-            "| country | scenario | outcome | mean change | member means [min, max] | members above / below 0 | keeps sign | parameters' share |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        lines += [f"| {r['country']} " + _sign_row(r, COUNTRY_OUTCOMES) for r in part.to_dict("records")] + [""]
+    return lines + _sign_tables(country_signs, "####", COUNTRY_OUTCOMES)
+
+
+_SIGN_HEADER = (
+    "scenario",
+    "outcome",
+    "mean change",
+    "member means [min, max]",
+    "members above / below 0",
+    "keeps sign",
+    "parameters' share",
+)
+
+
+def _sign_tables(signs: pd.DataFrame, heading: str, formats: Mapping[str, tuple[str, str]]) -> list[str]:
+    """One markdown table a year of :func:`sign_table`'s rows (with a first column ``country`` when
+    ``signs`` has one), under ``heading`` (``###``)."""
+    lead = ("country",) if "country" in signs else ()
+    lines: list[str] = []
+    for year, part in signs.groupby("year"):
+        lines += [f"{heading} Year {year}", "", "| " + " | ".join((*lead, *_SIGN_HEADER)) + " |"]
+        lines += ["|" + "---|" * (len(lead) + len(_SIGN_HEADER))]
+        lines += [_sign_row(r, formats, lead) for r in part.to_dict("records")] + [""]
     return lines
 
 
-def _sign_row(r: dict, formats: Mapping[str, tuple[str, str]]) -> str:
+def _sign_row(r: dict, formats: Mapping[str, tuple[str, str]], lead: tuple[str, ...] = ()) -> str:
     fmt = formats.get(r["outcome"], ("", "{:.3g}"))[1]
     return (
-        f"| `{r['scenario']}` | {r['outcome']} | {fmt.format(r['mean'])} | "
+        "".join(f"| {r[c]} " for c in lead) + f"| `{r['scenario']}` | {r['outcome']} | {fmt.format(r['mean'])} | "
         f"[{fmt.format(r['member_min'])}, {fmt.format(r['member_max'])}] | {r['above']} / {r['below']} | "
         f"{'yes' if r['keeps_sign'] else '**no**'} | {_share(r['param_share'])} |"
     )

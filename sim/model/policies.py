@@ -351,7 +351,9 @@ def effects(model: CrimeModel) -> Effects:
             lv = getattr(levers, name)
             if not active(lv, week):
                 continue
-            at = model.reaches.get((label, name)) or model.reaches.setdefault((label, name), Reach.of(lv, model))
+            at = model.reaches.get((label, name))
+            if at is None:  # found once per scenario (CrimeModel.reaches, reset by use_scenario)
+                at = model.reaches[label, name] = Reach.of(lv, model)
             if name == "truce":
                 _truce(lv, model, fx, week - lv.start, at, label)
             else:
